@@ -1,0 +1,74 @@
+"""clientcard: client cards for salon and appointment-booking products.
+
+The public API lives here; submodules hold the details. See the README for a tour.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from clientcard.card import (
+    BirthDate,
+    CardStatus,
+    CardUpdate,
+    ClientCard,
+    Gender,
+    Invoicing,
+    PostalAddress,
+)
+from clientcard.errors import (
+    ClientCardError,
+    DocumentError,
+    DuplicateError,
+    FieldIssue,
+    InvalidValueError,
+    NotFoundError,
+    SchemaError,
+    StorageError,
+    ValidationError,
+    VersionConflictError,
+)
+from clientcard.schema import (
+    Choice,
+    Context,
+    FieldDefinition,
+    FieldSchema,
+    FieldType,
+    FormField,
+    FormOption,
+)
+from clientcard.serialization import card_from_dict, card_to_dict, schema_from_dict, schema_to_dict
+
+__all__ = [
+    "BirthDate",
+    "CardStatus",
+    "CardUpdate",
+    "Choice",
+    "ClientCard",
+    "ClientCardError",
+    "Context",
+    "DocumentError",
+    "DuplicateError",
+    "FieldDefinition",
+    "FieldIssue",
+    "FieldSchema",
+    "FieldType",
+    "FormField",
+    "FormOption",
+    "Gender",
+    "InvalidValueError",
+    "Invoicing",
+    "NotFoundError",
+    "PostalAddress",
+    "SchemaError",
+    "StorageError",
+    "ValidationError",
+    "VersionConflictError",
+    "__version__",
+    "card_from_dict",
+    "card_to_dict",
+    "schema_from_dict",
+    "schema_to_dict",
+]
+
+__version__ = "0.1.0.dev0"

@@ -1,0 +1,421 @@
+"""The client card: who a client is and how to reach them.
+
+A :class:`ClientCard` is an immutable value. It is made from values a
+:class:`~clientcard.schema.FieldSchema` has validated (:meth:`ClientCard.create`) and
+changed the same way (:meth:`ClientCard.apply`), which returns a new card with the
+version bumped and the names of the fields that changed. Nothing here reads a clock or
+touches storage: the caller passes the time.
+
+Every field is addressed by a flat *key* (``first_name``, ``postcode``, ``pec``, or a
+custom field's key), the same keys a field schema, a form and an import use.
+
+``repr()`` of a card, an address or a birth date shows ids and which fields are set,
+never their values, so a card in a log line or a traceback leaks nothing.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Final, TypeAlias
+
+import attrs
+
+from clientcard.contact import phone as _phone
+from clientcard.errors import FieldIssue, ValidationError
+from clientcard.locale import message
+
+__all__ = [
+    "BUILTIN_KEYS",
+    "IDENTITY_KEYS",
+    "BirthDate",
+    "CardStatus",
+    "CardUpdate",
+    "ClientCard",
+    "CustomValue",
+    "FieldValue",
+    "Gender",
+    "Invoicing",
+    "PostalAddress",
+]
+
+
+class CardStatus(enum.Enum):
+    """Where a client stands with the business.
+
+    .. versionadded:: 0.1.0
+    """
+
+    ACTIVE = "active"
+    """A client of the business."""
+    PROSPECT = "prospect"
+    """Someone who reached out (a booking widget, a contact form) but never booked."""
+
+
+class Gender(enum.Enum):
+    """A client's gender, when they chose to tell it; unset by default.
+
+    .. versionadded:: 0.1.0
+    """
+
+    FEMALE = "female"
+    MALE = "male"
+    NON_BINARY = "non_binary"
+    OTHER = "other"
+
+
+_PARTIAL_DATE: Final = re.compile(r"--(\d{2})-(\d{2})")
+_FULL_DATE: Final = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def _check_day(instance: BirthDate, _attr: object, day: int) -> None:
+    # A leap year makes every day valid, so 29 February without a year is kept.
+    dt.date(instance.year or 2000, instance.month, day)
+
+
+@attrs.frozen(repr=False, order=False)
+class BirthDate:
+    """A birth date, possibly day and month only.
+
+    Day and month are all birthday greetings need; minimisation says to keep no more
+    unless the business needs the year. Written as ISO 8601: ``1985-12-10`` with a year,
+    ``--12-10`` without one (the vCard form).
+
+    >>> BirthDate.parse("--02-29").iso()
+    '--02-29'
+
+    .. versionadded:: 0.1.0
+    """
+
+    month: int = attrs.field(validator=[attrs.validators.ge(1), attrs.validators.le(12)])
+    day: int = attrs.field(validator=_check_day)
+    year: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> BirthDate:
+        """Read ``YYYY-MM-DD`` or ``--MM-DD``.
+
+        :raises ValueError: the text is neither form, or names no real day.
+        """
+        if match := _PARTIAL_DATE.fullmatch(text):
+            return cls(month=int(match[1]), day=int(match[2]))
+        if match := _FULL_DATE.fullmatch(text):
+            return cls(year=int(match[1]), month=int(match[2]), day=int(match[3]))
+        raise ValueError("expected YYYY-MM-DD or --MM-DD")
+
+    @classmethod
+    def from_date(cls, value: dt.date) -> BirthDate:
+        """Make a full birth date from a :class:`datetime.date`."""
+        return cls(year=value.year, month=value.month, day=value.day)
+
+    def iso(self) -> str:
+        """Return ``YYYY-MM-DD``, or ``--MM-DD`` when the year is unknown."""
+        if self.year is None:
+            return f"--{self.month:02d}-{self.day:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+    def as_date(self) -> dt.date | None:
+        """Return the full date, or ``None`` when the year is unknown."""
+        if self.year is None:
+            return None
+        return dt.date(self.year, self.month, self.day)
+
+    def age_on(self, day: dt.date) -> int | None:
+        """Return the age in whole years on ``day``, or ``None`` without a year."""
+        if self.year is None:
+            return None
+        before_birthday = (day.month, day.day) < (self.month, self.day)
+        return day.year - self.year - int(before_birthday)
+
+    def is_birthday(self, day: dt.date) -> bool:
+        """Tell whether ``day`` is the birthday (28 February for 29 February in other years)."""
+        if (self.month, self.day) == (2, 29) and not _is_leap(day.year):
+            return (day.month, day.day) == (2, 28)
+        return (day.month, day.day) == (self.month, self.day)
+
+    def __repr__(self) -> str:
+        return "BirthDate(<masked>)"
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+@attrs.frozen(repr=False)
+class PostalAddress:
+    """A postal address; every part is optional and already normalised.
+
+    .. versionadded:: 0.1.0
+    """
+
+    street: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    country: str | None = None
+    """ISO 3166-1 alpha-2 code."""
+
+    def is_empty(self) -> bool:
+        """Tell whether no part of the address is set."""
+        return not any((self.street, self.postcode, self.city, self.country))
+
+    def __repr__(self) -> str:
+        return "PostalAddress(<masked>)"
+
+
+@attrs.frozen(repr=False)
+class Invoicing:
+    """What an Italian e-invoice needs: a PEC address and an SDI recipient code.
+
+    .. versionadded:: 0.1.0
+    """
+
+    pec: str | None = None
+    sdi_code: str | None = None
+
+    def __repr__(self) -> str:
+        return "Invoicing(<masked>)"
+
+
+CustomValue: TypeAlias = str | bool | Decimal | dt.date | BirthDate | tuple[str, ...]
+"""The value of a custom field, as its field type normalises it."""
+
+FieldValue: TypeAlias = CustomValue | Gender | None
+"""The value behind any field key; ``None`` means unset."""
+
+
+def _freeze_custom(values: Mapping[str, CustomValue]) -> Mapping[str, CustomValue]:
+    return MappingProxyType(dict(values))
+
+
+def _aware(_instance: object, attribute: attrs.Attribute[Any], value: dt.datetime) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{attribute.name} must be timezone-aware")
+
+
+def _sorted_unique(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(set(values)))
+
+
+_ADDRESS_KEYS: Final = ("street", "postcode", "city", "country")
+_INVOICING_KEYS: Final = ("pec", "sdi_code")
+_DIRECT_KEYS: Final = (
+    "first_name",
+    "last_name",
+    "email",
+    "phones",
+    "birth_date",
+    "gender",
+    "weight_kg",
+    "height_cm",
+    "tax_code",
+    "notes",
+    "client_group",
+    "tags",
+    "referral_source",
+    "education",
+    "profession",
+    "picture",
+)
+
+BUILTIN_KEYS: Final[frozenset[str]] = frozenset(_DIRECT_KEYS + _ADDRESS_KEYS + _INVOICING_KEYS)
+"""The keys of the fields every card has; custom fields may not reuse them."""
+
+IDENTITY_KEYS: Final[tuple[str, ...]] = ("first_name", "last_name", "email", "phones")
+"""A card must keep at least one of these set, or nobody could tell who it is."""
+
+_EMPTY_TEXT_KEYS: Final = frozenset({"first_name", "last_name", "notes"})
+
+
+@attrs.frozen(repr=False)
+class ClientCard:
+    """One client of one business.
+
+    Build cards with :meth:`create` from validated values; reading one back from a
+    store or a document uses the constructor directly. Phones are E.164, mobile numbers
+    first; tags are sorted and unique; custom values are keyed by their field's key.
+
+    .. versionadded:: 0.1.0
+    """
+
+    id: str
+    business_id: str
+    created_at: dt.datetime = attrs.field(validator=_aware)
+    updated_at: dt.datetime = attrs.field(validator=_aware)
+    version: int = attrs.field(default=1, validator=attrs.validators.ge(1))
+    status: CardStatus = CardStatus.ACTIVE
+    first_name: str = ""
+    last_name: str = ""
+    email: str | None = None
+    phones: tuple[str, ...] = ()
+    address: PostalAddress = PostalAddress()
+    birth_date: BirthDate | None = None
+    gender: Gender | None = None
+    weight_kg: Decimal | None = None
+    height_cm: Decimal | None = None
+    tax_code: str | None = None
+    invoicing: Invoicing = Invoicing()
+    notes: str = ""
+    client_group: str | None = None
+    tags: tuple[str, ...] = attrs.field(default=(), converter=_sorted_unique)
+    referral_source: str | None = None
+    education: str | None = None
+    profession: str | None = None
+    picture: str | None = None
+    """An opaque reference to the picture in the host's blob store."""
+    custom: Mapping[str, CustomValue] = attrs.field(
+        factory=dict, converter=_freeze_custom, hash=False
+    )
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        card_id: str,
+        business_id: str,
+        values: Mapping[str, FieldValue],
+        at: dt.datetime,
+        status: CardStatus = CardStatus.ACTIVE,
+    ) -> ClientCard:
+        """Make a new card at version 1 from validated ``values`` (flat keys).
+
+        :raises ValidationError: ``card.no_identity`` when no name, e-mail or phone is set.
+        """
+        blank = cls(id=card_id, business_id=business_id, created_at=at, updated_at=at)
+        card = attrs.evolve(blank, status=status, **_fields_from_values(blank, values))
+        _check_identity(card)
+        return card
+
+    def apply(self, values: Mapping[str, FieldValue], *, at: dt.datetime) -> CardUpdate:
+        """Return the card with ``values`` (flat keys) applied, and what changed.
+
+        A value of ``None`` clears a field. When nothing changes the same card comes back
+        with an empty ``changed``; otherwise the version goes up by one.
+
+        :raises ValidationError: ``card.no_identity`` when the change would leave no name,
+            e-mail or phone.
+        """
+        changed = frozenset(
+            key for key, value in values.items() if _canonical(key, value) != self.value(key)
+        )
+        if not changed:
+            return CardUpdate(card=self, previous=self, changed=frozenset())
+        updated = attrs.evolve(
+            self,
+            version=self.version + 1,
+            updated_at=at,
+            **_fields_from_values(self, {key: values[key] for key in changed}),
+        )
+        _check_identity(updated)
+        return CardUpdate(card=updated, previous=self, changed=changed)
+
+    def with_status(self, status: CardStatus, *, at: dt.datetime) -> CardUpdate:
+        """Return the card moved to ``status`` (a prospect who books becomes active)."""
+        if status is self.status:
+            return CardUpdate(card=self, previous=self, changed=frozenset())
+        updated = attrs.evolve(self, status=status, version=self.version + 1, updated_at=at)
+        return CardUpdate(card=updated, previous=self, changed=frozenset({"status"}))
+
+    def value(self, key: str) -> FieldValue:
+        """Return the value behind a field key (built-in or custom); ``None`` if unset."""
+        if key in _ADDRESS_KEYS:
+            raw: object = getattr(self.address, key)
+        elif key in _INVOICING_KEYS:
+            raw = getattr(self.invoicing, key)
+        elif key in BUILTIN_KEYS:
+            raw = getattr(self, key)
+        else:
+            return self.custom.get(key)
+        return _canonical(key, raw)  # type: ignore[arg-type]
+
+    def values(self) -> dict[str, FieldValue]:
+        """Return every set field as flat key to value, built-in fields first."""
+        keys = [*_DIRECT_KEYS, *_ADDRESS_KEYS, *_INVOICING_KEYS, *self.custom]
+        return {key: value for key in keys if (value := self.value(key)) is not None}
+
+    @property
+    def display_name(self) -> str:
+        """The name to show staff: first and last name, or ``""`` when neither is set."""
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @property
+    def mobile(self) -> str | None:
+        """The first number that can receive SMS, or ``None``."""
+        return next((number for number in self.phones if _phone.is_mobile(number)), None)
+
+    def __repr__(self) -> str:
+        filled = ",".join(sorted(self.values()))
+        return (
+            f"ClientCard(id={self.id!r}, business_id={self.business_id!r}, "
+            f"version={self.version}, status={self.status.value}, fields=[{filled}])"
+        )
+
+
+@attrs.frozen
+class CardUpdate:
+    """The outcome of changing a card: the new card, the old one, the keys that changed.
+
+    .. versionadded:: 0.1.0
+    """
+
+    card: ClientCard
+    previous: ClientCard
+    changed: frozenset[str]
+
+    @property
+    def is_noop(self) -> bool:
+        """Tell whether nothing changed (the card is the same object)."""
+        return not self.changed
+
+
+def _canonical(key: str, value: FieldValue) -> FieldValue:
+    """Bring a value to the form the card keeps, so equal values compare equal."""
+    if value == "" or value == ():
+        return None
+    if key == "phones" and isinstance(value, tuple):
+        unique = tuple(dict.fromkeys(value))
+        return tuple(sorted(unique, key=lambda number: not _phone.is_mobile(number)))
+    if key == "tags" and isinstance(value, tuple):
+        return _sorted_unique(value)
+    if key == "gender" and isinstance(value, str):
+        return Gender(value)
+    return value
+
+
+def _fields_from_values(card: ClientCard, values: Mapping[str, FieldValue]) -> dict[str, Any]:
+    """Turn flat key/values into ``attrs.evolve`` arguments for ``card``."""
+    changes: dict[str, Any] = {}
+    address = {key: _canonical(key, values[key]) for key in _ADDRESS_KEYS if key in values}
+    if address:
+        changes["address"] = attrs.evolve(card.address, **address)
+    invoicing = {key: _canonical(key, values[key]) for key in _INVOICING_KEYS if key in values}
+    if invoicing:
+        changes["invoicing"] = attrs.evolve(card.invoicing, **invoicing)
+    custom = dict(card.custom)
+    for key, raw in values.items():
+        if key in _ADDRESS_KEYS or key in _INVOICING_KEYS:
+            continue
+        value = _canonical(key, raw)
+        if key in ("phones", "tags"):
+            changes[key] = value or ()
+        elif key in _EMPTY_TEXT_KEYS:
+            changes[key] = value or ""
+        elif key in BUILTIN_KEYS:
+            changes[key] = value
+        elif value is None:
+            custom.pop(key, None)
+        else:
+            custom[key] = value  # type: ignore[assignment]
+    if custom != dict(card.custom):
+        changes["custom"] = custom
+    return changes
+
+
+def _check_identity(card: ClientCard) -> None:
+    if not any(card.value(key) for key in IDENTITY_KEYS):
+        raise ValidationError([FieldIssue("card", "card.no_identity", message("card.no_identity"))])

@@ -1,0 +1,88 @@
+"""Personal names and free text, cleaned the same way everywhere.
+
+Names are Unicode NFC, trimmed, with inner whitespace collapsed; letters of every script
+are welcome, as are the apostrophes, hyphens and dots real names carry (``D'Angelo``,
+``Jean-Luc``, ``St. John``). Digits, symbols and control characters are not.
+
+>>> normalize("  José   María ")
+'José María'
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Final
+
+from clientcard.errors import InvalidValueError
+
+__all__ = ["fold", "is_valid", "normalize", "normalize_text"]
+
+MAX_NAME_LENGTH: Final = 100
+"""The longest name kept, in characters after normalisation."""
+
+_NAME_PUNCTUATION: Final = frozenset("'’ʼ‘-‐‑.,")
+
+
+def _clean(raw: object, max_length: int, *, multiline: bool) -> str:
+    if not isinstance(raw, str):
+        raise InvalidValueError("type.invalid", expected="text")
+    text = unicodedata.normalize("NFC", raw)
+    if multiline:
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        text = "\n".join(" ".join(line.split()) for line in lines).strip()
+        allowed_controls = {"\n"}
+    else:
+        text = " ".join(text.split())
+        allowed_controls = set()
+    if any(
+        unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in allowed_controls
+        for ch in text
+    ):
+        raise InvalidValueError("text.invalid_character")
+    if len(text) > max_length:
+        raise InvalidValueError("text.too_long", max=max_length)
+    return text
+
+
+def normalize(raw: object) -> str:
+    """Return the cleaned name; an empty string stays empty.
+
+    :raises InvalidValueError: ``name.invalid``, ``text.too_long`` or ``type.invalid``.
+    """
+    text = _clean(raw, MAX_NAME_LENGTH, multiline=False)
+    for ch in text:
+        if ch == " " or ch in _NAME_PUNCTUATION:
+            continue
+        if unicodedata.category(ch)[0] not in ("L", "M"):
+            raise InvalidValueError("name.invalid")
+    return text
+
+
+def is_valid(raw: object) -> bool:
+    """Tell whether ``raw`` is an acceptable name, without raising."""
+    try:
+        normalize(raw)
+    except InvalidValueError:
+        return False
+    return True
+
+
+def normalize_text(raw: object, max_length: int, *, multiline: bool = False) -> str:
+    """Clean free text: NFC, trimmed, whitespace collapsed (per line when ``multiline``).
+
+    :raises InvalidValueError: ``text.invalid_character``, ``text.too_long`` or
+        ``type.invalid``.
+    """
+    return _clean(raw, max_length, multiline=multiline)
+
+
+def fold(text: str) -> str:
+    """Return the accent- and case-insensitive form used to search names.
+
+    >>> fold("José Ångström")
+    'jose angstrom'
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -1,0 +1,188 @@
+"""The one error hierarchy of clientcard.
+
+Every error the library raises on purpose derives from :class:`ClientCardError`::
+
+    ClientCardError
+    ├── ValidationError (also ValueError)    bad input; holds every FieldIssue at once
+    ├── InvalidValueError (also ValueError)  one value failed a contact validator
+    ├── NotFoundError (also LookupError)      no such card/business in this scope
+    ├── VersionConflictError                  an update carried a stale version
+    ├── DuplicateError                        an id that already exists was added
+    ├── SchemaError (also ValueError)         a field schema operation is not allowed
+    ├── DocumentError (also ValueError)      a stored document cannot be read back
+    └── StorageError                          the store failed (locked, full, unreachable)
+
+Messages name fields, codes and ids, never the values a person typed: an error that
+reaches a log or a traceback carries no personal data.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+__all__ = [
+    "ClientCardError",
+    "DocumentError",
+    "DuplicateError",
+    "FieldIssue",
+    "InvalidValueError",
+    "NotFoundError",
+    "SchemaError",
+    "StorageError",
+    "ValidationError",
+    "VersionConflictError",
+]
+
+
+@attrs.frozen
+class FieldIssue:
+    """One problem with one field: which field, a machine code and a human message.
+
+    ``field`` is a path such as ``email`` or ``custom.allergies``; ``code`` is stable and
+    meant for programs (``phone.invalid``); ``message`` is for people, in the language
+    asked for. None of them holds the submitted value.
+
+    .. versionadded:: 0.1.0
+    """
+
+    field: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"$.{self.field}: {self.code}: {self.message}"
+
+
+class ClientCardError(Exception):
+    """Root of every error clientcard raises on purpose.
+
+    .. versionadded:: 0.1.0
+    """
+
+
+class ValidationError(ClientCardError, ValueError):
+    """Submitted data broke one or more rules; :attr:`issues` lists every one of them.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, issues: Iterable[FieldIssue]) -> None:
+        self.issues: tuple[FieldIssue, ...] = tuple(issues)
+        if not self.issues:
+            raise ValueError("ValidationError needs at least one issue")
+        super().__init__("\n".join(str(issue) for issue in self.issues))
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The fields that have at least one issue."""
+        return frozenset(issue.field for issue in self.issues)
+
+    @property
+    def codes(self) -> frozenset[str]:
+        """The machine codes of every issue."""
+        return frozenset(issue.code for issue in self.issues)
+
+    def issues_for(self, field: str) -> tuple[FieldIssue, ...]:
+        """The issues of one field, in the order they were found."""
+        return tuple(issue for issue in self.issues if issue.field == field)
+
+
+class InvalidValueError(ClientCardError, ValueError):
+    """One value failed one of the :mod:`clientcard.contact` validators.
+
+    ``code`` is the machine code (``phone.invalid``); the message is English and never
+    holds the value. Schema validation turns these into :class:`FieldIssue` objects that
+    name the field and speak the caller's language.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, code: str, **params: object) -> None:
+        from clientcard.locale import message
+
+        self.code = code
+        self.params = params
+        super().__init__(f"{code}: {message(code, 'en', **params)}")
+
+
+class NotFoundError(ClientCardError, LookupError):
+    """Nothing with this id exists in the caller's business.
+
+    A card of another business is reported exactly like a missing one, so a caller can't
+    learn that it exists.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, kind: str, ident: str) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"{kind} {ident!r} not found")
+
+
+class DuplicateError(ClientCardError):
+    """Something with this id already exists.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, kind: str, ident: str) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"{kind} {ident!r} already exists")
+
+
+class VersionConflictError(ClientCardError):
+    """An update carried a version that is no longer the stored one; nothing was written.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, card_id: str, expected: int, actual: int) -> None:
+        self.card_id = card_id
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"card {card_id!r}: expected version {expected}, the stored version is {actual}"
+        )
+
+
+class SchemaError(ClientCardError, ValueError):
+    """A change to a field schema is not allowed (duplicate key, unknown field, ...).
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, field: str, code: str, message: str) -> None:
+        self.field = field
+        self.code = code
+        super().__init__(f"$.{field}: {code}: {message}")
+
+
+class DocumentError(ClientCardError, ValueError):
+    """A serialised document (card, schema) is malformed or of an unknown version.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, kind: str, problems: Iterable[str]) -> None:
+        self.kind = kind
+        self.problems: tuple[str, ...] = tuple(problems)
+        super().__init__(f"cannot read {kind} document: " + "; ".join(self.problems))
+
+
+class StorageError(ClientCardError):
+    """The store could not complete an operation; nothing of it was written.
+
+    ``reason`` is a machine code such as ``locked``, ``disk_full`` or ``unavailable``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(f"{reason}: {message}")

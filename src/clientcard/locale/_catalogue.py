@@ -1,0 +1,174 @@
+"""The shipped texts. Placeholders name limits, never submitted values."""
+
+from __future__ import annotations
+
+from typing import Final
+
+MESSAGES: Final[dict[str, dict[str, str]]] = {
+    "field.required": {
+        "en": "This field is required.",
+        "it": "Questo campo è obbligatorio.",
+        "nl": "Dit veld is verplicht.",
+    },
+    "field.unknown": {
+        "en": "This field does not exist on the client card.",
+        "it": "Questo campo non esiste nella scheda cliente.",
+        "nl": "Dit veld bestaat niet op de klantenkaart.",
+    },
+    "field.retired": {
+        "en": "This field has been retired and can no longer be changed.",
+        "it": "Questo campo è stato ritirato e non può più essere modificato.",
+        "nl": "Dit veld is buiten gebruik gesteld en kan niet meer worden gewijzigd.",
+    },
+    "field.not_collected": {
+        "en": "This field is not collected here.",
+        "it": "Questo campo non viene raccolto qui.",
+        "nl": "Dit veld wordt hier niet gevraagd.",
+    },
+    "type.invalid": {
+        "en": "The value has the wrong type; expected {expected}.",
+        "it": "Il valore ha un tipo errato; atteso {expected}.",
+        "nl": "De waarde heeft het verkeerde type; verwacht {expected}.",
+    },
+    "text.too_long": {
+        "en": "Use at most {max} characters.",
+        "it": "Usa al massimo {max} caratteri.",
+        "nl": "Gebruik maximaal {max} tekens.",
+    },
+    "text.invalid_character": {
+        "en": "The text contains control characters.",
+        "it": "Il testo contiene caratteri di controllo.",
+        "nl": "De tekst bevat besturingstekens.",
+    },
+    "name.invalid": {
+        "en": "A name may contain letters, spaces, apostrophes, hyphens and dots only.",
+        "it": "Un nome può contenere solo lettere, spazi, apostrofi, trattini e punti.",
+        "nl": "Een naam mag alleen letters, spaties, apostroffen, koppeltekens en punten bevatten.",
+    },
+    "phone.invalid": {
+        "en": "This is not a valid phone number.",
+        "it": "Questo non è un numero di telefono valido.",
+        "nl": "Dit is geen geldig telefoonnummer.",
+    },
+    "phone.not_mobile": {
+        "en": "A mobile number is needed.",
+        "it": "Serve un numero di cellulare.",
+        "nl": "Er is een mobiel nummer nodig.",
+    },
+    "phone.too_many": {
+        "en": "At most {max} phone numbers can be kept.",
+        "it": "Si possono salvare al massimo {max} numeri di telefono.",
+        "nl": "Er kunnen maximaal {max} telefoonnummers worden bewaard.",
+    },
+    "email.invalid": {
+        "en": "This is not a valid e-mail address.",
+        "it": "Questo non è un indirizzo e-mail valido.",
+        "nl": "Dit is geen geldig e-mailadres.",
+    },
+    "email.undeliverable": {
+        "en": "This e-mail domain does not accept mail.",
+        "it": "Questo dominio e-mail non accetta posta.",
+        "nl": "Dit e-maildomein accepteert geen e-mail.",
+    },
+    "tax_code.invalid": {
+        "en": "This is not a valid Italian tax code (codice fiscale).",
+        "it": "Questo non è un codice fiscale valido.",
+        "nl": "Dit is geen geldige Italiaanse belastingcode (codice fiscale).",
+    },
+    "sdi_code.invalid": {
+        "en": "An SDI recipient code has 7 letters or digits (6 for public administration).",
+        "it": "Il codice destinatario SDI ha 7 caratteri alfanumerici (6 per la PA).",
+        "nl": "Een SDI-ontvangerscode heeft 7 letters of cijfers (6 voor de overheid).",
+    },
+    "date.invalid": {
+        "en": "This is not a valid date (use YYYY-MM-DD).",
+        "it": "Questa non è una data valida (usa AAAA-MM-GG).",
+        "nl": "Dit is geen geldige datum (gebruik JJJJ-MM-DD).",
+    },
+    "date.in_future": {
+        "en": "The date cannot be in the future.",
+        "it": "La data non può essere nel futuro.",
+        "nl": "De datum mag niet in de toekomst liggen.",
+    },
+    "date.too_old": {
+        "en": "The date is implausibly far in the past.",
+        "it": "La data è troppo lontana nel passato.",
+        "nl": "De datum ligt onwaarschijnlijk ver in het verleden.",
+    },
+    "number.invalid": {
+        "en": "This is not a valid number.",
+        "it": "Questo non è un numero valido.",
+        "nl": "Dit is geen geldig getal.",
+    },
+    "number.out_of_range": {
+        "en": "The number must be between {min} and {max}.",
+        "it": "Il numero deve essere compreso tra {min} e {max}.",
+        "nl": "Het getal moet tussen {min} en {max} liggen.",
+    },
+    "boolean.invalid": {
+        "en": "Expected yes or no.",
+        "it": "Atteso sì o no.",
+        "nl": "Verwacht ja of nee.",
+    },
+    "choice.invalid": {
+        "en": "This is not one of the allowed choices.",
+        "it": "Questa non è una delle scelte consentite.",
+        "nl": "Dit is geen van de toegestane keuzes.",
+    },
+    "tag.invalid": {
+        "en": "A tag is 1 to {max} characters without control characters.",
+        "it": "Un'etichetta ha da 1 a {max} caratteri senza caratteri di controllo.",
+        "nl": "Een label heeft 1 tot {max} tekens zonder besturingstekens.",
+    },
+    "country.invalid": {
+        "en": "Use a two-letter ISO country code (IT, NL, GB, ...).",
+        "it": "Usa un codice paese ISO di due lettere (IT, NL, GB, ...).",
+        "nl": "Gebruik een ISO-landcode van twee letters (IT, NL, GB, ...).",
+    },
+    "postcode.invalid": {
+        "en": "This is not a valid postcode for the country.",
+        "it": "Questo non è un codice postale valido per il paese.",
+        "nl": "Dit is geen geldige postcode voor het land.",
+    },
+    "card.no_identity": {
+        "en": "A client card needs at least a name, an e-mail address or a phone number.",
+        "it": "Una scheda cliente richiede almeno un nome, un'e-mail o un telefono.",
+        "nl": "Een klantenkaart heeft minstens een naam, e-mailadres of telefoonnummer nodig.",
+    },
+}
+
+FIELD_LABELS: Final[dict[str, dict[str, str]]] = {
+    "first_name": {"en": "First name", "it": "Nome", "nl": "Voornaam"},
+    "last_name": {"en": "Last name", "it": "Cognome", "nl": "Achternaam"},
+    "email": {"en": "E-mail", "it": "E-mail", "nl": "E-mail"},
+    "phones": {"en": "Phone", "it": "Telefono", "nl": "Telefoon"},
+    "street": {"en": "Address", "it": "Indirizzo", "nl": "Adres"},
+    "postcode": {"en": "Postcode", "it": "CAP", "nl": "Postcode"},
+    "city": {"en": "City", "it": "Città", "nl": "Stad"},
+    "country": {"en": "Country", "it": "Paese", "nl": "Land"},
+    "birth_date": {"en": "Birth date", "it": "Data di nascita", "nl": "Geboortedatum"},
+    "gender": {"en": "Gender", "it": "Sesso", "nl": "Geslacht"},
+    "weight_kg": {"en": "Weight (kg)", "it": "Peso (kg)", "nl": "Gewicht (kg)"},
+    "height_cm": {"en": "Height (cm)", "it": "Altezza (cm)", "nl": "Lengte (cm)"},
+    "tax_code": {"en": "Tax code", "it": "Codice fiscale", "nl": "Belastingcode"},
+    "pec": {"en": "PEC address", "it": "Indirizzo PEC", "nl": "PEC-adres"},
+    "sdi_code": {"en": "SDI code", "it": "Codice SDI", "nl": "SDI-code"},
+    "notes": {"en": "Notes", "it": "Note", "nl": "Notities"},
+    "client_group": {"en": "Client group", "it": "Gruppo clienti", "nl": "Klantengroep"},
+    "tags": {"en": "Tags", "it": "Etichette", "nl": "Labels"},
+    "referral_source": {
+        "en": "How did you hear about us?",
+        "it": "Come ci hai conosciuto?",
+        "nl": "Hoe heeft u ons leren kennen?",
+    },
+    "education": {"en": "Education", "it": "Titolo di studio", "nl": "Opleiding"},
+    "profession": {"en": "Profession", "it": "Professione", "nl": "Beroep"},
+    "picture": {"en": "Picture", "it": "Immagine", "nl": "Afbeelding"},
+}
+
+GENDER_LABELS: Final[dict[str, dict[str, str]]] = {
+    "female": {"en": "Female", "it": "Donna", "nl": "Vrouw"},
+    "male": {"en": "Male", "it": "Uomo", "nl": "Man"},
+    "non_binary": {"en": "Non-binary", "it": "Non binario", "nl": "Non-binair"},
+    "other": {"en": "Other", "it": "Altro", "nl": "Anders"},
+}

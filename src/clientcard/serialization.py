@@ -1,0 +1,219 @@
+"""One cattrs converter for cards and schemas, to and from JSON-ready dicts.
+
+Documents carry ``schema_version`` so stored data can be migrated when the shape changes;
+reading a document of an unknown version, or with unknown or malformed keys, raises
+:class:`~clientcard.errors.DocumentError` naming the paths at fault, never their values.
+
+Values JSON has no type for are written as strings: timestamps as ISO 8601 with offset,
+dates as ``YYYY-MM-DD``, birth dates as ``YYYY-MM-DD`` or ``--MM-DD``, decimals as their
+exact text. A custom field's value is tagged where JSON would lose its type:
+``{"$decimal": "72.5"}``, ``{"$date": "2026-03-01"}``, ``{"$birth_date": "--03-01"}``.
+
+>>> from clientcard.schema import FieldSchema
+>>> schema_from_dict(schema_to_dict(FieldSchema.default())) == FieldSchema.default()
+True
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final, TypeVar
+
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
+
+from clientcard.card import BirthDate, ClientCard, CustomValue
+from clientcard.errors import DocumentError
+from clientcard.schema import FieldSchema
+
+__all__ = [
+    "CARD_DOCUMENT_VERSION",
+    "SCHEMA_DOCUMENT_VERSION",
+    "card_from_dict",
+    "card_to_dict",
+    "converter",
+    "schema_from_dict",
+    "schema_to_dict",
+]
+
+CARD_DOCUMENT_VERSION: Final = 1
+"""The ``schema_version`` written on card documents."""
+
+SCHEMA_DOCUMENT_VERSION: Final = 1
+"""The ``schema_version`` written on field schema documents."""
+
+_T = TypeVar("_T")
+
+
+def _structure_datetime(value: object, _type: object) -> dt.datetime:
+    if not isinstance(value, str):
+        raise TypeError("expected an ISO 8601 timestamp string")
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("timestamp must carry a UTC offset")
+    return parsed
+
+
+def _structure_date(value: object, _type: object) -> dt.date:
+    if not isinstance(value, str):
+        raise TypeError("expected an ISO 8601 date string")
+    return dt.date.fromisoformat(value)
+
+
+def _structure_decimal(value: object, _type: object) -> Decimal:
+    if not isinstance(value, str | int):
+        raise TypeError("expected a decimal string")
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise ValueError("expected a decimal string") from None
+
+
+def _structure_birth_date(value: object, _type: object) -> BirthDate:
+    if not isinstance(value, str):
+        raise TypeError("expected YYYY-MM-DD or --MM-DD")
+    return BirthDate.parse(value)
+
+
+def _unstructure_custom_value(value: CustomValue) -> object:
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, BirthDate):
+        return {"$birth_date": value.iso()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    return list(value)
+
+
+_TAGGED: Final = {
+    "$decimal": lambda text: _structure_decimal(text, Decimal),
+    "$date": lambda text: _structure_date(text, dt.date),
+    "$birth_date": lambda text: _structure_birth_date(text, BirthDate),
+}
+
+
+def _structure_custom_value(value: object) -> CustomValue:
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    if isinstance(value, dict) and len(value) == 1:
+        ((tag, text),) = value.items()
+        reader = _TAGGED.get(tag)
+        if reader is not None:
+            result: CustomValue = reader(text)
+            return result
+    raise ValueError("unsupported custom field value")
+
+
+def _structure_custom(value: object, _type: object) -> Mapping[str, CustomValue]:
+    if not isinstance(value, dict):
+        raise TypeError("expected an object of custom field values")
+    return {str(key): _structure_custom_value(item) for key, item in value.items()}
+
+
+def _structure_labels(value: object, _type: object) -> Mapping[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise TypeError("expected an object of language to label")
+    return dict(value)
+
+
+def make_converter() -> cattrs.Converter:
+    """Build a fresh converter configured for clientcard's types.
+
+    Use :data:`converter` unless you need to register hooks of your own on a copy.
+    """
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    conv.register_unstructure_hook(dt.datetime, lambda value: value.isoformat())
+    conv.register_structure_hook(dt.datetime, _structure_datetime)
+    conv.register_unstructure_hook(dt.date, lambda value: value.isoformat())
+    conv.register_structure_hook(dt.date, _structure_date)
+    conv.register_unstructure_hook(Decimal, str)
+    conv.register_structure_hook(Decimal, _structure_decimal)
+    conv.register_unstructure_hook(BirthDate, BirthDate.iso)
+    conv.register_structure_hook(BirthDate, _structure_birth_date)
+    is_custom: Callable[[Any], bool] = lambda t: t == Mapping[str, CustomValue]
+    is_labels: Callable[[Any], bool] = lambda t: t == Mapping[str, str]
+    conv.register_unstructure_hook_func(
+        is_custom,
+        lambda values: {key: _unstructure_custom_value(v) for key, v in values.items()},
+    )
+    conv.register_structure_hook_func(is_custom, _structure_custom)
+    conv.register_unstructure_hook_func(is_labels, dict)
+    conv.register_structure_hook_func(is_labels, _structure_labels)
+    return conv
+
+
+converter: Final[cattrs.Converter] = make_converter()
+"""The converter every clientcard document goes through.
+
+.. versionadded:: 0.1.0
+"""
+
+
+def _to_document(value: object, version: int) -> dict[str, Any]:
+    document: dict[str, Any] = converter.unstructure(value)
+    return {"schema_version": version, **document}
+
+
+def _from_document(kind: str, document: object, version: int, cls: type[_T]) -> _T:
+    if not isinstance(document, Mapping):
+        raise DocumentError(kind, ["$: expected an object"])
+    body = dict(document)
+    found = body.pop("schema_version", None)
+    if found != version:
+        raise DocumentError(kind, [f"$.schema_version: expected {version}"])
+    try:
+        return converter.structure(body, cls)
+    except ClassValidationError as error:
+        raise DocumentError(kind, _problems(error)) from None
+    except (ValueError, TypeError, ForbiddenExtraKeysError) as error:
+        # attrs validators and __attrs_post_init__ raise outside cattrs' error groups.
+        raise DocumentError(kind, [f"$: {type(error).__name__}"]) from None
+
+
+def _describe(exc: BaseException, _type: object) -> str:
+    # Our own wording, so the text never repeats the offending value; cattrs adds the path.
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return f"unknown keys {sorted(exc.extra_fields)}"
+    return f"invalid value ({type(exc).__name__})"
+
+
+def _problems(error: ClassValidationError) -> list[str]:
+    return cattrs.transform_error(error, format_exception=_describe)
+
+
+def card_to_dict(card: ClientCard) -> dict[str, Any]:
+    """Return a JSON-ready dict of ``card``, with ``schema_version``."""
+    return _to_document(card, CARD_DOCUMENT_VERSION)
+
+
+def card_from_dict(document: object) -> ClientCard:
+    """Read a card back from :func:`card_to_dict`'s output.
+
+    :raises DocumentError: the document is malformed or of another version.
+    """
+    return _from_document("client_card", document, CARD_DOCUMENT_VERSION, ClientCard)
+
+
+def schema_to_dict(schema: FieldSchema) -> dict[str, Any]:
+    """Return a JSON-ready dict of ``schema``, with ``schema_version``."""
+    return _to_document(schema, SCHEMA_DOCUMENT_VERSION)
+
+
+def schema_from_dict(document: object) -> FieldSchema:
+    """Read a field schema back from :func:`schema_to_dict`'s output.
+
+    :raises DocumentError: the document is malformed or of another version.
+    """
+    return _from_document("field_schema", document, SCHEMA_DOCUMENT_VERSION, FieldSchema)
