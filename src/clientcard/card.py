@@ -375,7 +375,7 @@ class CardUpdate:
 
 def _canonical(key: str, value: FieldValue) -> FieldValue:
     """Bring a value to the form the card keeps, so equal values compare equal."""
-    if value == "" or value == ():
+    if value in ("", ()):
         return None
     if key == "phones" and isinstance(value, tuple):
         unique = tuple(dict.fromkeys(value))
@@ -390,10 +390,14 @@ def _canonical(key: str, value: FieldValue) -> FieldValue:
 def _fields_from_values(card: ClientCard, values: Mapping[str, FieldValue]) -> dict[str, Any]:
     """Turn flat key/values into ``attrs.evolve`` arguments for ``card``."""
     changes: dict[str, Any] = {}
-    address = {key: _canonical(key, values[key]) for key in _ADDRESS_KEYS if key in values}
+    address: dict[str, Any] = {
+        key: _canonical(key, values[key]) for key in _ADDRESS_KEYS if key in values
+    }
     if address:
         changes["address"] = attrs.evolve(card.address, **address)
-    invoicing = {key: _canonical(key, values[key]) for key in _INVOICING_KEYS if key in values}
+    invoicing: dict[str, Any] = {
+        key: _canonical(key, values[key]) for key in _INVOICING_KEYS if key in values
+    }
     if invoicing:
         changes["invoicing"] = attrs.evolve(card.invoicing, **invoicing)
     custom = dict(card.custom)

@@ -24,6 +24,8 @@ from collections.abc import Iterable
 
 import attrs
 
+from clientcard.locale import message
+
 __all__ = [
     "ClientCardError",
     "DocumentError",
@@ -102,8 +104,6 @@ class InvalidValueError(ClientCardError, ValueError):
     """
 
     def __init__(self, code: str, **params: object) -> None:
-        from clientcard.locale import message
-
         self.code = code
         self.params = params
         super().__init__(f"{code}: {message(code, 'en', **params)}")

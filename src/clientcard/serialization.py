@@ -91,7 +91,7 @@ def _unstructure_custom_value(value: CustomValue) -> object:
     return list(value)
 
 
-_TAGGED: Final = {
+_TAGGED: Final[dict[str, Callable[[object], CustomValue]]] = {
     "$decimal": lambda text: _structure_decimal(text, Decimal),
     "$date": lambda text: _structure_date(text, dt.date),
     "$birth_date": lambda text: _structure_birth_date(text, BirthDate),
@@ -107,8 +107,7 @@ def _structure_custom_value(value: object) -> CustomValue:
         ((tag, text),) = value.items()
         reader = _TAGGED.get(tag)
         if reader is not None:
-            result: CustomValue = reader(text)
-            return result
+            return reader(text)
     raise ValueError("unsupported custom field value")
 
 
@@ -126,6 +125,14 @@ def _structure_labels(value: object, _type: object) -> Mapping[str, str]:
     return dict(value)
 
 
+def _is_custom(type_: object) -> bool:
+    return type_ == Mapping[str, CustomValue]
+
+
+def _is_labels(type_: object) -> bool:
+    return type_ == Mapping[str, str]
+
+
 def make_converter() -> cattrs.Converter:
     """Build a fresh converter configured for clientcard's types.
 
@@ -140,15 +147,13 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook(Decimal, _structure_decimal)
     conv.register_unstructure_hook(BirthDate, BirthDate.iso)
     conv.register_structure_hook(BirthDate, _structure_birth_date)
-    is_custom: Callable[[Any], bool] = lambda t: t == Mapping[str, CustomValue]
-    is_labels: Callable[[Any], bool] = lambda t: t == Mapping[str, str]
     conv.register_unstructure_hook_func(
-        is_custom,
+        _is_custom,
         lambda values: {key: _unstructure_custom_value(v) for key, v in values.items()},
     )
-    conv.register_structure_hook_func(is_custom, _structure_custom)
-    conv.register_unstructure_hook_func(is_labels, dict)
-    conv.register_structure_hook_func(is_labels, _structure_labels)
+    conv.register_structure_hook_func(_is_custom, _structure_custom)
+    conv.register_unstructure_hook_func(_is_labels, dict)
+    conv.register_structure_hook_func(_is_labels, _structure_labels)
     return conv
 
 

@@ -40,9 +40,7 @@ def normalize(raw: object, *, check_deliverability: bool = False) -> str:
     if not text or len(text) > MAX_INPUT_LENGTH:
         raise InvalidValueError("email.invalid")
     try:
-        result = email_validator.validate_email(
-            text, check_deliverability=check_deliverability
-        )
+        result = email_validator.validate_email(text, check_deliverability=check_deliverability)
     except email_validator.EmailUndeliverableError:
         raise InvalidValueError("email.undeliverable") from None
     except email_validator.EmailNotValidError:

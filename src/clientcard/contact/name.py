@@ -22,7 +22,8 @@ __all__ = ["fold", "is_valid", "normalize", "normalize_text"]
 MAX_NAME_LENGTH: Final = 100
 """The longest name kept, in characters after normalisation."""
 
-_NAME_PUNCTUATION: Final = frozenset("'’ʼ‘-‐‑.,")
+# Apostrophes (straight, curly, modifier letter) and hyphens (ASCII, Unicode, non-breaking).
+_NAME_PUNCTUATION: Final = frozenset("'\u2019\u02bc\u2018-\u2010\u2011.,")
 
 
 def _clean(raw: object, max_length: int, *, multiline: bool) -> str:

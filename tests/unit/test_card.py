@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import attrs
+import pytest
+
+from clientcard import (
+    BirthDate,
+    CardStatus,
+    ClientCard,
+    Context,
+    FieldSchema,
+    Gender,
+    ValidationError,
+)
+from tests.support import NOW, TODAY
+
+LATER = NOW + dt.timedelta(hours=1)
+
+
+def make(region: str = "IT", **values: object) -> ClientCard:
+    clean = FieldSchema.default().validate(values, Context.STAFF, today=TODAY, region=region)
+    return ClientCard.create(card_id="card-1", business_id="biz-1", values=clean, at=NOW)
+
+
+class TestCreate:
+    def test_a_new_card_starts_at_version_one(self) -> None:
+        card = make(first_name="Anna")
+        assert card.version == 1
+        assert card.created_at == card.updated_at == NOW
+        assert card.status is CardStatus.ACTIVE
+
+    def test_a_prospect_can_be_created_from_an_email_only(self) -> None:
+        clean = {"email": "anna@example.com"}
+        card = ClientCard.create(
+            card_id="c", business_id="b", values=clean, at=NOW, status=CardStatus.PROSPECT
+        )
+        assert card.status is CardStatus.PROSPECT
+        assert card.email == "anna@example.com"
+
+    def test_a_card_needs_a_name_an_email_or_a_phone(self) -> None:
+        with pytest.raises(ValidationError) as caught:
+            make(city="Milano")
+        assert caught.value.codes == {"card.no_identity"}
+
+    def test_address_and_invoicing_keys_fill_their_parts(self) -> None:
+        card = make(
+            first_name="A",
+            street="Via Roma 1",
+            postcode="20121",
+            city="Milano",
+            country="it",
+            pec="a@pec.it",
+            sdi_code="m5uxcr1",
+        )
+        assert card.address.country == "IT"
+        assert card.address.postcode == "20121"
+        assert card.invoicing.sdi_code == "M5UXCR1"
+        assert card.value("city") == "Milano"
+
+    def test_mobile_numbers_come_first(self) -> None:
+        card = make("GB", first_name="A", phones=["020 7946 0018", "07911 123456"])
+        assert card.phones == ("+447911123456", "+442079460018")
+        assert card.mobile == "+447911123456"
+
+    def test_a_card_with_only_a_landline_has_no_mobile(self) -> None:
+        assert make(first_name="A", phones=["+44 20 7946 0018"]).mobile is None
+
+    def test_naive_timestamps_are_refused(self) -> None:
+        with pytest.raises(ValueError, match="timezone-aware"):
+            ClientCard(id="c", business_id="b", created_at=dt.datetime(2026, 1, 1), updated_at=NOW)
+
+    def test_tags_are_kept_sorted_and_unique(self) -> None:
+        card = ClientCard(
+            id="c",
+            business_id="b",
+            created_at=NOW,
+            updated_at=NOW,
+            first_name="A",
+            tags=("vip", "colour", "vip"),
+        )
+        assert card.tags == ("colour", "vip")
+
+    def test_display_name_joins_the_parts_that_are_set(self) -> None:
+        assert make(first_name="Anna", last_name="Rossi").display_name == "Anna Rossi"
+        assert make(last_name="Rossi").display_name == "Rossi"
+
+
+class TestApply:
+    def test_a_change_bumps_the_version_and_names_the_changed_fields(self) -> None:
+        card = make(first_name="Anna", email="anna@example.com")
+        update = card.apply({"email": "anna.rossi@example.com", "first_name": "Anna"}, at=LATER)
+        assert update.card.version == 2
+        assert update.card.updated_at == LATER
+        assert update.changed == {"email"}
+        assert update.previous is card
+        assert not update.is_noop
+
+    def test_no_change_keeps_the_same_card(self) -> None:
+        card = make(first_name="Anna")
+        update = card.apply({"first_name": "Anna"}, at=LATER)
+        assert update.is_noop
+        assert update.card is card
+
+    def test_none_clears_a_field(self) -> None:
+        card = make(first_name="Anna", email="anna@example.com")
+        update = card.apply({"email": None}, at=LATER)
+        assert update.card.email is None
+        assert update.changed == {"email"}
+
+    def test_clearing_the_last_identity_field_is_refused(self) -> None:
+        card = make(email="anna@example.com")
+        with pytest.raises(ValidationError) as caught:
+            card.apply({"email": None}, at=LATER)
+        assert caught.value.codes == {"card.no_identity"}
+
+    def test_the_same_phones_in_another_order_are_no_change(self) -> None:
+        card = make("GB", first_name="A", phones=["07911 123456", "020 7946 0018"])
+        assert card.apply({"phones": ("+442079460018", "+447911123456")}, at=LATER).is_noop
+
+    def test_gender_given_as_text_compares_with_the_stored_enum(self) -> None:
+        card = make(first_name="A", gender="female")
+        assert card.gender is Gender.FEMALE
+        assert card.apply({"gender": "female"}, at=LATER).is_noop
+
+    def test_custom_values_are_set_and_cleared(self) -> None:
+        card = make(first_name="A")
+        with_value = card.apply({"allergies": "nickel"}, at=LATER).card
+        assert with_value.custom == {"allergies": "nickel"}
+        cleared = with_value.apply({"allergies": None}, at=LATER)
+        assert cleared.card.custom == {}
+        assert cleared.changed == {"allergies"}
+
+    def test_the_custom_mapping_cannot_be_mutated(self) -> None:
+        card = make(first_name="A").apply({"x": "1"}, at=LATER).card
+        with pytest.raises(TypeError):
+            card.custom["x"] = "2"  # type: ignore[index]
+
+    def test_cards_are_immutable(self) -> None:
+        card = make(first_name="A")
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            card.first_name = "B"  # type: ignore[misc]
+
+    def test_status_moves_with_a_version_bump(self) -> None:
+        prospect = ClientCard.create(
+            card_id="c",
+            business_id="b",
+            values={"first_name": "A"},
+            at=NOW,
+            status=CardStatus.PROSPECT,
+        )
+        update = prospect.with_status(CardStatus.ACTIVE, at=LATER)
+        assert update.card.status is CardStatus.ACTIVE
+        assert update.card.version == 2
+        assert update.changed == {"status"}
+        assert update.card.with_status(CardStatus.ACTIVE, at=LATER).is_noop
+
+
+class TestValues:
+    def test_values_lists_only_set_fields(self) -> None:
+        card = make(first_name="Anna", weight_kg="60")
+        assert card.values() == {"first_name": "Anna", "weight_kg": Decimal(60)}
+
+    def test_unknown_keys_read_as_unset(self) -> None:
+        assert make(first_name="A").value("no_such_field") is None
+
+
+class TestRepr:
+    def test_repr_names_fields_but_never_their_values(self) -> None:
+        card = make(
+            first_name="Giulietta",
+            email="giulietta@example.com",
+            phones=["333 123 4567"],
+            birth_date="1990-04-01",
+            street="Via Segreta 7",
+        )
+        text = repr(card)
+        for secret in ("Giulietta", "giulietta", "3331234567", "1990", "Segreta"):
+            assert secret not in text
+        assert "card-1" in text
+        assert "email" in text
+        assert "Segreta" not in repr(card.address)
+        assert "1990" not in repr(card.birth_date)
+        assert "pec" not in repr(card.invoicing)
+
+    def test_cards_are_hashable(self) -> None:
+        assert hash(make(first_name="A")) == hash(make(first_name="A"))
+
+
+class TestBirthDate:
+    def test_day_and_month_are_enough(self) -> None:
+        birthday = BirthDate.parse("--12-10")
+        assert birthday.year is None
+        assert birthday.as_date() is None
+        assert birthday.age_on(TODAY) is None
+        assert birthday.iso() == "--12-10"
+
+    def test_a_full_date_knows_the_age(self) -> None:
+        birthday = BirthDate.parse("1990-11-24")
+        assert birthday.age_on(TODAY) == 35
+        assert birthday.age_on(dt.date(2026, 11, 24)) == 36
+
+    def test_29_february_is_celebrated_on_28_february_in_other_years(self) -> None:
+        leapling = BirthDate.parse("--02-29")
+        assert leapling.is_birthday(dt.date(2027, 2, 28))
+        assert leapling.is_birthday(dt.date(2028, 2, 29))
+        assert not leapling.is_birthday(dt.date(2028, 2, 28))
+
+    @pytest.mark.parametrize("bad", ["--13-01", "--02-30", "2023-02-29", "12/10", "1990-1-1"])
+    def test_impossible_dates_are_refused(self, bad: str) -> None:
+        with pytest.raises(ValueError):  # noqa: PT011 - both parse and attrs raise ValueError
+            BirthDate.parse(bad)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clientcard.contact import name
+from clientcard.errors import InvalidValueError
+from clientcard.testing.strategies import names
+
+
+class TestNames:
+    def test_trims_and_collapses_whitespace(self) -> None:
+        assert name.normalize("  Anna \t  Maria  ") == "Anna Maria"
+
+    def test_composes_to_nfc(self) -> None:
+        decomposed = "Jose\u0301"
+        assert name.normalize(decomposed) == "José"
+
+    @pytest.mark.parametrize(
+        "real", ["D'Angelo", "Jean-Luc", "St. John", "Nguyễn", "李小龍", "Ørsted"]
+    )
+    def test_accepts_letters_of_any_script_and_name_punctuation(self, real: str) -> None:
+        assert name.normalize(real) == real
+
+    @pytest.mark.parametrize("junk", ["R2D2", "Anna<script>", "😀", "a\x00b"])
+    def test_refuses_digits_symbols_and_controls(self, junk: str) -> None:
+        with pytest.raises(InvalidValueError):
+            name.normalize(junk)
+
+    def test_refuses_overlong_names(self) -> None:
+        with pytest.raises(InvalidValueError) as caught:
+            name.normalize("a" * 101)
+        assert caught.value.code == "text.too_long"
+
+    def test_refuses_non_text(self) -> None:
+        with pytest.raises(InvalidValueError) as caught:
+            name.normalize(42)
+        assert caught.value.code == "type.invalid"
+
+    @given(names())
+    def test_normalising_twice_gives_the_same_as_once(self, value: str) -> None:
+        assert name.normalize(name.normalize(value)) == name.normalize(value)
+
+    @given(st.text(max_size=120))
+    def test_normalised_names_are_nfc_and_trimmed(self, raw: str) -> None:
+        if name.is_valid(raw):
+            clean = name.normalize(raw)
+            assert unicodedata.is_normalized("NFC", clean)
+            assert clean == clean.strip()
+            assert "  " not in clean
+
+
+class TestText:
+    def test_long_text_keeps_line_breaks(self) -> None:
+        assert name.normalize_text("a  b\r\n\r\nc ", 100, multiline=True) == "a b\n\nc"
+
+    def test_single_line_text_folds_line_breaks(self) -> None:
+        assert name.normalize_text("a\nb", 100) == "a b"
+
+    def test_refuses_control_characters(self) -> None:
+        with pytest.raises(InvalidValueError) as caught:
+            name.normalize_text("a\x07b", 100)
+        assert caught.value.code == "text.invalid_character"
+
+
+class TestFold:
+    def test_folds_accents_and_case(self) -> None:
+        assert name.fold("JOSÉ Müller") == "jose muller"
+
+    @given(st.text())
+    def test_folding_is_idempotent(self, text: str) -> None:
+        assert name.fold(name.fold(text)) == name.fold(text)

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clientcard.contact import phone
+from clientcard.errors import InvalidValueError
+from clientcard.testing.strategies import phone_numbers
+
+
+class TestNormalize:
+    @pytest.mark.parametrize(
+        ("typed", "region", "e164"),
+        [
+            ("0612345678", "NL", "+31612345678"),
+            ("06-12345678", "NL", "+31612345678"),
+            ("+39 333 123 4567", "NL", "+393331234567"),
+            ("0039 333 123 4567", "IT", "+393331234567"),
+            ("333.123.4567", "IT", "+393331234567"),
+            ("07911 123456", "GB", "+447911123456"),
+            ("(020) 7946 0018", "GB", "+442079460018"),
+            ("+44 (0)7911 123456", "IT", "+447911123456"),
+            ("06/12345678", "NL", "+31612345678"),
+        ],
+    )
+    def test_reads_numbers_as_people_type_them(self, typed: str, region: str, e164: str) -> None:
+        assert phone.normalize(typed, region) == e164
+
+    def test_a_number_without_prefix_is_read_in_the_business_region(self) -> None:
+        assert phone.normalize("0612345678", "NL") == "+31612345678"
+        assert phone.normalize("0612345678", "IT") == "+390612345678"  # a Rome landline
+
+    @pytest.mark.parametrize("junk", ["", "   ", "12", "+39 123", "abc", "333 FLOWERS", "1" * 41])
+    def test_invalid_numbers_raise_phone_invalid(self, junk: str) -> None:
+        with pytest.raises(InvalidValueError) as caught:
+            phone.normalize(junk, "IT")
+        assert caught.value.code == "phone.invalid"
+
+    def test_a_landline_is_refused_where_a_mobile_is_needed(self) -> None:
+        with pytest.raises(InvalidValueError) as caught:
+            phone.normalize("020 7946 0018", "GB", require_mobile=True)
+        assert caught.value.code == "phone.not_mobile"
+
+    def test_a_mobile_passes_where_a_mobile_is_needed(self) -> None:
+        assert phone.normalize("333 123 4567", "IT", require_mobile=True) == "+393331234567"
+
+    def test_the_error_message_does_not_hold_the_number(self) -> None:
+        with pytest.raises(InvalidValueError) as caught:
+            phone.normalize("+39 123 45", "IT")
+        assert "123" not in str(caught.value)
+
+    @given(phone_numbers())
+    def test_normalising_twice_gives_the_same_as_once(self, e164: str) -> None:
+        assert phone.normalize(phone.normalize(e164, "IT"), "IT") == e164
+
+    @given(phone_numbers(), st.sampled_from(["IT", "NL", "US"]))
+    def test_formatted_forms_read_back_to_the_same_number(self, e164: str, region: str) -> None:
+        assert phone.normalize(phone.format_international(e164), region) == e164
+
+
+class TestKinds:
+    def test_tells_a_mobile_from_a_landline(self) -> None:
+        assert phone.kind("+393331234567") is phone.PhoneKind.MOBILE
+        assert phone.kind("+442079460018") is phone.PhoneKind.FIXED_LINE
+        assert phone.is_mobile("+393331234567")
+        assert not phone.is_mobile("+442079460018")
+
+    def test_us_numbers_may_be_either_and_count_as_mobile(self) -> None:
+        assert phone.kind("+12015550123") is phone.PhoneKind.FIXED_LINE_OR_MOBILE
+        assert phone.is_mobile("+12015550123")
+
+
+class TestFormat:
+    def test_formats_nationally_and_internationally(self) -> None:
+        assert phone.format_national("+31612345678") == "06 12345678"
+        assert phone.format_international("+31612345678") == "+31 6 12345678"
+
+    def test_compact_strips_separators(self) -> None:
+        assert phone.compact(" (06) 12.34-56/78 ") == "0612345678"
+
+    def test_is_valid_answers_without_raising(self) -> None:
+        assert phone.is_valid("0612345678", "NL")
+        assert not phone.is_valid("nope", "NL")
