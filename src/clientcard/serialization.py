@@ -26,16 +26,25 @@ from typing import Any, Final, TypeVar
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
+from clientcard.business import Business
 from clientcard.card import BirthDate, ClientCard, CustomValue
 from clientcard.errors import DocumentError
+from clientcard.events import DomainEvent
 from clientcard.schema import FieldSchema
 
 __all__ = [
+    "BUSINESS_DOCUMENT_VERSION",
     "CARD_DOCUMENT_VERSION",
+    "EVENT_DOCUMENT_VERSION",
     "SCHEMA_DOCUMENT_VERSION",
+    "business_from_dict",
+    "business_to_dict",
     "card_from_dict",
     "card_to_dict",
     "converter",
+    "event_from_dict",
+    "event_to_dict",
+    "make_converter",
     "schema_from_dict",
     "schema_to_dict",
 ]
@@ -45,6 +54,12 @@ CARD_DOCUMENT_VERSION: Final = 1
 
 SCHEMA_DOCUMENT_VERSION: Final = 1
 """The ``schema_version`` written on field schema documents."""
+
+BUSINESS_DOCUMENT_VERSION: Final = 1
+"""The ``schema_version`` written on business documents."""
+
+EVENT_DOCUMENT_VERSION: Final = 1
+"""The ``schema_version`` written on event documents."""
 
 _T = TypeVar("_T")
 
@@ -222,3 +237,29 @@ def schema_from_dict(document: object) -> FieldSchema:
     :raises DocumentError: the document is malformed or of another version.
     """
     return _from_document("field_schema", document, SCHEMA_DOCUMENT_VERSION, FieldSchema)
+
+
+def business_to_dict(business: Business) -> dict[str, Any]:
+    """Return a JSON-ready dict of ``business`` (with its schema), with ``schema_version``."""
+    return _to_document(business, BUSINESS_DOCUMENT_VERSION)
+
+
+def business_from_dict(document: object) -> Business:
+    """Read a business back from :func:`business_to_dict`'s output.
+
+    :raises DocumentError: the document is malformed or of another version.
+    """
+    return _from_document("business", document, BUSINESS_DOCUMENT_VERSION, Business)
+
+
+def event_to_dict(event: DomainEvent) -> dict[str, Any]:
+    """Return a JSON-ready dict of ``event``, with ``schema_version``."""
+    return _to_document(event, EVENT_DOCUMENT_VERSION)
+
+
+def event_from_dict(document: object) -> DomainEvent:
+    """Read an event back from :func:`event_to_dict`'s output.
+
+    :raises DocumentError: the document is malformed or of another version.
+    """
+    return _from_document("event", document, EVENT_DOCUMENT_VERSION, DomainEvent)

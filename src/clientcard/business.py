@@ -1,0 +1,61 @@
+"""A business: the tenant that owns client cards, with its settings and field schema.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Final
+
+import attrs
+
+from clientcard.contact import address
+from clientcard.errors import FieldIssue, ValidationError
+from clientcard.locale import LANGUAGES
+from clientcard.schema import FieldSchema
+
+__all__ = ["Business"]
+
+_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}")
+
+
+def _check(business: Business) -> None:
+    issues = []
+    if not _ID.fullmatch(business.id):
+        issues.append(FieldIssue("id", "business.id_invalid", "use 1-128 of A-Z a-z 0-9 _ . : -"))
+    if not business.name.strip() or len(business.name) > 200:
+        issues.append(FieldIssue("name", "business.name_invalid", "give a name of 1-200 chars"))
+    if business.region not in address.COUNTRIES:
+        issues.append(FieldIssue("region", "country.invalid", "use an ISO alpha-2 code"))
+    if business.language not in LANGUAGES:
+        issues.append(FieldIssue("language", "business.language_invalid", "use en, it or nl"))
+    if issues:
+        raise ValidationError(issues)
+
+
+@attrs.frozen
+class Business:
+    """A business (salon, studio, practice) and how its client cards are kept.
+
+    ``region`` is the ISO country whose phone numbering reads numbers typed without a
+    prefix, and the default country of addresses; ``language`` is the language of
+    messages shown to its staff.
+
+    .. versionadded:: 0.1.0
+    """
+
+    id: str
+    name: str
+    region: str
+    language: str
+    created_at: dt.datetime
+    schema: FieldSchema = attrs.field(factory=FieldSchema.default)
+
+    def __attrs_post_init__(self) -> None:
+        _check(self)
+
+    def with_schema(self, schema: FieldSchema) -> Business:
+        """Return the business with ``schema`` in place of its current one."""
+        return attrs.evolve(self, schema=schema)

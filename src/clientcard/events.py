@@ -1,0 +1,66 @@
+"""Domain events: what happened to a card, for the host's other systems.
+
+Events carry ids, the kind of change, the card's new version and the *names* of the
+fields that changed, never their values: a host that needs the data reads the card
+back. :class:`~clientcard.book.ClientBook` writes events to the store's outbox in the
+same transaction as the change and hands them to an :class:`EventSink` after commit.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Protocol
+
+import attrs
+
+__all__ = ["DomainEvent", "EventKind", "EventSink"]
+
+
+class EventKind(enum.Enum):
+    """The kinds of change clientcard reports.
+
+    .. versionadded:: 0.1.0
+    """
+
+    BUSINESS_CREATED = "business.created"
+    SCHEMA_CHANGED = "business.schema_changed"
+    CARD_CREATED = "card.created"
+    CARD_DETAILS_CHANGED = "card.details_changed"
+    CARD_STATUS_CHANGED = "card.status_changed"
+    CARD_DELETED = "card.deleted"
+
+
+@attrs.frozen
+class DomainEvent:
+    """One change, as the host's other systems hear of it.
+
+    .. versionadded:: 0.1.0
+    """
+
+    event_id: str
+    kind: EventKind
+    business_id: str
+    occurred_at: dt.datetime
+    card_id: str | None = None
+    card_version: int | None = None
+    fields: tuple[str, ...] = ()
+    """Sorted names of the fields that changed (for details changes)."""
+
+
+class EventSink(Protocol):
+    """**Protocol:** the host's hook to keep its other systems in step.
+
+    ``publish`` is called after the change committed, once per event, in order. If it
+    raises, the event stays in the outbox and is offered again by
+    :meth:`clientcard.book.ClientBook.deliver_pending`; a sink must therefore tolerate
+    seeing an event twice (``event_id`` identifies it).
+
+    .. versionadded:: 0.1.0
+    """
+
+    def publish(self, event: DomainEvent) -> None:
+        """Deliver one event."""
+        ...

@@ -1,0 +1,15 @@
+"""Storage: the :class:`ClientStore` protocol and the reference stores.
+
+* :class:`MemoryStore`, for tests and prototypes;
+* :class:`clientcard.storage.sqlite.SQLiteStore`, the embedded default (one file);
+* :class:`clientcard.storage.postgres.PostgresStore`, with ``clientcard[postgres]``.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from clientcard.storage.memory import MemoryStore
+from clientcard.storage.protocol import CardQuery, ClientStore, Page, SearchTerms
+
+__all__ = ["CardQuery", "ClientStore", "MemoryStore", "Page", "SearchTerms"]

@@ -1,0 +1,239 @@
+"""An in-memory :class:`~clientcard.storage.protocol.ClientStore` for tests and prototypes.
+
+It keeps the same rules and raises the same errors as the database stores, so code
+tested against it behaves the same on SQLite or PostgreSQL. It is thread-safe: a
+transaction holds a re-entrant lock, so writers queue as they would on SQLite.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from clientcard.business import Business
+from clientcard.card import ClientCard
+from clientcard.contact.email import lookup_key
+from clientcard.contact.name import fold
+from clientcard.errors import DuplicateError, NotFoundError, VersionConflictError
+from clientcard.events import DomainEvent
+from clientcard.storage.protocol import (
+    CardQuery,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    sort_key,
+)
+
+__all__ = ["MemoryStore", "matches"]
+
+
+def matches(card: ClientCard, query: CardQuery, permissions: frozenset[tuple[str, str]]) -> bool:
+    """Tell whether ``card`` satisfies ``query``: the reference semantics of a query."""
+    if query.search is not None:
+        terms = query.search
+        name = fold(f"{card.first_name} {card.last_name}")
+        reversed_name = fold(f"{card.last_name} {card.first_name}")
+        hit = (
+            (terms.name is not None and (terms.name in name or terms.name in reversed_name))
+            or (
+                terms.phone_digits is not None
+                and any(terms.phone_digits in number for number in card.phones)
+            )
+            or (
+                terms.email is not None
+                and card.email is not None
+                and lookup_key(card.email).startswith(terms.email)
+            )
+        )
+        if not hit:
+            return False
+    checks = (
+        query.email is None or (card.email is not None and lookup_key(card.email) == query.email),
+        query.phone is None or query.phone in card.phones,
+        query.group is None or card.client_group == query.group,
+        query.tag is None or query.tag in card.tags,
+        query.status is None or card.status is query.status,
+        query.custom_field is None
+        or (
+            query.custom_field in card.custom
+            and type(card.custom[query.custom_field]) is type(query.custom_value)
+            and card.custom[query.custom_field] == query.custom_value
+        ),
+        query.contactable is None or query.contactable in permissions,
+    )
+    return all(checks)
+
+
+class MemoryStore:
+    """Cards, businesses and the outbox in dictionaries.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._businesses: dict[str, Business] = {}
+        self._cards: dict[tuple[str, str], ClientCard] = {}
+        self._permissions: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
+        self._outbox: list[DomainEvent] = []
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Open a unit of work; on an exception every change in it is undone."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            snapshot = (
+                dict(self._businesses),
+                dict(self._cards),
+                dict(self._permissions),
+                list(self._outbox),
+            )
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._businesses, self._cards, self._permissions, self._outbox = snapshot
+                raise
+            finally:
+                self._depth = 0
+
+    # -- businesses -----------------------------------------------------------------
+
+    def add_business(self, business: Business) -> None:
+        """Store a new business."""
+        with self._lock:
+            if business.id in self._businesses:
+                raise DuplicateError("business", business.id)
+            self._businesses[business.id] = business
+
+    def get_business(self, business_id: str) -> Business:
+        """Return a business."""
+        with self._lock:
+            try:
+                return self._businesses[business_id]
+            except KeyError:
+                raise NotFoundError("business", business_id) from None
+
+    def update_business(self, business: Business, *, expected_revision: int) -> None:
+        """Replace a business whose stored schema revision is ``expected_revision``."""
+        with self._lock:
+            stored = self.get_business(business.id)
+            if stored.schema.revision != expected_revision:
+                raise VersionConflictError(business.id, expected_revision, stored.schema.revision)
+            self._businesses[business.id] = business
+
+    # -- cards ------------------------------------------------------------------------
+
+    def add(self, card: ClientCard) -> None:
+        """Store a new card."""
+        with self._lock:
+            self.get_business(card.business_id)
+            key = (card.business_id, card.id)
+            if key in self._cards:
+                raise DuplicateError("card", card.id)
+            self._cards[key] = card
+
+    def get(self, business_id: str, card_id: str) -> ClientCard:
+        """Return a card of ``business_id``."""
+        with self._lock:
+            try:
+                return self._cards[(business_id, card_id)]
+            except KeyError:
+                raise NotFoundError("card", card_id) from None
+
+    def update(self, card: ClientCard, *, expected_version: int) -> None:
+        """Replace the stored card, which must be at ``expected_version``."""
+        with self._lock:
+            stored = self.get(card.business_id, card.id)
+            if stored.version != expected_version:
+                raise VersionConflictError(card.id, expected_version, stored.version)
+            self._cards[(card.business_id, card.id)] = card
+
+    def delete(self, business_id: str, card_id: str, *, expected_version: int) -> None:
+        """Delete a card and its permissions."""
+        with self._lock:
+            stored = self.get(business_id, card_id)
+            if stored.version != expected_version:
+                raise VersionConflictError(card_id, expected_version, stored.version)
+            del self._cards[(business_id, card_id)]
+            self._permissions.pop((business_id, card_id), None)
+
+    def _matching(self, business_id: str, query: CardQuery | None) -> list[ClientCard]:
+        empty: frozenset[tuple[str, str]] = frozenset()
+        return [
+            card
+            for (owner, card_id), card in self._cards.items()
+            if owner == business_id
+            and (
+                query is None
+                or matches(card, query, self._permissions.get((owner, card_id), empty))
+            )
+        ]
+
+    def find(
+        self,
+        business_id: str,
+        query: CardQuery | None = None,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[ClientCard]:
+        """Return matching cards ordered by name then id, a page at a time."""
+        after = decode_cursor(cursor) if cursor is not None else None
+        with self._lock:
+            found = sorted(
+                ((sort_key(card), card.id, card) for card in self._matching(business_id, query)),
+                key=lambda entry: (entry[0], entry[1]),
+            )
+        if after is not None:
+            found = [entry for entry in found if (entry[0], entry[1]) > after]
+        page = found[: max(limit, 0)]
+        more = len(found) > len(page) and page
+        next_cursor = encode_cursor(page[-1][0], page[-1][1]) if more else None
+        return Page(items=tuple(entry[2] for entry in page), next_cursor=next_cursor)
+
+    def count(self, business_id: str, query: CardQuery | None = None) -> int:
+        """Count matching cards."""
+        with self._lock:
+            return len(self._matching(business_id, query))
+
+    def set_permissions(
+        self, business_id: str, card_id: str, permissions: frozenset[tuple[str, str]]
+    ) -> None:
+        """Record the ``(purpose, channel)`` pairs a card may be contacted for."""
+        with self._lock:
+            self.get(business_id, card_id)
+            self._permissions[(business_id, card_id)] = frozenset(permissions)
+
+    def permissions(self, business_id: str, card_id: str) -> frozenset[tuple[str, str]]:
+        """Return the recorded ``(purpose, channel)`` pairs of a card."""
+        with self._lock:
+            return self._permissions.get((business_id, card_id), frozenset())
+
+    # -- events -----------------------------------------------------------------------
+
+    def append_events(self, events: Sequence[DomainEvent]) -> None:
+        """Add events to the outbox."""
+        with self._lock:
+            self._outbox.extend(events)
+
+    def pending_events(self, limit: int = 100) -> list[DomainEvent]:
+        """Return the oldest undelivered events."""
+        with self._lock:
+            return self._outbox[: max(limit, 0)]
+
+    def mark_delivered(self, event_ids: Sequence[str]) -> None:
+        """Remove delivered events from the outbox."""
+        done = set(event_ids)
+        with self._lock:
+            self._outbox = [event for event in self._outbox if event.event_id not in done]

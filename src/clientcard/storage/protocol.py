@@ -1,0 +1,279 @@
+"""The storage contract a host implements, and the values that cross it.
+
+:class:`ClientStore` is what :class:`~clientcard.book.ClientBook` needs from storage.
+clientcard ships three implementations (memory, SQLite, PostgreSQL); a host may write its
+own and prove it with :class:`clientcard.testing.contracts.ClientStoreContract`.
+
+Rules every implementation keeps:
+
+* **Tenancy.** Every call names a business; nothing reads or changes another business's
+  data. A card of another business is reported exactly like a missing one.
+* **Optimistic concurrency.** :meth:`ClientStore.update` and :meth:`ClientStore.delete`
+  take the version the caller read; if the stored version differs, they raise
+  :class:`~clientcard.errors.VersionConflictError` and write nothing.
+* **Transactions.** Calls made inside ``with store.transaction():`` commit together when
+  the block ends, or not at all if it raises. Nested blocks join the outer one.
+* **Errors.** Driver errors are translated: a missing row is
+  :class:`~clientcard.errors.NotFoundError`, a repeated id
+  :class:`~clientcard.errors.DuplicateError`, a locked or full database
+  :class:`~clientcard.errors.StorageError` -- and nothing partial is written.
+* **Queries run in the store**, using its indexes; an implementation never loads every
+  card of a business to answer one.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Generic, Protocol, TypeVar
+
+import attrs
+
+from clientcard.business import Business
+from clientcard.card import CardStatus, ClientCard
+from clientcard.contact.name import fold
+from clientcard.errors import FieldIssue, ValidationError
+from clientcard.events import DomainEvent
+
+__all__ = [
+    "CardQuery",
+    "ClientStore",
+    "Page",
+    "SearchTerms",
+    "decode_cursor",
+    "encode_cursor",
+    "sort_key",
+]
+
+T = TypeVar("T")
+
+
+def _clean(value: str | None, normalise: Callable[[str], str]) -> str | None:
+    if value is None:
+        return None
+    cleaned = " ".join(normalise(value).split())
+    return cleaned or None
+
+
+def _name_term(value: str | None) -> str | None:
+    return _clean(value, fold)
+
+
+def _digit_term(value: str | None) -> str | None:
+    return _clean(value, lambda text: "".join(ch for ch in text if ch in "0123456789"))
+
+
+def _email_term(value: str | None) -> str | None:
+    return _clean(value, str.casefold)
+
+
+@attrs.frozen
+class SearchTerms:
+    """What a front-desk search box typed, already normalised by the service.
+
+    Terms are normalised on construction (names folded, digits kept, e-mail case-folded),
+    so a store compares them as they are. A card matches when *any* given term matches: ``name`` is a folded (accent- and
+    case-insensitive) substring of the card's name; ``phone_digits`` is a run of digits
+    found in one of its E.164 numbers (without the ``+``); ``email`` is a prefix of its
+    case-folded e-mail address.
+
+    .. versionadded:: 0.1.0
+    """
+
+    name: str | None = attrs.field(default=None, converter=_name_term)
+    phone_digits: str | None = attrs.field(default=None, converter=_digit_term)
+    email: str | None = attrs.field(default=None, converter=_email_term)
+
+    def is_empty(self) -> bool:
+        """Tell whether no term is set (such a search matches nothing)."""
+        return not (self.name or self.phone_digits or self.email)
+
+
+@attrs.frozen
+class CardQuery:
+    """Filters for :meth:`ClientStore.find` and :meth:`ClientStore.count`; all must hold.
+
+    ``email`` is a case-folded address (:func:`clientcard.contact.email.lookup_key`);
+    ``phone`` an E.164 number; ``custom_field``/``custom_value`` select cards whose custom
+    field equals the value (text, boolean or choice values); ``contactable`` is a
+    ``(purpose, channel)`` pair the card's recorded permissions include.
+
+    .. versionadded:: 0.1.0
+    """
+
+    search: SearchTerms | None = None
+    email: str | None = None
+    phone: str | None = None
+    group: str | None = None
+    tag: str | None = None
+    status: CardStatus | None = None
+    custom_field: str | None = None
+    custom_value: str | bool | None = None
+    contactable: tuple[str, str] | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if (self.custom_field is None) != (self.custom_value is None):
+            raise ValidationError(
+                [
+                    FieldIssue(
+                        "custom_value",
+                        "query.custom_pair",
+                        "custom_field and custom_value go together",
+                    )
+                ]
+            )
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of results and the cursor of the next one (``None`` on the last page).
+
+    .. versionadded:: 0.1.0
+    """
+
+    items: tuple[T, ...]
+    next_cursor: str | None = None
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def sort_key(card: ClientCard) -> str:
+    """The key cards are listed by: folded "last first" name, then the id breaks ties."""
+    return fold(f"{card.last_name} {card.first_name}".strip())
+
+
+def encode_cursor(key: str, card_id: str) -> str:
+    """Make the opaque cursor that resumes a listing after (``key``, ``card_id``)."""
+    raw = json.dumps([key, card_id], ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str]:
+    """Read a cursor made by :func:`encode_cursor`.
+
+    :raises ValidationError: ``query.cursor_invalid`` for anything else.
+    """
+    try:
+        key, card_id = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        key = card_id = None
+    if not isinstance(key, str) or not isinstance(card_id, str):
+        raise ValidationError(
+            [FieldIssue("cursor", "query.cursor_invalid", "not a cursor this store made")]
+        )
+    return key, card_id
+
+
+class ClientStore(Protocol):
+    """**Protocol:** where a host keeps its businesses, cards and pending events.
+
+    Implement every method with the rules in this module's docstring; run
+    :class:`clientcard.testing.contracts.ClientStoreContract` against the result.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Open a unit of work: the calls inside commit together or not at all."""
+        ...
+
+    # -- businesses -----------------------------------------------------------------
+
+    def add_business(self, business: Business) -> None:
+        """Store a new business. :raises DuplicateError: the id is taken."""
+        ...
+
+    def get_business(self, business_id: str) -> Business:
+        """Return a business. :raises NotFoundError: no such business."""
+        ...
+
+    def update_business(self, business: Business, *, expected_revision: int) -> None:
+        """Replace a business whose stored schema revision is ``expected_revision``.
+
+        :raises NotFoundError: no such business.
+        :raises VersionConflictError: the stored revision differs.
+        """
+        ...
+
+    # -- cards ------------------------------------------------------------------------
+
+    def add(self, card: ClientCard) -> None:
+        """Store a new card. :raises DuplicateError: its id exists in its business."""
+        ...
+
+    def get(self, business_id: str, card_id: str) -> ClientCard:
+        """Return a card of ``business_id``. :raises NotFoundError: no such card there."""
+        ...
+
+    def update(self, card: ClientCard, *, expected_version: int) -> None:
+        """Replace the stored card, which must be at ``expected_version``.
+
+        :raises NotFoundError: no such card in ``card.business_id``.
+        :raises VersionConflictError: the stored version differs.
+        """
+        ...
+
+    def delete(self, business_id: str, card_id: str, *, expected_version: int) -> None:
+        """Delete a card (and its permissions) at ``expected_version``.
+
+        :raises NotFoundError: no such card.
+        :raises VersionConflictError: the stored version differs.
+        """
+        ...
+
+    def find(
+        self,
+        business_id: str,
+        query: CardQuery | None = None,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[ClientCard]:
+        """Return matching cards ordered by :func:`sort_key` then id, a page at a time.
+
+        A listing resumed from a cursor neither repeats nor skips cards that existed
+        before it started, whatever is added or deleted meanwhile.
+        """
+        ...
+
+    def count(self, business_id: str, query: CardQuery | None = None) -> int:
+        """Count matching cards."""
+        ...
+
+    def set_permissions(
+        self, business_id: str, card_id: str, permissions: frozenset[tuple[str, str]]
+    ) -> None:
+        """Record the ``(purpose, channel)`` pairs a card may now be contacted for.
+
+        The consent layer derives them; this replaces whatever was recorded before.
+
+        :raises NotFoundError: no such card.
+        """
+        ...
+
+    def permissions(self, business_id: str, card_id: str) -> frozenset[tuple[str, str]]:
+        """Return the recorded ``(purpose, channel)`` pairs of a card (empty if none)."""
+        ...
+
+    # -- events -----------------------------------------------------------------------
+
+    def append_events(self, events: Sequence[DomainEvent]) -> None:
+        """Add events to the outbox, in order, within the current transaction."""
+        ...
+
+    def pending_events(self, limit: int = 100) -> list[DomainEvent]:
+        """Return the oldest undelivered events, oldest first."""
+        ...
+
+    def mark_delivered(self, event_ids: Sequence[str]) -> None:
+        """Remove delivered events from the outbox; unknown ids are ignored."""
+        ...
