@@ -78,9 +78,9 @@ class SearchTerms:
 
     Terms are normalised on construction (names folded, digits kept, e-mail case-folded),
     so a store compares them as they are. A card matches when *any* given term matches:
-    ``name`` is a folded (accent- and case-insensitive) substring of the card's name; ``phone_digits`` is a run of digits
-    found in one of its E.164 numbers (without the ``+``); ``email`` is a prefix of its
-    case-folded e-mail address.
+    ``name`` is a folded (accent- and case-insensitive) substring of the card's name,
+    first-last or last-first; ``phone_digits`` is a run of digits found in one of its
+    E.164 numbers; ``email`` is a prefix of its case-folded e-mail address.
 
     .. versionadded:: 0.1.0
     """
