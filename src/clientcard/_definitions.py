@@ -57,6 +57,8 @@ class Context(enum.Enum):
     """The client portal: only fields collected online; required enforced."""
     IMPORT = "import"
     """A bulk import: every active field, no required flags."""
+    CONTACT = "contact"
+    """A prospect's first contact (widget, contact form): booking fields, none required."""
 
 
 _KEY: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -159,7 +161,7 @@ class FieldDefinition:
         """Tell whether values for this field are accepted in ``context``."""
         if self.retired:
             return False
-        if context is Context.BOOKING:
+        if context in (Context.BOOKING, Context.CONTACT):
             return self.collect_during_booking
         if context is Context.PORTAL:
             return self.collect_online

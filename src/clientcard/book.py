@@ -1,0 +1,431 @@
+"""The ClientBook service: the one object a host application talks to.
+
+A :class:`ClientBook` combines the pure core (cards, schemas) with a store, a clock and an
+event sink. Every change runs in one store transaction that writes the change and its
+domain events to the outbox together; after commit the events go to the sink. If the
+sink fails, the events wait in the outbox and :meth:`ClientBook.deliver_pending` offers
+them again, so the host's other systems never miss a change.
+
+>>> from clientcard.storage import MemoryStore
+>>> from clientcard.testing.doubles import ListEventSink
+>>> sink = ListEventSink()
+>>> book = ClientBook(MemoryStore(), events=sink)
+>>> salon = book.create_business(name="Salone Bella", region="IT", language="it")
+>>> card = book.add_client(salon.id, {"first_name": "Giulia", "phones": "333 1234567"})
+>>> [c.id for c in book.search(salon.id, "giu")] == [card.id]
+True
+>>> sink.kinds()
+['business.created', 'card.created']
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Final
+
+import attrs
+
+from clientcard.business import Business
+from clientcard.card import CardStatus, CardUpdate, ClientCard
+from clientcard.clock import Clock, SystemClock
+from clientcard.contact import email as _email
+from clientcard.contact import phone as _phone
+from clientcard.errors import (
+    FieldIssue,
+    InvalidValueError,
+    ValidationError,
+    VersionConflictError,
+)
+from clientcard.events import DomainEvent, EventKind, EventSink
+from clientcard.locale import message
+from clientcard.schema import Context, FieldSchema
+from clientcard.storage.protocol import CardQuery, ClientStore, Page, SearchTerms
+
+__all__ = ["ClientBook"]
+
+logger = logging.getLogger("clientcard")
+
+_MAX_PAGE: Final = 500
+_MIN_PHONE_DIGITS: Final = 4
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class ClientBook:
+    """Client cards of any number of businesses, kept in one store.
+
+    ``store`` is any :class:`~clientcard.storage.protocol.ClientStore`; ``clock`` tells the
+    time (the system clock by default); ``events`` receives every domain event after its
+    change committed (with no sink, no events are recorded); ``new_id`` makes card and
+    business ids (UUID4 strings by default).
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(
+        self,
+        store: ClientStore,
+        *,
+        clock: Clock | None = None,
+        events: EventSink | None = None,
+        new_id: Callable[[], str] = _new_id,
+    ) -> None:
+        self.store = store
+        self.clock: Clock = clock or SystemClock()
+        self._sink = events
+        self._new_id = new_id
+
+    # -- businesses -----------------------------------------------------------------
+
+    def create_business(
+        self,
+        *,
+        name: str,
+        region: str = "IT",
+        language: str = "en",
+        business_id: str | None = None,
+        schema: FieldSchema | None = None,
+    ) -> Business:
+        """Create a business with the default field schema (or ``schema``).
+
+        :raises ValidationError: a setting is invalid.
+        :raises DuplicateError: ``business_id`` is taken.
+        """
+        now = self.clock.now()
+        business = Business(
+            id=business_id or self._new_id(),
+            name=name,
+            region=region.upper(),
+            language=language,
+            created_at=now,
+            schema=schema or FieldSchema.default(),
+        )
+        self._commit(
+            lambda: self.store.add_business(business),
+            [self._event(EventKind.BUSINESS_CREATED, business.id)],
+        )
+        return business
+
+    def business(self, business_id: str) -> Business:
+        """Return a business. :raises NotFoundError: no such business."""
+        return self.store.get_business(business_id)
+
+    def change_schema(
+        self, business_id: str, change: Callable[[FieldSchema], FieldSchema]
+    ) -> Business:
+        """Apply ``change`` to the business's schema and store the result.
+
+        ``change`` gets the current schema and returns the new one, e.g.
+        ``lambda s: s.configure("city", required=True)``. A concurrent change made in
+        between raises :class:`~clientcard.errors.VersionConflictError`.
+        """
+        with self.store.transaction():
+            business = self.store.get_business(business_id)
+            changed = business.with_schema(change(business.schema))
+            if changed == business:
+                return business
+            self.store.update_business(changed, expected_revision=business.schema.revision)
+            self.store_events([self._event(EventKind.SCHEMA_CHANGED, business_id)])
+        self.deliver_pending()
+        return changed
+
+    # -- creating cards ---------------------------------------------------------------
+
+    def add_client(
+        self,
+        business_id: str,
+        values: Mapping[str, object],
+        *,
+        context: Context = Context.STAFF,
+        status: CardStatus = CardStatus.ACTIVE,
+        lang: str | None = None,
+    ) -> ClientCard:
+        """Create a card from values entered by staff (or imported, with ``Context.IMPORT``).
+
+        :raises ValidationError: with every issue, in ``lang`` (the business's language by
+            default).
+        """
+        business = self.store.get_business(business_id)
+        now = self.clock.now()
+        clean = business.schema.validate(
+            values,
+            context,
+            today=now.date(),
+            region=business.region,
+            lang=lang or business.language,
+        )
+        card = ClientCard.create(
+            card_id=self._new_id(), business_id=business_id, values=clean, at=now, status=status
+        )
+        event = self._event(EventKind.CARD_CREATED, business_id, card, sorted(clean))
+        self._commit(lambda: self.store.add(card), [event])
+        logger.info("card created", extra={"business_id": business_id, "card_id": card.id})
+        return card
+
+    def submit_booking_form(
+        self,
+        business_id: str,
+        values: Mapping[str, object],
+        *,
+        card_id: str | None = None,
+        lang: str | None = None,
+    ) -> ClientCard:
+        """Take a booking form: create the client's card, or update theirs (``card_id``).
+
+        The booking context applies: only fields collected during booking are accepted,
+        and required ones must be filled (on the form or already on the card). A prospect
+        who books becomes an active client.
+        """
+        if card_id is None:
+            return self.add_client(business_id, values, context=Context.BOOKING, lang=lang)
+        with self.store.transaction():
+            card = self.store.get(business_id, card_id)
+            update = self._apply(card, values, Context.BOOKING, lang)
+            if update.card.status is CardStatus.PROSPECT:
+                # One submission, one version: the status moves with the details.
+                activated = attrs.evolve(
+                    update.card,
+                    status=CardStatus.ACTIVE,
+                    version=card.version + 1,
+                    updated_at=self.clock.now(),
+                )
+                update = CardUpdate(
+                    card=activated, previous=card, changed=update.changed | {"status"}
+                )
+            self._save(update)
+        self.deliver_pending()
+        return update.card
+
+    def record_prospect(
+        self, business_id: str, values: Mapping[str, object], *, lang: str | None = None
+    ) -> ClientCard:
+        """Create a prospect's card from a first contact (widget, contact form).
+
+        Only booking fields are accepted and none is required; the card's status is
+        :attr:`~clientcard.card.CardStatus.PROSPECT`.
+        """
+        return self.add_client(
+            business_id, values, context=Context.CONTACT, status=CardStatus.PROSPECT, lang=lang
+        )
+
+    # -- changing cards ---------------------------------------------------------------
+
+    def edit(
+        self,
+        business_id: str,
+        card_id: str,
+        values: Mapping[str, object],
+        *,
+        expected_version: int,
+        context: Context = Context.STAFF,
+        lang: str | None = None,
+    ) -> CardUpdate:
+        """Change a card's fields, if it is still at ``expected_version``.
+
+        :raises VersionConflictError: someone changed the card since it was read.
+        :raises ValidationError: with every issue found.
+        """
+        with self.store.transaction():
+            card = self.store.get(business_id, card_id)
+            self._check_version(card, expected_version)
+            update = self._apply(card, values, context, lang)
+            self._save(update)
+        self.deliver_pending()
+        return update
+
+    def set_status(
+        self, business_id: str, card_id: str, status: CardStatus, *, expected_version: int
+    ) -> CardUpdate:
+        """Move a card to ``status`` (for example a prospect to active)."""
+        with self.store.transaction():
+            card = self.store.get(business_id, card_id)
+            self._check_version(card, expected_version)
+            update = card.with_status(status, at=self.clock.now())
+            self._save(update)
+        self.deliver_pending()
+        return update
+
+    def delete(self, business_id: str, card_id: str, *, expected_version: int) -> None:
+        """Delete a card (no erasure policy applied; see the erasure module when present)."""
+        with self.store.transaction():
+            card = self.store.get(business_id, card_id)
+            self.store.delete(business_id, card_id, expected_version=expected_version)
+            self.store_events([self._event(EventKind.CARD_DELETED, business_id, card)])
+        self.deliver_pending()
+
+    # -- reading ----------------------------------------------------------------------
+
+    def get(self, business_id: str, card_id: str) -> ClientCard:
+        """Return a card. :raises NotFoundError: no such card in this business."""
+        return self.store.get(business_id, card_id)
+
+    def list_cards(
+        self,
+        business_id: str,
+        query: CardQuery | None = None,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[ClientCard]:
+        """List cards by name, a page at a time; pass ``page.next_cursor`` to go on."""
+        return self.store.find(business_id, query, limit=_page_size(limit), cursor=cursor)
+
+    def count(self, business_id: str, query: CardQuery | None = None) -> int:
+        """Count the cards matching ``query`` (all of them without one)."""
+        return self.store.count(business_id, query)
+
+    def search(self, business_id: str, text: str, *, limit: int = 20) -> list[ClientCard]:
+        """Find cards as a front desk types: part of a name, a phone in any format, an e-mail.
+
+        "jose" finds "José"; "06 1234 5678" finds +31612345678 in a Dutch business;
+        "anna.r" finds anna.rossi@example.com.
+        """
+        business = self.store.get_business(business_id)
+        terms = _search_terms(text, business.region)
+        if terms.is_empty():
+            return []
+        page = self.store.find(business_id, CardQuery(search=terms), limit=_page_size(limit))
+        return list(page.items)
+
+    def find_by_email(self, business_id: str, address: str) -> list[ClientCard]:
+        """Return the cards with this e-mail address (compared case-insensitively).
+
+        :raises ValidationError: ``address`` is not an e-mail address.
+        """
+        key = _email.lookup_key(_validated("email", _email.normalize, address))
+        return list(self.store.find(business_id, CardQuery(email=key), limit=_MAX_PAGE))
+
+    def find_by_phone(self, business_id: str, number: str) -> list[ClientCard]:
+        """Return the cards with this phone number, typed in any format.
+
+        :raises ValidationError: ``number`` is not a phone number.
+        """
+        region = self.store.get_business(business_id).region
+        e164 = _validated("phone", lambda raw: _phone.normalize(raw, region), number)
+        return list(self.store.find(business_id, CardQuery(phone=e164), limit=_MAX_PAGE))
+
+    # -- events -----------------------------------------------------------------------
+
+    def store_events(self, events: list[DomainEvent]) -> None:
+        """Write events to the outbox in the current transaction (when a sink is set)."""
+        if self._sink is not None and events:
+            self.store.append_events(events)
+
+    def deliver_pending(self, limit: int = 500) -> int:
+        """Hand waiting events to the sink, oldest first; return how many were delivered.
+
+        Delivery stops at the first failure, which is logged (ids only); the rest stay
+        in the outbox for the next call.
+        """
+        if self._sink is None:
+            return 0
+        delivered = 0
+        for event in self.store.pending_events(limit):
+            try:
+                self._sink.publish(event)
+            except Exception:
+                logger.warning(
+                    "event sink failed; event stays in the outbox",
+                    extra={"event_id": event.event_id, "business_id": event.business_id},
+                    exc_info=True,
+                )
+                break
+            self.store.mark_delivered([event.event_id])
+            delivered += 1
+        return delivered
+
+    # -- internals --------------------------------------------------------------------
+
+    def _commit(self, write: Callable[[], None], events: list[DomainEvent]) -> None:
+        with self.store.transaction():
+            write()
+            self.store_events(events)
+        self.deliver_pending()
+
+    def _apply(
+        self, card: ClientCard, values: Mapping[str, object], context: Context, lang: str | None
+    ) -> CardUpdate:
+        business = self.store.get_business(card.business_id)
+        now = self.clock.now()
+        clean = business.schema.validate(
+            values,
+            context,
+            today=now.date(),
+            region=business.region,
+            lang=lang or business.language,
+            current=card,
+        )
+        return card.apply(clean, at=now)
+
+    def _save(self, update: CardUpdate) -> None:
+        if update.is_noop:
+            return
+        self.store.update(update.card, expected_version=update.previous.version)
+        kind = (
+            EventKind.CARD_STATUS_CHANGED
+            if update.changed == {"status"}
+            else EventKind.CARD_DETAILS_CHANGED
+        )
+        self.store_events(
+            [self._event(kind, update.card.business_id, update.card, sorted(update.changed))]
+        )
+
+    def _check_version(self, card: ClientCard, expected: int) -> None:
+        if card.version != expected:
+            raise VersionConflictError(card.id, expected, card.version)
+
+    def _event(
+        self,
+        kind: EventKind,
+        business_id: str,
+        card: ClientCard | None = None,
+        fields: list[str] | None = None,
+    ) -> DomainEvent:
+        return DomainEvent(
+            event_id=self._new_id(),
+            kind=kind,
+            business_id=business_id,
+            occurred_at=self.clock.now(),
+            card_id=card.id if card is not None else None,
+            card_version=card.version if card is not None else None,
+            fields=tuple(fields or ()),
+        )
+
+
+def _page_size(limit: int) -> int:
+    if not 1 <= limit <= _MAX_PAGE:
+        raise ValidationError([FieldIssue("limit", "query.limit_invalid", f"use 1 to {_MAX_PAGE}")])
+    return limit
+
+
+def _validated(field: str, normalise: Callable[[object], str], raw: object) -> str:
+    try:
+        return normalise(raw)
+    except InvalidValueError as error:
+        raise ValidationError([FieldIssue(field, error.code, message(error.code))]) from None
+
+
+def _search_terms(text: str, region: str) -> SearchTerms:
+    """Turn what was typed into the terms a store matches (see :class:`SearchTerms`)."""
+    stripped = text.strip()
+    digits = "".join(ch for ch in stripped if ch in "0123456789")
+    phone_digits: str | None = None
+    if _phone.is_valid(stripped, region):
+        phone_digits = _phone.normalize(stripped, region).lstrip("+")
+    elif len(digits) >= _MIN_PHONE_DIGITS and len(digits) >= len(stripped.replace(" ", "")) - 3:
+        # Mostly digits: a partial number. A leading trunk 0 is dropped, since E.164
+        # numbers never keep it ("06 1234" must find +31 6 1234…).
+        phone_digits = digits.lstrip("0") or digits
+    looks_like_email = "@" in stripped or ("." in stripped and " " not in stripped)
+    name = stripped if not digits or not phone_digits else None
+    return SearchTerms(
+        name=name,
+        phone_digits=phone_digits,
+        email=stripped if looks_like_email else None,
+    )

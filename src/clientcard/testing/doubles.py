@@ -1,0 +1,47 @@
+"""Test doubles a host can use in its own tests.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from clientcard.events import DomainEvent
+
+__all__ = ["FailingEventSink", "ListEventSink"]
+
+
+class ListEventSink:
+    """An event sink that keeps every event it is given, in order, in :attr:`events`.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self) -> None:
+        self.events: list[DomainEvent] = []
+
+    def publish(self, event: DomainEvent) -> None:
+        """Record ``event``."""
+        self.events.append(event)
+
+    def kinds(self) -> list[str]:
+        """The kinds of the recorded events, as strings, in order."""
+        return [event.kind.value for event in self.events]
+
+
+class FailingEventSink:
+    """An event sink that raises on every call until :attr:`broken` is set to ``False``.
+
+    Then it records like :class:`ListEventSink`; it proves events survive a sink outage.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self) -> None:
+        self.broken = True
+        self.events: list[DomainEvent] = []
+
+    def publish(self, event: DomainEvent) -> None:
+        """Raise ``ConnectionError`` while broken, else record ``event``."""
+        if self.broken:
+            raise ConnectionError("event sink unavailable")
+        self.events.append(event)
