@@ -85,5 +85,11 @@ def fold(text: str) -> str:
     >>> fold("José Ångström")
     'jose angstrom'
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Compatibility decomposition can yield capitals ("🄐" -> "(A)") and case folding can
+    # yield new decomposable letters, so strip marks both before and after folding case.
+    return _strip_marks(_strip_marks(text).casefold())
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
