@@ -11,5 +11,6 @@ from __future__ import annotations
 
 from clientcard.storage.memory import MemoryStore
 from clientcard.storage.protocol import CardQuery, ClientStore, Page, SearchTerms
+from clientcard.storage.sqlite import SQLiteStore
 
-__all__ = ["CardQuery", "ClientStore", "MemoryStore", "Page", "SearchTerms"]
+__all__ = ["CardQuery", "ClientStore", "MemoryStore", "Page", "SQLiteStore", "SearchTerms"]

@@ -1,0 +1,181 @@
+"""What the SQL stores promise beyond the shipped contract.
+
+Mixed into the SQLite and PostgreSQL test classes next to
+:class:`~clientcard.testing.contracts.ClientStoreContract`; each test asks for the same
+``store`` fixture.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import attrs
+import pytest
+
+from clientcard.business import Business
+from clientcard.card import ClientCard
+from clientcard.errors import DuplicateError, NotFoundError, StorageError, ValidationError
+from clientcard.storage import CardQuery, SearchTerms
+from clientcard.storage._sql import SQLStore
+from clientcard.storage.protocol import encode_cursor, sort_key
+from tests.support import NOW
+
+
+def business(store: SQLStore) -> str:
+    business_id = uuid.uuid4().hex
+    store.add_business(
+        Business(id=business_id, name="Salon", region="IT", language="it", created_at=NOW)
+    )
+    return business_id
+
+
+def card(business_id: str, **fields: object) -> ClientCard:
+    values: dict[str, object] = {"first_name": "Anna", **fields}
+    return ClientCard(
+        id=str(values.pop("id", uuid.uuid4().hex)),
+        business_id=business_id,
+        created_at=NOW,
+        updated_at=NOW,
+        **values,  # type: ignore[arg-type]
+    )
+
+
+class SQLStoreBehaviour:
+    """Tests every SQL store runs besides the contract."""
+
+    def test_listing_follows_code_point_order_like_python(self, store: SQLStore) -> None:
+        business_id = business(store)
+        names = ["Zoe", "åsa", "Émile", "émile", "Ωmega", "ß", "a b", "A", "ab", "Ñu", "李"]
+        cards = [card(business_id, first_name=name, last_name="") for name in names]
+        for each in cards:
+            store.add(each)
+        expected = [c.id for c in sorted(cards, key=lambda c: (sort_key(c), c.id))]
+        seen: list[str] = []
+        cursor = None
+        while True:
+            # Small pages: the cursor comparison must agree with the ordering too.
+            page = store.find(business_id, limit=2, cursor=cursor)
+            seen.extend(c.id for c in page)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == expected
+
+    def test_search_matches_wildcard_characters_literally(self, store: SQLStore) -> None:
+        business_id = business(store)
+        odd = card(business_id, last_name="a%b_c!d*e?f[g]", email="x_y%z@example.com")
+        store.add(odd)
+        store.add(card(business_id, last_name="axbxcxdxexfxgx", email="xay@example.com"))
+
+        def found(**terms: str) -> list[str]:
+            query = CardQuery(search=SearchTerms(**terms))
+            return [c.id for c in store.find(business_id, query)]
+
+        for typed in ("a%b", "b_c", "c!d", "d*e", "e?f", "f[g]"):
+            assert found(name=typed) == [odd.id], typed
+        assert found(email="x_y%") == [odd.id]
+        assert found(name="a*e") == []
+
+    def test_a_custom_filter_on_a_name_no_schema_allows_matches_nothing(
+        self, store: SQLStore
+    ) -> None:
+        business_id = business(store)
+        store.add(card(business_id, custom={"hair": "curly"}))
+        for field in ("Hair", "hair') OR 1=1 --", "hair.x", "$", "x y"):
+            query = CardQuery(custom_field=field, custom_value="curly")
+            assert store.count(business_id, query) == 0, field
+
+    def test_a_custom_filter_compares_json_types_exactly(self, store: SQLStore) -> None:
+        business_id = business(store)
+        text = card(business_id, custom={"flag": "true"})
+        boolean = card(business_id, custom={"flag": True})
+        listed = card(business_id, custom={"flag": ("true",)})
+        for each in (text, boolean, listed):
+            store.add(each)
+        by_bool = store.find(business_id, CardQuery(custom_field="flag", custom_value=True))
+        by_text = store.find(business_id, CardQuery(custom_field="flag", custom_value="true"))
+        assert [c.id for c in by_bool] == [boolean.id]
+        assert [c.id for c in by_text] == [text.id]
+
+    def test_text_with_nul_and_private_use_characters_round_trips(self, store: SQLStore) -> None:
+        business_id = business(store)
+        odd = "a\x00b\ue000c\ue000\ue0000"
+        stored = card(business_id, notes=odd, custom={"remark": odd, "list": (odd, "\x00")})
+        store.add(stored)
+        assert store.get(business_id, stored.id) == stored
+        query = CardQuery(custom_field="remark", custom_value=odd)
+        assert [c.id for c in store.find(business_id, query)] == [stored.id]
+
+    def test_search_terms_with_nul_match_nothing(self, store: SQLStore) -> None:
+        business_id = business(store)
+        store.add(card(business_id, email="anna@example.com"))
+        assert store.count(business_id, CardQuery(search=SearchTerms(name="an\x00"))) == 0
+        assert store.count(business_id, CardQuery(email="anna@example.com\x00")) == 0
+
+    def test_ids_holding_nul_are_simply_not_found(self, store: SQLStore) -> None:
+        business_id = business(store)
+        with pytest.raises(NotFoundError):
+            store.get(business_id, "card\x00")
+        with pytest.raises(NotFoundError):
+            store.get_business(f"{business_id}\x00")
+        with pytest.raises(NotFoundError):
+            store.delete(business_id, "card\x00", expected_version=1)
+        assert store.permissions(business_id, "card\x00") == frozenset()
+        assert store.count(f"{business_id}\x00") == 0
+
+    def test_a_card_id_holding_nul_is_rejected(self, store: SQLStore) -> None:
+        with pytest.raises(StorageError) as caught:
+            store.add(card(business(store), id="card\x00"))
+        assert caught.value.reason == "rejected"
+
+    def test_a_cursor_holding_nul_is_invalid(self, store: SQLStore) -> None:
+        with pytest.raises(ValidationError):
+            store.find(business(store), cursor=encode_cursor("a\x00", "b"))
+
+    def test_a_page_of_no_cards_is_empty_and_last(self, store: SQLStore) -> None:
+        business_id = business(store)
+        store.add(card(business_id))
+        page = store.find(business_id, limit=0)
+        assert (page.items, page.next_cursor) == ((), None)
+        assert store.pending_events(limit=0) == []
+
+    def test_a_failed_operation_leaves_the_rest_of_its_transaction(self, store: SQLStore) -> None:
+        business_id = business(store)
+        first, second = card(business_id), card(business_id)
+        with store.transaction():
+            store.add(first)
+            with pytest.raises(DuplicateError):
+                store.add(first)
+            store.add(second)
+        assert store.count(business_id) == 2
+
+    def test_other_threads_do_not_see_an_open_transaction(self, store: SQLStore) -> None:
+        business_id = business(store)
+        seen: list[int] = []
+        with store.transaction():
+            store.add(card(business_id))
+            reader = threading.Thread(target=lambda: seen.append(store.count(business_id)))
+            reader.start()
+            reader.join(timeout=30)
+            assert store.count(business_id) == 1
+        assert seen == [0]
+        assert store.count(business_id) == 1
+
+    def test_a_closed_store_is_unavailable(self, store: SQLStore) -> None:
+        business_id = business(store)
+        store.close()
+        with pytest.raises(StorageError) as caught:
+            store.count(business_id)
+        assert caught.value.reason == "unavailable"
+
+    def test_a_duplicate_error_names_the_id_and_no_card_value(self, store: SQLStore) -> None:
+        business_id = business(store)
+        stored = card(business_id, first_name="Privata", email="privata@example.com")
+        store.add(stored)
+        with pytest.raises(DuplicateError) as caught:
+            store.add(attrs.evolve(stored, last_name="Segreta"))
+        assert stored.id in str(caught.value)
+        for value in ("Privata", "privata@example.com", "Segreta"):
+            assert value not in str(caught.value)
+        assert caught.value.__cause__ is None
