@@ -1,112 +1,132 @@
-"""A narrated tour of clientcard: a salon's schema, a booking form, a staff edit.
+"""A narrated session: a salon keeps its client list in an embedded SQLite file.
 
-Run it with ``make demo``. Every step prints what happened and why.
+Run it with ``make demo``. The first half drives the ``clientcard`` command line, the
+second half uses the library on the same file, as a booking platform would.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
+import os
+import shlex
+import tempfile
+from contextlib import redirect_stdout
+from io import StringIO
+from pathlib import Path
 
-from clientcard import (
-    Choice,
-    ClientCard,
-    Context,
-    FieldDefinition,
-    FieldSchema,
-    FieldType,
-    ValidationError,
-    card_to_dict,
-)
-from clientcard.contact import phone
-
-TODAY = dt.date(2026, 11, 23)
-NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+from clientcard import Context, ValidationError, VersionConflictError
+from clientcard.book import ClientBook
+from clientcard.cli import main as clientcard
+from clientcard.events import DomainEvent
+from clientcard.storage.sqlite import SQLiteStore
 
 
 def say(text: str) -> None:
     print(f"\n== {text}")
 
 
+def run(db: Path, *args: str) -> str:
+    """Run one ``clientcard`` command, echoing it, and return what it printed."""
+    print(f"$ clientcard {shlex.join(args)}")
+    buffer = StringIO()
+    with redirect_stdout(buffer):
+        status = clientcard(["--db", str(db), *args])
+    print(buffer.getvalue(), end="")
+    if status != 0:
+        print(f"(exit status {status})")
+    return buffer.getvalue().strip()
+
+
+class PrintingSink:
+    """The host's hook: here it just prints what its other systems would hear."""
+
+    def publish(self, event: DomainEvent) -> None:
+        fields = f" {list(event.fields)}" if event.fields else ""
+        print(f"   -> event {event.kind.value} card={event.card_id} v{event.card_version}{fields}")
+
+
 def main() -> None:
-    say("Salone Bella (Milano) sets up its client card")
-    schema = (
-        FieldSchema.default()
-        .add(
-            FieldDefinition(
-                key="allergies",
-                type=FieldType.LONG_TEXT,
-                labels={"en": "Allergies", "it": "Allergie", "nl": "Allergieën"},
-                sensitive=True,
-                collect_during_booking=True,
-                keep_asking=True,
-            )
-        )
-        .add(
-            FieldDefinition(
-                key="hair_type",
-                type=FieldType.CHOICE,
-                labels={"en": "Hair type", "it": "Tipo di capelli"},
-                choices=(
-                    Choice("straight", {"en": "Straight", "it": "Lisci"}),
-                    Choice("curly", {"en": "Curly", "it": "Ricci"}),
-                ),
-                required=True,
-                collect_during_booking=True,
-            )
-        )
-        .configure("birth_date", collect_during_booking=True)
-    )
-    print(f"schema revision {schema.revision}, {len(schema.fields)} fields")
-    print("booking form (it):")
-    for field in schema.form(Context.BOOKING, "it"):
-        flag = " *" if field.required else ""
-        print(f"  - {field.label}{flag} [{field.type.value}]")
+    os.environ.setdefault("COLUMNS", "140")  # room for the tables when output is piped
+    workdir = Path(tempfile.mkdtemp(prefix="clientcard-demo-"))
+    db = workdir / "clientcard.db"
+    print(f"demo database: {db}")
 
-    say("A client books online and makes mistakes")
-    submitted = {
-        "first_name": "  giulia ",
-        "email": "giulia@",
-        "phones": "333 12",
-        "birth_date": "2031-01-01",
-    }
+    say("Salone Bella opens its client list and shapes its client card")
+    run(db, "init", "bella", "--name", "Salone Bella", "--region", "IT", "--language", "it")
+    run(
+        db,
+        "schema",
+        "add",
+        "-b",
+        "bella",
+        "allergies",
+        "--type",
+        "long_text",
+        "--label",
+        "en=Allergies",
+        "--label",
+        "it=Allergie",
+        "--booking",
+        "--keep-asking",
+        "--sensitive",
+    )
+    run(db, "schema", "set", "-b", "bella", "city", "--booking", "--required")
+
+    say("Staff add clients at the desk, typing phones however they come")
+    giulia = run(
+        db,
+        "add",
+        "-b",
+        "bella",
+        "first_name=Giulia",
+        "last_name=Bianchi",
+        "phones=333 123 4567",
+        "email=Giulia.Bianchi@Example.IT",
+        "client_group=vip",
+    )
+    run(
+        db,
+        "add",
+        "-b",
+        "bella",
+        "first_name=José",
+        "last_name=Núñez",
+        "phones=0039 347 765 4321",
+        "tags=colour",
+    )
+    run(db, "add", "-b", "bella", "first_name=Anna", "email=anna@", "phones=12")
+
+    say("The front desk searches without accents and lists the book")
+    run(db, "search", "-b", "bella", "jose")
+    run(db, "search", "-b", "bella", "333-1234567")
+    run(db, "list", "-b", "bella")
+
+    say("An edit, and a card shown")
+    run(db, "edit", "-b", "bella", giulia, "city=Milano", "birth_date=--04-01")
+    run(db, "show", "-b", "bella", giulia)
+
+    say("The booking platform uses the library on the same file")
+    store = SQLiteStore(db)
+    book = ClientBook(store, events=PrintingSink())
     try:
-        schema.validate(submitted, Context.BOOKING, today=TODAY, lang="it")
+        book.submit_booking_form("bella", {"first_name": "Eva", "email": "eva@"}, lang="en")
     except ValidationError as error:
-        print("the form shows every problem at once:")
+        print("the booking form shows every problem at once:")
         for issue in error.issues:
-            print(f"  {issue.field}: {issue.message} ({issue.code})")
-
-    say("She fixes them; the card is created")
-    fixed = {
-        "first_name": "  Giulia ",
-        "last_name": "Bianchi",
-        "email": "Giulia.Bianchi@Example.IT",
-        "phones": "+39 333 123 4567",
-        "birth_date": "--04-01",
-        "hair_type": "curly",
-    }
-    values = schema.validate(fixed, Context.BOOKING, today=TODAY)
-    card = ClientCard.create(card_id="card-0001", business_id="salone-bella", values=values, at=NOW)
-    print(repr(card))
-    print("mobile, as staff read it:", phone.format_national(card.mobile or ""))
-    print("still to ask at the next booking:", schema.pending_fields(card, Context.BOOKING))
-
-    say("At the desk, staff add an allergy and an invoicing code")
-    edit = schema.validate(
-        {"allergies": "Nickel", "sdi_code": "m5uxcr1", "tags": "colour, vip"},
-        Context.STAFF,
-        today=TODAY,
-        current=card,
+            print(f"   {issue.field}: {issue.message} ({issue.code})")
+    eva = book.submit_booking_form(
+        "bella", {"first_name": "Eva", "email": "eva@example.com", "city": "Monza"}
     )
-    update = card.apply(edit, at=NOW + dt.timedelta(days=3))
-    print(
-        f"version {update.previous.version} -> {update.card.version}; changed:",
-        sorted(update.changed),
-    )
+    schema = book.business("bella").schema
+    print("still to ask Eva at her next booking:", schema.pending_fields(eva, Context.BOOKING))
 
-    say("The stored document (what a host keeps)")
-    print(json.dumps(card_to_dict(update.card), indent=2, ensure_ascii=False))
+    say("Two receptionists edit Eva's card from the same screen")
+    book.edit("bella", eva.id, {"notes": "Prefers mornings"}, expected_version=eva.version)
+    try:
+        book.edit("bella", eva.id, {"notes": "Prefers evenings"}, expected_version=eva.version)
+    except VersionConflictError as error:
+        print(f"second save refused, nothing overwritten: {error}")
+    print("book holds", book.count("bella"), "clients")
+    store.close()
 
 
 if __name__ == "__main__":

@@ -76,6 +76,13 @@ class TestBusinesses:
         assert book.business(salon).schema.revision == 2
         assert sink.kinds() == ["business.created", "business.schema_changed"]
 
+    def test_a_change_of_several_steps_is_one_revision(self, book: ClientBook, salon: str) -> None:
+        business = book.change_schema(
+            salon, lambda s: s.configure("city", required=True).relabel("city", {"en": "Town"})
+        )
+        assert business.schema.revision == 3
+        assert book.business(salon).schema.field("city").label("en") == "Town"
+
     def test_a_schema_change_that_changes_nothing_is_not_stored(
         self, book: ClientBook, salon: str, sink: ListEventSink
     ) -> None:

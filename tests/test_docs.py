@@ -38,4 +38,5 @@ def test_the_demo_runs() -> None:
         timeout=120,
     )
     assert "field.required" in result.stdout
-    assert "version 1 -> 2" in result.stdout
+    assert "second save refused, nothing overwritten" in result.stdout
+    assert "book holds 3 clients" in result.stdout

@@ -122,14 +122,19 @@ class ClientBook:
         """Apply ``change`` to the business's schema and store the result.
 
         ``change`` gets the current schema and returns the new one, e.g.
-        ``lambda s: s.configure("city", required=True)``. A concurrent change made in
+        ``lambda s: s.configure("city", required=True)``; the stored revision goes up by
+        one, however many steps ``change`` took. A concurrent change made in
         between raises :class:`~clientcard.errors.VersionConflictError`.
         """
         with self.store.transaction():
             business = self.store.get_business(business_id)
-            changed = business.with_schema(change(business.schema))
-            if changed == business:
+            new_schema = change(business.schema)
+            if new_schema.fields == business.schema.fields:
                 return business
+            # One stored change is one revision, however many steps ``change`` took.
+            changed = business.with_schema(
+                attrs.evolve(new_schema, revision=business.schema.revision + 1)
+            )
             self.store.update_business(changed, expected_revision=business.schema.revision)
             self.store_events([self._event(EventKind.SCHEMA_CHANGED, business_id)])
         self.deliver_pending()

@@ -1,0 +1,410 @@
+"""The click commands behind ``clientcard``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from clientcard.book import ClientBook
+from clientcard.card import CardStatus, ClientCard
+from clientcard.contact import phone
+from clientcard.errors import ClientCardError, ValidationError
+from clientcard.schema import Choice, FieldDefinition, FieldSchema, FieldType
+from clientcard.storage.protocol import CardQuery
+from clientcard.storage.sqlite import SQLiteStore
+
+DEFAULT_DB = "clientcard.db"
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Context:
+    def __init__(self, db: str) -> None:
+        self.db = db
+
+    @contextmanager
+    def book(self) -> Iterator[ClientBook]:
+        store = SQLiteStore(self.db)
+        try:
+            yield ClientBook(store)
+        finally:
+            store.close()
+
+
+def _pairs(items: Sequence[str], what: str) -> dict[str, Any]:
+    """Read KEY=VALUE arguments; a key given twice collects a list (two phones)."""
+    values: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"{what} must look like KEY=VALUE")
+        key = key.strip()
+        if key in values:
+            previous = values[key]
+            values[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            values[key] = value
+    return values
+
+
+def _describe(error: ClientCardError) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(f"{i.field}: {i.message} ({i.code})" for i in error.issues)
+    return str(error)
+
+
+def _show_value(key: str, value: object) -> str:
+    if key == "phones" and isinstance(value, tuple):
+        return ", ".join(phone.format_international(number) for number in value)
+    if isinstance(value, tuple):
+        return ", ".join(str(item) for item in value)
+    if hasattr(value, "iso"):
+        return str(value.iso())
+    if isinstance(value, Decimal | bool):
+        return str(value)
+    return str(getattr(value, "value", value))
+
+
+def _card_panel(card: ClientCard, schema: FieldSchema, lang: str) -> Panel:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    values = card.values()
+    for definition in schema.fields:
+        if definition.key in values:
+            label = definition.label(lang) + (" [sensitive]" if definition.sensitive else "")
+            table.add_row(label, _show_value(definition.key, values[definition.key]))
+    title = card.display_name or card.email or card.id
+    subtitle = f"{card.id} · v{card.version} · {card.status.value}"
+    return Panel(table, title=title, subtitle=subtitle, expand=False)
+
+
+@click.group()
+@click.option(
+    "--db",
+    default=lambda: os.environ.get("CLIENTCARD_DB", DEFAULT_DB),
+    show_default=DEFAULT_DB,
+    help="SQLite file holding the client cards (env CLIENTCARD_DB).",
+)
+@click.pass_context
+def cli(ctx: click.Context, db: str) -> None:
+    """Keep a business's client cards in an embedded SQLite file."""
+    ctx.obj = _Context(db)
+
+
+business_option = click.option(
+    "--business",
+    "-b",
+    "business_id",
+    required=True,
+    envvar="CLIENTCARD_BUSINESS",
+    help="The business id (env CLIENTCARD_BUSINESS).",
+)
+
+
+@cli.command()
+@click.argument("business_id")
+@click.option("--name", required=True, help="The business's name.")
+@click.option("--region", default="IT", show_default=True, help="ISO country for phones.")
+@click.option("--language", default="en", show_default=True, type=click.Choice(["en", "it", "nl"]))
+@click.pass_obj
+def init(obj: _Context, business_id: str, name: str, region: str, language: str) -> None:
+    """Create a business with the default client card schema."""
+    with obj.book() as book:
+        business = book.create_business(
+            business_id=business_id, name=name, region=region, language=language
+        )
+    console.print(f"created business {business.id} ({business.region}, {business.language})")
+
+
+@cli.command()
+@business_option
+@click.argument("fields", nargs=-1, required=True)
+@click.option("--prospect", is_flag=True, help="Record a prospect rather than a client.")
+@click.pass_obj
+def add(obj: _Context, business_id: str, fields: tuple[str, ...], prospect: bool) -> None:
+    """Add a client: FIELDS are KEY=VALUE (repeat phones=... for several numbers)."""
+    values = _pairs(fields, "a field")
+    with obj.book() as book:
+        status = CardStatus.PROSPECT if prospect else CardStatus.ACTIVE
+        card = book.add_client(business_id, values, status=status)
+    console.print(card.id)
+
+
+@cli.command()
+@business_option
+@click.argument("card_id")
+@click.pass_obj
+def show(obj: _Context, business_id: str, card_id: str) -> None:
+    """Show a client card."""
+    with obj.book() as book:
+        business = book.business(business_id)
+        card = book.get(business_id, card_id)
+    console.print(_card_panel(card, business.schema, business.language))
+
+
+@cli.command()
+@business_option
+@click.argument("card_id")
+@click.argument("fields", nargs=-1, required=True)
+@click.option("--version", "expected", type=int, help="Fail if the card is no longer at it.")
+@click.pass_obj
+def edit(
+    obj: _Context, business_id: str, card_id: str, fields: tuple[str, ...], expected: int | None
+) -> None:
+    """Change fields of a card: KEY=VALUE, or KEY= to clear one."""
+    values = _pairs(fields, "a field")
+    with obj.book() as book:
+        version = expected if expected is not None else book.get(business_id, card_id).version
+        update = book.edit(business_id, card_id, values, expected_version=version)
+    changed = ", ".join(sorted(update.changed)) or "nothing"
+    console.print(f"{card_id} v{update.card.version}: changed {changed}")
+
+
+def _cards_table(cards: Sequence[ClientCard]) -> Table:
+    table = Table("name", "e-mail", "phone", "group", "status")
+    # The id is what `show` and `edit` need, so it is never shortened.
+    table.add_column("id", no_wrap=True, min_width=36)
+    for card in cards:
+        table.add_row(
+            card.display_name,
+            card.email or "",
+            phone.format_international(card.phones[0]) if card.phones else "",
+            card.client_group or "",
+            card.status.value,
+            card.id,
+        )
+    return table
+
+
+@cli.command()
+@business_option
+@click.argument("text")
+@click.option("--limit", default=20, show_default=True)
+@click.pass_obj
+def search(obj: _Context, business_id: str, text: str, limit: int) -> None:
+    """Find clients by part of a name, a phone in any format, or an e-mail."""
+    with obj.book() as book:
+        found = book.search(business_id, text, limit=limit)
+    console.print(_cards_table(found))
+    console.print(f"{len(found)} found")
+
+
+@cli.command(name="list")
+@business_option
+@click.option("--group", help="Only this client group.")
+@click.option("--tag", help="Only clients with this tag.")
+@click.option("--prospects", is_flag=True, help="Only prospects.")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--cursor", help="Continue from a previous page.")
+@click.pass_obj
+def list_(
+    obj: _Context,
+    business_id: str,
+    group: str | None,
+    tag: str | None,
+    prospects: bool,
+    limit: int,
+    cursor: str | None,
+) -> None:
+    """List clients by name, a page at a time."""
+    query = CardQuery(group=group, tag=tag, status=CardStatus.PROSPECT if prospects else None)
+    with obj.book() as book:
+        page = book.list_cards(business_id, query, limit=limit, cursor=cursor)
+        total = book.count(business_id, query)
+    console.print(_cards_table(page.items))
+    console.print(f"{len(page)} of {total}")
+    if page.next_cursor:
+        console.print(f"next page: --cursor {page.next_cursor}")
+
+
+@cli.group()
+def schema() -> None:
+    """Manage the fields of a business's client card."""
+
+
+@schema.command(name="show")
+@business_option
+@click.option("--lang", type=click.Choice(["en", "it", "nl"]))
+@click.pass_obj
+def schema_show(obj: _Context, business_id: str, lang: str | None) -> None:
+    """List the fields with their type and flags."""
+    with obj.book() as book:
+        business = book.business(business_id)
+    language = lang or business.language
+    table = Table(
+        "key",
+        "label",
+        "type",
+        "required",
+        "booking",
+        "online",
+        "keep asking",
+        "sensitive",
+        "status",
+        title=f"schema revision {business.schema.revision}",
+    )
+    for d in business.schema.fields:
+        table.add_row(
+            d.key,
+            d.label(language),
+            d.type.value,
+            *(
+                "yes" if flag else ""
+                for flag in (
+                    d.required,
+                    d.collect_during_booking,
+                    d.collect_online,
+                    d.keep_asking,
+                    d.sensitive,
+                )
+            ),
+            "retired" if d.retired else ("built-in" if d.builtin else "custom"),
+        )
+    console.print(table)
+
+
+def _labels(items: Sequence[str]) -> dict[str, str]:
+    labels = _pairs(items, "a label")
+    return {lang: str(text) for lang, text in labels.items()}
+
+
+@schema.command(name="add")
+@business_option
+@click.argument("key")
+@click.option("--type", "type_", required=True, type=click.Choice([t.value for t in FieldType]))
+@click.option("--label", "labels", multiple=True, required=True, help="LANG=TEXT, repeatable.")
+@click.option("--choice", "choices", multiple=True, help="VALUE=LABEL, repeatable.")
+@click.option("--required", is_flag=True)
+@click.option("--booking", is_flag=True, help="Collect during booking.")
+@click.option("--online", is_flag=True, help="Collect in the client portal.")
+@click.option("--keep-asking", is_flag=True, help="Ask at each booking while empty.")
+@click.option("--sensitive", is_flag=True, help="Special-category (health) data.")
+@click.pass_obj
+def schema_add(
+    obj: _Context,
+    business_id: str,
+    key: str,
+    type_: str,
+    labels: tuple[str, ...],
+    choices: tuple[str, ...],
+    required: bool,
+    booking: bool,
+    online: bool,
+    keep_asking: bool,
+    sensitive: bool,
+) -> None:
+    """Add a custom field."""
+    definition = FieldDefinition(
+        key=key,
+        type=FieldType(type_),
+        labels=_labels(labels),
+        choices=tuple(
+            Choice(value, {"en": str(label)})
+            for value, label in _pairs(choices, "a choice").items()
+        ),
+        required=required,
+        collect_during_booking=booking,
+        collect_online=online,
+        keep_asking=keep_asking,
+        sensitive=sensitive,
+    )
+    with obj.book() as book:
+        business = book.change_schema(business_id, lambda s: s.add(definition))
+    console.print(f"added {key}; schema revision {business.schema.revision}")
+
+
+@schema.command(name="set")
+@business_option
+@click.argument("key")
+@click.option("--required/--not-required", default=None)
+@click.option("--booking/--no-booking", default=None, help="Collect during booking.")
+@click.option("--online/--no-online", default=None, help="Collect in the client portal.")
+@click.option("--keep-asking/--no-keep-asking", default=None)
+@click.option("--sensitive/--not-sensitive", default=None)
+@click.option("--label", "labels", multiple=True, help="LANG=TEXT, repeatable.")
+@click.pass_obj
+def schema_set(
+    obj: _Context,
+    business_id: str,
+    key: str,
+    required: bool | None,
+    booking: bool | None,
+    online: bool | None,
+    keep_asking: bool | None,
+    sensitive: bool | None,
+    labels: tuple[str, ...],
+) -> None:
+    """Change a field's flags or labels."""
+
+    def change(current: FieldSchema) -> FieldSchema:
+        changed = current.configure(
+            key,
+            required=required,
+            collect_during_booking=booking,
+            collect_online=online,
+            keep_asking=keep_asking,
+            sensitive=sensitive,
+        )
+        return changed.relabel(key, _labels(labels)) if labels else changed
+
+    with obj.book() as book:
+        business = book.change_schema(business_id, change)
+    console.print(f"changed {key}; schema revision {business.schema.revision}")
+
+
+@schema.command(name="retire")
+@business_option
+@click.argument("key")
+@click.pass_obj
+def schema_retire(obj: _Context, business_id: str, key: str) -> None:
+    """Retire a field: it leaves forms; stored values stay."""
+    with obj.book() as book:
+        business = book.change_schema(business_id, lambda s: s.retire(key))
+    console.print(f"retired {key}; schema revision {business.schema.revision}")
+
+
+@schema.command(name="restore")
+@business_option
+@click.argument("key")
+@click.pass_obj
+def schema_restore(obj: _Context, business_id: str, key: str) -> None:
+    """Bring a retired field back."""
+    with obj.book() as book:
+        business = book.change_schema(business_id, lambda s: s.restore(key))
+    console.print(f"restored {key}; schema revision {business.schema.revision}")
+
+
+@schema.command(name="order")
+@business_option
+@click.argument("keys", nargs=-1, required=True)
+@click.pass_obj
+def schema_order(obj: _Context, business_id: str, keys: tuple[str, ...]) -> None:
+    """Put the given fields first, in this order."""
+    with obj.book() as book:
+        business = book.change_schema(business_id, lambda s: s.reorder(keys))
+    console.print(f"reordered; schema revision {business.schema.revision}")
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run ``clientcard`` with ``argv``; errors print one line and give a non-zero status."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Abort:
+        errors.print("aborted")
+        return 1
+    except click.ClickException as error:
+        errors.print(f"error: {error.format_message()}", markup=False)
+        return error.exit_code
+    except ClientCardError as error:
+        errors.print(f"error: {_describe(error)}", markup=False)
+        return 1
+    return 0

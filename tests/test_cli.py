@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clientcard.cli import main
+
+
+class Cli:
+    def __init__(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.db = db
+        self.capsys = capsys
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        status = main(["--db", str(self.db), *args])
+        out, err = self.capsys.readouterr()
+        return status, out, err
+
+    def ok(self, *args: str) -> str:
+        status, out, err = self(*args)
+        assert status == 0, err
+        return out
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.setenv("COLUMNS", "200")  # rich would shorten cells to a narrow terminal
+    runner = Cli(tmp_path / "cards.db", capsys)
+    runner.ok("init", "bella", "--name", "Salone Bella", "--region", "IT", "--language", "it")
+    return runner
+
+
+def test_init_creates_a_business(cli: Cli) -> None:
+    assert cli.db.exists()
+    status, _, err = cli("init", "bella", "--name", "Again")
+    assert status == 1
+    assert err.strip() == "error: business 'bella' already exists"
+
+
+def test_add_then_show_prints_the_card(cli: Cli) -> None:
+    card_id = cli.ok(
+        "add", "-b", "bella", "first_name=Giulia", "phones=333 1234567", "phones=02 1234 5678"
+    ).strip()
+    out = cli.ok("show", "-b", "bella", card_id)
+    assert "Giulia" in out
+    assert "+39 333 123 4567" in out
+    assert "v1" in out
+
+
+def test_a_validation_error_prints_one_line_and_fails(cli: Cli) -> None:
+    status, out, err = cli("add", "-b", "bella", "email=nope", "phones=12")
+    assert status == 1
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "email" in err
+    assert "phone.invalid" in err
+
+
+def test_a_malformed_argument_is_a_usage_error(cli: Cli) -> None:
+    status, _, err = cli("add", "-b", "bella", "no-equals-sign")
+    assert status == 2
+    assert "KEY=VALUE" in err
+
+
+def test_edit_changes_fields_and_reports_them(cli: Cli) -> None:
+    card_id = cli.ok("add", "-b", "bella", "first_name=Anna").strip()
+    out = cli.ok("edit", "-b", "bella", card_id, "email=anna@example.com", "city=Milano")
+    assert out.strip() == f"{card_id} v2: changed city, email"
+
+
+def test_edit_with_a_stale_version_conflicts(cli: Cli) -> None:
+    card_id = cli.ok("add", "-b", "bella", "first_name=Anna").strip()
+    cli.ok("edit", "-b", "bella", card_id, "last_name=Rossi")
+    status, _, err = cli("edit", "-b", "bella", card_id, "last_name=Bianchi", "--version", "1")
+    assert status == 1
+    assert "expected version 1" in err
+
+
+def test_search_and_list_show_tables(cli: Cli) -> None:
+    cli.ok("add", "-b", "bella", "first_name=José", "last_name=Núñez", "client_group=vip")
+    cli.ok("add", "-b", "bella", "first_name=Anna", "last_name=Rossi", "--prospect")
+    assert "Núñez" in cli.ok("search", "-b", "bella", "jose")
+    listed = cli.ok("list", "-b", "bella", "--limit", "1")
+    assert "1 of 2" in listed
+    assert "next page: --cursor" in listed
+    assert "José" in cli.ok("list", "-b", "bella", "--group", "vip")
+    assert "Rossi" in cli.ok("list", "-b", "bella", "--prospects")
+
+
+def test_an_unknown_card_is_reported(cli: Cli) -> None:
+    status, _, err = cli("show", "-b", "bella", "nope")
+    assert status == 1
+    assert err.strip() == "error: card 'nope' not found"
+
+
+def test_schema_fields_are_managed_from_the_command_line(cli: Cli) -> None:
+    cli.ok(
+        "schema",
+        "add",
+        "-b",
+        "bella",
+        "allergies",
+        "--type",
+        "long_text",
+        "--label",
+        "en=Allergies",
+        "--label",
+        "it=Allergie",
+        "--booking",
+        "--keep-asking",
+        "--sensitive",
+    )
+    cli.ok(
+        "schema",
+        "add",
+        "-b",
+        "bella",
+        "hair",
+        "--type",
+        "choice",
+        "--label",
+        "en=Hair",
+        "--choice",
+        "curly=Curly",
+        "--choice",
+        "straight=Straight",
+    )
+    cli.ok(
+        "schema", "set", "-b", "bella", "city", "--required", "--booking", "--label", "it=Comune"
+    )
+    cli.ok("schema", "retire", "-b", "bella", "education")
+    cli.ok("schema", "order", "-b", "bella", "allergies")
+    shown = cli.ok("schema", "show", "-b", "bella")
+    assert "Allergie" in shown
+    assert "Comune" in shown
+    assert "retired" in shown
+    assert "revision 6" in shown
+    cli.ok("schema", "restore", "-b", "bella", "education")
+    assert "revision 7" in cli.ok("schema", "show", "-b", "bella", "--lang", "en")
+
+
+def test_a_schema_rule_violation_is_one_line(cli: Cli) -> None:
+    status, _, err = cli("schema", "retire", "-b", "bella", "email")
+    assert status == 1
+    assert "schema.cannot_retire" in err
+
+
+def test_the_database_defaults_to_the_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLIENTCARD_DB", str(tmp_path / "env.db"))
+    assert main(["init", "x", "--name", "X"]) == 0
+    assert (tmp_path / "env.db").exists()
