@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from pathlib import Path
 import email_validator
 import phonenumbers
 
+import storage  # bench/storage.py, beside this file
 from clientcard import Context, FieldSchema
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -56,22 +58,31 @@ def main() -> None:
     ours = best_of(5, validate_with_clientcard)
     floor = best_of(5, validate_raw)
     results = [
-        {
-            "benchmark": "validate and normalise a card (2000 rows)",
-            "clientcard_s": round(ours, 4),
-            "floor_s": round(floor, 4),
-            "floor": "phonenumbers.parse + is_valid_number + email_validator",
-            "ratio": round(ours / floor, 2),
-        }
+        storage.row(
+            "validate and normalise a card (2000 rows)",
+            ours,
+            floor,
+            "phonenumbers.parse + is_valid_number + email_validator",
+            per=len(ROWS),
+            unit="cards/s",
+        )
     ]
+    count = storage.cards_to_bench()
+    results += storage.sqlite_suite(count)
+    dsn = os.environ.get("CLIENTCARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    try:
+        results += storage.postgres_suite(count, dsn)
+    except Exception as error:  # noqa: BLE001 - a missing server is reported, not fatal
+        print(f"PostgreSQL benchmarks skipped: {type(error).__name__}")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
     lines = [
-        "| benchmark | clientcard (s) | floor (s) | ratio | floor is |",
-        "|---|---|---|---|---|",
+        "| benchmark | clientcard (s) | floor (s) | ratio | clientcard rate | floor is |",
+        "|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['benchmark']} | {r['clientcard_s']} | {r['floor_s']} | {r['ratio']} | {r['floor']} |"
+        f"| {r['benchmark']} | {r['clientcard_s']} | {r['floor_s']} | {r['ratio']} "
+        f"| {r['rate']} | {r['floor']} |"
         for r in results
     ]
     table = "\n".join(lines)

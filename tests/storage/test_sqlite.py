@@ -335,3 +335,32 @@ def test_a_listing_page_is_read_from_the_sort_index(store: SQLiteStore) -> None:
     plan = " / ".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {listing}"))
     assert "USING INDEX cards_by_sort_key" in plan
     assert "TEMP B-TREE" not in plan
+
+
+def query_plan(store: SQLiteStore, run: Callable[[], object]) -> str:
+    statements: list[str] = []
+    connection = store._connection()
+    connection.set_trace_callback(statements.append)
+    run()
+    connection.set_trace_callback(None)
+    (statement,) = (s for s in statements if s.lstrip().upper().startswith("SELECT"))
+    return " / ".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}"))
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (CardQuery(email="client@example.com"), "cards_by_email_key"),
+        (CardQuery(phone="+393331234567"), "card_phones_by_number"),
+        (CardQuery(tag="colour"), "card_tags_by_tag"),
+        (CardQuery(contactable=("marketing", "sms")), "card_permissions_by_pair"),
+    ],
+)
+def test_a_selective_lookup_starts_from_its_own_index_in_a_fresh_database(
+    store: SQLiteStore, query: CardQuery, index: str
+) -> None:
+    business_id = business(store)
+    store.add(card(business_id, email="client@example.com", phones=("+393331234567",)))
+    plan = query_plan(store, lambda: store.find(business_id, query))
+    assert index in plan
+    assert "cards_by_sort_key" not in plan  # not a walk over every card of the business

@@ -119,6 +119,10 @@ class SQLiteStore(SQLStore):
             connections = list(self._connections.values())
             self._connections.clear()
         for connection in connections:
+            # SQLite's advice: let each connection refresh the planner's statistics
+            # where its queries showed they are stale. Best effort: closing must not fail.
+            with suppress(sqlite3.Error):
+                connection.execute("PRAGMA optimize")
             connection.close()
 
     def checkpoint(self) -> None:
