@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable, Mapping
@@ -30,7 +31,7 @@ from typing import Final
 import attrs
 
 from clientcard.business import Business
-from clientcard.card import CardStatus, CardUpdate, ClientCard
+from clientcard.card import CardStatus, CardUpdate, ClientCard, FieldValue
 from clientcard.clock import Clock, SystemClock
 from clientcard.contact import email as _email
 from clientcard.contact import phone as _phone
@@ -156,15 +157,8 @@ class ClientBook:
         :raises ValidationError: with every issue, in ``lang`` (the business's language by
             default).
         """
-        business = self.store.get_business(business_id)
         now = self.clock.now()
-        clean = business.schema.validate(
-            values,
-            context,
-            today=now.date(),
-            region=business.region,
-            lang=lang or business.language,
-        )
+        clean = self._validate(business_id, values, context, lang, now, current=None)
         card = ClientCard.create(
             card_id=self._new_id(), business_id=business_id, values=clean, at=now, status=status
         )
@@ -356,17 +350,30 @@ class ClientBook:
     def _apply(
         self, card: ClientCard, values: Mapping[str, object], context: Context, lang: str | None
     ) -> CardUpdate:
-        business = self.store.get_business(card.business_id)
         now = self.clock.now()
-        clean = business.schema.validate(
+        clean = self._validate(card.business_id, values, context, lang, now, current=card)
+        return card.apply(clean, at=now)
+
+    def _validate(
+        self,
+        business_id: str,
+        values: Mapping[str, object],
+        context: Context,
+        lang: str | None,
+        now: dt.datetime,
+        *,
+        current: ClientCard | None,
+    ) -> dict[str, FieldValue]:
+        """Validate with the business's schema, region and language (or ``lang``)."""
+        business = self.store.get_business(business_id)
+        return business.schema.validate(
             values,
             context,
             today=now.date(),
             region=business.region,
             lang=lang or business.language,
-            current=card,
+            current=current,
         )
-        return card.apply(clean, at=now)
 
     def _save(self, update: CardUpdate) -> None:
         if update.is_noop:
