@@ -258,13 +258,15 @@ def test_a_conflict_inside_a_transaction_is_raised_once_not_retried(
         replace(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_sql, "replace_card", counting)
-    with store.transaction():
+    # The failed operation ends the unit: the block, which went on, commits nothing.
+    with pytest.raises(StorageError) as ended, store.transaction():  # noqa: PT012
         store.get(stored.business_id, stored.id)  # the unit's snapshot starts here
         with psycopg.connect(postgres, autocommit=True) as other:
             touch_card(other, postgres_schema, stored.id)
         with pytest.raises(StorageError) as caught:
             store.update(attrs.evolve(stored, version=2), expected_version=1)
     assert caught.value.reason == "conflict"
+    assert ended.value.reason == "aborted"
     assert attempts == 1
     assert store.get(stored.business_id, stored.id).version == 1
 
@@ -325,3 +327,15 @@ def test_a_connection_lost_inside_a_transaction_is_unavailable_and_the_pool_reco
     kept = card(business_id)
     store.add(kept)
     assert store.get(business_id, kept.id) == kept
+
+
+@needs_server
+def test_a_duplicate_inside_a_unit_of_work_does_not_end_it(store: PostgresStore) -> None:
+    business_id = business(store)
+    first, second = card(business_id), card(business_id)
+    with store.transaction():
+        store.add(first)
+        with pytest.raises(DuplicateError):
+            store.add(first)
+        store.add(second)
+    assert store.count(business_id) == 2
