@@ -75,7 +75,7 @@ def _check_labels(_instance: object, _attr: object, labels: object) -> None:
         not isinstance(labels, Mapping)
         or not labels
         or not all(
-            isinstance(lang, str) and isinstance(text, str) and text.strip()
+            isinstance(lang, str) and isinstance(text, str) and text.strip() and "\x00" not in text
             for lang, text in labels.items()
         )
     ):

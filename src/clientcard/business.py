@@ -25,7 +25,7 @@ def _check(business: Business) -> None:
     issues = []
     if not _ID.fullmatch(business.id):
         issues.append(FieldIssue("id", "business.id_invalid", "use 1-128 of A-Z a-z 0-9 _ . : -"))
-    if not business.name.strip() or len(business.name) > 200:
+    if not business.name.strip() or len(business.name) > 200 or "\x00" in business.name:
         issues.append(FieldIssue("name", "business.name_invalid", "give a name of 1-200 chars"))
     if business.region not in address.COUNTRIES:
         issues.append(FieldIssue("region", "country.invalid", "use an ISO alpha-2 code"))

@@ -331,7 +331,8 @@ class ClientCard:
             raw = getattr(self, key)
         else:
             return self.custom.get(key)
-        return _canonical(key, raw)  # type: ignore[arg-type]
+        # Read as stored: reading (and so repr) never parses or reorders anything.
+        return None if raw in ("", ()) else raw  # type: ignore[return-value]
 
     def values(self) -> dict[str, FieldValue]:
         """Return every set field as flat key to value, built-in fields first."""
@@ -347,6 +348,18 @@ class ClientCard:
     def mobile(self) -> str | None:
         """The first number that can receive SMS, or ``None``."""
         return next((number for number in self.phones if _phone.is_mobile(number)), None)
+
+    def __attrs_post_init__(self) -> None:
+        # U+0000 ends strings in C APIs and PostgreSQL refuses it: no store could keep it
+        # faithfully, so no card may hold it.
+        texts = [("id", self.id), ("business_id", self.business_id)]
+        for key, value in self.values().items():
+            items = value if isinstance(value, tuple) else (value,)
+            texts.extend((key, item) for item in items if isinstance(item, str))
+        texts.extend(("custom", key) for key in self.custom)
+        for field, text in texts:
+            if "\x00" in text:
+                raise ValueError(f"{field} may not contain U+0000")
 
     def __repr__(self) -> str:
         filled = ",".join(sorted(self.values()))

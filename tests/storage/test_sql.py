@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 
@@ -50,12 +49,8 @@ def test_a_glob_pattern_puts_its_wildcards_in_classes() -> None:
 
 
 @given(document=st.dictionaries(st.text(), JSON_VALUES))
-def test_a_postgres_document_holds_no_nul_and_reads_back_unchanged(
-    document: dict[str, object],
-) -> None:
-    encoded = POSTGRES.encode_doc(document)
-    assert not any("\x00" in text for text in strings(json.loads(encoded)))
-    assert POSTGRES.decode_doc(encoded) == document
+def test_a_postgres_document_reads_back_unchanged(document: dict[str, object]) -> None:
+    assert POSTGRES.decode_doc(POSTGRES.encode_doc(document)) == document
 
 
 @given(document=st.dictionaries(st.text(), JSON_VALUES))

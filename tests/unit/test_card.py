@@ -183,7 +183,9 @@ class TestRepr:
         assert "email" in text
         assert "Segreta" not in repr(card.address)
         assert "1990" not in repr(card.birth_date)
-        assert "pec" not in repr(card.invoicing)
+        with_pec = card.apply({"pec": "giulietta@pec.it"}, at=NOW).card
+        assert "giulietta" not in repr(with_pec.invoicing)
+        assert "giulietta" not in repr(with_pec)
 
     def test_cards_are_hashable(self) -> None:
         assert hash(make(first_name="A")) == hash(make(first_name="A"))
@@ -212,3 +214,34 @@ class TestBirthDate:
     def test_impossible_dates_are_refused(self, bad: str) -> None:
         with pytest.raises(ValueError):  # noqa: PT011 - both parse and attrs raise ValueError
             BirthDate.parse(bad)
+
+
+class TestRobustness:
+    def test_repr_of_a_card_with_unparseable_phones_does_not_raise(self) -> None:
+        card = ClientCard(
+            id="c", business_id="b", created_at=NOW, updated_at=NOW, phones=("12345",)
+        )
+        assert "phones" in repr(card)
+        assert card.mobile is None
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"first_name": "A\x00"},
+            {"tags": ("ok", "b\x00d")},
+            {"custom": {"k": "v\x00"}},
+            {"custom": {"k\x00": "v"}},
+            {"id": "c\x00"},
+        ],
+        ids=["name", "tag", "custom value", "custom key", "id"],
+    )
+    def test_no_field_may_hold_a_nul_character(self, fields: dict[str, object]) -> None:
+        values: dict[str, object] = {
+            "id": "c",
+            "business_id": "b",
+            "created_at": NOW,
+            "updated_at": NOW,
+            **fields,
+        }
+        with pytest.raises(ValueError, match="U\\+0000"):
+            ClientCard(**values)  # type: ignore[arg-type]

@@ -110,8 +110,12 @@ def is_valid(raw: object, region: str = "IT") -> bool:
 
 
 def kind(e164: str) -> PhoneKind:
-    """Tell what kind of line a normalised number is."""
-    number = phonenumbers.parse(e164, None)
+    """Tell what kind of line a normalised number is (``OTHER`` for one that isn't)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        # Cards read from a host's own data may hold anything; asking is never an error.
+        return PhoneKind.OTHER
     return _KINDS.get(phonenumbers.number_type(number), PhoneKind.OTHER)
 
 

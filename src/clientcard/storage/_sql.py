@@ -65,6 +65,7 @@ from clientcard.storage.protocol import (
     CardQuery,
     Page,
     SearchTerms,
+    check_next_version,
     decode_cursor,
     encode_cursor,
     sort_key,
@@ -122,39 +123,6 @@ def glob_pattern(term: str, *, prefix: bool = False) -> str:
     return f"{escaped}*" if prefix else f"*{escaped}*"
 
 
-# Neither database keeps U+0000 in JSON intact: PostgreSQL text (and so jsonb) can't hold
-# it, and SQLite's json_extract() cuts a string short at it. A card's free text may hold
-# one, so strings in documents are escaped reversibly: ESC becomes ESC ESC and U+0000
-# becomes ESC "0", with ESC a private-use character.
-_ESC: Final = "\ue000"
-_ESCAPED: Final = re.compile(f"{_ESC}(.)", re.DOTALL)
-_NEEDS_ESCAPE: Final = re.compile(f"[{_ESC}\x00]")
-
-
-def _escape_nul(value: Any) -> Any:
-    if isinstance(value, str):
-        if not _NEEDS_ESCAPE.search(value):
-            return value
-        return _NEEDS_ESCAPE.sub(lambda m: _ESC + (_ESC if m[0] == _ESC else "0"), value)
-    if isinstance(value, dict):
-        return {_escape_nul(key): _escape_nul(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_escape_nul(item) for item in value]
-    return value
-
-
-def _unescape_nul(value: Any) -> Any:
-    if isinstance(value, str):
-        if _ESC not in value:
-            return value
-        return _ESCAPED.sub(lambda m: _ESC if m[1] == _ESC else "\x00", value)
-    if isinstance(value, dict):
-        return {_unescape_nul(key): _unescape_nul(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_unescape_nul(item) for item in value]
-    return value
-
-
 class Dialect(abc.ABC):
     """Where SQLite and PostgreSQL differ, for the statements built in this module.
 
@@ -173,13 +141,16 @@ class Dialect(abc.ABC):
     """Whether each operation inside a unit of work runs under its own savepoint."""
 
     def encode_doc(self, document: Mapping[str, Any]) -> str:
-        """Return the JSON text to store for ``document``; it holds no U+0000."""
-        return json.dumps(_escape_nul(document), ensure_ascii=False, separators=(",", ":"))
+        """Return the JSON text to store for ``document``.
+
+        Cards and businesses refuse U+0000 when they are built, so none reaches here:
+        PostgreSQL's jsonb could not hold it and SQLite's json_extract stops at it.
+        """
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
     def decode_doc(self, stored: object) -> object:
         """Return the document a ``doc`` column held, as :meth:`encode_doc` was given it."""
-        parsed = json.loads(stored) if isinstance(stored, str | bytes) else stored
-        return _unescape_nul(parsed)
+        return json.loads(stored) if isinstance(stored, str | bytes) else stored
 
     @abc.abstractmethod
     def text_match(self, column: str, term: str, *, prefix: bool = False) -> tuple[str, str]:
@@ -222,7 +193,7 @@ class _SQLiteDialect(Dialect):
         return "(json_type(c.doc, ?) = 'text' AND json_extract(c.doc, ?) = ?)", [
             path,
             path,
-            _escape_nul(value),
+            value,
         ]
 
 
@@ -247,7 +218,7 @@ class _PostgresDialect(Dialect):
 
     def custom_equals(self, key: str, value: str | bool) -> tuple[str, list[object]]:
         # jsonb equality compares type and value, so true never equals "true".
-        return "(c.doc -> 'custom' -> ?) = ?", [key, json.dumps(_escape_nul(value))]
+        return "(c.doc -> 'custom' -> ?) = ?", [key, json.dumps(value)]
 
 
 SQLITE: Final[Dialect] = _SQLiteDialect()
@@ -635,11 +606,7 @@ def replace_business(
 
 def insert_card(session: Session, dialect: Dialect, card: ClientCard) -> None:
     """Insert a new card with its phones and tags. :raises DuplicateError: the id is taken."""
-    if not _matchable(card.id):
-        raise StorageError("rejected", "a card id may not contain U+0000")
-    if not _matchable(card.business_id) or not session.fetch(
-        "SELECT 1 FROM businesses WHERE id = ?", (card.business_id,)
-    ):
+    if not session.fetch("SELECT 1 FROM businesses WHERE id = ?", (card.business_id,)):
         raise NotFoundError("business", card.business_id)
     if not session.execute(_INSERT_CARD, (card.business_id, card.id, *_derived(card, dialect))):
         raise DuplicateError("card", card.id)
@@ -1137,6 +1104,7 @@ class SQLStore(abc.ABC):
         :raises NotFoundError: no such card in ``card.business_id``.
         :raises VersionConflictError: the stored version differs.
         """
+        check_next_version(card, expected_version)
         self._run(lambda s: replace_card(s, self._dialect, card, expected_version), write=True)
 
     def delete(self, business_id: str, card_id: str, *, expected_version: int) -> None:

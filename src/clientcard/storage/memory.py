@@ -22,6 +22,7 @@ from clientcard.events import DomainEvent
 from clientcard.storage.protocol import (
     CardQuery,
     Page,
+    check_next_version,
     decode_cursor,
     encode_cursor,
     sort_key,
@@ -153,6 +154,7 @@ class MemoryStore:
 
     def update(self, card: ClientCard, *, expected_version: int) -> None:
         """Replace the stored card, which must be at ``expected_version``."""
+        check_next_version(card, expected_version)
         with self._lock:
             stored = self.get(card.business_id, card.id)
             if stored.version != expected_version:

@@ -45,6 +45,7 @@ __all__ = [
     "ClientStore",
     "Page",
     "SearchTerms",
+    "check_next_version",
     "decode_cursor",
     "encode_cursor",
     "sort_key",
@@ -146,6 +147,26 @@ class Page(Generic[T]):
         return len(self.items)
 
 
+def check_next_version(card: ClientCard, expected_version: int) -> None:
+    """Refuse an update whose card is not exactly one version past ``expected_version``.
+
+    Two writers who both read version 1 must not both store a version 1 (or 7): the
+    second would silently replace the first. Every store calls this before writing.
+
+    :raises ValidationError: ``card.version_not_next``.
+    """
+    if card.version != expected_version + 1:
+        raise ValidationError(
+            [
+                FieldIssue(
+                    "version",
+                    "card.version_not_next",
+                    "an updated card must be one version past the version it replaces",
+                )
+            ]
+        )
+
+
 def sort_key(card: ClientCard) -> str:
     """The key cards are listed by: folded "last first" name, then the id breaks ties."""
     return fold(f"{card.last_name} {card.first_name}".strip())
@@ -217,6 +238,9 @@ class ClientStore(Protocol):
     def update(self, card: ClientCard, *, expected_version: int) -> None:
         """Replace the stored card, which must be at ``expected_version``.
 
+        ``card.version`` must be ``expected_version + 1`` (:func:`check_next_version`).
+
+        :raises ValidationError: ``card.version_not_next``.
         :raises NotFoundError: no such card in ``card.business_id``.
         :raises VersionConflictError: the stored version differs.
         """

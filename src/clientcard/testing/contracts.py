@@ -160,7 +160,14 @@ class ClientStoreContract:
 
     def test_another_business_cannot_see_or_touch_a_card(self, store: ClientStore) -> None:
         mine, theirs = _business(store), _business(store)
-        card = _card(mine, email="anna@example.com", client_group="vip")
+        card = _card(
+            mine,
+            email="anna@example.com",
+            client_group="vip",
+            phones=("+393331234567",),
+            tags=("colour",),
+            custom={"hair": "curly"},
+        )
         store.add(card)
         with pytest.raises(NotFoundError):
             store.get(theirs, card.id)
@@ -170,9 +177,21 @@ class ClientStoreContract:
             store.delete(theirs, card.id, expected_version=1)
         with pytest.raises(NotFoundError):
             store.set_permissions(theirs, card.id, frozenset({("marketing", "email")}))
+        store.set_permissions(mine, card.id, frozenset({("marketing", "email")}))
+        assert store.permissions(theirs, card.id) == frozenset()
         assert store.find(theirs).items == ()
-        assert store.count(theirs, CardQuery(group="vip")) == 0
-        assert store.find(theirs, CardQuery(search=SearchTerms(name="anna"))).items == ()
+        for query in (
+            CardQuery(group="vip"),
+            CardQuery(email="anna@example.com"),
+            CardQuery(phone="+393331234567"),
+            CardQuery(tag="colour"),
+            CardQuery(contactable=("marketing", "email")),
+            CardQuery(custom_field="hair", custom_value="curly"),
+            CardQuery(search=SearchTerms(name="anna", phone_digits="333", email="anna")),
+        ):
+            assert store.count(theirs, query) == 0, query
+            assert store.find(theirs, query).items == (), query
+            assert store.count(mine, query) == 1, query
         assert store.get(mine, card.id) == card
 
     def test_the_same_card_id_may_live_in_two_businesses(self, store: ClientStore) -> None:
@@ -200,7 +219,18 @@ class ClientStoreContract:
 
     def test_updating_a_missing_card_is_not_found(self, store: ClientStore) -> None:
         with pytest.raises(NotFoundError):
-            store.update(_card(_business(store)), expected_version=1)
+            store.update(attrs.evolve(_card(_business(store)), version=2), expected_version=1)
+
+    @pytest.mark.parametrize("version", [1, 3, 7])
+    def test_an_update_must_move_exactly_one_version_on(
+        self, store: ClientStore, version: int
+    ) -> None:
+        card = _card(_business(store))
+        store.add(card)
+        with pytest.raises(ValidationError) as caught:
+            store.update(attrs.evolve(card, version=version, last_name="X"), expected_version=1)
+        assert caught.value.codes == {"card.version_not_next"}
+        assert store.get(card.business_id, card.id) == card
 
     def test_a_stale_delete_conflicts_and_keeps_the_card(self, store: ClientStore) -> None:
         card = _card(_business(store))

@@ -46,6 +46,9 @@ REGIONS: Final[tuple[str, ...]] = ("IT", "NL", "GB", "DE", "FR", "ES", "BE", "US
 """The regions phone numbers are drawn from by default."""
 
 _LETTERS: Final = st.characters(categories=("Lu", "Ll", "Lo"), exclude_characters="\u0130")
+# Any text but U+0000, which no card may hold (see ClientCard).
+_CHARACTERS: Final = st.characters(exclude_characters="\x00")
+_TEXT: Final = st.text(alphabet=_CHARACTERS, max_size=200)
 
 
 def phone_numbers(
@@ -129,14 +132,16 @@ def timestamps() -> st.SearchStrategy[dt.datetime]:
 def custom_values() -> st.SearchStrategy[CustomValue]:
     """Any value a custom field can hold."""
     return st.one_of(
-        st.text(max_size=50),
+        st.text(alphabet=_CHARACTERS, max_size=50),
         st.booleans(),
         st.decimals(
             allow_nan=False, allow_infinity=False, places=2, min_value=-(10**6), max_value=10**6
         ),
         st.dates(),
         birth_dates(),
-        st.lists(st.text(min_size=1, max_size=10), max_size=4, unique=True).map(tuple),
+        st.lists(
+            st.text(alphabet=_CHARACTERS, min_size=1, max_size=10), max_size=4, unique=True
+        ).map(tuple),
     )
 
 
@@ -210,7 +215,7 @@ def cards(business_id: str | None = None) -> st.SearchStrategy[ClientCard]:
             gender=draw(st.none() | st.sampled_from(Gender)),
             weight_kg=draw(st.none() | st.decimals(1, 400, places=1)),
             height_cm=draw(st.none() | st.decimals(30, 272, places=0)),
-            notes=draw(st.text(max_size=200)),
+            notes=draw(_TEXT),
             client_group=draw(st.none() | _WORDS),
             tags=tuple(draw(st.lists(_WORDS, max_size=4))),
             referral_source=draw(st.none() | _WORDS),
