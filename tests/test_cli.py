@@ -152,3 +152,59 @@ def test_the_database_defaults_to_the_environment(
     monkeypatch.setenv("CLIENTCARD_DB", str(tmp_path / "env.db"))
     assert main(["init", "x", "--name", "X"]) == 0
     assert (tmp_path / "env.db").exists()
+
+
+def test_client_data_is_printed_literally_never_as_markup(cli: Cli) -> None:
+    card_id = cli.ok(
+        "add",
+        "-b",
+        "bella",
+        "first_name=Anna",
+        "notes=allergic to [/] dye",
+        "client_group=[bold red]VIP",
+    ).strip()
+    out = cli.ok("show", "-b", "bella", card_id)
+    assert "allergic to [/] dye" in out
+    assert "[bold red]VIP" in out
+
+
+def test_sensitive_fields_are_marked_when_shown(cli: Cli) -> None:
+    card_id = cli.ok("add", "-b", "bella", "first_name=Anna", "weight_kg=60").strip()
+    assert "(sensitive)" in cli.ok("show", "-b", "bella", card_id)
+
+
+def test_a_schema_exported_from_one_business_starts_another(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("schema", "add", "-b", "bella", "hair", "--type", "text", "--label", "en=Hair")
+    exported = tmp_path / "schema.json"
+    exported.write_text(cli.ok("schema", "export", "-b", "bella"), encoding="utf-8")
+    cli.ok("init", "copy", "--name", "Copy", "--schema", str(exported))
+    assert "hair" in cli.ok("schema", "show", "-b", "copy")
+
+
+def test_a_schema_file_that_is_not_json_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{nope", encoding="utf-8")
+    status, _, err = cli("init", "x", "--name", "X", "--schema", str(broken))
+    assert status == 2
+    assert "not JSON" in err
+
+
+def test_a_phone_field_can_be_made_mobile_only(cli: Cli) -> None:
+    cli.ok("schema", "set", "-b", "bella", "phones", "--mobile-only")
+    status, _, err = cli("add", "-b", "bella", "first_name=A", "phones=02 1234 5678")
+    assert status == 1
+    assert "phone.not_mobile" in err
+
+
+def test_an_unexpected_failure_is_one_line_without_a_traceback(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientcard.book import ClientBook
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret client detail")
+
+    monkeypatch.setattr(ClientBook, "search", broken)
+    status, _, err = cli("search", "-b", "bella", "anna")
+    assert status == 1
+    assert err.strip() == "error: unexpected RuntimeError"

@@ -121,6 +121,8 @@ class FieldDefinition:
     collect_online: bool = False
     keep_asking: bool = False
     sensitive: bool = False
+    mobile_only: bool = False
+    """For phone fields: only numbers that can receive SMS (``phone.not_mobile``)."""
     builtin: bool = False
     retired: bool = False
     max_length: int | None = None
@@ -150,6 +152,8 @@ class FieldDefinition:
             and self.min_value > self.max_value
         ):
             raise SchemaError(self.key, "schema.range_invalid", "min_value exceeds max_value")
+        if self.mobile_only and self.type not in (FieldType.PHONE, FieldType.PHONE_LIST):
+            raise SchemaError(self.key, "schema.mobile_only_not_phone", "only phones can be")
         if self.max_length is not None and self.max_length < 1:
             raise SchemaError(self.key, "schema.max_length_invalid", "max_length must be >= 1")
 
@@ -201,6 +205,7 @@ class FormField:
     keep_asking: bool
     sensitive: bool
     options: tuple[FormOption, ...] = ()
+    mobile_only: bool = False
     max_length: int | None = None
     min_value: Decimal | None = None
     max_value: Decimal | None = None

@@ -48,6 +48,8 @@ def normalise(
     today: dt.date,
     region: str,
     country: str | None,
+    *,
+    check_deliverability: bool = False,
 ) -> FieldValue:
     if is_empty(raw):
         return None
@@ -59,13 +61,15 @@ def normalise(
         return name.normalize(raw)
     if kind is FieldType.POSTCODE:
         return address.normalize_postcode(raw, country)
+    if kind is FieldType.EMAIL:
+        return email.normalize(raw, check_deliverability=check_deliverability)
     simple = _SIMPLE.get(kind)
     if simple is not None:
         return simple(raw)
     if kind is FieldType.PHONE:
-        return phone.normalize(raw, region)
+        return phone.normalize(raw, region, require_mobile=definition.mobile_only)
     if kind is FieldType.PHONE_LIST:
-        return _phones(raw, region)
+        return _phones(raw, region, require_mobile=definition.mobile_only)
     if kind is FieldType.DATE:
         return _date(raw)
     if kind is FieldType.PARTIAL_DATE:
@@ -92,7 +96,6 @@ def _boolean(raw: object) -> bool:
 
 
 _SIMPLE: Final[dict[FieldType, Callable[[object], FieldValue]]] = {
-    FieldType.EMAIL: email.normalize,
     FieldType.TAX_CODE: tax.normalize_tax_code,
     FieldType.SDI_CODE: tax.normalize_sdi_code,
     FieldType.COUNTRY: address.normalize_country,
@@ -110,11 +113,15 @@ def _items(raw: object, *, split_commas: bool) -> list[object]:
     raise InvalidValueError("type.invalid", expected="list")
 
 
-def _phones(raw: object, region: str) -> tuple[str, ...]:
+def _phones(raw: object, region: str, *, require_mobile: bool) -> tuple[str, ...]:
     numbers = [item for item in _items(raw, split_commas=False) if not is_empty(item)]
     if len(numbers) > MAX_PHONES:
         raise InvalidValueError("phone.too_many", max=MAX_PHONES)
-    return tuple(dict.fromkeys(phone.normalize(number, region) for number in numbers))
+    return tuple(
+        dict.fromkeys(
+            phone.normalize(number, region, require_mobile=require_mobile) for number in numbers
+        )
+    )
 
 
 def _date(raw: object) -> dt.date:

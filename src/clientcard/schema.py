@@ -252,6 +252,7 @@ class FieldSchema:
         collect_online: bool | None = None,
         keep_asking: bool | None = None,
         sensitive: bool | None = None,
+        mobile_only: bool | None = None,
     ) -> FieldSchema:
         """Change the flags of ``key``; flags left ``None`` keep their value."""
         flags = {
@@ -260,6 +261,7 @@ class FieldSchema:
             "collect_online": collect_online,
             "keep_asking": keep_asking,
             "sensitive": sensitive,
+            "mobile_only": mobile_only,
         }
         return self._change(key, **{k: v for k, v in flags.items() if v is not None})
 
@@ -332,7 +334,14 @@ class FieldSchema:
                 issues.append(_issue(key, "field.not_collected", lang))
             else:
                 try:
-                    clean[key] = normalise(definition, raw, today, region, country)
+                    clean[key] = normalise(
+                        definition,
+                        raw,
+                        today,
+                        region,
+                        country,
+                        check_deliverability=check_deliverability,
+                    )
                 except InvalidValueError as error:
                     issues.append(_issue(key, error.code, lang, **error.params))
         for definition in self.fields:
@@ -367,6 +376,7 @@ class FieldSchema:
                 required=d.required_in(context),
                 keep_asking=d.keep_asking,
                 sensitive=d.sensitive,
+                mobile_only=d.mobile_only,
                 options=tuple(FormOption(c.value, c.label(lang)) for c in d.choices),
                 max_length=max_length(d),
                 min_value=d.min_value,
@@ -444,4 +454,6 @@ def _json_property(field: FormField) -> dict[str, Any]:
         prop["maximum"] = float(field.max_value)
     if field.sensitive:
         prop["x-clientcard-sensitive"] = True
+    if field.mobile_only:
+        prop["x-clientcard-mobile-only"] = True
     return prop

@@ -545,3 +545,43 @@ class TestForms:
             "x-clientcard-sensitive": True,
         }
         assert props["services"]["items"] == {"enum": ["cut"]}
+
+
+class TestPhoneAndEmailOptions:
+    def test_a_mobile_only_phone_field_refuses_a_landline(self) -> None:
+        schema = FieldSchema.default().configure("phones", mobile_only=True)
+        with pytest.raises(ValidationError) as caught:
+            validate(schema, {"phones": "02 1234 5678"})
+        assert caught.value.codes == {"phone.not_mobile"}
+        assert validate(schema, {"phones": "333 1234567"}) == {"phones": ("+393331234567",)}
+
+    def test_mobile_only_shows_in_forms(self) -> None:
+        schema = FieldSchema.default().configure("phones", mobile_only=True)
+        assert schema.form(Context.BOOKING)[3].mobile_only
+        props = schema.json_schema(Context.BOOKING)["properties"]
+        assert props["phones"]["x-clientcard-mobile-only"] is True
+
+    def test_only_phone_fields_can_be_mobile_only(self) -> None:
+        with pytest.raises(SchemaError) as caught:
+            FieldDefinition(key="x", type=FieldType.TEXT, labels={"en": "X"}, mobile_only=True)
+        assert caught.value.code == "schema.mobile_only_not_phone"
+
+    def test_deliverability_checking_reaches_the_email_validator(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import email_validator
+
+        asked: list[bool] = []
+        real = email_validator.validate_email
+
+        def spy(address: str, **options: bool) -> object:
+            asked.append(options["check_deliverability"])
+            return real(address, check_deliverability=False)
+
+        monkeypatch.setattr(email_validator, "validate_email", spy)
+        schema = FieldSchema.default()
+        schema.validate(
+            {"email": "a@example.com"}, Context.STAFF, today=TODAY, check_deliverability=True
+        )
+        schema.validate({"email": "a@example.com"}, Context.STAFF, today=TODAY)
+        assert asked == [True, False]

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from clientcard.book import ClientBook
 from clientcard.card import CardStatus, ClientCard
 from clientcard.contact import phone
 from clientcard.errors import ClientCardError, ValidationError
 from clientcard.schema import Choice, FieldDefinition, FieldSchema, FieldType
+from clientcard.serialization import schema_from_dict, schema_to_dict
 from clientcard.storage.protocol import CardQuery
 from clientcard.storage.sqlite import SQLiteStore
 
@@ -78,12 +81,15 @@ def _card_panel(card: ClientCard, schema: FieldSchema, lang: str) -> Panel:
     table.add_column(style="bold")
     table.add_column()
     values = card.values()
+    # Client data goes in as Text, never as markup: "[/]" in a note must print as is.
     for definition in schema.fields:
         if definition.key in values:
-            label = definition.label(lang) + (" [sensitive]" if definition.sensitive else "")
-            table.add_row(label, _show_value(definition.key, values[definition.key]))
-    title = card.display_name or card.email or card.id
-    subtitle = f"{card.id} · v{card.version} · {card.status.value}"
+            label = Text(definition.label(lang))
+            if definition.sensitive:
+                label.append(" (sensitive)", style="italic")
+            table.add_row(label, Text(_show_value(definition.key, values[definition.key])))
+    title = Text(card.display_name or card.email or card.id)
+    subtitle = Text(f"{card.id} · v{card.version} · {card.status.value}")
     return Panel(table, title=title, subtitle=subtitle, expand=False)
 
 
@@ -115,12 +121,34 @@ business_option = click.option(
 @click.option("--name", required=True, help="The business's name.")
 @click.option("--region", default="IT", show_default=True, help="ISO country for phones.")
 @click.option("--language", default="en", show_default=True, type=click.Choice(["en", "it", "nl"]))
+@click.option(
+    "--schema",
+    "schema_file",
+    type=click.File("r", encoding="utf-8"),
+    help="A field schema document (as `schema export` writes); the default schema if absent.",
+)
 @click.pass_obj
-def init(obj: _Context, business_id: str, name: str, region: str, language: str) -> None:
-    """Create a business with the default client card schema."""
+def init(
+    obj: _Context,
+    business_id: str,
+    name: str,
+    region: str,
+    language: str,
+    schema_file: TextIO | None,
+) -> None:
+    """Create a business, with the default client card schema or the one given."""
+    schema = None
+    if schema_file is not None:
+        try:
+            document = json.load(schema_file)
+        except json.JSONDecodeError as error:
+            raise click.BadParameter(
+                f"not JSON (line {error.lineno})", param_hint="--schema"
+            ) from None
+        schema = schema_from_dict(document)
     with obj.book() as book:
         business = book.create_business(
-            business_id=business_id, name=name, region=region, language=language
+            business_id=business_id, name=name, region=region, language=language, schema=schema
         )
     console.print(f"created business {business.id} ({business.region}, {business.language})")
 
@@ -174,7 +202,7 @@ def _cards_table(cards: Sequence[ClientCard]) -> Table:
     # The id is what `show` and `edit` need, so it is never shortened.
     table.add_column("id", no_wrap=True, min_width=36)
     for card in cards:
-        table.add_row(
+        cells = (
             card.display_name,
             card.email or "",
             phone.format_international(card.phones[0]) if card.phones else "",
@@ -182,6 +210,7 @@ def _cards_table(cards: Sequence[ClientCard]) -> Table:
             card.status.value,
             card.id,
         )
+        table.add_row(*(Text(cell) for cell in cells))
     return table
 
 
@@ -255,7 +284,7 @@ def schema_show(obj: _Context, business_id: str, lang: str | None) -> None:
     for d in business.schema.fields:
         table.add_row(
             d.key,
-            d.label(language),
+            Text(d.label(language)),
             d.type.value,
             *(
                 "yes" if flag else ""
@@ -277,6 +306,16 @@ def _labels(items: Sequence[str]) -> dict[str, str]:
     return {lang: str(text) for lang, text in labels.items()}
 
 
+@schema.command(name="export")
+@business_option
+@click.pass_obj
+def schema_export(obj: _Context, business_id: str) -> None:
+    """Print the field schema as a JSON document (for `init --schema` or a host)."""
+    with obj.book() as book:
+        business = book.business(business_id)
+    click.echo(json.dumps(schema_to_dict(business.schema), indent=2, ensure_ascii=False))
+
+
 @schema.command(name="add")
 @business_option
 @click.argument("key")
@@ -288,6 +327,7 @@ def _labels(items: Sequence[str]) -> dict[str, str]:
 @click.option("--online", is_flag=True, help="Collect in the client portal.")
 @click.option("--keep-asking", is_flag=True, help="Ask at each booking while empty.")
 @click.option("--sensitive", is_flag=True, help="Special-category (health) data.")
+@click.option("--mobile-only", is_flag=True, help="Phone fields: numbers that take SMS only.")
 @click.pass_obj
 def schema_add(
     obj: _Context,
@@ -301,6 +341,7 @@ def schema_add(
     online: bool,
     keep_asking: bool,
     sensitive: bool,
+    mobile_only: bool,
 ) -> None:
     """Add a custom field."""
     definition = FieldDefinition(
@@ -316,6 +357,7 @@ def schema_add(
         collect_online=online,
         keep_asking=keep_asking,
         sensitive=sensitive,
+        mobile_only=mobile_only,
     )
     with obj.book() as book:
         business = book.change_schema(business_id, lambda s: s.add(definition))
@@ -330,6 +372,7 @@ def schema_add(
 @click.option("--online/--no-online", default=None, help="Collect in the client portal.")
 @click.option("--keep-asking/--no-keep-asking", default=None)
 @click.option("--sensitive/--not-sensitive", default=None)
+@click.option("--mobile-only/--any-phone", default=None, help="Phone fields: SMS-capable only.")
 @click.option("--label", "labels", multiple=True, help="LANG=TEXT, repeatable.")
 @click.pass_obj
 def schema_set(
@@ -341,6 +384,7 @@ def schema_set(
     online: bool | None,
     keep_asking: bool | None,
     sensitive: bool | None,
+    mobile_only: bool | None,
     labels: tuple[str, ...],
 ) -> None:
     """Change a field's flags or labels."""
@@ -353,6 +397,7 @@ def schema_set(
             collect_online=online,
             keep_asking=keep_asking,
             sensitive=sensitive,
+            mobile_only=mobile_only,
         )
         return changed.relabel(key, _labels(labels)) if labels else changed
 
@@ -406,5 +451,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except ClientCardError as error:
         errors.print(f"error: {_describe(error)}", markup=False)
+        return 1
+    except Exception as error:  # noqa: BLE001 - the promise is one line, never a traceback
+        # The type only: a message could quote client data.
+        errors.print(f"error: unexpected {type(error).__name__}", markup=False)
         return 1
     return 0
