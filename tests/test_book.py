@@ -224,12 +224,42 @@ class TestEvents:
         assert store.pending_events() == []
         assert book.deliver_pending() == 0
 
-    def test_a_failed_change_emits_no_event(
+    def test_an_invalid_change_emits_no_event(
         self, book: ClientBook, salon: str, sink: ListEventSink
     ) -> None:
         before = len(sink.events)
         with pytest.raises(ValidationError):
             book.add_client(salon, {"email": "bad"})
+        assert len(sink.events) == before
+
+    def test_events_of_a_unit_of_work_go_out_only_after_it_commits(
+        self, book: ClientBook, salon: str, sink: ListEventSink
+    ) -> None:
+        before = len(sink.events)
+        with book.transaction():
+            card = book.add_client(salon, {"first_name": "Eva"})
+            book.edit(salon, card.id, {"city": "Monza"}, expected_version=1)
+            assert len(sink.events) == before
+        assert sink.kinds()[before:] == ["card.created", "card.details_changed"]
+
+    def test_a_unit_of_work_that_fails_writes_nothing_and_sends_nothing(
+        self, book: ClientBook, salon: str, sink: ListEventSink
+    ) -> None:
+        before = len(sink.events)
+        with pytest.raises(ValidationError), book.transaction():  # noqa: PT012
+            book.add_client(salon, {"first_name": "Eva"})
+            book.add_client(salon, {"email": "bad"})
+        assert book.count(salon) == 0
+        assert len(sink.events) == before
+        assert book.deliver_pending() == 0
+
+    def test_a_host_transaction_around_the_book_defers_events_too(
+        self, book: ClientBook, salon: str, sink: ListEventSink
+    ) -> None:
+        before = len(sink.events)
+        with pytest.raises(RuntimeError), book.store.transaction():  # noqa: PT012
+            book.add_client(salon, {"first_name": "Eva"})
+            raise RuntimeError
         assert len(sink.events) == before
 
 

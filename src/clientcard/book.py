@@ -25,8 +25,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Mapping
-from typing import Final
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Final, TypeVar
 
 import attrs
 
@@ -38,6 +39,7 @@ from clientcard.contact import phone as _phone
 from clientcard.errors import (
     FieldIssue,
     InvalidValueError,
+    StorageError,
     ValidationError,
     VersionConflictError,
 )
@@ -49,6 +51,8 @@ from clientcard.storage.protocol import CardQuery, ClientStore, Page, SearchTerm
 __all__ = ["ClientBook"]
 
 logger = logging.getLogger("clientcard")
+
+T = TypeVar("T")
 
 _MAX_PAGE: Final = 500
 _MIN_PHONE_DIGITS: Final = 4
@@ -64,7 +68,11 @@ class ClientBook:
     ``store`` is any :class:`~clientcard.storage.protocol.ClientStore`; ``clock`` tells the
     time (the system clock by default); ``events`` receives every domain event after its
     change committed (with no sink, no events are recorded); ``new_id`` makes card and
-    business ids (UUID4 strings by default).
+    business ids (UUID4 strings by default); ``conflict_retries`` bounds how often a unit
+    of work is replayed when the database reports a serialization conflict.
+
+    The outbox belongs to the store, so use one book (and one sink) per store: its sink
+    hears the events of every business in it.
 
     .. versionadded:: 0.1.0
     """
@@ -76,8 +84,10 @@ class ClientBook:
         clock: Clock | None = None,
         events: EventSink | None = None,
         new_id: Callable[[], str] = _new_id,
+        conflict_retries: int = 3,
     ) -> None:
         self.store = store
+        self._conflict_retries = conflict_retries
         self.clock: Clock = clock or SystemClock()
         self._sink = events
         self._new_id = new_id
@@ -127,7 +137,8 @@ class ClientBook:
         one, however many steps ``change`` took. A concurrent change made in
         between raises :class:`~clientcard.errors.VersionConflictError`.
         """
-        with self.store.transaction():
+
+        def work() -> Business:
             business = self.store.get_business(business_id)
             new_schema = change(business.schema)
             if new_schema.fields == business.schema.fields:
@@ -138,8 +149,9 @@ class ClientBook:
             )
             self.store.update_business(changed, expected_revision=business.schema.revision)
             self.store_events([self._event(EventKind.SCHEMA_CHANGED, business_id)])
-        self.deliver_pending()
-        return changed
+            return changed
+
+        return self._write(work)
 
     # -- creating cards ---------------------------------------------------------------
 
@@ -183,7 +195,8 @@ class ClientBook:
         """
         if card_id is None:
             return self.add_client(business_id, values, context=Context.BOOKING, lang=lang)
-        with self.store.transaction():
+
+        def work() -> ClientCard:
             card = self.store.get(business_id, card_id)
             update = self._apply(card, values, Context.BOOKING, lang)
             if update.card.status is CardStatus.PROSPECT:
@@ -198,8 +211,9 @@ class ClientBook:
                     card=activated, previous=card, changed=update.changed | {"status"}
                 )
             self._save(update)
-        self.deliver_pending()
-        return update.card
+            return update.card
+
+        return self._write(work)
 
     def record_prospect(
         self, business_id: str, values: Mapping[str, object], *, lang: str | None = None
@@ -230,33 +244,39 @@ class ClientBook:
         :raises VersionConflictError: someone changed the card since it was read.
         :raises ValidationError: with every issue found.
         """
-        with self.store.transaction():
+
+        def work() -> CardUpdate:
             card = self.store.get(business_id, card_id)
             self._check_version(card, expected_version)
             update = self._apply(card, values, context, lang)
             self._save(update)
-        self.deliver_pending()
-        return update
+            return update
+
+        return self._write(work)
 
     def set_status(
         self, business_id: str, card_id: str, status: CardStatus, *, expected_version: int
     ) -> CardUpdate:
         """Move a card to ``status`` (for example a prospect to active)."""
-        with self.store.transaction():
+
+        def work() -> CardUpdate:
             card = self.store.get(business_id, card_id)
             self._check_version(card, expected_version)
             update = card.with_status(status, at=self.clock.now())
             self._save(update)
-        self.deliver_pending()
-        return update
+            return update
+
+        return self._write(work)
 
     def delete(self, business_id: str, card_id: str, *, expected_version: int) -> None:
         """Delete a card (no erasure policy applied; see the erasure module when present)."""
-        with self.store.transaction():
+
+        def work() -> None:
             card = self.store.get(business_id, card_id)
             self.store.delete(business_id, card_id, expected_version=expected_version)
             self.store_events([self._event(EventKind.CARD_DELETED, business_id, card)])
-        self.deliver_pending()
+
+        self._write(work)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -311,6 +331,22 @@ class ClientBook:
 
     # -- events -----------------------------------------------------------------------
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several calls into one unit of work: all of it commits, or none.
+
+        Events wait in the outbox until the outermost unit commits, then go to the sink;
+        if the block raises, nothing is written and no event is sent::
+
+            with book.transaction():
+                card = book.add_client(salon_id, {"first_name": "Eva"})
+                book.edit(salon_id, card.id, {"city": "Monza"}, expected_version=1)
+        """
+        with self.store.transaction():
+            yield
+        if not self.store.in_transaction():
+            self.deliver_pending()
+
     def store_events(self, events: list[DomainEvent]) -> None:
         """Write events to the outbox in the current transaction (when a sink is set)."""
         if self._sink is not None and events:
@@ -342,10 +378,33 @@ class ClientBook:
     # -- internals --------------------------------------------------------------------
 
     def _commit(self, write: Callable[[], None], events: list[DomainEvent]) -> None:
-        with self.store.transaction():
+        def work() -> None:
             write()
             self.store_events(events)
-        self.deliver_pending()
+
+        self._write(work)
+
+    def _write(self, work: Callable[[], T]) -> T:
+        """Run ``work`` as one unit of work, replaying it when the database says conflict.
+
+        ``work`` reads, validates and writes, so a replay sees the winner's data: a
+        stale edit then fails with VersionConflictError, as it should. Inside a caller's
+        own transaction nothing can be replayed, and the conflict goes up to the caller.
+        """
+        attempt = 0
+        while True:
+            try:
+                with self.transaction():
+                    return work()
+            except StorageError as error:
+                if (
+                    error.reason != "conflict"
+                    or attempt >= self._conflict_retries
+                    or self.store.in_transaction()
+                ):
+                    raise
+                attempt += 1
+                logger.debug("replaying a unit of work after a conflict (attempt %d)", attempt)
 
     def _apply(
         self, card: ClientCard, values: Mapping[str, object], context: Context, lang: str | None

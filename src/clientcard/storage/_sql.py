@@ -880,6 +880,10 @@ class SQLStore(abc.ABC):
         self._max_retries = max_retries
         self._units = _Units()
 
+    def in_transaction(self) -> bool:
+        """Tell whether the calling thread is inside :meth:`transaction`."""
+        return self._units.unit is not None
+
     @property
     def max_retries(self) -> int:
         """How many times an operation run alone is retried after a conflict."""

@@ -77,6 +77,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._depth = 0
+        self._owner: int | None = None
         self._businesses: dict[str, Business] = {}
         self._cards: dict[tuple[str, str], ClientCard] = {}
         self._permissions: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
@@ -100,6 +101,7 @@ class MemoryStore:
                 list(self._outbox),
             )
             self._depth = 1
+            self._owner = threading.get_ident()
             try:
                 yield
             except BaseException:
@@ -107,6 +109,11 @@ class MemoryStore:
                 raise
             finally:
                 self._depth = 0
+                self._owner = None
+
+    def in_transaction(self) -> bool:
+        """Tell whether the calling thread is inside :meth:`transaction`."""
+        return self._owner == threading.get_ident()
 
     # -- businesses -----------------------------------------------------------------
 

@@ -207,6 +207,13 @@ class ClientStore(Protocol):
         """Open a unit of work: the calls inside commit together or not at all."""
         ...
 
+    def in_transaction(self) -> bool:
+        """Tell whether the calling thread is inside :meth:`transaction`.
+
+        While it is, nothing the thread wrote is committed yet.
+        """
+        ...
+
     # -- businesses -----------------------------------------------------------------
 
     def add_business(self, business: Business) -> None:

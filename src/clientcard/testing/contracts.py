@@ -484,6 +484,20 @@ class ClientStoreContract:
             raise _Boom
         assert store.count(business_id) == 0
 
+    def test_a_store_tells_whether_the_caller_is_in_a_transaction(self, store: ClientStore) -> None:
+        seen_elsewhere: list[bool] = []
+        assert not store.in_transaction()
+        with store.transaction():
+            assert store.in_transaction()
+            with store.transaction():
+                assert store.in_transaction()
+            assert store.in_transaction()
+            other = threading.Thread(target=lambda: seen_elsewhere.append(store.in_transaction()))
+            other.start()
+            other.join(timeout=30)
+        assert not store.in_transaction()
+        assert seen_elsewhere == [False]
+
     def test_the_store_works_after_a_rollback(self, store: ClientStore) -> None:
         business_id = _business(store)
         with pytest.raises(_Boom), store.transaction():
