@@ -73,7 +73,14 @@ def _email_term(value: str | None) -> str | None:
     return _clean(value, str.casefold)
 
 
-@attrs.frozen
+def _masked_repr(value: attrs.AttrsInstance) -> str:
+    """Name the filters that are set, never their values: a query may sit in a log."""
+    fields = attrs.fields(type(value))
+    set_ = [field.name for field in fields if getattr(value, field.name) is not None]
+    return f"{type(value).__name__}(<masked: {', '.join(set_) or 'nothing'}>)"
+
+
+@attrs.frozen(repr=False)
 class SearchTerms:
     """What a front-desk search box typed, already normalised by the service.
 
@@ -94,8 +101,11 @@ class SearchTerms:
         """Tell whether no term is set (such a search matches nothing)."""
         return not (self.name or self.phone_digits or self.email)
 
+    def __repr__(self) -> str:
+        return _masked_repr(self)
 
-@attrs.frozen
+
+@attrs.frozen(repr=False)
 class CardQuery:
     """Filters for :meth:`ClientStore.find` and :meth:`ClientStore.count`; all must hold.
 
@@ -116,6 +126,9 @@ class CardQuery:
     custom_field: str | None = None
     custom_value: str | bool | None = None
     contactable: tuple[str, str] | None = None
+
+    def __repr__(self) -> str:
+        return _masked_repr(self)
 
     def __attrs_post_init__(self) -> None:
         if (self.custom_field is None) != (self.custom_value is None):
@@ -173,7 +186,12 @@ def sort_key(card: ClientCard) -> str:
 
 
 def encode_cursor(key: str, card_id: str) -> str:
-    """Make the opaque cursor that resumes a listing after (``key``, ``card_id``)."""
+    """Make the opaque cursor that resumes a listing after (``key``, ``card_id``).
+
+    The cursor carries the folded name of the last card listed (keyset paging needs
+    it), so treat it as personal data: keep it in a request body or a session, not in
+    a URL that web servers log.
+    """
     raw = json.dumps([key, card_id], ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode("ascii")
 
