@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from clientcard.contact import phone
 from clientcard.errors import InvalidValueError
 from clientcard.testing.strategies import phone_numbers
+from tests.strategies import typed_phones
 
 
 class TestNormalize:
@@ -50,9 +51,13 @@ class TestNormalize:
             phone.normalize("+39 123 45", "IT")
         assert "123" not in str(caught.value)
 
-    @given(phone_numbers())
-    def test_normalising_twice_gives_the_same_as_once(self, e164: str) -> None:
-        assert phone.normalize(phone.normalize(e164, "IT"), "IT") == e164
+    @given(typed_phones(), st.sampled_from(["IT", "NL", "GB", "DE"]))
+    def test_a_number_typed_any_way_normalises_to_its_e164_once_and_for_all(
+        self, pair: tuple[str, str], region: str
+    ) -> None:
+        e164, typed = pair
+        assert phone.normalize(typed, region) == e164
+        assert phone.normalize(phone.normalize(typed, region), region) == e164
 
     @given(phone_numbers(), st.sampled_from(["IT", "NL", "US"]))
     def test_formatted_forms_read_back_to_the_same_number(self, e164: str, region: str) -> None:
