@@ -75,7 +75,7 @@ def make_cards(business_id: str, count: int) -> list[ClientCard]:
 def insert_statements(cards: list[ClientCard], dialect: _sql.Dialect) -> list[Statement]:
     recorder = Recorder()
     for card in cards:
-        _sql.insert_card(recorder, dialect, card)  # type: ignore[arg-type]
+        _sql.rows.insert_card(recorder, dialect, card)  # type: ignore[arg-type]
     return recorder.statements
 
 
@@ -84,7 +84,7 @@ def find_statements(
 ) -> list[Statement]:
     recorder = Recorder()
     for query in queries:
-        _sql.select_cards(recorder, dialect, business_id, query, limit=limit, after=None)  # type: ignore[arg-type]
+        _sql.rows.select_cards(recorder, dialect, business_id, query, limit=limit, after=None)  # type: ignore[arg-type]
     return [s for s in recorder.statements if s[0].lstrip().upper().startswith("SELECT")]
 
 

@@ -207,7 +207,7 @@ def test_a_deadlock_of_an_operation_run_alone_is_retried(
 ) -> None:
     stored = card(business(store))
     store.add(stored)
-    replace = _sql.replace_card
+    replace = _sql.rows.replace_card
     injected = [psycopg.errors.DeadlockDetected("injected")]
 
     def deadlocking_once(*args: object) -> None:
@@ -215,7 +215,7 @@ def test_a_deadlock_of_an_operation_run_alone_is_retried(
             raise injected.pop()
         replace(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(_sql, "replace_card", deadlocking_once)
+    monkeypatch.setattr(_sql.rows, "replace_card", deadlocking_once)
     changed = attrs.evolve(stored, version=2, last_name="Second try")
     store.update(changed, expected_version=1)
     assert injected == []
@@ -235,7 +235,7 @@ def test_retries_are_bounded_and_a_lasting_conflict_ends_as_a_storage_error(
         attempts += 1
         raise psycopg.errors.SerializationFailure("injected")
 
-    monkeypatch.setattr(_sql, "replace_card", always_conflicting)
+    monkeypatch.setattr(_sql.rows, "replace_card", always_conflicting)
     with pytest.raises(StorageError) as caught:
         store.update(attrs.evolve(stored, version=2), expected_version=1)
     assert caught.value.reason == "conflict"
@@ -249,7 +249,7 @@ def test_a_conflict_inside_a_transaction_is_raised_once_not_retried(
 ) -> None:
     stored = card(business(store))
     store.add(stored)
-    replace = _sql.replace_card
+    replace = _sql.rows.replace_card
     attempts = 0
 
     def counting(*args: object) -> None:
@@ -257,7 +257,7 @@ def test_a_conflict_inside_a_transaction_is_raised_once_not_retried(
         attempts += 1
         replace(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(_sql, "replace_card", counting)
+    monkeypatch.setattr(_sql.rows, "replace_card", counting)
     # The failed operation ends the unit: the block, which went on, commits nothing.
     with pytest.raises(StorageError) as ended, store.transaction():  # noqa: PT012
         store.get(stored.business_id, stored.id)  # the unit's snapshot starts here

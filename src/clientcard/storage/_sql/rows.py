@@ -1,0 +1,376 @@
+"""The statements behind every store operation, each run on a given session."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Final
+
+from clientcard.business import Business
+from clientcard.card import ClientCard
+from clientcard.contact.email import lookup_key
+from clientcard.contact.name import fold
+from clientcard.errors import (
+    DuplicateError,
+    FieldIssue,
+    NotFoundError,
+    ValidationError,
+    VersionConflictError,
+)
+from clientcard.events import DomainEvent
+from clientcard.serialization import (
+    business_from_dict,
+    business_to_dict,
+    card_from_dict,
+    card_to_dict,
+    event_from_dict,
+    event_to_dict,
+)
+from clientcard.storage._sql.dialects import Dialect
+from clientcard.storage._sql.sessions import Session
+from clientcard.storage.protocol import (
+    CardQuery,
+    Page,
+    SearchTerms,
+    encode_cursor,
+    sort_key,
+)
+
+# The custom-field key rule of clientcard.schema, restated here because the key ends up
+# inside a JSON path: the store must not depend on a looser rule elsewhere to stay safe.
+_CUSTOM_KEY: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+# -- rows ---------------------------------------------------------------------------------
+
+_INSERT_CARD: Final = (
+    "INSERT INTO cards (business_id, id, version, sort_key, name_fold, name_fold_reversed,"
+    " email_key, status, client_group, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT DO NOTHING"
+)
+_UPDATE_CARD: Final = (
+    "UPDATE cards SET version = ?, sort_key = ?, name_fold = ?, name_fold_reversed = ?,"
+    " email_key = ?, status = ?, client_group = ?, doc = ? WHERE business_id = ? AND id = ?"
+)
+
+
+def _derived(card: ClientCard, dialect: Dialect) -> tuple[object, ...]:
+    """The columns after ``business_id, id`` in ``cards``, as matches() reads the card."""
+    return (
+        card.version,
+        sort_key(card),
+        fold(f"{card.first_name} {card.last_name}"),
+        fold(f"{card.last_name} {card.first_name}"),
+        lookup_key(card.email) if card.email is not None else None,
+        card.status.value,
+        card.client_group,
+        dialect.encode_doc(card_to_dict(card)),
+    )
+
+
+def _write_children(session: Session, card: ClientCard) -> None:
+    owner = (card.business_id, card.id)
+    # A card's phones are unique when built through the schema, but the key must hold
+    # whatever card a host constructs itself.
+    phones = [(*owner, number) for number in dict.fromkeys(card.phones)]
+    if phones:
+        session.execute_many(
+            "INSERT INTO card_phones (business_id, card_id, number) VALUES (?, ?, ?)", phones
+        )
+    if card.tags:
+        session.execute_many(
+            "INSERT INTO card_tags (business_id, card_id, tag) VALUES (?, ?, ?)",
+            [(*owner, tag) for tag in card.tags],
+        )
+
+
+def _locked_version(session: Session, dialect: Dialect, business_id: str, card_id: str) -> int:
+    if not _matchable(business_id) or not _matchable(card_id):
+        raise NotFoundError("card", card_id)
+    rows = session.fetch(dialect.lock_card, (business_id, card_id))
+    if not rows:
+        raise NotFoundError("card", card_id)
+    return int(rows[0][0])
+
+
+def _check_version(card_id: str, expected: int, actual: int) -> None:
+    if actual != expected:
+        raise VersionConflictError(card_id, expected, actual)
+
+
+# -- operations ---------------------------------------------------------------------------
+# Each takes the session of the transaction it runs in; SQLStore decides which that is.
+
+
+def insert_business(session: Session, dialect: Dialect, business: Business) -> None:
+    """Insert a new business. :raises DuplicateError: the id is taken."""
+    inserted = session.execute(
+        "INSERT INTO businesses (id, revision, doc) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        (business.id, business.schema.revision, dialect.encode_doc(business_to_dict(business))),
+    )
+    if not inserted:
+        raise DuplicateError("business", business.id)
+
+
+def select_business(session: Session, dialect: Dialect, business_id: str) -> Business:
+    """Read a business. :raises NotFoundError: no such business."""
+    if not _matchable(business_id):
+        raise NotFoundError("business", business_id)
+    rows = session.fetch("SELECT doc FROM businesses WHERE id = ?", (business_id,))
+    if not rows:
+        raise NotFoundError("business", business_id)
+    return business_from_dict(dialect.decode_doc(rows[0][0]))
+
+
+def replace_business(
+    session: Session, dialect: Dialect, business: Business, expected_revision: int
+) -> None:
+    """Replace a business whose stored schema revision is ``expected_revision``."""
+    rows = session.fetch(dialect.lock_business, (business.id,))
+    if not rows:
+        raise NotFoundError("business", business.id)
+    actual = int(rows[0][0])
+    if actual != expected_revision:
+        raise VersionConflictError(business.id, expected_revision, actual)
+    session.execute(
+        "UPDATE businesses SET revision = ?, doc = ? WHERE id = ?",
+        (business.schema.revision, dialect.encode_doc(business_to_dict(business)), business.id),
+    )
+
+
+def insert_card(session: Session, dialect: Dialect, card: ClientCard) -> None:
+    """Insert a new card with its phones and tags. :raises DuplicateError: the id is taken."""
+    if not session.fetch("SELECT 1 FROM businesses WHERE id = ?", (card.business_id,)):
+        raise NotFoundError("business", card.business_id)
+    if not session.execute(_INSERT_CARD, (card.business_id, card.id, *_derived(card, dialect))):
+        raise DuplicateError("card", card.id)
+    _write_children(session, card)
+
+
+def select_card(session: Session, dialect: Dialect, business_id: str, card_id: str) -> ClientCard:
+    """Read a card of ``business_id``. :raises NotFoundError: no such card there."""
+    if not _matchable(business_id) or not _matchable(card_id):
+        raise NotFoundError("card", card_id)
+    rows = session.fetch(
+        "SELECT doc FROM cards WHERE business_id = ? AND id = ?", (business_id, card_id)
+    )
+    if not rows:
+        raise NotFoundError("card", card_id)
+    return card_from_dict(dialect.decode_doc(rows[0][0]))
+
+
+def replace_card(
+    session: Session, dialect: Dialect, card: ClientCard, expected_version: int
+) -> None:
+    """Replace a card at ``expected_version``, with its phones and tags."""
+    owner = (card.business_id, card.id)
+    _check_version(card.id, expected_version, _locked_version(session, dialect, *owner))
+    session.execute(_UPDATE_CARD, (*_derived(card, dialect), *owner))
+    session.execute("DELETE FROM card_phones WHERE business_id = ? AND card_id = ?", owner)
+    session.execute("DELETE FROM card_tags WHERE business_id = ? AND card_id = ?", owner)
+    _write_children(session, card)
+
+
+def remove_card(
+    session: Session, dialect: Dialect, business_id: str, card_id: str, expected_version: int
+) -> None:
+    """Delete a card at ``expected_version`` with everything recorded about it."""
+    owner = (business_id, card_id)
+    _check_version(card_id, expected_version, _locked_version(session, dialect, *owner))
+    # Deleted explicitly rather than left to ON DELETE CASCADE, so permissions go even
+    # if a connection was opened without foreign key enforcement.
+    session.execute("DELETE FROM card_permissions WHERE business_id = ? AND card_id = ?", owner)
+    session.execute("DELETE FROM card_phones WHERE business_id = ? AND card_id = ?", owner)
+    session.execute("DELETE FROM card_tags WHERE business_id = ? AND card_id = ?", owner)
+    session.execute("DELETE FROM cards WHERE business_id = ? AND id = ?", owner)
+
+
+def card_filter(
+    dialect: Dialect, business_id: str, query: CardQuery | None
+) -> tuple[str, list[object]]:
+    """Return the ``WHERE`` condition on ``cards AS c`` for ``query``, and its parameters.
+
+    The semantics are :func:`clientcard.storage.memory.matches`; every value is a bound
+    parameter and every pattern matches its text literally.
+    """
+    if not _matchable(business_id):
+        return "1 = 0", []
+    clauses = ["c.business_id = ?"]
+    params: list[object] = [business_id]
+    if query is None:
+        return clauses[0], params
+
+    def require(sql: str, *values: object) -> None:
+        if not all(_matchable(value) for value in values):
+            sql, values = "1 = 0", ()
+        clauses.append(sql)
+        params.extend(values)
+
+    if query.search is not None:
+        sql, values = _search_condition(dialect, business_id, query.search)
+        clauses.append(sql)
+        params.extend(values)
+    if query.email is not None:
+        require("c.email_key = ?", query.email)
+    if query.phone is not None:
+        require(_child("card_phones", "x.number = ?"), business_id, query.phone)
+    if query.group is not None:
+        require("c.client_group = ?", query.group)
+    if query.tag is not None:
+        require(_child("card_tags", "x.tag = ?"), business_id, query.tag)
+    if query.status is not None:
+        require("c.status = ?", query.status.value)
+    if query.custom_field is not None and query.custom_value is not None:
+        if _CUSTOM_KEY.fullmatch(query.custom_field):
+            sql, values = dialect.custom_equals(query.custom_field, query.custom_value)
+            clauses.append(sql)
+            params.extend(values)
+        else:
+            # No card has a custom field by a name no schema allows.
+            clauses.append("1 = 0")
+    if query.contactable is not None:
+        purpose, channel = query.contactable
+        require(
+            _child("card_permissions", "x.purpose = ? AND x.channel = ?"),
+            business_id,
+            purpose,
+            channel,
+        )
+    return " AND ".join(clauses), params
+
+
+def _matchable(value: object) -> bool:
+    """Tell whether ``value`` can be looked up: no stored key or column holds U+0000.
+
+    Validated values never hold one, PostgreSQL refuses to bind one and SQLite's GLOB
+    stops at one, so a value with U+0000 matches nothing, in both databases alike.
+    """
+    return not (isinstance(value, str) and "\x00" in value)
+
+
+def _child(table: str, condition: str) -> str:
+    # IN over the child table, not a correlated EXISTS: the planner then starts from the
+    # child's (business_id, value) index and fetches the few matching cards by key,
+    # instead of walking every card of the business in sort order.
+    return (
+        # Only constant SQL is spliced in: the callers pass literal names and conditions.
+        f"c.id IN (SELECT x.card_id FROM {table} AS x"  # noqa: S608
+        f" WHERE x.business_id = ? AND {condition})"
+    )
+
+
+def _search_condition(
+    dialect: Dialect, business_id: str, terms: SearchTerms
+) -> tuple[str, list[object]]:
+    alternatives: list[str] = []
+    params: list[object] = []
+    if terms.name is not None and _matchable(terms.name):
+        for column in ("c.name_fold", "c.name_fold_reversed"):
+            sql, pattern = dialect.text_match(column, terms.name)
+            alternatives.append(sql)
+            params.append(pattern)
+    if terms.phone_digits is not None:
+        sql, pattern = dialect.text_match("x.number", terms.phone_digits)
+        alternatives.append(_child("card_phones", sql))
+        params.extend((business_id, pattern))
+    if terms.email is not None and _matchable(terms.email):
+        sql, pattern = dialect.text_match("c.email_key", terms.email, prefix=True)
+        alternatives.append(sql)
+        params.append(pattern)
+    if not alternatives:
+        return "1 = 0", []
+    return "(" + " OR ".join(alternatives) + ")", params
+
+
+def select_cards(
+    session: Session,
+    dialect: Dialect,
+    business_id: str,
+    query: CardQuery | None,
+    *,
+    limit: int,
+    after: tuple[str, str] | None,
+) -> Page[ClientCard]:
+    """Return up to ``limit`` matching cards after the ``(sort_key, id)`` in ``after``."""
+    where, params = card_filter(dialect, business_id, query)
+    if after is not None:
+        if not all(_matchable(part) for part in after):
+            raise ValidationError(
+                [FieldIssue("cursor", "query.cursor_invalid", "not a cursor this store made")]
+            )
+        where += " AND (c.sort_key, c.id) > (?, ?)"
+        params.extend(after)
+    # Only constant SQL is spliced in: card_filter binds every value.
+    statement = f"SELECT c.doc, c.sort_key, c.id FROM cards AS c WHERE {where}"  # noqa: S608
+    # One row more than asked tells whether another page follows.
+    rows = session.fetch(f"{statement} ORDER BY c.sort_key, c.id LIMIT ?", [*params, limit + 1])
+    page = rows[:limit]
+    cards = tuple(card_from_dict(dialect.decode_doc(row[0])) for row in page)
+    more = len(rows) > limit
+    return Page(items=cards, next_cursor=encode_cursor(page[-1][1], page[-1][2]) if more else None)
+
+
+def count_cards(
+    session: Session, dialect: Dialect, business_id: str, query: CardQuery | None
+) -> int:
+    """Count the cards of ``business_id`` matching ``query``."""
+    where, params = card_filter(dialect, business_id, query)
+    # Only constant SQL is spliced in: card_filter binds every value.
+    rows = session.fetch(f"SELECT count(*) FROM cards AS c WHERE {where}", params)  # noqa: S608
+    return int(rows[0][0])
+
+
+def replace_permissions(
+    session: Session,
+    dialect: Dialect,
+    business_id: str,
+    card_id: str,
+    permissions: frozenset[tuple[str, str]],
+) -> None:
+    """Replace the recorded ``(purpose, channel)`` pairs of a card."""
+    owner = (business_id, card_id)
+    # Locking the card row queues concurrent replacements of the same card's pairs, so
+    # one never adds to what the other just deleted.
+    _locked_version(session, dialect, *owner)
+    session.execute("DELETE FROM card_permissions WHERE business_id = ? AND card_id = ?", owner)
+    if permissions:
+        session.execute_many(
+            "INSERT INTO card_permissions (business_id, card_id, purpose, channel)"
+            " VALUES (?, ?, ?, ?)",
+            [(*owner, purpose, channel) for purpose, channel in sorted(permissions)],
+        )
+
+
+def select_permissions(
+    session: Session, business_id: str, card_id: str
+) -> frozenset[tuple[str, str]]:
+    """Read the recorded ``(purpose, channel)`` pairs of a card."""
+    if not _matchable(business_id) or not _matchable(card_id):
+        return frozenset()
+    rows = session.fetch(
+        "SELECT purpose, channel FROM card_permissions WHERE business_id = ? AND card_id = ?",
+        (business_id, card_id),
+    )
+    return frozenset((str(purpose), str(channel)) for purpose, channel in rows)
+
+
+def insert_events(session: Session, dialect: Dialect, events: Sequence[DomainEvent]) -> None:
+    """Append events to the outbox in order."""
+    session.execute_many(
+        "INSERT INTO outbox (event_id, business_id, doc) VALUES (?, ?, ?)",
+        [
+            (event.event_id, event.business_id, dialect.encode_doc(event_to_dict(event)))
+            for event in events
+        ],
+    )
+
+
+def select_events(session: Session, dialect: Dialect, limit: int) -> list[DomainEvent]:
+    """Read the oldest ``limit`` events of the outbox."""
+    rows = session.fetch("SELECT doc FROM outbox ORDER BY seq LIMIT ?", (limit,))
+    return [event_from_dict(dialect.decode_doc(row[0])) for row in rows]
+
+
+def delete_events(session: Session, event_ids: Sequence[str]) -> None:
+    """Remove events from the outbox by id."""
+    rows = [(event_id,) for event_id in event_ids if _matchable(event_id)]
+    session.execute_many("DELETE FROM outbox WHERE event_id = ?", rows)
