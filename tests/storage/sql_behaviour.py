@@ -8,37 +8,16 @@ Mixed into the SQLite and PostgreSQL test classes next to
 from __future__ import annotations
 
 import threading
-import uuid
 
 import attrs
 import pytest
 
-from clientcard.business import Business
-from clientcard.card import ClientCard
 from clientcard.errors import DuplicateError, NotFoundError, StorageError, ValidationError
 from clientcard.storage import CardQuery, SearchTerms
 from clientcard.storage._sql import SQLStore
 from clientcard.storage.protocol import encode_cursor, sort_key
-from tests.support import NOW
-
-
-def business(store: SQLStore) -> str:
-    business_id = uuid.uuid4().hex
-    store.add_business(
-        Business(id=business_id, name="Salon", region="IT", language="it", created_at=NOW)
-    )
-    return business_id
-
-
-def card(business_id: str, **fields: object) -> ClientCard:
-    values: dict[str, object] = {"first_name": "Anna", **fields}
-    return ClientCard(
-        id=str(values.pop("id", uuid.uuid4().hex)),
-        business_id=business_id,
-        created_at=NOW,
-        updated_at=NOW,
-        **values,  # type: ignore[arg-type]
-    )
+from clientcard.testing.contracts import new_business as business
+from clientcard.testing.contracts import new_card as card
 
 
 class SQLStoreBehaviour:

@@ -41,7 +41,7 @@ from clientcard.events import DomainEvent, EventKind
 from clientcard.storage.protocol import CardQuery, ClientStore, SearchTerms
 from clientcard.testing.strategies import cards
 
-__all__ = ["ClientStoreContract"]
+__all__ = ["ClientStoreContract", "new_business", "new_card"]
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
 
@@ -54,7 +54,8 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
-def _business(store: ClientStore, business_id: str | None = None) -> str:
+def new_business(store: ClientStore, business_id: str | None = None) -> str:
+    """Store a business with default settings and return its id (a fresh UUID if none)."""
     business = Business(
         id=business_id or _new_id(), name="Salon", region="IT", language="it", created_at=NOW
     )
@@ -62,7 +63,8 @@ def _business(store: ClientStore, business_id: str | None = None) -> str:
     return business.id
 
 
-def _card(business_id: str, **fields: object) -> ClientCard:
+def new_card(business_id: str, **fields: object) -> ClientCard:
+    """Build (not store) a card named Anna in ``business_id``, with ``fields`` on top."""
     values: dict[str, object] = {"first_name": "Anna", **fields}
     return ClientCard(
         id=str(values.pop("id", _new_id())),
@@ -98,23 +100,23 @@ class ClientStoreContract:
     # -- businesses -----------------------------------------------------------------
 
     def test_a_business_round_trips(self, store: ClientStore) -> None:
-        business_id = _business(store)
+        business_id = new_business(store)
         business = store.get_business(business_id)
         assert business.id == business_id
         assert business.region == "IT"
         assert business.schema.revision == 1
 
     def test_a_business_id_is_unique(self, store: ClientStore) -> None:
-        business_id = _business(store)
+        business_id = new_business(store)
         with pytest.raises(DuplicateError):
-            _business(store, business_id)
+            new_business(store, business_id)
 
     def test_a_missing_business_is_not_found(self, store: ClientStore) -> None:
         with pytest.raises(NotFoundError):
             store.get_business("nope")
 
     def test_a_business_update_checks_the_schema_revision(self, store: ClientStore) -> None:
-        business = store.get_business(_business(store))
+        business = store.get_business(new_business(store))
         changed = business.with_schema(business.schema.configure("city", required=True))
         store.update_business(changed, expected_revision=1)
         assert store.get_business(business.id).schema.field("city").required
@@ -130,7 +132,7 @@ class ClientStoreContract:
 
     def test_a_card_needs_an_existing_business(self, store: ClientStore) -> None:
         with pytest.raises(NotFoundError):
-            store.add(_card("no-such-business"))
+            store.add(new_card("no-such-business"))
 
     # differing_executors: every store's subclass runs this one inherited method, which
     # is how the kit is meant to be used; each example makes its own business anyway.
@@ -144,23 +146,23 @@ class ClientStoreContract:
     @given(card=cards())
     def test_every_field_round_trips(self, store: ClientStore, card: ClientCard) -> None:
         # A fresh business per example: hypothesis may replay the same ids.
-        card = attrs.evolve(card, business_id=_business(store))
+        card = attrs.evolve(card, business_id=new_business(store))
         store.add(card)
         assert store.get(card.business_id, card.id) == card
 
     def test_adding_the_same_card_twice_is_a_duplicate(self, store: ClientStore) -> None:
-        card = _card(_business(store))
+        card = new_card(new_business(store))
         store.add(card)
         with pytest.raises(DuplicateError):
             store.add(card)
 
     def test_a_missing_card_is_not_found(self, store: ClientStore) -> None:
         with pytest.raises(NotFoundError):
-            store.get(_business(store), "nope")
+            store.get(new_business(store), "nope")
 
     def test_another_business_cannot_see_or_touch_a_card(self, store: ClientStore) -> None:
-        mine, theirs = _business(store), _business(store)
-        card = _card(
+        mine, theirs = new_business(store), new_business(store)
+        card = new_card(
             mine,
             email="anna@example.com",
             client_group="vip",
@@ -195,21 +197,21 @@ class ClientStoreContract:
         assert store.get(mine, card.id) == card
 
     def test_the_same_card_id_may_live_in_two_businesses(self, store: ClientStore) -> None:
-        first, second = _business(store), _business(store)
-        store.add(_card(first, id="shared", first_name="Uno"))
-        store.add(_card(second, id="shared", first_name="Due"))
+        first, second = new_business(store), new_business(store)
+        store.add(new_card(first, id="shared", first_name="Uno"))
+        store.add(new_card(second, id="shared", first_name="Due"))
         assert store.get(first, "shared").first_name == "Uno"
         assert store.get(second, "shared").first_name == "Due"
 
     def test_an_update_at_the_current_version_replaces_the_card(self, store: ClientStore) -> None:
-        card = _card(_business(store))
+        card = new_card(new_business(store))
         store.add(card)
         changed = attrs.evolve(card, version=2, email="new@example.com")
         store.update(changed, expected_version=1)
         assert store.get(card.business_id, card.id) == changed
 
     def test_a_stale_update_conflicts_and_writes_nothing(self, store: ClientStore) -> None:
-        card = _card(_business(store))
+        card = new_card(new_business(store))
         store.add(card)
         store.update(attrs.evolve(card, version=2, last_name="First"), expected_version=1)
         with pytest.raises(VersionConflictError) as caught:
@@ -219,13 +221,13 @@ class ClientStoreContract:
 
     def test_updating_a_missing_card_is_not_found(self, store: ClientStore) -> None:
         with pytest.raises(NotFoundError):
-            store.update(attrs.evolve(_card(_business(store)), version=2), expected_version=1)
+            store.update(attrs.evolve(new_card(new_business(store)), version=2), expected_version=1)
 
     @pytest.mark.parametrize("version", [1, 3, 7])
     def test_an_update_must_move_exactly_one_version_on(
         self, store: ClientStore, version: int
     ) -> None:
-        card = _card(_business(store))
+        card = new_card(new_business(store))
         store.add(card)
         with pytest.raises(ValidationError) as caught:
             store.update(attrs.evolve(card, version=version, last_name="X"), expected_version=1)
@@ -233,7 +235,7 @@ class ClientStoreContract:
         assert store.get(card.business_id, card.id) == card
 
     def test_a_stale_delete_conflicts_and_keeps_the_card(self, store: ClientStore) -> None:
-        card = _card(_business(store))
+        card = new_card(new_business(store))
         store.add(card)
         store.update(attrs.evolve(card, version=2), expected_version=1)
         with pytest.raises(VersionConflictError):
@@ -241,7 +243,7 @@ class ClientStoreContract:
         assert store.get(card.business_id, card.id).version == 2
 
     def test_deleting_removes_the_card_and_its_permissions(self, store: ClientStore) -> None:
-        card = _card(_business(store))
+        card = new_card(new_business(store))
         store.add(card)
         store.set_permissions(card.business_id, card.id, frozenset({("marketing", "sms")}))
         store.delete(card.business_id, card.id, expected_version=1)
@@ -253,7 +255,7 @@ class ClientStoreContract:
     def test_concurrent_updates_of_one_version_let_exactly_one_win(
         self, store: ClientStore
     ) -> None:
-        card = _card(_business(store))
+        card = new_card(new_business(store))
         store.add(card)
         outcomes: list[str] = []
         barrier = threading.Barrier(4)
@@ -277,15 +279,15 @@ class ClientStoreContract:
     # -- listing and search -----------------------------------------------------------
 
     def test_listing_orders_by_last_then_first_name(self, store: ClientStore) -> None:
-        business_id = _business(store)
+        business_id = new_business(store)
         for first, last in [("Zoe", "Bianchi"), ("Ämy", "Bianchi"), ("Carlo", "Álvarez")]:
-            store.add(_card(business_id, first_name=first, last_name=last))
+            store.add(new_card(business_id, first_name=first, last_name=last))
         names = [card.first_name for card in store.find(business_id)]
         assert names == ["Carlo", "Ämy", "Zoe"]
 
     def test_pagination_visits_every_card_once(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        added = [_card(business_id, first_name="Same") for _ in range(7)]
+        business_id = new_business(store)
+        added = [new_card(business_id, first_name="Same") for _ in range(7)]
         for card in added:
             store.add(card)
         seen: list[str] = []
@@ -299,12 +301,12 @@ class ClientStoreContract:
         assert len(seen) == len(set(seen))
 
     def test_pagination_is_stable_while_cards_come_and_go(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        originals = [_card(business_id, last_name=f"N{i:02d}") for i in range(10)]
+        business_id = new_business(store)
+        originals = [new_card(business_id, last_name=f"N{i:02d}") for i in range(10)]
         for card in originals:
             store.add(card)
         first = store.find(business_id, limit=4)
-        store.add(_card(business_id, last_name="N00a"))  # sorts into the page already seen
+        store.add(new_card(business_id, last_name="N00a"))  # sorts into the page already seen
         store.delete(business_id, originals[9].id, expected_version=1)
         seen = [card.id for card in first]
         cursor = first.next_cursor
@@ -315,45 +317,45 @@ class ClientStoreContract:
         assert seen == [card.id for card in originals[:9]]
 
     def test_the_last_page_has_no_cursor(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        store.add(_card(business_id))
+        business_id = new_business(store)
+        store.add(new_card(business_id))
         assert store.find(business_id, limit=1).next_cursor is None
         assert store.find(business_id, limit=5).next_cursor is None
 
     def test_a_foreign_cursor_is_a_validation_error(self, store: ClientStore) -> None:
         with pytest.raises(ValidationError):
-            store.find(_business(store), cursor="not-a-cursor")
+            store.find(new_business(store), cursor="not-a-cursor")
 
     def test_search_finds_part_of_a_name_without_accents_or_case(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        jose = _card(business_id, first_name="José", last_name="Núñez")
+        business_id = new_business(store)
+        jose = new_card(business_id, first_name="José", last_name="Núñez")
         store.add(jose)
-        store.add(_card(business_id, first_name="Maria", last_name="Rossi"))
+        store.add(new_card(business_id, first_name="Maria", last_name="Rossi"))
         for typed in ("jose", "JOSÉ", "nunez", "sé nú", "nunez jose"):
             found = store.find(business_id, CardQuery(search=SearchTerms(name=typed)))
             assert [card.id for card in found] == [jose.id], typed
 
     def test_search_finds_a_phone_by_its_digits(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        card = _card(business_id, phones=("+393331234567",))
+        business_id = new_business(store)
+        card = new_card(business_id, phones=("+393331234567",))
         store.add(card)
-        store.add(_card(business_id, phones=("+31687654000",)))
+        store.add(new_card(business_id, phones=("+31687654000",)))
         for digits in ("3331234567", "1234567", "393331234567"):
             query = CardQuery(search=SearchTerms(phone_digits=digits))
             assert [c.id for c in store.find(business_id, query)] == [card.id], digits
 
     def test_search_finds_an_email_by_its_beginning(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        card = _card(business_id, email="Anna.Rossi@example.com")
+        business_id = new_business(store)
+        card = new_card(business_id, email="Anna.Rossi@example.com")
         store.add(card)
-        store.add(_card(business_id, email="bruno@example.com"))
+        store.add(new_card(business_id, email="bruno@example.com"))
         query = CardQuery(search=SearchTerms(email="anna.ro"))
         assert [c.id for c in store.find(business_id, query)] == [card.id]
 
     def test_search_terms_are_alternatives(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        by_name = _card(business_id, first_name="Ugo", last_name="A")
-        by_phone = _card(business_id, first_name="Eva", last_name="B", phones=("+393331234567",))
+        business_id = new_business(store)
+        by_name = new_card(business_id, first_name="Ugo", last_name="A")
+        by_phone = new_card(business_id, first_name="Eva", last_name="B", phones=("+393331234567",))
         store.add(by_name)
         store.add(by_phone)
         terms = SearchTerms(name="ugo", phone_digits="3331234567")
@@ -363,36 +365,36 @@ class ClientStoreContract:
         ]
 
     def test_an_empty_search_matches_nothing(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        store.add(_card(business_id))
+        business_id = new_business(store)
+        store.add(new_card(business_id))
         assert store.count(business_id, CardQuery(search=SearchTerms())) == 0
 
     def test_search_treats_wildcards_literally(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        store.add(_card(business_id, first_name="Anna"))
+        business_id = new_business(store)
+        store.add(new_card(business_id, first_name="Anna"))
         assert store.count(business_id, CardQuery(search=SearchTerms(name="%"))) == 0
         assert store.count(business_id, CardQuery(search=SearchTerms(name="_nna"))) == 0
 
     def test_exact_email_lookup_ignores_case(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        card = _card(business_id, email="Anna@example.com")
+        business_id = new_business(store)
+        card = new_card(business_id, email="Anna@example.com")
         store.add(card)
-        store.add(_card(business_id, email="anna@example.org"))
+        store.add(new_card(business_id, email="anna@example.org"))
         found = store.find(business_id, CardQuery(email="anna@example.com"))
         assert [c.id for c in found] == [card.id]
 
     def test_phone_lookup_matches_any_of_the_numbers(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        card = _card(business_id, phones=("+393331234567", "+390212345678"))
+        business_id = new_business(store)
+        card = new_card(business_id, phones=("+393331234567", "+390212345678"))
         store.add(card)
         found = store.find(business_id, CardQuery(phone="+390212345678"))
         assert [c.id for c in found] == [card.id]
         assert store.count(business_id, CardQuery(phone="+3902123456")) == 0
 
     def test_filters_by_group_tag_and_status(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        vip = _card(business_id, client_group="vip", tags=("colour", "bride"))
-        prospect = _card(business_id, status=CardStatus.PROSPECT, tags=("colour",))
+        business_id = new_business(store)
+        vip = new_card(business_id, client_group="vip", tags=("colour", "bride"))
+        prospect = new_card(business_id, status=CardStatus.PROSPECT, tags=("colour",))
         store.add(vip)
         store.add(prospect)
         assert [c.id for c in store.find(business_id, CardQuery(group="vip"))] == [vip.id]
@@ -403,12 +405,12 @@ class ClientStoreContract:
         assert [c.id for c in store.find(business_id, query)] == [prospect.id]
 
     def test_filters_by_custom_field_value(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        curly = _card(business_id, custom={"hair": "curly", "patch_test": True})
-        straight = _card(business_id, custom={"hair": "straight", "patch_test": False})
+        business_id = new_business(store)
+        curly = new_card(business_id, custom={"hair": "curly", "patch_test": True})
+        straight = new_card(business_id, custom={"hair": "straight", "patch_test": False})
         store.add(curly)
         store.add(straight)
-        store.add(_card(business_id))
+        store.add(new_card(business_id))
         by_hair = CardQuery(custom_field="hair", custom_value="curly")
         assert [c.id for c in store.find(business_id, by_hair)] == [curly.id]
         tested = CardQuery(custom_field="patch_test", custom_value=False)
@@ -420,8 +422,8 @@ class ClientStoreContract:
             CardQuery(custom_field="hair")
 
     def test_filters_by_who_may_be_contacted(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        yes, no = _card(business_id), _card(business_id)
+        business_id = new_business(store)
+        yes, no = new_card(business_id), new_card(business_id)
         store.add(yes)
         store.add(no)
         store.set_permissions(business_id, yes.id, frozenset({("marketing", "email")}))
@@ -433,17 +435,17 @@ class ClientStoreContract:
         assert store.count(business_id, query) == 0
 
     def test_count_agrees_with_find(self, store: ClientStore) -> None:
-        business_id = _business(store)
+        business_id = new_business(store)
         for i in range(5):
-            store.add(_card(business_id, client_group="a" if i % 2 else "b"))
+            store.add(new_card(business_id, client_group="a" if i % 2 else "b"))
         for query in (None, CardQuery(group="a"), CardQuery(group="b"), CardQuery(group="c")):
             assert store.count(business_id, query) == len(store.find(business_id, query, limit=100))
 
     # -- transactions ---------------------------------------------------------------
 
     def test_a_transaction_commits_its_writes_together(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        card = _card(business_id)
+        business_id = new_business(store)
+        card = new_card(business_id)
         with store.transaction():
             store.add(card)
             store.append_events([_event(business_id, card.id)])
@@ -451,10 +453,10 @@ class ClientStoreContract:
         assert len(store.pending_events()) == 1
 
     def test_a_failed_transaction_leaves_nothing_behind(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        kept = _card(business_id)
+        business_id = new_business(store)
+        kept = new_card(business_id)
         store.add(kept)
-        fresh = _card(business_id)
+        fresh = new_card(business_id)
         with pytest.raises(_Boom), store.transaction():
             store.add(fresh)
             store.update(attrs.evolve(kept, version=2, last_name="Changed"), expected_version=1)
@@ -468,16 +470,16 @@ class ClientStoreContract:
         assert store.pending_events() == []
 
     def test_a_library_error_inside_a_transaction_rolls_it_back(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        card = _card(business_id)
+        business_id = new_business(store)
+        card = new_card(business_id)
         with pytest.raises(DuplicateError), store.transaction():
             store.add(card)
             store.add(card)
         assert store.count(business_id) == 0
 
     def test_nested_transactions_join_the_outer_one(self, store: ClientStore) -> None:
-        business_id = _business(store)
-        inner_card = _card(business_id)
+        business_id = new_business(store)
+        inner_card = new_card(business_id)
         with pytest.raises(_Boom), store.transaction():
             with store.transaction():
                 store.add(inner_card)
@@ -499,18 +501,18 @@ class ClientStoreContract:
         assert seen_elsewhere == [False]
 
     def test_the_store_works_after_a_rollback(self, store: ClientStore) -> None:
-        business_id = _business(store)
+        business_id = new_business(store)
         with pytest.raises(_Boom), store.transaction():
-            store.add(_card(business_id))
+            store.add(new_card(business_id))
             raise _Boom
-        card = _card(business_id)
+        card = new_card(business_id)
         store.add(card)
         assert store.get(business_id, card.id) == card
 
     # -- outbox -----------------------------------------------------------------------
 
     def test_the_outbox_keeps_order_and_forgets_delivered_events(self, store: ClientStore) -> None:
-        business_id = _business(store)
+        business_id = new_business(store)
         events = [_event(business_id) for _ in range(5)]
         store.append_events(events[:3])
         store.append_events(events[3:])
