@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, TextIO
@@ -260,6 +260,15 @@ def schema() -> None:
     """Manage the fields of a business's client card."""
 
 
+def _change_schema(
+    obj: _Context, business_id: str, change: Callable[[FieldSchema], FieldSchema], done: str
+) -> None:
+    """Store a schema change and say what was done, with the new revision."""
+    with obj.book() as book:
+        business = book.change_schema(business_id, change)
+    console.print(f"{done}; schema revision {business.schema.revision}")
+
+
 @schema.command(name="show")
 @business_option
 @click.option("--lang", type=click.Choice(["en", "it", "nl"]))
@@ -359,9 +368,7 @@ def schema_add(
         sensitive=sensitive,
         mobile_only=mobile_only,
     )
-    with obj.book() as book:
-        business = book.change_schema(business_id, lambda s: s.add(definition))
-    console.print(f"added {key}; schema revision {business.schema.revision}")
+    _change_schema(obj, business_id, lambda s: s.add(definition), f"added {key}")
 
 
 @schema.command(name="set")
@@ -401,9 +408,7 @@ def schema_set(
         )
         return changed.relabel(key, _labels(labels)) if labels else changed
 
-    with obj.book() as book:
-        business = book.change_schema(business_id, change)
-    console.print(f"changed {key}; schema revision {business.schema.revision}")
+    _change_schema(obj, business_id, change, f"changed {key}")
 
 
 @schema.command(name="retire")
@@ -412,9 +417,7 @@ def schema_set(
 @click.pass_obj
 def schema_retire(obj: _Context, business_id: str, key: str) -> None:
     """Retire a field: it leaves forms; stored values stay."""
-    with obj.book() as book:
-        business = book.change_schema(business_id, lambda s: s.retire(key))
-    console.print(f"retired {key}; schema revision {business.schema.revision}")
+    _change_schema(obj, business_id, lambda s: s.retire(key), f"retired {key}")
 
 
 @schema.command(name="restore")
@@ -423,9 +426,7 @@ def schema_retire(obj: _Context, business_id: str, key: str) -> None:
 @click.pass_obj
 def schema_restore(obj: _Context, business_id: str, key: str) -> None:
     """Bring a retired field back."""
-    with obj.book() as book:
-        business = book.change_schema(business_id, lambda s: s.restore(key))
-    console.print(f"restored {key}; schema revision {business.schema.revision}")
+    _change_schema(obj, business_id, lambda s: s.restore(key), f"restored {key}")
 
 
 @schema.command(name="order")
@@ -434,9 +435,7 @@ def schema_restore(obj: _Context, business_id: str, key: str) -> None:
 @click.pass_obj
 def schema_order(obj: _Context, business_id: str, keys: tuple[str, ...]) -> None:
     """Put the given fields first, in this order."""
-    with obj.book() as book:
-        business = book.change_schema(business_id, lambda s: s.reorder(keys))
-    console.print(f"reordered; schema revision {business.schema.revision}")
+    _change_schema(obj, business_id, lambda s: s.reorder(keys), "reordered")
 
 
 def run(argv: Sequence[str] | None = None) -> int:
