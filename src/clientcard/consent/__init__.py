@@ -1,0 +1,44 @@
+"""Consent: purposes, channels and lawful bases; the ledger of proof; contact decisions.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from clientcard.consent.decision import Decision, may_contact, may_profile
+from clientcard.consent.ledger import (
+    ChannelConsent,
+    ConsentAction,
+    ConsentEvent,
+    ConsentSource,
+    ConsentState,
+    GuardianConsent,
+    replay,
+)
+from clientcard.consent.purposes import (
+    DEFAULT_BASES,
+    DIRECT_MARKETING,
+    Channel,
+    ConsentPolicy,
+    LawfulBasis,
+    Purpose,
+)
+
+__all__ = [
+    "DEFAULT_BASES",
+    "DIRECT_MARKETING",
+    "Channel",
+    "ChannelConsent",
+    "ConsentAction",
+    "ConsentEvent",
+    "ConsentPolicy",
+    "ConsentSource",
+    "ConsentState",
+    "Decision",
+    "GuardianConsent",
+    "LawfulBasis",
+    "Purpose",
+    "may_contact",
+    "may_profile",
+    "replay",
+]
