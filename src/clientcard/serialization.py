@@ -28,6 +28,7 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
 from clientcard.business import Business
 from clientcard.card import BirthDate, ClientCard, CustomValue
+from clientcard.consent.ledger import ConsentEvent
 from clientcard.errors import DocumentError
 from clientcard.events import DomainEvent
 from clientcard.schema import FieldSchema
@@ -35,12 +36,15 @@ from clientcard.schema import FieldSchema
 __all__ = [
     "BUSINESS_DOCUMENT_VERSION",
     "CARD_DOCUMENT_VERSION",
+    "CONSENT_DOCUMENT_VERSION",
     "EVENT_DOCUMENT_VERSION",
     "SCHEMA_DOCUMENT_VERSION",
     "business_from_dict",
     "business_to_dict",
     "card_from_dict",
     "card_to_dict",
+    "consent_event_from_dict",
+    "consent_event_to_dict",
     "converter",
     "event_from_dict",
     "event_to_dict",
@@ -57,6 +61,9 @@ SCHEMA_DOCUMENT_VERSION: Final = 1
 
 BUSINESS_DOCUMENT_VERSION: Final = 1
 """The ``schema_version`` written on business documents."""
+
+CONSENT_DOCUMENT_VERSION: Final = 1
+"""The ``schema_version`` written on consent ledger documents."""
 
 EVENT_DOCUMENT_VERSION: Final = 1
 """The ``schema_version`` written on event documents."""
@@ -263,3 +270,16 @@ def event_from_dict(document: object) -> DomainEvent:
     :raises DocumentError: the document is malformed or of another version.
     """
     return _from_document("event", document, EVENT_DOCUMENT_VERSION, DomainEvent)
+
+
+def consent_event_to_dict(event: ConsentEvent) -> dict[str, Any]:
+    """Return a JSON-ready dict of a consent ledger event, with ``schema_version``."""
+    return _to_document(event, CONSENT_DOCUMENT_VERSION)
+
+
+def consent_event_from_dict(document: object) -> ConsentEvent:
+    """Read a consent ledger event back from :func:`consent_event_to_dict`'s output.
+
+    :raises DocumentError: the document is malformed or of another version.
+    """
+    return _from_document("consent_event", document, CONSENT_DOCUMENT_VERSION, ConsentEvent)

@@ -105,6 +105,7 @@ def test_the_tables_live_in_the_chosen_schema(
         "card_phones",
         "card_tags",
         "card_permissions",
+        "consent_events",
         "outbox",
         "schema_migrations",
     }

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from clientcard.business import Business
 from clientcard.card import ClientCard
+from clientcard.consent.ledger import ConsentEvent
 from clientcard.contact.email import lookup_key
 from clientcard.contact.name import fold
 from clientcard.errors import DuplicateError, NotFoundError, VersionConflictError
@@ -82,6 +83,7 @@ class MemoryStore:
         self._cards: dict[tuple[str, str], ClientCard] = {}
         self._permissions: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
         self._outbox: list[DomainEvent] = []
+        self._consent: dict[tuple[str, str], list[ConsentEvent]] = {}
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -99,13 +101,20 @@ class MemoryStore:
                 dict(self._cards),
                 dict(self._permissions),
                 list(self._outbox),
+                {owner: list(events) for owner, events in self._consent.items()},
             )
             self._depth = 1
             self._owner = threading.get_ident()
             try:
                 yield
             except BaseException:
-                self._businesses, self._cards, self._permissions, self._outbox = snapshot
+                (
+                    self._businesses,
+                    self._cards,
+                    self._permissions,
+                    self._outbox,
+                    self._consent,
+                ) = snapshot
                 raise
             finally:
                 self._depth = 0
@@ -176,6 +185,7 @@ class MemoryStore:
                 raise VersionConflictError(card_id, expected_version, stored.version)
             del self._cards[(business_id, card_id)]
             self._permissions.pop((business_id, card_id), None)
+            self._consent.pop((business_id, card_id), None)
 
     def _matching(self, business_id: str, query: CardQuery | None) -> list[ClientCard]:
         empty: frozenset[tuple[str, str]] = frozenset()
@@ -228,6 +238,24 @@ class MemoryStore:
         """Return the recorded ``(purpose, channel)`` pairs of a card."""
         with self._lock:
             return self._permissions.get((business_id, card_id), frozenset())
+
+    # -- consent ledger ---------------------------------------------------------------
+
+    def append_consent(self, events: Sequence[ConsentEvent]) -> None:
+        """Append events to their cards' consent ledgers."""
+        with self.transaction():
+            known = {e.event_id for ledger in self._consent.values() for e in ledger}
+            for event in events:
+                self.get(event.business_id, event.card_id)
+                if event.event_id in known:
+                    raise DuplicateError("consent event", event.event_id)
+                known.add(event.event_id)
+                self._consent.setdefault((event.business_id, event.card_id), []).append(event)
+
+    def consent_events(self, business_id: str, card_id: str) -> list[ConsentEvent]:
+        """Return a card's consent ledger in the order it was appended."""
+        with self._lock:
+            return list(self._consent.get((business_id, card_id), ()))
 
     # -- events -----------------------------------------------------------------------
 

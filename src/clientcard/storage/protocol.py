@@ -36,6 +36,7 @@ import attrs
 
 from clientcard.business import Business
 from clientcard.card import CardStatus, ClientCard
+from clientcard.consent.ledger import ConsentEvent
 from clientcard.contact.name import fold
 from clientcard.errors import FieldIssue, ValidationError
 from clientcard.events import DomainEvent
@@ -272,7 +273,7 @@ class ClientStore(Protocol):
         ...
 
     def delete(self, business_id: str, card_id: str, *, expected_version: int) -> None:
-        """Delete a card (and its permissions) at ``expected_version``.
+        """Delete a card, its permissions and its consent ledger at ``expected_version``.
 
         :raises NotFoundError: no such card.
         :raises VersionConflictError: the stored version differs.
@@ -311,6 +312,20 @@ class ClientStore(Protocol):
 
     def permissions(self, business_id: str, card_id: str) -> frozenset[tuple[str, str]]:
         """Return the recorded ``(purpose, channel)`` pairs of a card (empty if none)."""
+        ...
+
+    # -- consent ledger ---------------------------------------------------------------
+
+    def append_consent(self, events: Sequence[ConsentEvent]) -> None:
+        """Append events to their cards' consent ledgers, in order; never edit one.
+
+        :raises NotFoundError: an event's card is not in its business.
+        :raises DuplicateError: an event id is already in the ledger.
+        """
+        ...
+
+    def consent_events(self, business_id: str, card_id: str) -> list[ConsentEvent]:
+        """Return a card's consent ledger in the order it was appended (empty if none)."""
         ...
 
     # -- events -----------------------------------------------------------------------

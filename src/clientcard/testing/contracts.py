@@ -31,6 +31,14 @@ from hypothesis import HealthCheck, given, settings
 
 from clientcard.business import Business
 from clientcard.card import CardStatus, ClientCard
+from clientcard.consent import (
+    Channel,
+    ConsentAction,
+    ConsentEvent,
+    ConsentSource,
+    GuardianConsent,
+    Purpose,
+)
 from clientcard.errors import (
     DuplicateError,
     NotFoundError,
@@ -83,6 +91,24 @@ def _event(business_id: str, card_id: str | None = None) -> DomainEvent:
         occurred_at=NOW,
         card_id=card_id,
         card_version=1,
+    )
+
+
+def _consent(card: ClientCard, action: ConsentAction, at: dt.datetime = NOW) -> ConsentEvent:
+    return ConsentEvent(
+        event_id=_new_id(),
+        business_id=card.business_id,
+        card_id=card.id,
+        action=action,
+        at=at,
+        source=ConsentSource.STAFF,
+        recorded_by="staff-1",
+        purpose=Purpose.MARKETING,
+        channel=Channel.EMAIL,
+        wording_version="v1" if action is ConsentAction.GRANT else None,
+        guardian=GuardianConsent(verified_by="in_person")
+        if action is ConsentAction.GRANT
+        else None,
     )
 
 
@@ -508,6 +534,57 @@ class ClientStoreContract:
         card = new_card(business_id)
         store.add(card)
         assert store.get(business_id, card.id) == card
+
+    # -- consent ledger ---------------------------------------------------------------
+
+    def test_a_consent_ledger_keeps_events_in_the_order_appended(self, store: ClientStore) -> None:
+        card = new_card(new_business(store))
+        store.add(card)
+        first = _consent(card, ConsentAction.GRANT, at=NOW + dt.timedelta(hours=2))
+        second = _consent(card, ConsentAction.WITHDRAW, at=NOW)
+        store.append_consent([first])
+        store.append_consent([second])
+        assert store.consent_events(card.business_id, card.id) == [first, second]
+
+    def test_a_consent_event_needs_its_card(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        with pytest.raises(NotFoundError):
+            store.append_consent([_consent(new_card(business_id), ConsentAction.GRANT)])
+
+    def test_a_consent_event_is_appended_once(self, store: ClientStore) -> None:
+        card = new_card(new_business(store))
+        store.add(card)
+        grant = _consent(card, ConsentAction.GRANT)
+        store.append_consent([grant])
+        with pytest.raises(DuplicateError):
+            store.append_consent([grant])
+        assert store.consent_events(card.business_id, card.id) == [grant]
+
+    def test_another_business_cannot_read_or_extend_a_ledger(self, store: ClientStore) -> None:
+        mine, theirs = new_business(store), new_business(store)
+        card = new_card(mine)
+        store.add(card)
+        store.append_consent([_consent(card, ConsentAction.GRANT)])
+        assert store.consent_events(theirs, card.id) == []
+        foreign = attrs.evolve(_consent(card, ConsentAction.WITHDRAW), business_id=theirs)
+        with pytest.raises(NotFoundError):
+            store.append_consent([foreign])
+        assert len(store.consent_events(mine, card.id)) == 1
+
+    def test_deleting_a_card_deletes_its_ledger(self, store: ClientStore) -> None:
+        card = new_card(new_business(store))
+        store.add(card)
+        store.append_consent([_consent(card, ConsentAction.GRANT)])
+        store.delete(card.business_id, card.id, expected_version=1)
+        assert store.consent_events(card.business_id, card.id) == []
+
+    def test_consent_appended_in_a_failed_transaction_is_gone(self, store: ClientStore) -> None:
+        card = new_card(new_business(store))
+        store.add(card)
+        with pytest.raises(_Boom), store.transaction():
+            store.append_consent([_consent(card, ConsentAction.GRANT)])
+            raise _Boom
+        assert store.consent_events(card.business_id, card.id) == []
 
     # -- outbox -----------------------------------------------------------------------
 

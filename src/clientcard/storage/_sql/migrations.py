@@ -212,6 +212,36 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             "postgresql": (),
         },
     ),
+    Migration(
+        version=3,
+        name="consent ledger",
+        statements={
+            "sqlite": (
+                """CREATE TABLE consent_events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    event_id TEXT NOT NULL UNIQUE,
+                    business_id TEXT NOT NULL,
+                    card_id TEXT NOT NULL,
+                    doc TEXT NOT NULL,
+                    FOREIGN KEY (business_id, card_id)
+                        REFERENCES cards (business_id, id) ON DELETE CASCADE
+                )""",
+                "CREATE INDEX consent_events_by_card ON consent_events (business_id, card_id, seq)",
+            ),
+            "postgresql": (
+                """CREATE TABLE consent_events (
+                    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    event_id TEXT COLLATE "C" NOT NULL UNIQUE,
+                    business_id TEXT COLLATE "C" NOT NULL,
+                    card_id TEXT COLLATE "C" NOT NULL,
+                    doc JSONB NOT NULL,
+                    FOREIGN KEY (business_id, card_id)
+                        REFERENCES cards (business_id, id) ON DELETE CASCADE
+                )""",
+                "CREATE INDEX consent_events_by_card ON consent_events (business_id, card_id, seq)",
+            ),
+        },
+    ),
 )
 """The schema history, oldest first."""
 

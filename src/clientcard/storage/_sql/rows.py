@@ -8,6 +8,7 @@ from typing import Final
 
 from clientcard.business import Business
 from clientcard.card import ClientCard
+from clientcard.consent.ledger import ConsentEvent
 from clientcard.contact.email import lookup_key
 from clientcard.contact.name import fold
 from clientcard.errors import (
@@ -23,6 +24,8 @@ from clientcard.serialization import (
     business_to_dict,
     card_from_dict,
     card_to_dict,
+    consent_event_from_dict,
+    consent_event_to_dict,
     event_from_dict,
     event_to_dict,
 )
@@ -179,6 +182,7 @@ def remove_card(
     # Deleted explicitly rather than left to ON DELETE CASCADE, so permissions go even
     # if a connection was opened without foreign key enforcement.
     session.execute("DELETE FROM card_permissions WHERE business_id = ? AND card_id = ?", owner)
+    session.execute("DELETE FROM consent_events WHERE business_id = ? AND card_id = ?", owner)
     session.execute("DELETE FROM card_phones WHERE business_id = ? AND card_id = ?", owner)
     session.execute("DELETE FROM card_tags WHERE business_id = ? AND card_id = ?", owner)
     session.execute("DELETE FROM cards WHERE business_id = ? AND id = ?", owner)
@@ -351,6 +355,38 @@ def select_permissions(
         (business_id, card_id),
     )
     return frozenset((str(purpose), str(channel)) for purpose, channel in rows)
+
+
+def insert_consent(session: Session, dialect: Dialect, events: Sequence[ConsentEvent]) -> None:
+    """Append events to their cards' consent ledgers (each card must exist)."""
+    for event in events:
+        # Reading the card under lock also keeps it from being deleted meanwhile.
+        _locked_version(session, dialect, event.business_id, event.card_id)
+        inserted = session.execute(
+            "INSERT INTO consent_events (event_id, business_id, card_id, doc)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                event.event_id,
+                event.business_id,
+                event.card_id,
+                dialect.encode_doc(consent_event_to_dict(event)),
+            ),
+        )
+        if not inserted:
+            raise DuplicateError("consent event", event.event_id)
+
+
+def select_consent(
+    session: Session, dialect: Dialect, business_id: str, card_id: str
+) -> list[ConsentEvent]:
+    """Read a card's consent ledger in the order it was appended."""
+    if not _matchable(business_id) or not _matchable(card_id):
+        return []
+    rows = session.fetch(
+        "SELECT doc FROM consent_events WHERE business_id = ? AND card_id = ? ORDER BY seq",
+        (business_id, card_id),
+    )
+    return [consent_event_from_dict(dialect.decode_doc(row[0])) for row in rows]
 
 
 def insert_events(session: Session, dialect: Dialect, events: Sequence[DomainEvent]) -> None:

@@ -16,6 +16,7 @@ import attrs
 
 from clientcard.business import Business
 from clientcard.card import ClientCard
+from clientcard.consent.ledger import ConsentEvent
 from clientcard.errors import (
     StorageError,
 )
@@ -365,6 +366,23 @@ class SQLStore(abc.ABC):
     def permissions(self, business_id: str, card_id: str) -> frozenset[tuple[str, str]]:
         """Return the recorded ``(purpose, channel)`` pairs of a card (empty if none)."""
         return self._run(lambda s: rows.select_permissions(s, business_id, card_id), write=False)
+
+    # -- consent ledger ---------------------------------------------------------------
+
+    def append_consent(self, events: Sequence[ConsentEvent]) -> None:
+        """Append events to their cards' consent ledgers, in order; never edit one.
+
+        :raises NotFoundError: an event's card is not in its business.
+        :raises DuplicateError: an event id is already in the ledger.
+        """
+        if events:
+            self._run(lambda s: rows.insert_consent(s, self._dialect, events), write=True)
+
+    def consent_events(self, business_id: str, card_id: str) -> list[ConsentEvent]:
+        """Return a card's consent ledger in the order it was appended (empty if none)."""
+        return self._run(
+            lambda s: rows.select_consent(s, self._dialect, business_id, card_id), write=False
+        )
 
     # -- events -----------------------------------------------------------------------
 
