@@ -34,6 +34,19 @@ import attrs
 from clientcard.business import Business
 from clientcard.card import CardStatus, CardUpdate, ClientCard, FieldValue
 from clientcard.clock import Clock, SystemClock
+from clientcard.consent import (
+    Channel,
+    ConsentAction,
+    ConsentEvent,
+    ConsentSource,
+    ConsentState,
+    Decision,
+    GuardianConsent,
+    LawfulBasis,
+    Purpose,
+    may_contact,
+    replay,
+)
 from clientcard.contact import email as _email
 from clientcard.contact import phone as _phone
 from clientcard.errors import (
@@ -102,8 +115,14 @@ class ClientBook:
         language: str = "en",
         business_id: str | None = None,
         schema: FieldSchema | None = None,
+        lawful_bases: Mapping[Purpose, LawfulBasis] | None = None,
+        digital_consent_age: int | None = None,
     ) -> Business:
         """Create a business with the default field schema (or ``schema``).
+
+        ``lawful_bases`` changes the basis of purposes from the defaults (for example
+        soft opt-in for rebook invitations); ``digital_consent_age`` overrides the
+        country's age of digital consent.
 
         :raises ValidationError: a setting is invalid.
         :raises DuplicateError: ``business_id`` is taken.
@@ -116,6 +135,8 @@ class ClientBook:
             language=language,
             created_at=now,
             schema=schema or FieldSchema.default(),
+            lawful_bases=lawful_bases or {},
+            digital_consent_age=digital_consent_age,
         )
         self._commit(
             lambda: self.store.add_business(business),
@@ -175,7 +196,12 @@ class ClientBook:
             card_id=self._new_id(), business_id=business_id, values=clean, at=now, status=status
         )
         event = self._event(EventKind.CARD_CREATED, business_id, card, sorted(clean))
-        self._commit(lambda: self.store.add(card), [event])
+
+        def write() -> None:
+            self.store.add(card)
+            self._refresh_permissions(card, ConsentState())
+
+        self._commit(write, [event])
         logger.info("card created", extra={"business_id": business_id, "card_id": card.id})
         return card
 
@@ -277,6 +303,88 @@ class ClientBook:
             self.store_events([self._event(EventKind.CARD_DELETED, business_id, card)])
 
         self._write(work)
+
+    # -- consent ----------------------------------------------------------------------
+
+    def record_consent(
+        self,
+        business_id: str,
+        card_id: str,
+        action: ConsentAction,
+        *,
+        source: ConsentSource,
+        recorded_by: str,
+        purpose: Purpose | None = None,
+        channel: Channel | None = None,
+        wording_version: str | None = None,
+        evidence_ref: str | None = None,
+        guardian: GuardianConsent | None = None,
+    ) -> ConsentState:
+        """Append a grant, withdrawal or objection to the client's ledger; return the state.
+
+        The contact permissions the store queries are refreshed in the same unit of
+        work, and a ``consent.changed`` event tells the host's other systems.
+
+        :raises ValidationError: the event is incomplete (no wording on a grant, ...).
+        :raises NotFoundError: no such card in this business.
+        """
+
+        def work() -> ConsentState:
+            card = self.store.get(business_id, card_id)
+            event = ConsentEvent(
+                event_id=self._new_id(),
+                business_id=business_id,
+                card_id=card_id,
+                action=action,
+                at=self.clock.now(),
+                source=source,
+                recorded_by=recorded_by,
+                purpose=purpose,
+                channel=channel,
+                wording_version=wording_version,
+                evidence_ref=evidence_ref,
+                guardian=guardian,
+            )
+            self.store.append_consent([event])
+            state = replay(self.store.consent_events(business_id, card_id))
+            self._refresh_permissions(card, state)
+            what = "objection" if event.key is None else _consent_key(purpose, channel)
+            self.store_events([self._event(EventKind.CONSENT_CHANGED, business_id, card, [what])])
+            return state
+
+        return self._write(work)
+
+    def consent(self, business_id: str, card_id: str) -> ConsentState:
+        """Return the client's consent as their ledger says it is now."""
+        self.store.get(business_id, card_id)
+        return replay(self.store.consent_events(business_id, card_id))
+
+    def consent_ledger(self, business_id: str, card_id: str) -> list[ConsentEvent]:
+        """Return the client's ledger, the proof of what they agreed to, oldest first."""
+        self.store.get(business_id, card_id)
+        return self.store.consent_events(business_id, card_id)
+
+    def may_contact(
+        self,
+        business_id: str,
+        card_id: str,
+        purpose: Purpose,
+        channel: Channel,
+        *,
+        blacklisted: bool = False,
+    ) -> Decision:
+        """Decide now whether the client may receive ``purpose`` on ``channel``."""
+        card = self.store.get(business_id, card_id)
+        business = self.store.get_business(business_id)
+        return may_contact(
+            card,
+            purpose,
+            channel,
+            state=replay(self.store.consent_events(business_id, card_id)),
+            policy=business.consent_policy,
+            today=self.clock.now().date(),
+            blacklisted=blacklisted,
+        )
 
     # -- reading ----------------------------------------------------------------------
 
@@ -434,10 +542,29 @@ class ClientBook:
             current=current,
         )
 
+    def _refresh_permissions(self, card: ClientCard, state: ConsentState | None = None) -> None:
+        """Record who may be contacted for what, as the store's audience queries read it.
+
+        Run on every change of a card or its consent; a dispatcher still decides again
+        at the moment of sending, since time alone (a child's birthday) can change it.
+        """
+        if state is None:
+            state = replay(self.store.consent_events(card.business_id, card.id))
+        policy = self.store.get_business(card.business_id).consent_policy
+        today = self.clock.now().date()
+        allowed = frozenset(
+            (purpose.value, channel.value)
+            for purpose in MESSAGE_PURPOSES
+            for channel in Channel
+            if may_contact(card, purpose, channel, state=state, policy=policy, today=today)
+        )
+        self.store.set_permissions(card.business_id, card.id, allowed)
+
     def _save(self, update: CardUpdate) -> None:
         if update.is_noop:
             return
         self.store.update(update.card, expected_version=update.previous.version)
+        self._refresh_permissions(update.card)
         kind = (
             EventKind.CARD_STATUS_CHANGED
             if update.changed == {"status"}
@@ -467,6 +594,14 @@ class ClientBook:
             card_version=card.version if card is not None else None,
             fields=tuple(fields or ()),
         )
+
+
+MESSAGE_PURPOSES: Final = tuple(purpose for purpose in Purpose if purpose is not Purpose.PROFILING)
+
+
+def _consent_key(purpose: Purpose | None, channel: Channel | None) -> str:
+    names = [part.value for part in (purpose, channel) if part is not None]
+    return ".".join(names)
 
 
 def _page_size(limit: int) -> int:

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final
 
 import attrs
 
+from clientcard.consent.purposes import ConsentPolicy, LawfulBasis, Purpose
 from clientcard.contact import address
 from clientcard.errors import FieldIssue, ValidationError
 from clientcard.locale import LANGUAGES
@@ -35,6 +38,10 @@ def _check(business: Business) -> None:
         raise ValidationError(issues)
 
 
+def _freeze_bases(bases: Mapping[Purpose, LawfulBasis]) -> Mapping[Purpose, LawfulBasis]:
+    return MappingProxyType(dict(bases))
+
+
 @attrs.frozen
 class Business:
     """A business (salon, studio, practice) and how its client cards are kept.
@@ -52,9 +59,25 @@ class Business:
     language: str
     created_at: dt.datetime
     schema: FieldSchema = attrs.field(factory=FieldSchema.default)
+    lawful_bases: Mapping[Purpose, LawfulBasis] = attrs.field(
+        factory=dict, converter=_freeze_bases, hash=False
+    )
+    """The business's choices of lawful basis, over :data:`~clientcard.consent.DEFAULT_BASES`."""
+    digital_consent_age: int | None = None
+    """Overrides the country's age of digital consent when set."""
 
     def __attrs_post_init__(self) -> None:
         _check(self)
+        self.consent_policy  # noqa: B018 - builds the policy, so bad choices fail here
+
+    @property
+    def consent_policy(self) -> ConsentPolicy:
+        """The consent policy these settings make (country, bases, age of consent)."""
+        return ConsentPolicy(
+            country=self.region,
+            bases=self.lawful_bases,
+            digital_consent_age=self.digital_consent_age,
+        )
 
     def with_schema(self, schema: FieldSchema) -> Business:
         """Return the business with ``schema`` in place of its current one."""

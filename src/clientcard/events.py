@@ -31,6 +31,9 @@ class EventKind(enum.Enum):
     CARD_DETAILS_CHANGED = "card.details_changed"
     CARD_STATUS_CHANGED = "card.status_changed"
     CARD_DELETED = "card.deleted"
+    CONSENT_CHANGED = "consent.changed"
+    """A grant, withdrawal or objection was recorded; ``fields`` names ``purpose.channel``
+    (or ``objection``), so other systems that message the client can follow."""
 
 
 @attrs.frozen
