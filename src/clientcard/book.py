@@ -45,6 +45,7 @@ from clientcard.consent import (
     LawfulBasis,
     Purpose,
     may_contact,
+    read_unsubscribe_token,
     replay,
 )
 from clientcard.contact import email as _email
@@ -353,6 +354,22 @@ class ClientBook:
             return state
 
         return self._write(work)
+
+    def unsubscribe(self, token: str, *, secret: bytes) -> ConsentState:
+        """Withdraw what an unsubscribe link's token names: one call, no sign-in.
+
+        :raises TokenError: the token is malformed, forged or for another use.
+        """
+        subject = read_unsubscribe_token(secret, token)
+        return self.record_consent(
+            subject.business_id,
+            subject.card_id,
+            ConsentAction.WITHDRAW,
+            source=ConsentSource.UNSUBSCRIBE_LINK,
+            recorded_by="unsubscribe-link",
+            purpose=subject.purpose,
+            channel=subject.channel,
+        )
 
     def consent(self, business_id: str, card_id: str) -> ConsentState:
         """Return the client's consent as their ledger says it is now."""

@@ -15,6 +15,7 @@ from clientcard.consent import (
     ConsentSource,
     LawfulBasis,
     Purpose,
+    make_unsubscribe_token,
 )
 from clientcard.errors import NotFoundError, ValidationError
 from clientcard.storage import CardQuery, MemoryStore
@@ -99,6 +100,25 @@ class TestRecording:
             "withdrawn"
         )
         assert len(book.consent_ledger(salon, card.id)) == 2
+
+    def test_an_unsubscribe_link_withdraws_exactly_what_it_names(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        card = book.add_client(salon, {"first_name": "Anna", "email": "anna@example.com"})
+        grant(book, salon, card.id, Purpose.MARKETING, Channel.EMAIL)
+        grant(book, salon, card.id, Purpose.BIRTHDAY_GREETINGS, Channel.EMAIL)
+        secret = bytes(range(32))
+        token = make_unsubscribe_token(
+            secret,
+            business_id=salon,
+            card_id=card.id,
+            purpose=Purpose.MARKETING,
+            channel=Channel.EMAIL,
+        )
+        state = book.unsubscribe(token, secret=secret)
+        assert not state.is_granted(Purpose.MARKETING, Channel.EMAIL)
+        assert state.is_granted(Purpose.BIRTHDAY_GREETINGS, Channel.EMAIL)
+        assert book.consent_ledger(salon, card.id)[-1].source is ConsentSource.UNSUBSCRIBE_LINK
 
     def test_every_change_tells_the_hosts_other_systems(
         self, book: ClientBook, salon: str, sink: ListEventSink

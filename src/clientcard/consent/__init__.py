@@ -23,6 +23,14 @@ from clientcard.consent.purposes import (
     LawfulBasis,
     Purpose,
 )
+from clientcard.consent.tokens import (
+    TokenError,
+    TokenSubject,
+    make_confirmation_token,
+    make_unsubscribe_token,
+    read_confirmation_token,
+    read_unsubscribe_token,
+)
 
 __all__ = [
     "DEFAULT_BASES",
@@ -38,7 +46,13 @@ __all__ = [
     "GuardianConsent",
     "LawfulBasis",
     "Purpose",
+    "TokenError",
+    "TokenSubject",
+    "make_confirmation_token",
+    "make_unsubscribe_token",
     "may_contact",
     "may_profile",
+    "read_confirmation_token",
+    "read_unsubscribe_token",
     "replay",
 ]
