@@ -104,6 +104,26 @@ def main() -> None:
     run(db, "edit", "-b", "bella", giulia, "city=Milano", "birth_date=--04-01")
     run(db, "show", "-b", "bella", giulia)
 
+    say("Giulia agrees to promotions by e-mail; who may the salon write to?")
+    run(
+        db,
+        "consent",
+        "grant",
+        "-b",
+        "bella",
+        giulia,
+        "--purpose",
+        "marketing",
+        "--channel",
+        "email",
+        "--wording",
+        "newsletter-2026",
+        "--by",
+        "reception",
+    )
+    run(db, "audience", "-b", "bella", "--purpose", "marketing", "--channel", "email")
+    run(db, "consent", "show", "-b", "bella", giulia, "--lang", "en")
+
     say("The booking platform uses the library on the same file")
     store = SQLiteStore(db)
     book = ClientBook(store, events=PrintingSink())

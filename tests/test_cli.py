@@ -208,3 +208,59 @@ def test_an_unexpected_failure_is_one_line_without_a_traceback(
     status, _, err = cli("search", "-b", "bella", "anna")
     assert status == 1
     assert err.strip() == "error: unexpected RuntimeError"
+
+
+def test_consent_is_granted_shown_and_counted_from_the_command_line(cli: Cli) -> None:
+    anna = cli.ok("add", "-b", "bella", "first_name=Anna", "email=anna@example.com").strip()
+    cli.ok("add", "-b", "bella", "first_name=Bruno", "email=bruno@example.com")
+    cli.ok("add", "-b", "bella", "first_name=Carla")
+    granted = cli.ok(
+        "consent",
+        "grant",
+        "-b",
+        "bella",
+        anna,
+        "--purpose",
+        "marketing",
+        "--channel",
+        "email",
+        "--wording",
+        "newsletter-v2",
+        "--by",
+        "staff-3",
+    )
+    assert "marketing e promozioni" in granted  # the salon speaks Italian
+    counted = cli.ok("audience", "-b", "bella", "--purpose", "marketing", "--channel", "email")
+    assert "1 may receive marketing by email" in counted
+    assert "1 excluded: no_consent" in counted
+    assert "1 excluded: no_address" in counted
+    shown = cli.ok("consent", "show", "-b", "bella", anna, "--lang", "en")
+    assert "agreed to marketing and promotions by e-mail" in shown
+    assert "newsletter-v2" in shown
+
+
+def test_withdrawal_and_objection_from_the_command_line(cli: Cli) -> None:
+    anna = cli.ok("add", "-b", "bella", "first_name=Anna", "email=anna@example.com").strip()
+    cli.ok(
+        "consent",
+        "grant",
+        "-b",
+        "bella",
+        anna,
+        "--purpose",
+        "marketing",
+        "--channel",
+        "email",
+        "--wording",
+        "v1",
+    )
+    cli.ok(
+        "consent", "withdraw", "-b", "bella", anna, "--purpose", "marketing", "--channel", "email"
+    )
+    objected = cli.ok("consent", "object", "-b", "bella", anna)
+    assert "Ti opponi a tutto il marketing diretto." in objected
+    status, _, err = cli(
+        "consent", "grant", "-b", "bella", anna, "--purpose", "marketing", "--wording", "v1"
+    )
+    assert status == 1
+    assert "consent.channel_mismatch" in err

@@ -40,3 +40,4 @@ def test_the_demo_runs() -> None:
     assert "field.required" in result.stdout
     assert "second save refused, nothing overwritten" in result.stdout
     assert "book holds 3 clients" in result.stdout
+    assert "1 may receive marketing by email" in result.stdout

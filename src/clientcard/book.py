@@ -38,12 +38,14 @@ from clientcard.consent import (
     Channel,
     ConsentAction,
     ConsentEvent,
+    ConsentReport,
     ConsentSource,
     ConsentState,
     Decision,
     GuardianConsent,
     LawfulBasis,
     Purpose,
+    consent_report,
     may_contact,
     read_unsubscribe_token,
     replay,
@@ -380,6 +382,16 @@ class ClientBook:
         """Return the client's ledger, the proof of what they agreed to, oldest first."""
         self.store.get(business_id, card_id)
         return self.store.consent_events(business_id, card_id)
+
+    def consent_report(
+        self, business_id: str, card_id: str, *, lang: str | None = None
+    ) -> ConsentReport:
+        """Write the client's consent report (what, when, how) in ``lang``.
+
+        The business's language is used when ``lang`` is not given.
+        """
+        language = lang or self.store.get_business(business_id).language
+        return consent_report(self.consent_ledger(business_id, card_id), language)
 
     def may_contact(
         self,

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from clientcard.book import ClientBook
 from clientcard.card import CardStatus, ClientCard
+from clientcard.consent import Channel, ConsentAction, ConsentSource, Purpose
 from clientcard.contact import phone
 from clientcard.errors import ClientCardError, ValidationError
 from clientcard.schema import Choice, FieldDefinition, FieldSchema, FieldType
@@ -436,6 +437,144 @@ def schema_restore(obj: _Context, business_id: str, key: str) -> None:
 def schema_order(obj: _Context, business_id: str, keys: tuple[str, ...]) -> None:
     """Put the given fields first, in this order."""
     _change_schema(obj, business_id, lambda s: s.reorder(keys), "reordered")
+
+
+@cli.group()
+def consent() -> None:
+    """Record and show what clients agreed to receive."""
+
+
+purpose_option = click.option(
+    "--purpose",
+    type=click.Choice([p.value for p in Purpose]),
+    required=True,
+    help="What the messages are for.",
+)
+channel_option = click.option(
+    "--channel", type=click.Choice([c.value for c in Channel]), help="How they are sent."
+)
+
+
+def _record(
+    obj: _Context,
+    business_id: str,
+    card_id: str,
+    action: ConsentAction,
+    by: str,
+    **scope: Any,
+) -> None:
+    with obj.book() as book:
+        book.record_consent(
+            business_id, card_id, action, source=ConsentSource.STAFF, recorded_by=by, **scope
+        )
+        report = book.consent_report(business_id, card_id)
+    for line in report.standing:
+        console.print(Text(line))
+
+
+@consent.command(name="grant")
+@business_option
+@click.argument("card_id")
+@purpose_option
+@channel_option
+@click.option("--wording", required=True, help="Version of the text the client agreed to.")
+@click.option("--by", default="staff", show_default=True, help="Who records it.")
+@click.option("--evidence", help="Reference to stored evidence (a signed form, ...).")
+@click.pass_obj
+def consent_grant(
+    obj: _Context,
+    business_id: str,
+    card_id: str,
+    purpose: str,
+    channel: str | None,
+    wording: str,
+    by: str,
+    evidence: str | None,
+) -> None:
+    """Record that a client agreed to a purpose on a channel."""
+    _record(
+        obj,
+        business_id,
+        card_id,
+        ConsentAction.GRANT,
+        by,
+        purpose=Purpose(purpose),
+        channel=Channel(channel) if channel else None,
+        wording_version=wording,
+        evidence_ref=evidence,
+    )
+
+
+@consent.command(name="withdraw")
+@business_option
+@click.argument("card_id")
+@purpose_option
+@channel_option
+@click.option("--by", default="staff", show_default=True, help="Who records it.")
+@click.pass_obj
+def consent_withdraw(
+    obj: _Context, business_id: str, card_id: str, purpose: str, channel: str | None, by: str
+) -> None:
+    """Record that a client withdrew consent to a purpose on a channel."""
+    _record(
+        obj,
+        business_id,
+        card_id,
+        ConsentAction.WITHDRAW,
+        by,
+        purpose=Purpose(purpose),
+        channel=Channel(channel) if channel else None,
+    )
+
+
+@consent.command(name="object")
+@business_option
+@click.argument("card_id")
+@click.option("--by", default="staff", show_default=True, help="Who records it.")
+@click.pass_obj
+def consent_object(obj: _Context, business_id: str, card_id: str, by: str) -> None:
+    """Record a client's objection to all direct marketing, on every channel."""
+    _record(obj, business_id, card_id, ConsentAction.OBJECT, by)
+
+
+@consent.command(name="show")
+@business_option
+@click.argument("card_id")
+@click.option("--lang", type=click.Choice(["en", "it", "nl"]))
+@click.pass_obj
+def consent_show(obj: _Context, business_id: str, card_id: str, lang: str | None) -> None:
+    """Print a client's consent report: what stands now, and every change."""
+    with obj.book() as book:
+        report = book.consent_report(business_id, card_id, lang=lang)
+    console.print(Text(report.text()))
+
+
+@cli.command()
+@business_option
+@purpose_option
+@click.option(
+    "--channel", type=click.Choice([c.value for c in Channel]), required=True, help="How."
+)
+@click.pass_obj
+def audience(obj: _Context, business_id: str, purpose: str, channel: str) -> None:
+    """Count who may receive a purpose on a channel, and why the others may not."""
+    wanted, by = Purpose(purpose), Channel(channel)
+    reasons: dict[str, int] = {}
+    with obj.book() as book:
+        allowed = book.count(business_id, CardQuery(contactable=(wanted.value, by.value)))
+        cursor: str | None = None
+        while True:
+            page = book.list_cards(business_id, limit=500, cursor=cursor)
+            for card in page:
+                decision = book.may_contact(business_id, card.id, wanted, by)
+                if not decision.allowed:
+                    reasons[decision.reason] = reasons.get(decision.reason, 0) + 1
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    console.print(f"{allowed} may receive {wanted.value} by {by.value}")
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        console.print(f"  {count} excluded: {reason}")
 
 
 def run(argv: Sequence[str] | None = None) -> int:

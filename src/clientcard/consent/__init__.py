@@ -23,6 +23,7 @@ from clientcard.consent.purposes import (
     LawfulBasis,
     Purpose,
 )
+from clientcard.consent.report import ConsentReport, consent_report
 from clientcard.consent.tokens import (
     TokenError,
     TokenSubject,
@@ -40,6 +41,7 @@ __all__ = [
     "ConsentAction",
     "ConsentEvent",
     "ConsentPolicy",
+    "ConsentReport",
     "ConsentSource",
     "ConsentState",
     "Decision",
@@ -48,6 +50,7 @@ __all__ = [
     "Purpose",
     "TokenError",
     "TokenSubject",
+    "consent_report",
     "make_confirmation_token",
     "make_unsubscribe_token",
     "may_contact",

@@ -1,0 +1,97 @@
+"""A client's consent report: what they agreed to, when and how, in their language.
+
+Built from the ledger alone, so it is the proof a business shows a client (or an
+authority) on request: every grant, withdrawal and objection, in order, and what stands
+now.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Final
+
+import attrs
+
+from clientcard.consent.ledger import ConsentAction, ConsentEvent, replay
+from clientcard.locale import DEFAULT_LANGUAGE
+from clientcard.locale._catalogue import CONSENT_TEXTS
+
+__all__ = ["ConsentReport", "consent_report"]
+
+_MONTHS: Final = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+    "it": ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+           "settembre", "ottobre", "novembre", "dicembre"),
+    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december"),
+}  # fmt: skip
+
+
+@attrs.frozen
+class ConsentReport:
+    """The report: one line per ledger event, oldest first, and what stands now.
+
+    .. versionadded:: 0.1.0
+    """
+
+    history: tuple[str, ...]
+    standing: tuple[str, ...]
+
+    def text(self) -> str:
+        """The whole report as plain text."""
+        return "\n".join((*self.standing, "", *self.history)).strip()
+
+
+def _text(key: str, lang: str) -> str:
+    texts = CONSENT_TEXTS[key]
+    return texts.get(lang) or texts[DEFAULT_LANGUAGE]
+
+
+def _date(at: dt.datetime, lang: str) -> str:
+    months = _MONTHS.get(lang, _MONTHS[DEFAULT_LANGUAGE])
+    return f"{at.day} {months[at.month - 1]} {at.year}"
+
+
+def _what(event: ConsentEvent, lang: str) -> str:
+    if event.purpose is None:
+        return _text("scope.all_marketing", lang)
+    what = _text(f"purpose.{event.purpose.value}", lang)
+    if event.channel is not None:
+        what += " " + _text("by", lang) + " " + _text(f"channel.{event.channel.value}", lang)
+    return what
+
+
+def _line(event: ConsentEvent, lang: str) -> str:
+    line = (
+        f"{_date(event.at, lang)}: {_text(f'action.{event.action.value}', lang)} "
+        f"{_what(event, lang)} ({_text(f'source.{event.source.value}', lang)}"
+    )
+    if event.wording_version:
+        line += f"; {_text('wording', lang)} {event.wording_version}"
+    if event.guardian is not None:
+        line += f"; {_text('guardian', lang)}"
+    return line + ")"
+
+
+def consent_report(events: Sequence[ConsentEvent], lang: str = DEFAULT_LANGUAGE) -> ConsentReport:
+    """Write the consent report of one client's ledger in ``lang`` (en, it or nl)."""
+    ordered = sorted(events, key=lambda event: (event.at, event.event_id))
+    state = replay(ordered)
+    standing = [
+        f"{_text('granted_now', lang)} {_what(event, lang)}"
+        for event in ordered
+        if event.key is not None
+        and event.action is ConsentAction.GRANT
+        and state.choices[event.key].event_id == event.event_id
+    ]
+    if state.objects_to_marketing:
+        standing.append(_text("objecting_now", lang))
+    if not standing:
+        standing.append(_text("nothing_granted", lang))
+    return ConsentReport(
+        history=tuple(_line(event, lang) for event in ordered), standing=tuple(standing)
+    )

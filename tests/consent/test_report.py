@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from clientcard.consent import ConsentAction, GuardianConsent, Purpose, consent_report
+from clientcard.consent.purposes import Channel
+from clientcard.locale import LANGUAGES
+from clientcard.locale._catalogue import CONSENT_TEXTS
+from tests.consent.test_ledger import event
+from tests.support import NOW
+
+
+def test_the_report_lists_every_event_and_what_stands_now() -> None:
+    events = [
+        event(purpose=Purpose.MARKETING, channel=Channel.EMAIL),
+        event(
+            purpose=Purpose.BIRTHDAY_GREETINGS, channel=Channel.SMS, at=NOW + dt.timedelta(days=1)
+        ),
+        event(
+            ConsentAction.WITHDRAW,
+            purpose=Purpose.MARKETING,
+            channel=Channel.EMAIL,
+            at=NOW + dt.timedelta(days=30),
+        ),
+    ]
+    report = consent_report(events, "en")
+    assert report.standing == ("You currently agree to birthday greetings by SMS",)
+    assert report.history == (
+        (
+            "23 November 2026: agreed to marketing and promotions by e-mail "
+            "(recorded by staff; text version marketing-v3)"
+        ),
+        (
+            "24 November 2026: agreed to birthday greetings by SMS "
+            "(recorded by staff; text version marketing-v3)"
+        ),
+        (
+            "23 December 2026: withdrew consent to marketing and promotions by e-mail "
+            "(recorded by staff)"
+        ),
+    )
+
+
+def test_the_report_speaks_the_clients_language() -> None:
+    report = consent_report([event()], "it")
+    assert report.history[0].startswith("23 novembre 2026: ha acconsentito a marketing")
+    assert consent_report([event()], "nl").standing[0].startswith("U stemt momenteel in met")
+
+
+def test_an_objection_and_a_guardian_show_in_the_report() -> None:
+    events = [
+        event(guardian=GuardianConsent(verified_by="in_person")),
+        event(ConsentAction.OBJECT, purpose=None, channel=None, at=NOW + dt.timedelta(days=1)),
+    ]
+    report = consent_report(events, "en")
+    assert "with a guardian's consent" in report.history[0]
+    assert "objected to all direct marketing, on every channel" in report.history[1]
+    assert "You object to all direct marketing." in report.standing
+
+
+def test_an_empty_ledger_says_nothing_was_agreed() -> None:
+    assert "not agreed" in consent_report([], "en").text()
+
+
+@pytest.mark.parametrize("key", sorted(CONSENT_TEXTS))
+def test_every_report_text_speaks_every_language(key: str) -> None:
+    assert set(CONSENT_TEXTS[key]) == set(LANGUAGES)
