@@ -6,8 +6,9 @@
 from __future__ import annotations
 
 from clientcard.events import DomainEvent
+from clientcard.messaging.message import OutgoingMessage, check_message
 
-__all__ = ["FailingEventSink", "ListEventSink"]
+__all__ = ["FailingEventSink", "ListEventSink", "RecordingNotifier"]
 
 
 class ListEventSink:
@@ -45,3 +46,20 @@ class FailingEventSink:
         if self.broken:
             raise ConnectionError("event sink unavailable")
         self.events.append(event)
+
+
+class RecordingNotifier:
+    """A notifier that keeps every message it is asked to send, in :attr:`sent`.
+
+    It checks each message as a real notifier would, so a test sees the same refusals.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingMessage] = []
+
+    def send(self, message: OutgoingMessage) -> str:
+        """Record ``message``; return its id as the provider's id."""
+        self.sent.append(check_message(message))
+        return message.message_id

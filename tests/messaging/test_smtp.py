@@ -1,0 +1,182 @@
+"""The SMTP notifier against a real SMTP server (aiosmtpd) on loopback."""
+
+from __future__ import annotations
+
+import email
+import socket
+import ssl
+import subprocess
+from collections.abc import Iterator
+from email.message import Message
+from email.policy import default
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from clientcard.consent import Channel, Purpose
+from clientcard.messaging import DeliveryError, OutgoingMessage, SMTPNotifier
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.envelopes: list[Any] = []
+
+    async def handle_RCPT(
+        self,
+        server: Any,
+        session: Any,
+        envelope: Any,
+        address: str,
+        options: Any,
+    ) -> str:
+        if address.startswith("refuse"):
+            return "550 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append(envelope)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=default))
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def message(**fields: object) -> OutgoingMessage:
+    values: dict[str, object] = {
+        "message_id": "m-42",
+        "business_id": "b",
+        "card_id": "c",
+        "purpose": Purpose.MARKETING,
+        "channel": Channel.EMAIL,
+        "to": "anna@example.com",
+        "subject": "Novità",
+        "body": "Ciao Anna, sconto del 10%.",
+        "unsubscribe_url": "https://salon.example/u/tok",
+        **fields,
+    }
+    return OutgoingMessage(**values)  # type: ignore[arg-type]
+
+
+def test_an_email_arrives_with_its_headers(inbox: tuple[Inbox, int]) -> None:
+    handler, port = inbox
+    notifier = SMTPNotifier("127.0.0.1", port, sender="salon@example.com", security="none")
+    message_id = notifier.send(message())
+    (received,) = handler.messages
+    assert received["To"] == "anna@example.com"
+    assert received["Subject"] == "Novità"
+    assert received["Message-ID"] == message_id
+    assert "m-42" in message_id
+    assert received["List-Unsubscribe"] == "<https://salon.example/u/tok>"
+    assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "sconto del 10%" in received.get_content()  # type: ignore[attr-defined]
+
+
+def test_a_service_message_carries_no_unsubscribe_header(inbox: tuple[Inbox, int]) -> None:
+    handler, port = inbox
+    notifier = SMTPNotifier("127.0.0.1", port, sender="salon@example.com", security="none")
+    notifier.send(message(purpose=Purpose.APPOINTMENT_REMINDERS, unsubscribe_url=None))
+    assert handler.messages[0]["List-Unsubscribe"] is None
+
+
+def test_a_refused_recipient_is_a_final_failure(inbox: tuple[Inbox, int]) -> None:
+    _, port = inbox
+    notifier = SMTPNotifier("127.0.0.1", port, sender="salon@example.com", security="none")
+    with pytest.raises(DeliveryError) as caught:
+        notifier.send(message(to="refuse@example.com"))
+    assert caught.value.reason == "rejected_recipient"
+    assert not caught.value.retryable
+
+
+def test_an_unreachable_server_is_worth_retrying() -> None:
+    notifier = SMTPNotifier("127.0.0.1", 1, sender="salon@example.com", security="none", timeout=2)
+    with pytest.raises(DeliveryError) as caught:
+        notifier.send(message())
+    assert caught.value.retryable
+
+
+def test_only_email_goes_through_smtp() -> None:
+    notifier = SMTPNotifier("127.0.0.1", 1, sender="salon@example.com", security="none")
+    with pytest.raises(DeliveryError) as caught:
+        notifier.send(message(channel=Channel.SMS, to="+393331234567", subject=None))
+    assert caught.value.reason == "wrong_channel"
+
+
+def test_credentials_are_never_sent_in_the_clear() -> None:
+    with pytest.raises(ValueError, match="TLS"):
+        SMTPNotifier(
+            "127.0.0.1", 25, sender="s@example.com", username="u", password="p", security="none"
+        )
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return key, cert
+
+
+def test_starttls_upgrades_the_connection(certificate: tuple[Path, Path]) -> None:
+    key, cert = certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=port, tls_context=server_context, require_starttls=True
+    )
+    controller.start()
+    try:
+        client_context = ssl.create_default_context(cafile=str(cert))
+        notifier = SMTPNotifier(
+            "127.0.0.1",
+            port,
+            sender="salon@example.com",
+            security="starttls",
+            context=client_context,
+        )
+        notifier.send(message())
+    finally:
+        controller.stop()
+    assert len(handler.messages) == 1
