@@ -168,8 +168,23 @@ def test_client_data_is_printed_literally_never_as_markup(cli: Cli) -> None:
     assert "[bold red]VIP" in out
 
 
-def test_sensitive_fields_are_marked_when_shown(cli: Cli) -> None:
-    card_id = cli.ok("add", "-b", "bella", "first_name=Anna", "weight_kg=60").strip()
+def test_sensitive_fields_need_explicit_consent_and_are_marked_when_shown(cli: Cli) -> None:
+    card_id = cli.ok("add", "-b", "bella", "first_name=Anna").strip()
+    status, _, err = cli("edit", "-b", "bella", card_id, "weight_kg=60")
+    assert status == 1
+    assert "consent.sensitive_without_consent" in err
+    cli.ok(
+        "consent",
+        "grant",
+        "-b",
+        "bella",
+        card_id,
+        "--purpose",
+        "special_category_data",
+        "--wording",
+        "health-v1",
+    )
+    cli.ok("edit", "-b", "bella", card_id, "weight_kg=60")
     assert "(sensitive)" in cli.ok("show", "-b", "bella", card_id)
 
 

@@ -35,6 +35,7 @@ from clientcard.business import Business
 from clientcard.card import CardStatus, CardUpdate, ClientCard, FieldValue
 from clientcard.clock import Clock, SystemClock
 from clientcard.consent import (
+    NOT_MESSAGES,
     Channel,
     ConsentAction,
     ConsentEvent,
@@ -350,6 +351,8 @@ class ClientBook:
             )
             self.store.append_consent([event])
             state = replay(self.store.consent_events(business_id, card_id))
+            if purpose is Purpose.SPECIAL_CATEGORY_DATA and not state.is_granted(purpose, None):
+                card = self._forget_sensitive(card)
             self._refresh_permissions(card, state)
             what = "objection" if event.key is None else _consent_key(purpose, channel)
             self.store_events([self._event(EventKind.CONSENT_CHANGED, business_id, card, [what])])
@@ -560,16 +563,46 @@ class ClientBook:
         *,
         current: ClientCard | None,
     ) -> dict[str, FieldValue]:
-        """Validate with the business's schema, region and language (or ``lang``)."""
+        """Validate with the business's schema, region and language (or ``lang``).
+
+        Sensitive fields (GDPR Art. 9) may be filled only while the client's explicit
+        consent to keeping such data stands in their ledger.
+        """
         business = self.store.get_business(business_id)
-        return business.schema.validate(
+        language = lang or business.language
+        clean = business.schema.validate(
             values,
             context,
             today=now.date(),
             region=business.region,
-            lang=lang or business.language,
+            lang=language,
             current=current,
         )
+        sensitive = sorted(
+            key for key in business.schema.sensitive_keys if clean.get(key) is not None
+        )
+        if sensitive and not (
+            current is not None
+            and replay(self.store.consent_events(business_id, current.id)).is_granted(
+                Purpose.SPECIAL_CATEGORY_DATA, None
+            )
+        ):
+            code = "consent.sensitive_without_consent"
+            raise ValidationError(
+                FieldIssue(key, code, message(code, language)) for key in sensitive
+            )
+        return clean
+
+    def _forget_sensitive(self, card: ClientCard) -> ClientCard:
+        """Clear the sensitive fields of a card whose Art. 9 consent was withdrawn.
+
+        Such data was kept on that consent alone, so it goes when the consent goes.
+        """
+        schema = self.store.get_business(card.business_id).schema
+        held = {key: None for key in schema.sensitive_keys if card.value(key) is not None}
+        update = card.apply(held, at=self.clock.now())
+        self._save(update)
+        return update.card
 
     def _refresh_permissions(self, card: ClientCard, state: ConsentState | None = None) -> None:
         """Record who may be contacted for what, as the store's audience queries read it.
@@ -625,7 +658,7 @@ class ClientBook:
         )
 
 
-MESSAGE_PURPOSES: Final = tuple(purpose for purpose in Purpose if purpose is not Purpose.PROFILING)
+MESSAGE_PURPOSES: Final = tuple(purpose for purpose in Purpose if purpose not in NOT_MESSAGES)
 
 
 def _consent_key(purpose: Purpose | None, channel: Channel | None) -> str:

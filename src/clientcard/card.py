@@ -350,8 +350,9 @@ class ClientCard:
         return next((number for number in self.phones if _phone.is_mobile(number)), None)
 
     def __attrs_post_init__(self) -> None:
-        # U+0000 ends strings in C APIs and PostgreSQL refuses it: no store could keep it
-        # faithfully, so no card may hold it.
+        # U+0000 ends strings in C APIs and PostgreSQL refuses it, and a lone surrogate
+        # is no text at all (UTF-8 can't encode it): no store could keep either
+        # faithfully, so no card may hold them.
         texts = [("id", self.id), ("business_id", self.business_id)]
         for key, value in self.values().items():
             items = value if isinstance(value, tuple) else (value,)
@@ -360,6 +361,11 @@ class ClientCard:
         for field, text in texts:
             if "\x00" in text:
                 raise ValueError(f"{field} may not contain U+0000")
+            if not text.isascii():
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValueError(f"{field} is not valid Unicode text") from None
 
     def __repr__(self) -> str:
         filled = ",".join(sorted(self.values()))

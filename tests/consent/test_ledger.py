@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clientcard.consent import (
+    NOT_MESSAGES,
     Channel,
     ConsentAction,
     ConsentEvent,
@@ -20,7 +21,7 @@ from clientcard.consent import (
 from clientcard.errors import ValidationError
 from tests.support import NOW
 
-MESSAGE_PURPOSES = [p for p in Purpose if p is not Purpose.PROFILING]
+MESSAGE_PURPOSES = [p for p in Purpose if p not in NOT_MESSAGES]
 
 
 def event(

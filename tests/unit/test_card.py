@@ -224,6 +224,17 @@ class TestRobustness:
         assert "phones" in repr(card)
         assert card.mobile is None
 
+    def test_no_field_may_hold_a_lone_surrogate(self) -> None:
+        with pytest.raises(ValueError, match="not valid Unicode"):
+            ClientCard(
+                id="c",
+                business_id="b",
+                created_at=NOW,
+                updated_at=NOW,
+                first_name="A",
+                notes="broken \ud800 text",
+            )
+
     @pytest.mark.parametrize(
         "fields",
         [

@@ -18,6 +18,7 @@ from clientcard.consent.ledger import (
 from clientcard.consent.purposes import (
     DEFAULT_BASES,
     DIRECT_MARKETING,
+    NOT_MESSAGES,
     Channel,
     ConsentPolicy,
     LawfulBasis,
@@ -36,6 +37,7 @@ from clientcard.consent.tokens import (
 __all__ = [
     "DEFAULT_BASES",
     "DIRECT_MARKETING",
+    "NOT_MESSAGES",
     "Channel",
     "ChannelConsent",
     "ConsentAction",

@@ -21,7 +21,7 @@ from typing import Final
 
 import attrs
 
-from clientcard.consent.purposes import Channel, Purpose
+from clientcard.consent.purposes import NOT_MESSAGES, Channel, Purpose
 from clientcard.errors import FieldIssue, ValidationError
 
 __all__ = [
@@ -70,7 +70,6 @@ _PRECEDENCE: Final = {
     ConsentAction.WITHDRAW: 1,
     ConsentAction.OBJECT: 1,
 }
-_NOT_MESSAGES: Final = frozenset({Purpose.PROFILING})
 
 
 @attrs.frozen
@@ -128,7 +127,7 @@ class ConsentEvent:
                 issues.append(("purpose", "consent.objection_scope", "covers every purpose"))
         elif self.purpose is None:
             issues.append(("purpose", "field.required", "name the purpose"))
-        elif (self.purpose in _NOT_MESSAGES) != (self.channel is None):
+        elif (self.purpose in NOT_MESSAGES) != (self.channel is None):
             issues.append(("channel", "consent.channel_mismatch", "messages need a channel"))
         if self.action is ConsentAction.GRANT and not self.wording_version:
             issues.append(("wording_version", "field.required", "record the text shown"))

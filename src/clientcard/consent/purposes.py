@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_DIGITAL_CONSENT_AGE",
     "DIGITAL_CONSENT_AGES",
     "DIRECT_MARKETING",
+    "NOT_MESSAGES",
     "Channel",
     "ConsentPolicy",
     "LawfulBasis",
@@ -61,6 +62,8 @@ class Purpose(enum.Enum):
     PAYMENT_REMINDERS = "payment_reminders"
     PROFILING = "profiling"
     """Using the client's bookings in statistics and market research."""
+    SPECIAL_CATEGORY_DATA = "special_category_data"
+    """Keeping health data (GDPR Art. 9) in the fields a schema marks sensitive."""
 
 
 class Channel(enum.Enum):
@@ -100,6 +103,11 @@ DIRECT_MARKETING: Final[frozenset[Purpose]] = frozenset(
 )
 """The purposes an objection to direct marketing covers."""
 
+NOT_MESSAGES: Final[frozenset[Purpose]] = frozenset(
+    {Purpose.PROFILING, Purpose.SPECIAL_CATEGORY_DATA}
+)
+"""Purposes that are uses of data rather than messages: their consent has no channel."""
+
 DEFAULT_BASES: Final[Mapping[Purpose, LawfulBasis]] = MappingProxyType(
     {
         Purpose.APPOINTMENT_REMINDERS: LawfulBasis.CONTRACT,
@@ -110,6 +118,7 @@ DEFAULT_BASES: Final[Mapping[Purpose, LawfulBasis]] = MappingProxyType(
         Purpose.BIRTHDAY_GREETINGS: LawfulBasis.CONSENT,
         Purpose.WELCOME: LawfulBasis.CONSENT,
         Purpose.PROFILING: LawfulBasis.CONSENT,
+        Purpose.SPECIAL_CATEGORY_DATA: LawfulBasis.CONSENT,
     }
 )
 """The lawful basis of each purpose unless a business chooses otherwise."""

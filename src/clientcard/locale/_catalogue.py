@@ -130,6 +130,11 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "it": "Questo non è un codice postale valido per il paese.",
         "nl": "Dit is geen geldige postcode voor het land.",
     },
+    "consent.sensitive_without_consent": {
+        "en": "Health data can be kept only with the client's explicit consent.",
+        "it": "I dati sanitari si conservano solo con il consenso esplicito del cliente.",
+        "nl": "Gezondheidsgegevens mogen alleen met uitdrukkelijke toestemming worden bewaard.",
+    },
     "card.no_identity": {
         "en": "A client card needs at least a name, an e-mail address or a phone number.",
         "it": "Una scheda cliente richiede almeno un nome, un'e-mail o un telefono.",
@@ -215,6 +220,11 @@ CONSENT_TEXTS: Final[dict[str, dict[str, str]]] = {
     "purpose.profiling": {"en": "use of your bookings in statistics and market research",
                           "it": "uso delle tue prenotazioni in statistiche e ricerche di mercato",
                           "nl": "gebruik van uw afspraken in statistiek en marktonderzoek"},
+    "purpose.special_category_data": {
+        "en": "keeping your health information (allergies, treatments)",
+        "it": "conservare i tuoi dati sanitari (allergie, trattamenti)",
+        "nl": "bewaren van uw gezondheidsgegevens (allergieën, behandelingen)",
+    },
     "channel.email": {"en": "e-mail", "it": "e-mail", "nl": "e-mail"},
     "channel.sms": {"en": "SMS", "it": "SMS", "nl": "sms"},
     "channel.push": {"en": "app notification", "it": "notifica dell'app", "nl": "app-melding"},

@@ -47,7 +47,7 @@ REGIONS: Final[tuple[str, ...]] = ("IT", "NL", "GB", "DE", "FR", "ES", "BE", "US
 
 _LETTERS: Final = st.characters(categories=("Lu", "Ll", "Lo"), exclude_characters="\u0130")
 # Any text but U+0000, which no card may hold (see ClientCard).
-_CHARACTERS: Final = st.characters(exclude_characters="\x00")
+_CHARACTERS: Final = st.characters(codec="utf-8", exclude_characters="\x00")
 _TEXT: Final = st.text(alphabet=_CHARACTERS, max_size=200)
 
 
