@@ -31,6 +31,7 @@ from clientcard.card import BirthDate, ClientCard, CustomValue
 from clientcard.consent.ledger import ConsentEvent
 from clientcard.errors import DocumentError
 from clientcard.events import DomainEvent
+from clientcard.messaging.sends import Send
 from clientcard.schema import FieldSchema
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "CONSENT_DOCUMENT_VERSION",
     "EVENT_DOCUMENT_VERSION",
     "SCHEMA_DOCUMENT_VERSION",
+    "SEND_DOCUMENT_VERSION",
     "business_from_dict",
     "business_to_dict",
     "card_from_dict",
@@ -51,6 +53,8 @@ __all__ = [
     "make_converter",
     "schema_from_dict",
     "schema_to_dict",
+    "send_from_dict",
+    "send_to_dict",
 ]
 
 CARD_DOCUMENT_VERSION: Final = 1
@@ -64,6 +68,9 @@ BUSINESS_DOCUMENT_VERSION: Final = 1
 
 CONSENT_DOCUMENT_VERSION: Final = 1
 """The ``schema_version`` written on consent ledger documents."""
+
+SEND_DOCUMENT_VERSION: Final = 1
+"""The ``schema_version`` written on dispatcher send documents."""
 
 EVENT_DOCUMENT_VERSION: Final = 1
 """The ``schema_version`` written on event documents."""
@@ -283,3 +290,16 @@ def consent_event_from_dict(document: object) -> ConsentEvent:
     :raises DocumentError: the document is malformed or of another version.
     """
     return _from_document("consent_event", document, CONSENT_DOCUMENT_VERSION, ConsentEvent)
+
+
+def send_to_dict(send: Send) -> dict[str, Any]:
+    """Return a JSON-ready dict of a dispatcher send, with ``schema_version``."""
+    return _to_document(send, SEND_DOCUMENT_VERSION)
+
+
+def send_from_dict(document: object) -> Send:
+    """Read a dispatcher send back from :func:`send_to_dict`'s output.
+
+    :raises DocumentError: the document is malformed or of another version.
+    """
+    return _from_document("send", document, SEND_DOCUMENT_VERSION, Send)

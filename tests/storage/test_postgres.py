@@ -106,6 +106,7 @@ def test_the_tables_live_in_the_chosen_schema(
         "card_tags",
         "card_permissions",
         "consent_events",
+        "sends",
         "outbox",
         "schema_migrations",
     }

@@ -9,9 +9,12 @@ transaction holds a re-entrant lock, so writers queue as they would on SQLite.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+
+import attrs
 
 from clientcard.business import Business
 from clientcard.card import ClientCard
@@ -20,6 +23,7 @@ from clientcard.contact.email import lookup_key
 from clientcard.contact.name import fold
 from clientcard.errors import DuplicateError, NotFoundError, VersionConflictError
 from clientcard.events import DomainEvent
+from clientcard.messaging.sends import Send, SendStatus
 from clientcard.storage.protocol import (
     CardQuery,
     Page,
@@ -84,6 +88,7 @@ class MemoryStore:
         self._permissions: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
         self._outbox: list[DomainEvent] = []
         self._consent: dict[tuple[str, str], list[ConsentEvent]] = {}
+        self._sends: dict[str, Send] = {}
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -102,6 +107,7 @@ class MemoryStore:
                 dict(self._permissions),
                 list(self._outbox),
                 {owner: list(events) for owner, events in self._consent.items()},
+                dict(self._sends),
             )
             self._depth = 1
             self._owner = threading.get_ident()
@@ -114,6 +120,7 @@ class MemoryStore:
                     self._permissions,
                     self._outbox,
                     self._consent,
+                    self._sends,
                 ) = snapshot
                 raise
             finally:
@@ -186,6 +193,11 @@ class MemoryStore:
             del self._cards[(business_id, card_id)]
             self._permissions.pop((business_id, card_id), None)
             self._consent.pop((business_id, card_id), None)
+            self._sends = {
+                key: send
+                for key, send in self._sends.items()
+                if (send.business_id, send.card_id) != (business_id, card_id)
+            }
 
     def _matching(self, business_id: str, query: CardQuery | None) -> list[ClientCard]:
         empty: frozenset[tuple[str, str]] = frozenset()
@@ -256,6 +268,63 @@ class MemoryStore:
         """Return a card's consent ledger in the order it was appended."""
         with self._lock:
             return list(self._consent.get((business_id, card_id), ()))
+
+    # -- the dispatcher's sends -----------------------------------------------------------
+
+    def add_sends(self, sends: Sequence[Send]) -> int:
+        """Record queued sends; return how many were new."""
+        with self.transaction():
+            keys = {s.dedupe_key for s in self._sends.values() if s.dedupe_key is not None}
+            added = 0
+            for send in sends:
+                if send.send_id in self._sends or (
+                    send.dedupe_key is not None and send.dedupe_key in keys
+                ):
+                    continue
+                self._sends[send.send_id] = send
+                if send.dedupe_key is not None:
+                    keys.add(send.dedupe_key)
+                added += 1
+            return added
+
+    def claim_sends(self, *, now: dt.datetime, stale_before: dt.datetime, limit: int) -> list[Send]:
+        """Claim up to ``limit`` sends to deliver, oldest first."""
+        with self.transaction():
+            ready = sorted(
+                (
+                    send
+                    for send in self._sends.values()
+                    if send.status is SendStatus.QUEUED
+                    or (send.status is SendStatus.SENDING and send.updated_at < stale_before)
+                ),
+                key=lambda send: (send.queued_at, send.send_id),
+            )[: max(limit, 0)]
+            claimed = [
+                attrs.evolve(
+                    send, status=SendStatus.SENDING, updated_at=now, attempts=send.attempts + 1
+                )
+                for send in ready
+            ]
+            for send in claimed:
+                self._sends[send.send_id] = send
+            return claimed
+
+    def update_send(self, send: Send) -> None:
+        """Store a send's new state."""
+        with self._lock:
+            if send.send_id not in self._sends:
+                raise NotFoundError("send", send.send_id)
+            self._sends[send.send_id] = send
+
+    def sends(self, business_id: str, batch_id: str) -> list[Send]:
+        """Return the sends of one batch, oldest first."""
+        with self._lock:
+            found = [
+                s
+                for s in self._sends.values()
+                if s.business_id == business_id and s.batch_id == batch_id
+            ]
+        return sorted(found, key=lambda send: (send.queued_at, send.send_id))
 
     # -- events -----------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -40,6 +41,7 @@ from clientcard.consent.ledger import ConsentEvent
 from clientcard.contact.name import fold
 from clientcard.errors import FieldIssue, ValidationError
 from clientcard.events import DomainEvent
+from clientcard.messaging.sends import Send
 
 __all__ = [
     "CardQuery",
@@ -273,7 +275,7 @@ class ClientStore(Protocol):
         ...
 
     def delete(self, business_id: str, card_id: str, *, expected_version: int) -> None:
-        """Delete a card, its permissions and its consent ledger at ``expected_version``.
+        """Delete a card with its permissions, consent ledger and sends.
 
         :raises NotFoundError: no such card.
         :raises VersionConflictError: the stored version differs.
@@ -326,6 +328,33 @@ class ClientStore(Protocol):
 
     def consent_events(self, business_id: str, card_id: str) -> list[ConsentEvent]:
         """Return a card's consent ledger in the order it was appended (empty if none)."""
+        ...
+
+    # -- the dispatcher's sends -----------------------------------------------------------
+
+    def add_sends(self, sends: Sequence[Send]) -> int:
+        """Record queued sends; return how many were new.
+
+        A send whose ``send_id`` or ``dedupe_key`` is already recorded is left out, so
+        queueing the same thing twice adds it once.
+        """
+        ...
+
+    def claim_sends(self, *, now: dt.datetime, stale_before: dt.datetime, limit: int) -> list[Send]:
+        """Claim up to ``limit`` sends to deliver, oldest first, in one transaction.
+
+        Claimed are queued sends, and sends left ``sending`` since before
+        ``stale_before`` (their dispatcher died). They come back ``sending``, updated at
+        ``now``, with one more attempt; no two concurrent claims return the same send.
+        """
+        ...
+
+    def update_send(self, send: Send) -> None:
+        """Store a send's new state. :raises NotFoundError: no such send."""
+        ...
+
+    def sends(self, business_id: str, batch_id: str) -> list[Send]:
+        """Return the sends of one batch, oldest first."""
         ...
 
     # -- events -----------------------------------------------------------------------

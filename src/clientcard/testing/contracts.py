@@ -46,6 +46,7 @@ from clientcard.errors import (
     VersionConflictError,
 )
 from clientcard.events import DomainEvent, EventKind
+from clientcard.messaging.sends import Send, SendStatus
 from clientcard.storage.protocol import CardQuery, ClientStore, SearchTerms
 from clientcard.testing.strategies import cards
 
@@ -109,6 +110,25 @@ def _consent(card: ClientCard, action: ConsentAction, at: dt.datetime = NOW) -> 
         guardian=GuardianConsent(verified_by="in_person")
         if action is ConsentAction.GRANT
         else None,
+    )
+
+
+def _send(
+    card: ClientCard, batch_id: str, *, queued_at: dt.datetime = NOW, dedupe_key: str | None = None
+) -> Send:
+    return Send(
+        send_id=_new_id(),
+        batch_id=batch_id,
+        business_id=card.business_id,
+        card_id=card.id,
+        purpose=Purpose.MARKETING,
+        channel=Channel.EMAIL,
+        template_key="promo",
+        status=SendStatus.QUEUED,
+        queued_at=queued_at,
+        updated_at=queued_at,
+        dedupe_key=dedupe_key,
+        values={"offer": "10%"},
     )
 
 
@@ -585,6 +605,93 @@ class ClientStoreContract:
             store.append_consent([_consent(card, ConsentAction.GRANT)])
             raise _Boom
         assert store.consent_events(card.business_id, card.id) == []
+
+    # -- the dispatcher's sends -----------------------------------------------------------
+
+    def test_sends_are_recorded_once_per_id_and_dedupe_key(self, store: ClientStore) -> None:
+        card = new_card(new_business(store))
+        store.add(card)
+        first = _send(card, "batch-1", dedupe_key="birthday:2026")
+        second = _send(card, "batch-1")
+        assert store.add_sends([first, second]) == 2
+        assert store.add_sends([first]) == 0
+        assert store.add_sends([_send(card, "batch-2", dedupe_key="birthday:2026")]) == 0
+        recorded = {s.send_id for s in store.sends(card.business_id, "batch-1")}
+        assert recorded == {first.send_id, second.send_id}
+        assert store.sends(card.business_id, "batch-2") == []
+
+    def test_claiming_takes_queued_sends_oldest_first_and_only_once(
+        self, store: ClientStore
+    ) -> None:
+        card = new_card(new_business(store))
+        store.add(card)
+        older = _send(card, "b", queued_at=NOW)
+        newer = _send(card, "b", queued_at=NOW + dt.timedelta(seconds=1))
+        store.add_sends([newer, older])
+        later = NOW + dt.timedelta(minutes=1)
+        claimed = store.claim_sends(now=later, stale_before=NOW, limit=1)
+        assert [(s.send_id, s.status, s.attempts, s.updated_at) for s in claimed] == [
+            (older.send_id, SendStatus.SENDING, 1, later)
+        ]
+        rest = store.claim_sends(now=later, stale_before=NOW, limit=10)
+        assert [s.send_id for s in rest] == [newer.send_id]
+        assert store.claim_sends(now=later, stale_before=NOW, limit=10) == []
+
+    def test_a_send_left_sending_by_a_dead_dispatcher_is_claimed_again(
+        self, store: ClientStore
+    ) -> None:
+        card = new_card(new_business(store))
+        store.add(card)
+        store.add_sends([_send(card, "b")])
+        (claimed,) = store.claim_sends(now=NOW, stale_before=NOW, limit=5)
+        much_later = NOW + dt.timedelta(hours=1)
+        (again,) = store.claim_sends(now=much_later, stale_before=much_later, limit=5)
+        assert again.send_id == claimed.send_id
+        assert again.attempts == 2
+
+    def test_a_finished_send_is_never_claimed(self, store: ClientStore) -> None:
+        card = new_card(new_business(store))
+        store.add(card)
+        store.add_sends([_send(card, "b")])
+        (claimed,) = store.claim_sends(now=NOW, stale_before=NOW, limit=5)
+        done = attrs.evolve(claimed, status=SendStatus.SENT, provider_id="p-1")
+        store.update_send(done)
+        later = NOW + dt.timedelta(days=1)
+        assert store.claim_sends(now=later, stale_before=later, limit=5) == []
+        assert store.sends(card.business_id, "b") == [done]
+
+    def test_updating_an_unknown_send_is_not_found(self, store: ClientStore) -> None:
+        card = new_card(new_business(store))
+        with pytest.raises(NotFoundError):
+            store.update_send(_send(card, "b"))
+
+    def test_concurrent_claims_never_share_a_send(self, store: ClientStore) -> None:
+        card = new_card(new_business(store))
+        store.add(card)
+        store.add_sends(
+            [_send(card, "b", queued_at=NOW + dt.timedelta(seconds=i)) for i in range(8)]
+        )
+        taken: list[str] = []
+        barrier = threading.Barrier(4)
+
+        def claimer() -> None:
+            barrier.wait()
+            claimed = store.claim_sends(now=NOW, stale_before=NOW, limit=3)
+            taken.extend(send.send_id for send in claimed)
+
+        threads = [threading.Thread(target=claimer) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert len(taken) == len(set(taken)) == 8
+
+    def test_deleting_a_card_deletes_its_sends(self, store: ClientStore) -> None:
+        card = new_card(new_business(store))
+        store.add(card)
+        store.add_sends([_send(card, "b")])
+        store.delete(card.business_id, card.id, expected_version=1)
+        assert store.sends(card.business_id, "b") == []
 
     # -- outbox -----------------------------------------------------------------------
 

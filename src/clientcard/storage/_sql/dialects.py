@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
@@ -48,6 +49,12 @@ class Dialect(abc.ABC):
     """Read a business's schema revision, locking the row where the database needs it."""
     savepoints: ClassVar[bool]
     """Whether each operation inside a unit of work runs under its own savepoint."""
+    skip_locked: ClassVar[str]
+    """What ends a claiming SELECT so concurrent claimers take different rows."""
+
+    def timestamp(self, value: dt.datetime) -> object:
+        """Return ``value`` as the parameter a timestamp column compares correctly."""
+        return value
 
     def encode_doc(self, document: Mapping[str, Any]) -> str:
         """Return the JSON text to store for ``document``.
@@ -85,6 +92,13 @@ class _SQLiteDialect(Dialect):
     begin = "BEGIN IMMEDIATE"
     # Cheap in SQLite, and they undo the part of an operation that ran before an error.
     savepoints = True
+    # BEGIN IMMEDIATE already lets one writer at a time claim.
+    skip_locked = ""
+
+    def timestamp(self, value: dt.datetime) -> object:
+        # Fixed-width UTC text, so SQLite's text comparison orders instants correctly.
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
     lock_card = "SELECT version FROM cards WHERE business_id = ? AND id = ?"
     lock_business = "SELECT revision FROM businesses WHERE id = ?"
 
@@ -115,6 +129,7 @@ class _PostgresDialect(Dialect):
     # CONFLICT DO NOTHING): expected failures never abort the transaction, and an
     # unexpected one ends the unit (StorageError "aborted").
     savepoints = False
+    skip_locked = " FOR UPDATE SKIP LOCKED"
     # FOR UPDATE makes a concurrent change surface at this read (as a serialization
     # failure under REPEATABLE READ) before the operation has written anything.
     lock_card = "SELECT version FROM cards WHERE business_id = ? AND id = ? FOR UPDATE"

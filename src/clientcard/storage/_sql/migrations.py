@@ -242,6 +242,44 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             ),
         },
     ),
+    Migration(
+        version=4,
+        name="dispatcher sends",
+        statements={
+            "sqlite": (
+                """CREATE TABLE sends (
+                    send_id TEXT NOT NULL PRIMARY KEY,
+                    business_id TEXT NOT NULL,
+                    batch_id TEXT NOT NULL,
+                    card_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    queued_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    dedupe_key TEXT UNIQUE,
+                    doc TEXT NOT NULL
+                )""",
+                "CREATE INDEX sends_to_claim ON sends (status, queued_at, send_id)",
+                "CREATE INDEX sends_by_batch ON sends (business_id, batch_id)",
+                "CREATE INDEX sends_by_card ON sends (business_id, card_id)",
+            ),
+            "postgresql": (
+                """CREATE TABLE sends (
+                    send_id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+                    business_id TEXT COLLATE "C" NOT NULL,
+                    batch_id TEXT COLLATE "C" NOT NULL,
+                    card_id TEXT COLLATE "C" NOT NULL,
+                    status TEXT COLLATE "C" NOT NULL,
+                    queued_at TIMESTAMPTZ NOT NULL,
+                    updated_at TIMESTAMPTZ NOT NULL,
+                    dedupe_key TEXT COLLATE "C" UNIQUE,
+                    doc JSONB NOT NULL
+                )""",
+                "CREATE INDEX sends_to_claim ON sends (status, queued_at, send_id)",
+                "CREATE INDEX sends_by_batch ON sends (business_id, batch_id)",
+                "CREATE INDEX sends_by_card ON sends (business_id, card_id)",
+            ),
+        },
+    ),
 )
 """The schema history, oldest first."""
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from typing import Final
+
+import attrs
 
 from clientcard.business import Business
 from clientcard.card import ClientCard
@@ -19,6 +22,7 @@ from clientcard.errors import (
     VersionConflictError,
 )
 from clientcard.events import DomainEvent
+from clientcard.messaging.sends import Send, SendStatus
 from clientcard.serialization import (
     business_from_dict,
     business_to_dict,
@@ -28,6 +32,8 @@ from clientcard.serialization import (
     consent_event_to_dict,
     event_from_dict,
     event_to_dict,
+    send_from_dict,
+    send_to_dict,
 )
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
@@ -183,6 +189,7 @@ def remove_card(
     # if a connection was opened without foreign key enforcement.
     session.execute("DELETE FROM card_permissions WHERE business_id = ? AND card_id = ?", owner)
     session.execute("DELETE FROM consent_events WHERE business_id = ? AND card_id = ?", owner)
+    session.execute("DELETE FROM sends WHERE business_id = ? AND card_id = ?", owner)
     session.execute("DELETE FROM card_phones WHERE business_id = ? AND card_id = ?", owner)
     session.execute("DELETE FROM card_tags WHERE business_id = ? AND card_id = ?", owner)
     session.execute("DELETE FROM cards WHERE business_id = ? AND id = ?", owner)
@@ -387,6 +394,80 @@ def select_consent(
         (business_id, card_id),
     )
     return [consent_event_from_dict(dialect.decode_doc(row[0])) for row in rows]
+
+
+def insert_sends(session: Session, dialect: Dialect, sends: Sequence[Send]) -> int:
+    """Record queued sends, leaving out ids and dedupe keys already there; count the new."""
+    added = 0
+    for send in sends:
+        added += session.execute(
+            "INSERT INTO sends (send_id, business_id, batch_id, card_id, status, queued_at,"
+            " updated_at, dedupe_key, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (
+                send.send_id,
+                send.business_id,
+                send.batch_id,
+                send.card_id,
+                send.status.value,
+                dialect.timestamp(send.queued_at),
+                dialect.timestamp(send.updated_at),
+                send.dedupe_key,
+                dialect.encode_doc(send_to_dict(send)),
+            ),
+        )
+    return added
+
+
+def _write_send(session: Session, dialect: Dialect, send: Send) -> int:
+    return session.execute(
+        "UPDATE sends SET status = ?, updated_at = ?, doc = ? WHERE send_id = ?",
+        (
+            send.status.value,
+            dialect.timestamp(send.updated_at),
+            dialect.encode_doc(send_to_dict(send)),
+            send.send_id,
+        ),
+    )
+
+
+def claim_sends(
+    session: Session, dialect: Dialect, now: dt.datetime, stale_before: dt.datetime, limit: int
+) -> list[Send]:
+    """Mark up to ``limit`` queued or stale sends as being sent, and return them."""
+    # Only the dialect's constant locking clause is spliced in; values are bound.
+    rows = session.fetch(
+        "SELECT doc FROM sends WHERE status = 'queued'"  # noqa: S608
+        " OR (status = 'sending' AND updated_at < ?)"
+        f" ORDER BY queued_at, send_id LIMIT ?{dialect.skip_locked}",
+        (dialect.timestamp(stale_before), limit),
+    )
+    claimed = []
+    for row in rows:
+        send = send_from_dict(dialect.decode_doc(row[0]))
+        send = attrs.evolve(
+            send, status=SendStatus.SENDING, updated_at=now, attempts=send.attempts + 1
+        )
+        _write_send(session, dialect, send)
+        claimed.append(send)
+    return claimed
+
+
+def update_send(session: Session, dialect: Dialect, send: Send) -> None:
+    """Store a send's new state. :raises NotFoundError: no such send."""
+    if not _matchable(send.send_id) or not _write_send(session, dialect, send):
+        raise NotFoundError("send", send.send_id)
+
+
+def select_sends(session: Session, dialect: Dialect, business_id: str, batch_id: str) -> list[Send]:
+    """Read the sends of one batch, oldest first."""
+    if not _matchable(business_id) or not _matchable(batch_id):
+        return []
+    rows = session.fetch(
+        "SELECT doc FROM sends WHERE business_id = ? AND batch_id = ? ORDER BY queued_at, send_id",
+        (business_id, batch_id),
+    )
+    return [send_from_dict(dialect.decode_doc(row[0])) for row in rows]
 
 
 def insert_events(session: Session, dialect: Dialect, events: Sequence[DomainEvent]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import datetime as dt
 import logging
 import random
 import threading
@@ -21,6 +22,7 @@ from clientcard.errors import (
     StorageError,
 )
 from clientcard.events import DomainEvent
+from clientcard.messaging.sends import Send
 from clientcard.storage._sql import rows
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session, TxState
@@ -382,6 +384,32 @@ class SQLStore(abc.ABC):
         """Return a card's consent ledger in the order it was appended (empty if none)."""
         return self._run(
             lambda s: rows.select_consent(s, self._dialect, business_id, card_id), write=False
+        )
+
+    # -- the dispatcher's sends -----------------------------------------------------------
+
+    def add_sends(self, sends: Sequence[Send]) -> int:
+        """Record queued sends; return how many were new (ids and dedupe keys are unique)."""
+        if not sends:
+            return 0
+        return self._run(lambda s: rows.insert_sends(s, self._dialect, sends), write=True)
+
+    def claim_sends(self, *, now: dt.datetime, stale_before: dt.datetime, limit: int) -> list[Send]:
+        """Claim up to ``limit`` queued or stale sends, oldest first, in one transaction."""
+        if limit <= 0:
+            return []
+        return self._run(
+            lambda s: rows.claim_sends(s, self._dialect, now, stale_before, limit), write=True
+        )
+
+    def update_send(self, send: Send) -> None:
+        """Store a send's new state. :raises NotFoundError: no such send."""
+        self._run(lambda s: rows.update_send(s, self._dialect, send), write=True)
+
+    def sends(self, business_id: str, batch_id: str) -> list[Send]:
+        """Return the sends of one batch, oldest first."""
+        return self._run(
+            lambda s: rows.select_sends(s, self._dialect, business_id, batch_id), write=False
         )
 
     # -- events -----------------------------------------------------------------------

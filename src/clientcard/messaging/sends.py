@@ -1,0 +1,77 @@
+"""Sends: the dispatcher's record of every message it sent, skipped or gave up on.
+
+A :class:`Send` is written when a message is queued and updated as it moves on; the
+store keeps them (:meth:`~clientcard.storage.protocol.ClientStore.add_sends` and
+friends), so a restart picks up where a crash left off. A send holds ids, the purpose and
+channel, the template key and the outcome -- never an address or a text, which are
+rendered from the card at the moment of sending.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import attrs
+
+from clientcard.consent.purposes import Channel, Purpose
+
+__all__ = ["Send", "SendStatus"]
+
+
+class SendStatus(enum.Enum):
+    """Where a send stands.
+
+    .. versionadded:: 0.1.0
+    """
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    """Claimed by a dispatcher; offered again if its lease runs out (a crash)."""
+    SENT = "sent"
+    SKIPPED = "skipped"
+    """Not sent, on purpose: ``reason`` says why (a decision, a missing card)."""
+    FAILED = "failed"
+    """The notifier refused it for good, or every attempt failed."""
+
+    @property
+    def is_final(self) -> bool:
+        """Tell whether nothing more will happen to the send."""
+        return self in (SendStatus.SENT, SendStatus.SKIPPED, SendStatus.FAILED)
+
+
+def _freeze(values: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(values))
+
+
+@attrs.frozen
+class Send:
+    """One message to one client, from queueing to its outcome.
+
+    ``send_id`` is also the message id the notifier sees, the same on every attempt.
+    ``dedupe_key``, when set, is unique in the store: queueing it twice adds it once
+    (scheduled messages use it to stay idempotent).
+
+    .. versionadded:: 0.1.0
+    """
+
+    send_id: str
+    batch_id: str
+    business_id: str
+    card_id: str
+    purpose: Purpose
+    channel: Channel
+    template_key: str
+    status: SendStatus
+    queued_at: dt.datetime
+    updated_at: dt.datetime
+    attempts: int = 0
+    reason: str | None = None
+    provider_id: str | None = None
+    dedupe_key: str | None = None
+    values: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze, hash=False)
+    """Template values the host supplied (``appointment_time``, ...)."""
