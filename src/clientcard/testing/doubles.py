@@ -58,8 +58,18 @@ class RecordingNotifier:
 
     def __init__(self) -> None:
         self.sent: list[OutgoingMessage] = []
+        self.duplicates = 0
+        """How many messages arrived again with an id already sent (and were dropped)."""
 
     def send(self, message: OutgoingMessage) -> str:
-        """Record ``message``; return its id as the provider's id."""
-        self.sent.append(check_message(message))
+        """Record ``message`` once per message id; return the id as the provider's id.
+
+        Like a provider honouring an idempotency key, a message id seen before is
+        counted in :attr:`duplicates` and not recorded again.
+        """
+        checked = check_message(message)
+        if any(sent.message_id == message.message_id for sent in self.sent):
+            self.duplicates += 1
+        else:
+            self.sent.append(checked)
         return message.message_id

@@ -1,0 +1,314 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from clientcard.book import ClientBook
+from clientcard.clock import FixedClock
+from clientcard.consent import Channel, ConsentAction, ConsentSource, Purpose
+from clientcard.errors import ValidationError
+from clientcard.messaging import DeliveryError, MessageTemplate, OutgoingMessage, TemplateText
+from clientcard.messaging.dispatcher import Dispatcher
+from clientcard.storage import MemoryStore
+from clientcard.testing.doubles import RecordingNotifier
+from tests.support import NOW
+
+SECRET = bytes(range(32))
+PROMO = MessageTemplate(
+    key="promo",
+    purpose=Purpose.MARKETING,
+    extra=frozenset({"offer"}),
+    texts={
+        "it": TemplateText(
+            subject="Per te, ${first_name}",
+            body="$offer da $business_name. Disiscriviti: $unsubscribe_url",
+        ),
+        "en": TemplateText(
+            subject="For you, ${first_name}",
+            body="$offer at $business_name. Unsubscribe: $unsubscribe_url",
+        ),
+    },
+)
+REMINDER = MessageTemplate(
+    key="reminder",
+    purpose=Purpose.APPOINTMENT_REMINDERS,
+    extra=frozenset({"when"}),
+    texts={"it": TemplateText(subject="Promemoria", body="Ci vediamo $when")},
+)
+
+
+class Flaky(RecordingNotifier):
+    def __init__(self, failures: int, *, retryable: bool = True) -> None:
+        super().__init__()
+        self.failures = failures
+        self.retryable = retryable
+
+    def send(self, message: OutgoingMessage) -> str:
+        if self.failures:
+            self.failures -= 1
+            raise DeliveryError("unavailable", retryable=self.retryable)
+        return super().send(message)
+
+
+@pytest.fixture
+def book() -> ClientBook:
+    return ClientBook(MemoryStore(), clock=FixedClock(NOW))
+
+
+@pytest.fixture
+def salon(book: ClientBook) -> str:
+    return book.create_business(name="Bella", language="it", business_id="bella").id
+
+
+def dispatcher(book: ClientBook, notifier: RecordingNotifier) -> Dispatcher:
+    return Dispatcher(
+        book,
+        {Channel.EMAIL: notifier, Channel.SMS: notifier},
+        [PROMO, REMINDER],
+        token_secret=SECRET,
+        unsubscribe_url="https://bella.example/u/{token}",
+        max_attempts=3,
+    )
+
+
+def client(book: ClientBook, salon: str, name: str, *, consent: bool, **fields: str) -> str:
+    card = book.add_client(
+        salon, {"first_name": name, "email": f"{name.lower()}@example.com", **fields}
+    )
+    if consent:
+        book.record_consent(
+            salon,
+            card.id,
+            ConsentAction.GRANT,
+            source=ConsentSource.STAFF,
+            recorded_by="s",
+            purpose=Purpose.MARKETING,
+            channel=Channel.EMAIL,
+            wording_version="v1",
+        )
+    return card.id
+
+
+def withdraw(book: ClientBook, salon: str, card_id: str) -> None:
+    book.record_consent(
+        salon,
+        card_id,
+        ConsentAction.WITHDRAW,
+        source=ConsentSource.STAFF,
+        recorded_by="s",
+        purpose=Purpose.MARKETING,
+        channel=Channel.EMAIL,
+    )
+
+
+def test_a_bulk_promotion_reaches_only_those_who_agreed(book: ClientBook, salon: str) -> None:
+    notifier = RecordingNotifier()
+    anna = client(book, salon, "Anna", consent=True)
+    bruno = client(book, salon, "Bruno", consent=False)
+    carla = book.add_client(salon, {"first_name": "Carla"}).id
+    report = dispatcher(book, notifier).send(
+        salon, "promo", Channel.EMAIL, [anna, bruno, carla], values={"offer": "Sconto 10%"}
+    )
+    assert (report.sent, report.skipped, report.failed, report.pending) == (
+        1,
+        {"no_consent": 1, "no_address": 1},
+        {},
+        0,
+    )
+    (message,) = notifier.sent
+    assert message.card_id == anna
+    assert message.subject == "Per te, Anna"
+    assert message.body.startswith("Sconto 10% da Bella. Disiscriviti: https://bella.example/u/")
+
+
+def test_consent_is_checked_again_when_sending(book: ClientBook, salon: str) -> None:
+    notifier = RecordingNotifier()
+    anna = client(book, salon, "Anna", consent=True)
+    sender = dispatcher(book, notifier)
+    batch = sender.queue(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    withdraw(book, salon, anna)
+    sender.flush()
+    assert notifier.sent == []
+    assert sender.report(salon, batch).skipped == {"withdrawn": 1}
+
+
+def test_the_unsubscribe_link_in_a_message_withdraws_that_consent(
+    book: ClientBook, salon: str
+) -> None:
+    notifier = RecordingNotifier()
+    anna = client(book, salon, "Anna", consent=True)
+    dispatcher(book, notifier).send(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    token = notifier.sent[0].unsubscribe_url.rsplit("/", 1)[1]  # type: ignore[union-attr]
+    book.unsubscribe(token, secret=SECRET)
+    assert not book.may_contact(salon, anna, Purpose.MARKETING, Channel.EMAIL)
+
+
+def test_service_messages_need_no_consent(book: ClientBook, salon: str) -> None:
+    notifier = RecordingNotifier()
+    anna = client(book, salon, "Anna", consent=False)
+    report = dispatcher(book, notifier).send(
+        salon, "reminder", Channel.EMAIL, [anna], values={"when": "domani alle 10"}
+    )
+    assert report.sent == 1
+    assert notifier.sent[0].body == "Ci vediamo domani alle 10"
+
+
+def test_temporary_failures_are_retried_then_given_up(book: ClientBook, salon: str) -> None:
+    anna = client(book, salon, "Anna", consent=True)
+    recovering = Flaky(failures=2)
+    report = dispatcher(book, recovering).send(
+        salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"}
+    )
+    assert report.sent == 1
+    hopeless = Flaky(failures=10)
+    report = dispatcher(book, hopeless).send(
+        salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"}
+    )
+    assert report.failed == {"unavailable": 1}
+
+
+def test_a_final_failure_is_not_retried(book: ClientBook, salon: str) -> None:
+    anna = client(book, salon, "Anna", consent=True)
+    refused = Flaky(failures=1, retryable=False)
+    report = dispatcher(book, refused).send(
+        salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"}
+    )
+    assert report.failed == {"unavailable": 1}
+    assert refused.sent == []
+
+
+def test_a_deleted_card_is_skipped(book: ClientBook, salon: str) -> None:
+    notifier = RecordingNotifier()
+    anna = client(book, salon, "Anna", consent=True)
+    sender = dispatcher(book, notifier)
+    sender.queue(salon, "promo", Channel.EMAIL, [anna, "ghost"], values={"offer": "x"})
+    sender.flush()
+    assert len(notifier.sent) == 1
+
+
+def test_a_send_abandoned_by_a_crash_is_sent_again_with_the_same_id(
+    book: ClientBook, salon: str
+) -> None:
+    notifier = RecordingNotifier()
+    anna = client(book, salon, "Anna", consent=True)
+    sender = dispatcher(book, notifier)
+    batch = sender.queue(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    # A dispatcher claimed it and died before sending.
+    book.store.claim_sends(now=NOW, stale_before=NOW, limit=10)
+    assert sender.flush() == 0  # the claim still holds
+    book.clock.advance(dt.timedelta(minutes=11))  # type: ignore[attr-defined]
+    assert sender.flush() == 1
+    assert sender.report(salon, batch).sent == 1
+    (send,) = book.store.sends(salon, batch)
+    assert notifier.sent[0].message_id == send.send_id
+
+
+def test_a_send_that_reached_the_provider_twice_is_one_message(
+    book: ClientBook, salon: str
+) -> None:
+    notifier = RecordingNotifier()
+    anna = client(book, salon, "Anna", consent=True)
+    sender = dispatcher(book, notifier)
+    sender.send(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    notifier.send(notifier.sent[0])  # a replay after a crash between send and record
+    assert len(notifier.sent) == 1
+    assert notifier.duplicates == 1
+
+
+def test_unknown_templates_and_channels_are_refused(book: ClientBook, salon: str) -> None:
+    sender = Dispatcher(
+        book,
+        {Channel.EMAIL: RecordingNotifier()},
+        [PROMO],
+        token_secret=SECRET,
+        unsubscribe_url="https://x/{token}",
+    )
+    with pytest.raises(ValidationError) as caught:
+        sender.queue(salon, "nope", Channel.EMAIL, [])
+    assert caught.value.codes == {"dispatch.unknown_template"}
+    with pytest.raises(ValidationError) as channel:
+        sender.queue(salon, "promo", Channel.SMS, [])
+    assert channel.value.codes == {"dispatch.no_notifier"}
+    with pytest.raises(ValueError, match="token"):
+        Dispatcher(book, {}, [], token_secret=SECRET, unsubscribe_url="https://x/")
+
+
+def test_queueing_with_a_dedupe_key_is_idempotent(book: ClientBook, salon: str) -> None:
+    notifier = RecordingNotifier()
+    anna = client(book, salon, "Anna", consent=True)
+    sender = dispatcher(book, notifier)
+    for _ in range(2):
+        sender.queue(
+            salon,
+            "promo",
+            Channel.EMAIL,
+            [anna],
+            values={"offer": "x"},
+            dedupe_keys=[f"promo-2026:{anna}"],
+        )
+        sender.flush()
+    assert len(notifier.sent) == 1
+
+
+BIRTHDAY = MessageTemplate(
+    key="birthday",
+    purpose=Purpose.BIRTHDAY_GREETINGS,
+    texts={"it": TemplateText(subject="Auguri!", body="Auguri $first_name! $unsubscribe_url")},
+)
+WELCOME = MessageTemplate(
+    key="welcome",
+    purpose=Purpose.WELCOME,
+    texts={"it": TemplateText(subject="Benvenuta", body="Ciao $first_name. $unsubscribe_url")},
+)
+
+
+def grant_all(book: ClientBook, salon: str, card_id: str) -> None:
+    for purpose in (Purpose.BIRTHDAY_GREETINGS, Purpose.WELCOME):
+        book.record_consent(
+            salon,
+            card_id,
+            ConsentAction.GRANT,
+            source=ConsentSource.STAFF,
+            recorded_by="s",
+            purpose=purpose,
+            channel=Channel.EMAIL,
+            wording_version="v1",
+        )
+
+
+def test_scheduled_birthday_and_welcome_messages_go_once(book: ClientBook, salon: str) -> None:
+    notifier = RecordingNotifier()
+    sender = Dispatcher(
+        book,
+        {Channel.EMAIL: notifier},
+        [BIRTHDAY, WELCOME],
+        token_secret=SECRET,
+        unsubscribe_url="https://x/{token}",
+    )
+    today = NOW.date()
+    born = book.add_client(
+        salon,
+        {
+            "first_name": "Anna",
+            "email": "anna@example.com",
+            "birth_date": f"--{today.month:02d}-{today.day:02d}",
+        },
+    ).id
+    grant_all(book, salon, born)
+    book.clock.advance(dt.timedelta(days=30))  # type: ignore[attr-defined]
+    newcomer = book.add_client(salon, {"first_name": "Eva", "email": "eva@example.com"}).id
+    grant_all(book, salon, newcomer)
+    book.clock.advance(dt.timedelta(days=335))  # type: ignore[attr-defined]  # Anna's birthday
+    for _ in range(2):  # the host's scheduler runs twice
+        sender.due_messages(
+            salon, channel=Channel.EMAIL, birthday_template="birthday", welcome_template="welcome"
+        )
+        sender.flush()
+    assert [(m.card_id, m.subject) for m in notifier.sent] == [(born, "Auguri!")]
+    newcomer_day = NOW + dt.timedelta(days=30)
+    book.clock = FixedClock(newcomer_day + dt.timedelta(days=1))
+    assert sender.due_messages(salon, channel=Channel.EMAIL, welcome_template="welcome") == 1
+    assert sender.due_messages(salon, channel=Channel.EMAIL, welcome_template="welcome") == 0
+    sender.flush()
+    assert notifier.sent[-1].card_id == newcomer
