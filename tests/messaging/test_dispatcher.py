@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
@@ -312,3 +314,71 @@ def test_scheduled_birthday_and_welcome_messages_go_once(book: ClientBook, salon
     assert sender.due_messages(salon, channel=Channel.EMAIL, welcome_template="welcome") == 0
     sender.flush()
     assert notifier.sent[-1].card_id == newcomer
+
+
+class Watching(RecordingNotifier):
+    """Checks, at the moment each message arrives, that the book allows it."""
+
+    def __init__(self, book: ClientBook) -> None:
+        super().__init__()
+        self.book = book
+        self.unallowed: list[str] = []
+
+    def send(self, message: OutgoingMessage) -> str:
+        decision = self.book.may_contact(
+            message.business_id, message.card_id, message.purpose, message.channel
+        )
+        if not decision.allowed:
+            self.unallowed.append(message.message_id)
+        return super().send(message)
+
+
+STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(["grant", "withdraw", "object", "queue", "flush", "edit"]),
+        st.integers(0, 2),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@given(STEPS)
+def test_no_message_reaches_a_notifier_without_an_allowing_decision(
+    steps: list[tuple[str, int]],
+) -> None:
+    book = ClientBook(MemoryStore(), clock=FixedClock(NOW))
+    salon = book.create_business(name="Bella", language="it").id
+    cards = [client(book, salon, name, consent=False) for name in ("Anna", "Bruno", "Carla")]
+    notifier = Watching(book)
+    sender = dispatcher(book, notifier)
+    for action, who in steps:
+        card_id = cards[who]
+        book.clock.advance(dt.timedelta(seconds=1))  # type: ignore[attr-defined]
+        if action == "grant":
+            book.record_consent(
+                salon,
+                card_id,
+                ConsentAction.GRANT,
+                source=ConsentSource.STAFF,
+                recorded_by="s",
+                purpose=Purpose.MARKETING,
+                channel=Channel.EMAIL,
+                wording_version="v1",
+            )
+        elif action == "withdraw":
+            withdraw(book, salon, card_id)
+        elif action == "object":
+            book.record_consent(
+                salon, card_id, ConsentAction.OBJECT, source=ConsentSource.STAFF, recorded_by="s"
+            )
+        elif action == "queue":
+            sender.queue(salon, "promo", Channel.EMAIL, [card_id], values={"offer": "x"})
+        elif action == "edit":
+            card = book.get(salon, card_id)
+            email = None if card.email else f"{who}@example.com"
+            book.edit(salon, card_id, {"email": email}, expected_version=card.version)
+        else:
+            sender.flush()
+    sender.flush()
+    assert notifier.unallowed == []

@@ -1,0 +1,77 @@
+"""Kill a dispatcher at random points: no message is lost, and a crash repeats at most one."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from clientcard.book import ClientBook
+from clientcard.consent import Channel, ConsentAction, ConsentSource, Purpose
+from clientcard.messaging.sends import SendStatus
+from clientcard.storage.sqlite import SQLiteStore
+from tests.messaging._dispatch_worker import make_dispatcher
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def worker(db: Path, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.messaging._dispatch_worker", str(db), str(log)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_a_killed_dispatcher_loses_nothing_and_repeats_at_most_one_per_crash(
+    tmp_path: Path,
+) -> None:
+    db, log = tmp_path / "cards.db", tmp_path / "provider.log"
+    store = SQLiteStore(db)
+    book = ClientBook(store)
+    salon = book.create_business(name="Bella").id
+    cards = []
+    for i in range(100):
+        card = book.add_client(salon, {"first_name": "Client", "email": f"c{i}@example.com"})
+        book.record_consent(
+            salon,
+            card.id,
+            ConsentAction.GRANT,
+            source=ConsentSource.STAFF,
+            recorded_by="s",
+            purpose=Purpose.MARKETING,
+            channel=Channel.EMAIL,
+            wording_version="v1",
+        )
+        cards.append(card.id)
+    batch = make_dispatcher(book, log).queue(salon, "promo", Channel.EMAIL, cards)
+    store.close()
+
+    rng = random.Random(20261123)  # noqa: S311 - timing jitter, not a secret
+    kills = 0
+    for _ in range(4):
+        process = worker(db, log)
+        time.sleep(rng.uniform(0.35, 0.7))  # after start-up, in the middle of sending
+        if process.poll() is None:
+            process.kill()
+            kills += 1
+        process.wait(timeout=60)
+    assert kills, "no worker was killed mid-run; the test proved nothing"
+    before_finish = len(log.read_text(encoding="utf-8").split())
+    assert 0 < before_finish < len(cards), "kills should land mid-batch"
+    finisher = worker(db, log)
+    assert finisher.wait(timeout=120) == 0
+
+    store = SQLiteStore(db)
+    sends = store.sends(salon, batch)
+    store.close()
+    assert {send.status for send in sends} == {SendStatus.SENT}
+    delivered = log.read_text(encoding="utf-8").split()
+    assert set(delivered) == {send.send_id for send in sends}  # nothing lost
+    assert len(delivered) - len(set(delivered)) <= kills  # each crash repeats at most one
