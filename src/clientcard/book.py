@@ -46,8 +46,11 @@ from clientcard.consent import (
     GuardianConsent,
     LawfulBasis,
     Purpose,
+    TokenError,
     consent_report,
+    make_confirmation_token,
     may_contact,
+    read_confirmation_token,
     read_unsubscribe_token,
     replay,
 )
@@ -332,7 +335,34 @@ class ClientBook:
         :raises ValidationError: the event is incomplete (no wording on a grant, ...).
         :raises NotFoundError: no such card in this business.
         """
+        return self._record(
+            business_id,
+            card_id,
+            action,
+            source=source,
+            recorded_by=recorded_by,
+            purpose=purpose,
+            channel=channel,
+            wording_version=wording_version,
+            evidence_ref=evidence_ref,
+            guardian=guardian,
+        )
 
+    def _record(
+        self,
+        business_id: str,
+        card_id: str,
+        action: ConsentAction,
+        *,
+        source: ConsentSource,
+        recorded_by: str,
+        purpose: Purpose | None = None,
+        channel: Channel | None = None,
+        wording_version: str | None = None,
+        evidence_ref: str | None = None,
+        guardian: GuardianConsent | None = None,
+        expires_at: dt.datetime | None = None,
+    ) -> ConsentState:
         def work() -> ConsentState:
             card = self.store.get(business_id, card_id)
             event = ConsentEvent(
@@ -348,6 +378,7 @@ class ClientBook:
                 wording_version=wording_version,
                 evidence_ref=evidence_ref,
                 guardian=guardian,
+                expires_at=expires_at,
             )
             self.store.append_consent([event])
             state = replay(self.store.consent_events(business_id, card_id))
@@ -359,6 +390,75 @@ class ClientBook:
             return state
 
         return self._write(work)
+
+    def request_consent(
+        self,
+        business_id: str,
+        card_id: str,
+        purpose: Purpose,
+        channel: Channel,
+        *,
+        source: ConsentSource,
+        recorded_by: str,
+        wording_version: str,
+        secret: bytes,
+        valid_for: dt.timedelta = dt.timedelta(days=7),
+    ) -> str:
+        """Start a double opt-in: record the pending request, return the confirmation token.
+
+        Until the client follows the link (:meth:`confirm_consent`), nothing is granted
+        (decisions say ``pending_confirmation``); after ``valid_for`` the link expires.
+        """
+        expires_at = self.clock.now() + valid_for
+        self._record(
+            business_id,
+            card_id,
+            ConsentAction.REQUEST_CONFIRMATION,
+            source=source,
+            recorded_by=recorded_by,
+            purpose=purpose,
+            channel=channel,
+            wording_version=wording_version,
+            expires_at=expires_at,
+        )
+        return make_confirmation_token(
+            secret,
+            business_id=business_id,
+            card_id=card_id,
+            purpose=purpose,
+            channel=channel,
+            expires_at=expires_at,
+        )
+
+    def confirm_consent(self, token: str, *, secret: bytes) -> ConsentState:
+        """Complete a double opt-in from its link: the grant cites the request as evidence.
+
+        :raises TokenError: the token is malformed, forged, for another use or expired.
+        """
+        subject = read_confirmation_token(secret, token, now=self.clock.now())
+        ledger = self.consent_ledger(subject.business_id, subject.card_id)
+        request = next(
+            (
+                event
+                for event in reversed(ledger)
+                if event.action is ConsentAction.REQUEST_CONFIRMATION
+                and event.key == (subject.purpose, subject.channel)
+            ),
+            None,
+        )
+        if request is None:
+            raise TokenError("wrong_use")
+        return self._record(
+            subject.business_id,
+            subject.card_id,
+            ConsentAction.GRANT,
+            source=ConsentSource.CONFIRMATION_LINK,
+            recorded_by="client",
+            purpose=subject.purpose,
+            channel=subject.channel,
+            wording_version=request.wording_version,
+            evidence_ref=f"double-opt-in:{request.event_id}",
+        )
 
     def unsubscribe(self, token: str, *, secret: bytes) -> ConsentState:
         """Withdraw what an unsubscribe link's token names: one call, no sign-in.

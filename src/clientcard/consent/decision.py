@@ -14,8 +14,9 @@ The rules, in order:
 4. service messages on the contract basis go out (``contract``);
 5. a child below the age of digital consent needs a guardian's recorded consent for
    direct marketing (``minor_without_guardian_consent``);
-6. consent-based purposes need a standing grant (``consent``; else ``withdrawn`` or
-   ``no_consent``); pre-ticked boxes don't exist: no grant means no;
+6. consent-based purposes need a standing grant (``consent``; else ``withdrawn``,
+   ``pending_confirmation`` while a double opt-in waits, or ``no_consent``); pre-ticked
+   boxes don't exist: no grant means no;
 7. soft opt-in (legitimate interest) needs an existing customer -- someone who booked,
    not a prospect (``not_an_existing_customer``) -- and ends with a withdrawal
    (``withdrawn``); it is allowed as ``soft_opt_in``.
@@ -95,6 +96,8 @@ def may_contact(
         return _no("minor_without_guardian_consent", basis)
     if choice is not None and choice.granted:
         return Decision(allowed=True, reason="consent", basis=basis)
+    if choice is not None and choice.pending_until is not None:
+        return _no("pending_confirmation", basis)
     if choice is not None:
         return _no("withdrawn", basis)
     if basis is LawfulBasis.CONSENT:

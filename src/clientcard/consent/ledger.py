@@ -47,6 +47,8 @@ class ConsentSource(enum.Enum):
     CLIENT_PORTAL = "client_portal"
     IMPORT = "import"
     UNSUBSCRIBE_LINK = "unsubscribe_link"
+    CONFIRMATION_LINK = "confirmation_link"
+    """The client confirmed a double opt-in through the link they were sent."""
     API = "api"
 
 
@@ -61,10 +63,13 @@ class ConsentAction(enum.Enum):
     OBJECT = "object"
     """An objection to direct marketing: every channel, over consent and soft opt-in."""
     WITHDRAW_OBJECTION = "withdraw_objection"
+    REQUEST_CONFIRMATION = "request_confirmation"
+    """Double opt-in: the client asked; consent waits for their confirmation."""
 
 
 # Later in the sort, so at the same instant the refusal is the one that stands.
 _PRECEDENCE: Final = {
+    ConsentAction.REQUEST_CONFIRMATION: 0,
     ConsentAction.GRANT: 0,
     ConsentAction.WITHDRAW_OBJECTION: 0,
     ConsentAction.WITHDRAW: 1,
@@ -118,6 +123,8 @@ class ConsentEvent:
     evidence_ref: str | None = None
     """A reference to stored evidence (a signed form, a form submission id)."""
     guardian: GuardianConsent | None = None
+    expires_at: dt.datetime | None = None
+    """For a confirmation request: when the confirmation link stops working."""
 
     def __attrs_post_init__(self) -> None:
         issues = []
@@ -129,8 +136,11 @@ class ConsentEvent:
             issues.append(("purpose", "field.required", "name the purpose"))
         elif (self.purpose in NOT_MESSAGES) != (self.channel is None):
             issues.append(("channel", "consent.channel_mismatch", "messages need a channel"))
-        if self.action is ConsentAction.GRANT and not self.wording_version:
+        asks = self.action in (ConsentAction.GRANT, ConsentAction.REQUEST_CONFIRMATION)
+        if asks and not self.wording_version:
             issues.append(("wording_version", "field.required", "record the text shown"))
+        if (self.action is ConsentAction.REQUEST_CONFIRMATION) != (self.expires_at is not None):
+            issues.append(("expires_at", "consent.expiry_mismatch", "requests, and only they"))
         if self.guardian is not None and self.action is not ConsentAction.GRANT:
             issues.append(("guardian", "consent.guardian_on_grant", "only grants have one"))
         if issues:
@@ -153,6 +163,16 @@ class ChannelConsent:
     since: dt.datetime
     event_id: str
     with_guardian: bool = False
+    pending_until: dt.datetime | None = None
+    """Set while a double opt-in awaits confirmation (until the link expires)."""
+
+    def status(self, now: dt.datetime) -> str:
+        """``granted``, ``withdrawn``, or for a double opt-in ``pending`` or ``expired``."""
+        if self.granted:
+            return "granted"
+        if self.pending_until is None:
+            return "withdrawn"
+        return "pending" if now < self.pending_until else "expired"
 
 
 Choices = Mapping[tuple[Purpose, Channel | None], ChannelConsent]
@@ -212,6 +232,16 @@ def replay(events: Iterable[ConsentEvent]) -> ConsentState:
             objecting = objecting or event.at
         elif event.action is ConsentAction.WITHDRAW_OBJECTION:
             objecting = None
+        elif event.action is ConsentAction.REQUEST_CONFIRMATION:
+            current = choices.get(event.key) if event.key is not None else None
+            # Asking again never takes back a consent already given.
+            if event.key is not None and not (current is not None and current.granted):
+                choices[event.key] = ChannelConsent(
+                    granted=False,
+                    since=event.at,
+                    event_id=event.event_id,
+                    pending_until=event.expires_at,
+                )
         elif event.key is not None:
             choices[event.key] = ChannelConsent(
                 granted=event.action is ConsentAction.GRANT,

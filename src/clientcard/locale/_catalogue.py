@@ -186,6 +186,8 @@ CONSENT_TEXTS: Final[dict[str, dict[str, str]]] = {
     "action.withdraw_objection": {"en": "withdrew the objection to",
                                   "it": "ha ritirato l'opposizione a",
                                   "nl": "trok het bezwaar in tegen"},
+    "action.request_confirmation": {"en": "was asked to confirm", "it": "ha chiesto di confermare",
+                                    "nl": "werd gevraagd te bevestigen"},
     "scope.all_marketing": {"en": "all direct marketing, on every channel",
                             "it": "tutto il marketing diretto, su ogni canale",
                             "nl": "alle directe marketing, via elk kanaal"},
@@ -237,6 +239,8 @@ CONSENT_TEXTS: Final[dict[str, dict[str, str]]] = {
     "source.import": {"en": "import", "it": "importazione", "nl": "import"},
     "source.unsubscribe_link": {"en": "unsubscribe link", "it": "link di disiscrizione",
                                 "nl": "afmeldlink"},
+    "source.confirmation_link": {"en": "confirmation link", "it": "link di conferma",
+                                 "nl": "bevestigingslink"},
     "source.api": {"en": "connected system", "it": "sistema collegato",
                    "nl": "gekoppeld systeem"},
 }  # fmt: skip

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from clientcard.book import ClientBook
+from clientcard.clock import FixedClock
+from clientcard.consent import (
+    Channel,
+    ConsentAction,
+    ConsentSource,
+    Purpose,
+    TokenError,
+    replay,
+)
+from clientcard.errors import ValidationError
+from clientcard.storage import MemoryStore
+from tests.consent.test_ledger import event
+from tests.support import NOW
+
+SECRET = bytes(range(32))
+
+
+@pytest.fixture
+def book() -> ClientBook:
+    return ClientBook(MemoryStore(), clock=FixedClock(NOW))
+
+
+def ask(book: ClientBook) -> tuple[str, str, str]:
+    salon = book.create_business(name="Bella").id
+    card = book.add_client(salon, {"first_name": "Anna", "email": "anna@example.com"}).id
+    token = book.request_consent(
+        salon,
+        card,
+        Purpose.MARKETING,
+        Channel.EMAIL,
+        source=ConsentSource.BOOKING_FORM,
+        recorded_by="client",
+        wording_version="newsletter-v3",
+        secret=SECRET,
+    )
+    return salon, card, token
+
+
+def test_a_request_waits_for_confirmation(book: ClientBook) -> None:
+    salon, card, _ = ask(book)
+    choice = book.consent(salon, card).choice(Purpose.MARKETING, Channel.EMAIL)
+    assert choice is not None
+    assert choice.status(NOW) == "pending"
+    decision = book.may_contact(salon, card, Purpose.MARKETING, Channel.EMAIL)
+    assert (decision.allowed, decision.reason) == (False, "pending_confirmation")
+
+
+def test_confirming_grants_with_the_request_as_evidence(book: ClientBook) -> None:
+    salon, card, token = ask(book)
+    book.clock.advance(dt.timedelta(hours=3))  # type: ignore[attr-defined]
+    state = book.confirm_consent(token, secret=SECRET)
+    assert state.choice(Purpose.MARKETING, Channel.EMAIL).status(NOW) == "granted"  # type: ignore[union-attr]
+    request, grant = book.consent_ledger(salon, card)
+    assert grant.source is ConsentSource.CONFIRMATION_LINK
+    assert grant.wording_version == "newsletter-v3"
+    assert grant.evidence_ref == f"double-opt-in:{request.event_id}"
+    assert book.may_contact(salon, card, Purpose.MARKETING, Channel.EMAIL).allowed
+
+
+def test_a_link_expires(book: ClientBook) -> None:
+    salon, card, token = ask(book)
+    book.clock.advance(dt.timedelta(days=8))  # type: ignore[attr-defined]
+    with pytest.raises(TokenError) as caught:
+        book.confirm_consent(token, secret=SECRET)
+    assert caught.value.reason == "expired"
+    choice = book.consent(salon, card).choice(Purpose.MARKETING, Channel.EMAIL)
+    assert choice.status(book.clock.now()) == "expired"  # type: ignore[union-attr]
+
+
+def test_asking_again_never_takes_back_a_consent_given() -> None:
+    grant = event()
+    again = event(
+        ConsentAction.REQUEST_CONFIRMATION,
+        at=NOW + dt.timedelta(days=1),
+        wording_version="v2",
+        expires_at=NOW + dt.timedelta(days=8),
+    )
+    assert replay([grant, again]).is_granted(Purpose.MARKETING, Channel.EMAIL)
+
+
+def test_only_a_request_carries_an_expiry() -> None:
+    with pytest.raises(ValidationError) as caught:
+        event(ConsentAction.REQUEST_CONFIRMATION, wording_version="v2")
+    assert caught.value.codes == {"consent.expiry_mismatch"}
+    with pytest.raises(ValidationError):
+        event(expires_at=NOW)
