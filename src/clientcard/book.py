@@ -59,6 +59,7 @@ from clientcard.contact import phone as _phone
 from clientcard.errors import (
     FieldIssue,
     InvalidValueError,
+    NotFoundError,
     StorageError,
     ValidationError,
     VersionConflictError,
@@ -301,6 +302,33 @@ class ClientBook:
 
         return self._write(work)
 
+    def link_guardian(
+        self,
+        business_id: str,
+        child_id: str,
+        guardian_id: str | None,
+        *,
+        expected_version: int,
+    ) -> CardUpdate:
+        """Link a child's card to a parent's or guardian's card (``None`` unlinks).
+
+        The guardian's contact details then receive the child's service messages;
+        marketing to a child still needs a guardian's recorded consent.
+
+        :raises NotFoundError: either card is not in this business.
+        """
+
+        def work() -> CardUpdate:
+            card = self.store.get(business_id, child_id)
+            self._check_version(card, expected_version)
+            if guardian_id is not None:
+                self.store.get(business_id, guardian_id)
+            update = card.with_guardian(guardian_id, at=self.clock.now())
+            self._save(update)
+            return update
+
+        return self._write(work)
+
     def delete(self, business_id: str, card_id: str, *, expected_version: int) -> None:
         """Delete a card (no erasure policy applied; see the erasure module when present)."""
 
@@ -516,7 +544,17 @@ class ClientBook:
             policy=business.consent_policy,
             today=self.clock.now().date(),
             blacklisted=blacklisted,
+            guardian=self.guardian_of(card),
         )
+
+    def guardian_of(self, card: ClientCard) -> ClientCard | None:
+        """Return the card of ``card``'s guardian, or ``None`` (none linked, or gone)."""
+        if card.guardian_id is None:
+            return None
+        try:
+            return self.store.get(card.business_id, card.guardian_id)
+        except NotFoundError:
+            return None
 
     # -- reading ----------------------------------------------------------------------
 
@@ -714,11 +752,14 @@ class ClientBook:
             state = replay(self.store.consent_events(card.business_id, card.id))
         policy = self.store.get_business(card.business_id).consent_policy
         today = self.clock.now().date()
+        guardian = self.guardian_of(card)
         allowed = frozenset(
             (purpose.value, channel.value)
             for purpose in MESSAGE_PURPOSES
             for channel in Channel
-            if may_contact(card, purpose, channel, state=state, policy=policy, today=today)
+            if may_contact(
+                card, purpose, channel, state=state, policy=policy, today=today, guardian=guardian
+            )
         )
         self.store.set_permissions(card.business_id, card.id, allowed)
 

@@ -271,6 +271,8 @@ class ClientCard:
     custom: Mapping[str, CustomValue] = attrs.field(
         factory=dict, converter=_freeze_custom, hash=False
     )
+    guardian_id: str | None = None
+    """The card of a child's parent or guardian, who receives the service messages."""
 
     @classmethod
     def create(
@@ -320,6 +322,19 @@ class ClientCard:
             return CardUpdate(card=self, previous=self, changed=frozenset())
         updated = attrs.evolve(self, status=status, version=self.version + 1, updated_at=at)
         return CardUpdate(card=updated, previous=self, changed=frozenset({"status"}))
+
+    def with_guardian(self, guardian_id: str | None, *, at: dt.datetime) -> CardUpdate:
+        """Return the card linked to (or, with ``None``, unlinked from) a guardian's card."""
+        if guardian_id == self.guardian_id:
+            return CardUpdate(card=self, previous=self, changed=frozenset())
+        if guardian_id == self.id:
+            raise ValidationError(
+                [FieldIssue("guardian_id", "card.own_guardian", "a card can't guard itself")]
+            )
+        updated = attrs.evolve(
+            self, guardian_id=guardian_id, version=self.version + 1, updated_at=at
+        )
+        return CardUpdate(card=updated, previous=self, changed=frozenset({"guardian_id"}))
 
     def value(self, key: str) -> FieldValue:
         """Return the value behind a field key (built-in or custom); ``None`` if unset."""

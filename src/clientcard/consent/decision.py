@@ -41,7 +41,7 @@ from clientcard.consent.purposes import (
     Purpose,
 )
 
-__all__ = ["Decision", "may_contact", "may_profile"]
+__all__ = ["Decision", "may_contact", "may_profile", "recipient"]
 
 _NEEDS_MOBILE: Final = frozenset({Channel.SMS, Channel.WHATSAPP})
 
@@ -65,6 +65,19 @@ def _no(reason: str, basis: LawfulBasis) -> Decision:
     return Decision(allowed=False, reason=reason, basis=basis)
 
 
+def recipient(
+    card: ClientCard, purpose: Purpose, policy: ConsentPolicy, guardian: ClientCard | None
+) -> ClientCard:
+    """The card whose address a message goes to: a child's guardian for service messages.
+
+    A child linked to a guardian (``card.guardian_id``) has the guardian receive the
+    messages that deliver a booking; everything else is addressed to the card itself.
+    """
+    if guardian is not None and policy.basis(purpose) is LawfulBasis.CONTRACT:
+        return guardian
+    return card
+
+
 def may_contact(
     card: ClientCard,
     purpose: Purpose,
@@ -74,17 +87,19 @@ def may_contact(
     policy: ConsentPolicy,
     today: dt.date,
     blacklisted: bool = False,
+    guardian: ClientCard | None = None,
 ) -> Decision:
     """Decide whether ``card`` may receive a ``purpose`` message on ``channel`` (see above).
 
     ``today`` is the business's date, for the age of a child; a birth date without a
-    year can't tell an age, so such a client is not treated as a child.
+    year can't tell an age, so such a client is not treated as a child. ``guardian`` is
+    the card ``card.guardian_id`` names, whose address service messages then use.
     """
     basis = policy.basis(purpose)
     marketing = purpose in DIRECT_MARKETING
     if blacklisted and marketing:
         return _no("blacklisted", basis)
-    if not _has_address(card, channel):
+    if not _has_address(recipient(card, purpose, policy, guardian), channel):
         return _no("no_address", basis)
     if marketing and state.objects_to_marketing:
         return _no("objected", basis)

@@ -29,6 +29,7 @@ import attrs
 
 from clientcard.book import ClientBook
 from clientcard.card import ClientCard
+from clientcard.consent.decision import recipient
 from clientcard.consent.purposes import Channel
 from clientcard.consent.tokens import make_unsubscribe_token
 from clientcard.errors import FieldIssue, NotFoundError, ValidationError
@@ -317,7 +318,10 @@ class Dispatcher:
             "unsubscribe_url": unsubscribe,
         }
         text = self._template(send.template_key).render(business.language, values)
-        to = card.email if send.channel is Channel.EMAIL else card.mobile
+        addressee = recipient(
+            card, send.purpose, business.consent_policy, self.book.guardian_of(card)
+        )
+        to = addressee.email if send.channel is Channel.EMAIL else addressee.mobile
         return OutgoingMessage(
             message_id=send.send_id,
             business_id=send.business_id,

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import pytest
+
+from clientcard.book import ClientBook
+from clientcard.clock import FixedClock
+from clientcard.consent import Channel, ConsentAction, ConsentSource, GuardianConsent, Purpose
+from clientcard.errors import NotFoundError, ValidationError
+from clientcard.messaging import MessageTemplate, TemplateText
+from clientcard.messaging.dispatcher import Dispatcher
+from clientcard.storage import MemoryStore
+from clientcard.testing.doubles import RecordingNotifier
+from tests.support import NOW
+
+REMINDER = MessageTemplate(
+    key="reminder",
+    purpose=Purpose.APPOINTMENT_REMINDERS,
+    texts={"it": TemplateText(subject="Promemoria", body="A domani")},
+)
+
+
+@pytest.fixture
+def book() -> ClientBook:
+    return ClientBook(MemoryStore(), clock=FixedClock(NOW))
+
+
+def family(book: ClientBook) -> tuple[str, str, str]:
+    salon = book.create_business(name="Bella", language="it").id
+    mum = book.add_client(salon, {"first_name": "Maria", "email": "maria@example.com"}).id
+    child = book.add_client(salon, {"first_name": "Sofia", "birth_date": "2016-03-01"}).id
+    book.link_guardian(salon, child, mum, expected_version=1)
+    return salon, mum, child
+
+
+def test_a_childs_service_messages_go_to_the_guardian(book: ClientBook) -> None:
+    salon, _, child = family(book)
+    assert book.may_contact(salon, child, Purpose.APPOINTMENT_REMINDERS, Channel.EMAIL).allowed
+    notifier = RecordingNotifier()
+    sender = Dispatcher(
+        book,
+        {Channel.EMAIL: notifier},
+        [REMINDER],
+        token_secret=bytes(32),
+        unsubscribe_url="https://x/{token}",
+    )
+    assert sender.send(salon, "reminder", Channel.EMAIL, [child]).sent == 1
+    assert notifier.sent[0].to == "maria@example.com"
+    assert notifier.sent[0].card_id == child
+
+
+def test_marketing_to_a_child_still_needs_a_guardians_consent(book: ClientBook) -> None:
+    salon, mum, child = family(book)
+    book.edit(salon, child, {"email": "sofia@example.com"}, expected_version=2)
+    book.record_consent(
+        salon,
+        child,
+        ConsentAction.GRANT,
+        source=ConsentSource.STAFF,
+        recorded_by="s",
+        purpose=Purpose.MARKETING,
+        channel=Channel.EMAIL,
+        wording_version="v1",
+    )
+    decision = book.may_contact(salon, child, Purpose.MARKETING, Channel.EMAIL)
+    assert decision.reason == "minor_without_guardian_consent"
+    book.record_consent(
+        salon,
+        child,
+        ConsentAction.GRANT,
+        source=ConsentSource.STAFF,
+        recorded_by="s",
+        purpose=Purpose.MARKETING,
+        channel=Channel.EMAIL,
+        wording_version="v1",
+        guardian=GuardianConsent(verified_by="in_person", guardian_card_id=mum),
+    )
+    assert book.may_contact(salon, child, Purpose.MARKETING, Channel.EMAIL).allowed
+
+
+def test_linking_checks_both_cards(book: ClientBook) -> None:
+    salon, mum, child = family(book)
+    other = book.create_business(name="Other").id
+    stranger = book.add_client(other, {"first_name": "X"}).id
+    with pytest.raises(NotFoundError):
+        book.link_guardian(salon, child, stranger, expected_version=2)
+    with pytest.raises(ValidationError) as caught:
+        book.link_guardian(salon, mum, mum, expected_version=1)
+    assert caught.value.codes == {"card.own_guardian"}
+
+
+def test_unlinking_sends_service_messages_back_to_the_card(book: ClientBook) -> None:
+    salon, _, child = family(book)
+    book.link_guardian(salon, child, None, expected_version=2)
+    decision = book.may_contact(salon, child, Purpose.APPOINTMENT_REMINDERS, Channel.EMAIL)
+    assert decision.reason == "no_address"
