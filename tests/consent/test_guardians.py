@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from clientcard.book import ClientBook
@@ -63,6 +65,7 @@ def test_marketing_to_a_child_still_needs_a_guardians_consent(book: ClientBook) 
     )
     decision = book.may_contact(salon, child, Purpose.MARKETING, Channel.EMAIL)
     assert decision.reason == "minor_without_guardian_consent"
+    book.clock.advance(dt.timedelta(minutes=1))  # type: ignore[attr-defined]
     book.record_consent(
         salon,
         child,
