@@ -279,3 +279,113 @@ def test_withdrawal_and_objection_from_the_command_line(cli: Cli) -> None:
     )
     assert status == 1
     assert "consent.channel_mismatch" in err
+
+
+def test_send_is_a_dry_run_by_default(cli: Cli) -> None:
+    anna = cli.ok("add", "-b", "bella", "first_name=Anna", "email=anna@example.com").strip()
+    cli.ok("add", "-b", "bella", "first_name=Bruno", "email=bruno@example.com")
+    cli.ok(
+        "consent",
+        "grant",
+        "-b",
+        "bella",
+        anna,
+        "--purpose",
+        "marketing",
+        "--channel",
+        "email",
+        "--wording",
+        "v1",
+    )
+    out = cli.ok(
+        "send",
+        "-b",
+        "bella",
+        "--purpose",
+        "marketing",
+        "--subject",
+        "Novità",
+        "--body",
+        "Ciao $first_name $unsubscribe_url",
+    )
+    assert "dry run: 1 would receive it" in out
+    assert "1 skipped: no_consent" in out
+
+
+def test_a_marketing_send_without_an_unsubscribe_link_is_refused(cli: Cli) -> None:
+    status, _, err = cli(
+        "send", "-b", "bella", "--purpose", "marketing", "--subject", "x", "--body", "Buy now"
+    )
+    assert status == 1
+    assert "template.no_unsubscribe" in err
+
+
+def test_send_delivers_through_smtp(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiosmtpd.controller import Controller
+
+    from tests.messaging.test_smtp import Inbox, free_port
+
+    anna = cli.ok("add", "-b", "bella", "first_name=Anna", "email=anna@example.com").strip()
+    cli.ok(
+        "consent",
+        "grant",
+        "-b",
+        "bella",
+        anna,
+        "--purpose",
+        "marketing",
+        "--channel",
+        "email",
+        "--wording",
+        "v1",
+    )
+    handler, port = Inbox(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("CLIENTCARD_TOKEN_SECRET", "ab" * 32)
+    try:
+        out = cli.ok(
+            "send",
+            "-b",
+            "bella",
+            "--purpose",
+            "marketing",
+            "--subject",
+            "Novità",
+            "--body",
+            "Ciao $first_name: $unsubscribe_url",
+            "--send",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            str(port),
+            "--smtp-security",
+            "none",
+            "--sender",
+            "bella@example.com",
+            "--unsubscribe-url",
+            "https://bella.example/u/{token}",
+        )
+    finally:
+        controller.stop()
+    assert "sent 1 of 1" in out
+    (mail,) = handler.messages
+    assert mail["To"] == "anna@example.com"
+    assert "Ciao Anna: https://bella.example/u/" in mail.get_content()  # type: ignore[attr-defined]
+
+
+def test_send_for_real_needs_its_settings(cli: Cli) -> None:
+    status, _, err = cli(
+        "send",
+        "-b",
+        "bella",
+        "--purpose",
+        "appointment_reminders",
+        "--subject",
+        "x",
+        "--body",
+        "y",
+        "--send",
+    )
+    assert status == 2
+    assert "CLIENTCARD_TOKEN_SECRET" in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -12,6 +13,7 @@ from typing import Any, TextIO
 import click
 from rich.console import Console
 from rich.panel import Panel
+from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
@@ -20,6 +22,8 @@ from clientcard.card import CardStatus, ClientCard
 from clientcard.consent import Channel, ConsentAction, ConsentSource, Purpose
 from clientcard.contact import phone
 from clientcard.errors import ClientCardError, ValidationError
+from clientcard.messaging import MessageTemplate, SMTPNotifier, TemplateText
+from clientcard.messaging.dispatcher import Dispatcher
 from clientcard.schema import Choice, FieldDefinition, FieldSchema, FieldType
 from clientcard.serialization import schema_from_dict, schema_to_dict
 from clientcard.storage.protocol import CardQuery
@@ -575,6 +579,118 @@ def audience(obj: _Context, business_id: str, purpose: str, channel: str) -> Non
     console.print(f"{allowed} may receive {wanted.value} by {by.value}")
     for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
         console.print(f"  {count} excluded: {reason}")
+
+
+def _selection(book: ClientBook, business_id: str, query: CardQuery) -> list[str]:
+    ids: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = book.list_cards(business_id, query, limit=500, cursor=cursor)
+        ids.extend(card.id for card in page)
+        cursor = page.next_cursor
+        if cursor is None:
+            return ids
+
+
+@cli.command()
+@business_option
+@purpose_option
+@click.option("--channel", type=click.Choice(["email"]), default="email", show_default=True)
+@click.option("--subject", required=True, help="The subject; $first_name and friends work.")
+@click.option("--body", required=True, help="The text; marketing needs $unsubscribe_url.")
+@click.option("--group", help="Only this client group.")
+@click.option("--tag", help="Only clients with this tag.")
+@click.option("--send", "really", is_flag=True, help="Send for real (default: a dry run).")
+@click.option("--smtp-host", envvar="CLIENTCARD_SMTP_HOST", help="(env CLIENTCARD_SMTP_HOST)")
+@click.option("--smtp-port", envvar="CLIENTCARD_SMTP_PORT", type=int, default=587)
+@click.option(
+    "--smtp-security",
+    type=click.Choice(["starttls", "ssl", "none"]),
+    default="starttls",
+    show_default=True,
+)
+@click.option("--smtp-user", envvar="CLIENTCARD_SMTP_USER")
+@click.option("--sender", envvar="CLIENTCARD_SENDER", help="From address (env CLIENTCARD_SENDER).")
+@click.option(
+    "--unsubscribe-url",
+    envvar="CLIENTCARD_UNSUBSCRIBE_URL",
+    help="Link for unsubscribing, with {token} (env CLIENTCARD_UNSUBSCRIBE_URL).",
+)
+@click.pass_obj
+def send(
+    obj: _Context,
+    business_id: str,
+    purpose: str,
+    channel: str,
+    subject: str,
+    body: str,
+    group: str | None,
+    tag: str | None,
+    really: bool,
+    smtp_host: str | None,
+    smtp_port: int,
+    smtp_security: str,
+    smtp_user: str | None,
+    sender: str | None,
+    unsubscribe_url: str | None,
+) -> None:
+    """Send one message to a selection of clients; only those who may receive it get it.
+
+    Without --send it is a dry run that counts who would receive it and why the others
+    would not. The SMTP password comes from CLIENTCARD_SMTP_PASSWORD and the link-signing
+    secret (hex, 32+ bytes) from CLIENTCARD_TOKEN_SECRET.
+    """
+    wanted, by = Purpose(purpose), Channel(channel)
+    with obj.book() as book:
+        business = book.business(business_id)
+        template = MessageTemplate(
+            key="cli",
+            purpose=wanted,
+            texts={business.language: TemplateText(subject=subject, body=body)},
+        )
+        chosen = _selection(book, business_id, CardQuery(group=group, tag=tag))
+        if not really:
+            decisions = (book.may_contact(business_id, card, wanted, by) for card in chosen)
+            outcomes = Counter("" if d.allowed else d.reason for d in decisions)
+            console.print(f"dry run: {outcomes.pop('', 0)} would receive it")
+            for reason, count in outcomes.most_common():
+                console.print(f"  {count} skipped: {reason}")
+            return
+        secret_hex = os.environ.get("CLIENTCARD_TOKEN_SECRET", "")
+        try:
+            secret = bytes.fromhex(secret_hex)
+        except ValueError:
+            secret = b""
+        if len(secret) < 32 or not (smtp_host and sender and unsubscribe_url):
+            raise click.UsageError(
+                "--send needs --smtp-host, --sender, --unsubscribe-url and "
+                "CLIENTCARD_TOKEN_SECRET (64+ hex digits)"
+            )
+        notifier = SMTPNotifier(
+            smtp_host,
+            smtp_port,
+            sender=sender,
+            username=smtp_user,
+            password=os.environ.get("CLIENTCARD_SMTP_PASSWORD"),
+            security=smtp_security,  # type: ignore[arg-type]
+        )
+        dispatcher = Dispatcher(
+            book,
+            {by: notifier},
+            [template],
+            token_secret=secret,
+            unsubscribe_url=unsubscribe_url,
+        )
+        batch = dispatcher.queue(business_id, "cli", by, chosen)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("sending", total=len(chosen))
+            while handled := dispatcher.flush(limit=20):
+                progress.advance(task, handled)
+        report = dispatcher.report(business_id, batch)
+    console.print(f"sent {report.sent} of {report.total}")
+    for label, counts in (("skipped", report.skipped), ("failed", report.failed)):
+        for reason, count in sorted(counts.items(), key=lambda item: -item[1]):
+            console.print(f"  {count} {label}: {reason}")
 
 
 def run(argv: Sequence[str] | None = None) -> int:
