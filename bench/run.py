@@ -17,6 +17,7 @@ from pathlib import Path
 import email_validator
 import phonenumbers
 
+import consent  # bench/consent.py, beside this file
 import storage  # bench/storage.py, beside this file
 from clientcard import Context, FieldSchema
 
@@ -67,6 +68,8 @@ def main() -> None:
             unit="cards/s",
         )
     ]
+    results.append(consent.decisions())
+    results += consent.audience(consent.audience_cards())
     count = storage.cards_to_bench()
     results += storage.sqlite_suite(count)
     dsn = os.environ.get("CLIENTCARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

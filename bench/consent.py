@@ -1,0 +1,179 @@
+"""Consent benchmarks: decisions per second, and the audience query over many cards.
+
+The audience query (who may receive marketing by e-mail) runs through the SQLite store
+and, beside it, the same statements through bare sqlite3, on a file of ``BENCH_AUDIENCE``
+cards (one million by default) of which a third may be contacted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import storage  # bench/storage.py, beside this file
+from clientcard.card import ClientCard
+from clientcard.consent import (
+    Channel,
+    ConsentAction,
+    ConsentEvent,
+    ConsentPolicy,
+    ConsentSource,
+    Purpose,
+    may_contact,
+    replay,
+)
+from clientcard.storage import _sql
+from clientcard.storage.protocol import CardQuery
+from clientcard.storage.sqlite import SQLiteStore
+
+NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+CHUNK = 50_000
+
+
+def decisions(count: int = 100_000) -> dict[str, Any]:
+    """Time may_contact over ``count`` cards, a third with a grant, a tenth objecting."""
+    policy = ConsentPolicy(country="IT")
+    cards, states = [], []
+    for i in range(count):
+        cards.append(
+            ClientCard(
+                id=f"c{i}",
+                business_id="b",
+                created_at=NOW,
+                updated_at=NOW,
+                first_name="Anna",
+                email=f"c{i}@example.com",
+            )
+        )
+        events = []
+        if i % 3 == 0:
+            events.append(
+                ConsentEvent(
+                    event_id=f"e{i}",
+                    business_id="b",
+                    card_id=f"c{i}",
+                    action=ConsentAction.GRANT,
+                    at=NOW,
+                    source=ConsentSource.STAFF,
+                    recorded_by="s",
+                    purpose=Purpose.MARKETING,
+                    channel=Channel.EMAIL,
+                    wording_version="v1",
+                )
+            )
+        if i % 10 == 0:
+            events.append(
+                ConsentEvent(
+                    event_id=f"o{i}",
+                    business_id="b",
+                    card_id=f"c{i}",
+                    action=ConsentAction.OBJECT,
+                    at=NOW,
+                    source=ConsentSource.STAFF,
+                    recorded_by="s",
+                )
+            )
+        states.append(replay(events))
+    today = NOW.date()
+    start = time.perf_counter()
+    allowed = sum(
+        may_contact(
+            card, Purpose.MARKETING, Channel.EMAIL, state=state, policy=policy, today=today
+        ).allowed
+        for card, state in zip(cards, states, strict=True)
+    )
+    elapsed = time.perf_counter() - start
+    return {
+        "benchmark": f"may_contact decisions, {count} cards ({allowed} allowed)",
+        "clientcard_s": round(elapsed, 4),
+        "floor_s": None,
+        "floor": "(none: a pure function, reported as a rate)",
+        "ratio": None,
+        "rate": f"{count / elapsed:,.0f} decisions/s",
+    }
+
+
+def _load(path: Path, count: int) -> str:
+    store = SQLiteStore(path)
+    business_id = storage._business(store)
+    store.close()
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute("PRAGMA synchronous=NORMAL")
+    raw.execute("BEGIN")
+    for offset in range(0, count, CHUNK):
+        cards = [
+            ClientCard(
+                id=f"card-{i:08d}",
+                business_id=business_id,
+                created_at=NOW,
+                updated_at=NOW,
+                first_name="Anna",
+                last_name=f"Rossi {i}",
+                email=f"c{i}@example.com",
+            )
+            for i in range(offset, min(offset + CHUNK, count))
+        ]
+        for sql, params in storage.insert_statements(cards, _sql.SQLITE):
+            raw.execute(sql, params)
+        raw.executemany(
+            "INSERT INTO card_permissions (business_id, card_id, purpose, channel)"
+            " VALUES (?, ?, 'marketing', 'email')",
+            [(business_id, card.id) for n, card in enumerate(cards, offset) if n % 3 == 0],
+        )
+    raw.execute("COMMIT")
+    raw.execute("ANALYZE")
+    raw.close()
+    return business_id
+
+
+def audience(count: int) -> list[dict[str, Any]]:
+    """Time the audience count and first page, store beside raw SQL, over ``count`` cards."""
+    path = Path(tempfile.mkdtemp(prefix="cc-audience-")) / "audience.db"
+    business_id = _load(path, count)
+    query = CardQuery(contactable=("marketing", "email"))
+    store = SQLiteStore(path)
+    raw = sqlite3.connect(path)
+    repeats = 5
+    ours_count = storage.timed(lambda: [store.count(business_id, query) for _ in range(repeats)])
+    recorder = storage.Recorder()
+    _sql.rows.count_cards(recorder, _sql.SQLITE, business_id, query)  # type: ignore[arg-type]
+    ((count_sql, count_params),) = recorder.statements
+    floor_count = storage.timed(
+        lambda: [raw.execute(count_sql, count_params).fetchall() for _ in range(repeats)]
+    )
+    ours_page = storage.timed(
+        lambda: [store.find(business_id, query, limit=500) for _ in range(repeats)]
+    )
+    page_sql = storage.find_statements(_sql.SQLITE, business_id, [query] * repeats, 500)
+    floor_page = storage.timed(lambda: [raw.execute(s, p).fetchall() for s, p in page_sql])
+    total = store.count(business_id, query)
+    store.close()
+    raw.close()
+    return [
+        storage.row(
+            f"audience count over {count} cards ({total} may receive)",
+            ours_count,
+            floor_count,
+            "sqlite3 executing the same COUNT",
+            per=repeats,
+            unit="queries/s",
+        ),
+        storage.row(
+            f"audience first page of 500 over {count} cards",
+            ours_page,
+            floor_page,
+            "sqlite3 executing the same SELECT",
+            per=repeats,
+            unit="pages/s",
+        ),
+    ]
+
+
+def audience_cards() -> int:
+    return int(os.environ.get("BENCH_AUDIENCE", "1000000"))
