@@ -125,12 +125,15 @@ class ClientBook:
         schema: FieldSchema | None = None,
         lawful_bases: Mapping[Purpose, LawfulBasis] | None = None,
         digital_consent_age: int | None = None,
+        timezone: str = "UTC",
+        quiet_hours: tuple[dt.time, dt.time] | None = None,
     ) -> Business:
         """Create a business with the default field schema (or ``schema``).
 
         ``lawful_bases`` changes the basis of purposes from the defaults (for example
         soft opt-in for rebook invitations); ``digital_consent_age`` overrides the
-        country's age of digital consent.
+        country's age of digital consent; ``timezone`` and ``quiet_hours`` (local start
+        and end) keep marketing from going out at night.
 
         :raises ValidationError: a setting is invalid.
         :raises DuplicateError: ``business_id`` is taken.
@@ -145,6 +148,8 @@ class ClientBook:
             schema=schema or FieldSchema.default(),
             lawful_bases=lawful_bases or {},
             digital_consent_age=digital_consent_age,
+            timezone=timezone,
+            quiet_hours=quiet_hours,
         )
         self._commit(
             lambda: self.store.add_business(business),

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
@@ -34,6 +35,12 @@ def _check(business: Business) -> None:
         issues.append(FieldIssue("region", "country.invalid", "use an ISO alpha-2 code"))
     if business.language not in LANGUAGES:
         issues.append(FieldIssue("language", "business.language_invalid", "use en, it or nl"))
+    try:
+        ZoneInfo(business.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        issues.append(FieldIssue("timezone", "business.timezone_invalid", "use an IANA zone"))
+    if business.quiet_hours is not None and business.quiet_hours[0] == business.quiet_hours[1]:
+        issues.append(FieldIssue("quiet_hours", "business.quiet_hours_empty", "start != end"))
     if issues:
         raise ValidationError(issues)
 
@@ -65,6 +72,25 @@ class Business:
     """The business's choices of lawful basis, over :data:`~clientcard.consent.DEFAULT_BASES`."""
     digital_consent_age: int | None = None
     """Overrides the country's age of digital consent when set."""
+    timezone: str = "UTC"
+    """The IANA time zone of the business (``Europe/Rome``), for its clock and quiet hours."""
+    quiet_hours: tuple[dt.time, dt.time] | None = None
+    """Local (start, end) during which no marketing goes out; it may span midnight."""
+
+    def quiet_until(self, at: dt.datetime) -> dt.datetime | None:
+        """Return when the quiet hours around ``at`` end, or ``None`` if ``at`` is not in them."""
+        if self.quiet_hours is None:
+            return None
+        start, end = self.quiet_hours
+        local = at.astimezone(ZoneInfo(self.timezone))
+        now = local.time()
+        quiet = start <= now < end if start <= end else (now >= start or now < end)
+        if not quiet:
+            return None
+        ends = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+        if ends <= local:
+            ends += dt.timedelta(days=1)
+        return ends.astimezone(dt.UTC)
 
     def __attrs_post_init__(self) -> None:
         _check(self)

@@ -93,6 +93,12 @@ def _structure_date(value: object, _type: object) -> dt.date:
     return dt.date.fromisoformat(value)
 
 
+def _structure_time(value: object, _type: object) -> dt.time:
+    if not isinstance(value, str):
+        raise TypeError("expected an ISO 8601 time string")
+    return dt.time.fromisoformat(value)
+
+
 def _structure_decimal(value: object, _type: object) -> Decimal:
     if not isinstance(value, str | int):
         raise TypeError("expected a decimal string")
@@ -172,6 +178,8 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook(dt.datetime, _structure_datetime)
     conv.register_unstructure_hook(dt.date, lambda value: value.isoformat())
     conv.register_structure_hook(dt.date, _structure_date)
+    conv.register_unstructure_hook(dt.time, lambda value: value.isoformat())
+    conv.register_structure_hook(dt.time, _structure_time)
     conv.register_unstructure_hook(Decimal, str)
     conv.register_structure_hook(Decimal, _structure_decimal)
     conv.register_unstructure_hook(BirthDate, BirthDate.iso)

@@ -382,3 +382,36 @@ def test_no_message_reaches_a_notifier_without_an_allowing_decision(
             sender.flush()
     sender.flush()
     assert notifier.unallowed == []
+
+
+def test_marketing_waits_out_the_quiet_hours_but_service_messages_do_not() -> None:
+    book = ClientBook(
+        MemoryStore(), clock=FixedClock(dt.datetime(2026, 11, 23, 22, 0, tzinfo=dt.UTC))
+    )
+    salon = book.create_business(
+        name="Bella",
+        language="it",
+        timezone="Europe/Rome",
+        quiet_hours=(dt.time(21, 0), dt.time(9, 0)),
+    ).id
+    anna = client(book, salon, "Anna", consent=True)
+    notifier = RecordingNotifier()
+    sender = dispatcher(book, notifier)
+    promo = sender.queue(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    reminder = sender.queue(salon, "reminder", Channel.EMAIL, [anna], values={"when": "domani"})
+    sender.flush()
+    assert [m.purpose for m in notifier.sent] == [Purpose.APPOINTMENT_REMINDERS]
+    assert sender.report(salon, promo).pending == 1
+    assert sender.flush() == 0  # nothing due before 09:00 in Rome
+    book.clock = FixedClock(dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC))  # 09:00 in Rome
+    sender.flush()
+    assert sender.report(salon, promo).sent == 1
+    assert sender.report(salon, reminder).sent == 1
+    (send,) = book.store.sends(salon, promo)
+    assert send.attempts == 1
+
+
+def test_quiet_hours_need_a_real_time_zone(book: ClientBook) -> None:
+    with pytest.raises(ValidationError) as caught:
+        book.create_business(name="X", timezone="Mars/Olympus")
+    assert caught.value.codes == {"business.timezone_invalid"}

@@ -30,7 +30,7 @@ import attrs
 from clientcard.book import ClientBook
 from clientcard.card import ClientCard
 from clientcard.consent.decision import recipient
-from clientcard.consent.purposes import Channel
+from clientcard.consent.purposes import DIRECT_MARKETING, Channel
 from clientcard.consent.tokens import make_unsubscribe_token
 from clientcard.errors import FieldIssue, NotFoundError, ValidationError
 from clientcard.messaging.message import OutgoingMessage, check_message
@@ -282,6 +282,19 @@ class Dispatcher:
         if not decision.allowed:
             self._finish(send, SendStatus.SKIPPED, decision.reason)
             return
+        if send.purpose in DIRECT_MARKETING:
+            quiet_until = self.book.business(send.business_id).quiet_until(self.book.clock.now())
+            if quiet_until is not None:
+                # Deferred, not refused: the claim gave back, the attempt not counted.
+                deferred = attrs.evolve(
+                    send,
+                    status=SendStatus.QUEUED,
+                    not_before=quiet_until,
+                    attempts=send.attempts - 1,
+                    updated_at=self.book.clock.now(),
+                )
+                self.book.store.update_send(deferred)
+                return
         try:
             message = check_message(self._render(send, card))
             provider_id = self._notifiers[send.channel].send(message)

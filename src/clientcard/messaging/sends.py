@@ -73,5 +73,7 @@ class Send:
     reason: str | None = None
     provider_id: str | None = None
     dedupe_key: str | None = None
+    not_before: dt.datetime | None = None
+    """A queued send waits until then (the end of the business's quiet hours)."""
     values: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze, hash=False)
     """Template values the host supplied (``appointment_time``, ...)."""

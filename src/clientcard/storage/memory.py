@@ -294,7 +294,10 @@ class MemoryStore:
                 (
                     send
                     for send in self._sends.values()
-                    if send.status is SendStatus.QUEUED
+                    if (
+                        send.status is SendStatus.QUEUED
+                        and (send.not_before is None or send.not_before <= now)
+                    )
                     or (send.status is SendStatus.SENDING and send.updated_at < stale_before)
                 ),
                 key=lambda send: (send.queued_at, send.send_id),

@@ -343,9 +343,10 @@ class ClientStore(Protocol):
     def claim_sends(self, *, now: dt.datetime, stale_before: dt.datetime, limit: int) -> list[Send]:
         """Claim up to ``limit`` sends to deliver, oldest first, in one transaction.
 
-        Claimed are queued sends, and sends left ``sending`` since before
-        ``stale_before`` (their dispatcher died). They come back ``sending``, updated at
-        ``now``, with one more attempt; no two concurrent claims return the same send.
+        Claimed are queued sends (once ``now`` reached their ``not_before``), and sends
+        left ``sending`` since before ``stale_before`` (their dispatcher died). They come
+        back ``sending``, updated at ``now``, with one more attempt; no two concurrent
+        claims return the same send.
         """
         ...
 

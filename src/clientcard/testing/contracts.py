@@ -660,6 +660,15 @@ class ClientStoreContract:
         assert store.claim_sends(now=later, stale_before=later, limit=5) == []
         assert store.sends(card.business_id, "b") == [done]
 
+    def test_a_deferred_send_waits_for_its_time(self, store: ClientStore) -> None:
+        card = new_card(new_business(store))
+        store.add(card)
+        morning = NOW + dt.timedelta(hours=10)
+        store.add_sends([attrs.evolve(_send(card, "b"), not_before=morning)])
+        assert store.claim_sends(now=NOW, stale_before=NOW, limit=5) == []
+        (claimed,) = store.claim_sends(now=morning, stale_before=NOW, limit=5)
+        assert claimed.not_before == morning
+
     def test_updating_an_unknown_send_is_not_found(self, store: ClientStore) -> None:
         card = new_card(new_business(store))
         with pytest.raises(NotFoundError):

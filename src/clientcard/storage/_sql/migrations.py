@@ -255,6 +255,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
                     status TEXT NOT NULL,
                     queued_at TEXT NOT NULL,
                     updated_at TEXT NOT NULL,
+                    not_before TEXT,
                     dedupe_key TEXT UNIQUE,
                     doc TEXT NOT NULL
                 )""",
@@ -271,6 +272,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
                     status TEXT COLLATE "C" NOT NULL,
                     queued_at TIMESTAMPTZ NOT NULL,
                     updated_at TIMESTAMPTZ NOT NULL,
+                    not_before TIMESTAMPTZ,
                     dedupe_key TEXT COLLATE "C" UNIQUE,
                     doc JSONB NOT NULL
                 )""",

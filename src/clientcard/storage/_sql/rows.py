@@ -402,7 +402,7 @@ def insert_sends(session: Session, dialect: Dialect, sends: Sequence[Send]) -> i
     for send in sends:
         added += session.execute(
             "INSERT INTO sends (send_id, business_id, batch_id, card_id, status, queued_at,"
-            " updated_at, dedupe_key, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " updated_at, not_before, dedupe_key, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT DO NOTHING",
             (
                 send.send_id,
@@ -412,6 +412,7 @@ def insert_sends(session: Session, dialect: Dialect, sends: Sequence[Send]) -> i
                 send.status.value,
                 dialect.timestamp(send.queued_at),
                 dialect.timestamp(send.updated_at),
+                _maybe_timestamp(dialect, send.not_before),
                 send.dedupe_key,
                 dialect.encode_doc(send_to_dict(send)),
             ),
@@ -419,12 +420,17 @@ def insert_sends(session: Session, dialect: Dialect, sends: Sequence[Send]) -> i
     return added
 
 
+def _maybe_timestamp(dialect: Dialect, value: dt.datetime | None) -> object:
+    return None if value is None else dialect.timestamp(value)
+
+
 def _write_send(session: Session, dialect: Dialect, send: Send) -> int:
     return session.execute(
-        "UPDATE sends SET status = ?, updated_at = ?, doc = ? WHERE send_id = ?",
+        "UPDATE sends SET status = ?, updated_at = ?, not_before = ?, doc = ? WHERE send_id = ?",
         (
             send.status.value,
             dialect.timestamp(send.updated_at),
+            _maybe_timestamp(dialect, send.not_before),
             dialect.encode_doc(send_to_dict(send)),
             send.send_id,
         ),
@@ -437,10 +443,11 @@ def claim_sends(
     """Mark up to ``limit`` queued or stale sends as being sent, and return them."""
     # Only the dialect's constant locking clause is spliced in; values are bound.
     rows = session.fetch(
-        "SELECT doc FROM sends WHERE status = 'queued'"  # noqa: S608
+        "SELECT doc FROM sends"  # noqa: S608
+        " WHERE (status = 'queued' AND (not_before IS NULL OR not_before <= ?))"
         " OR (status = 'sending' AND updated_at < ?)"
         f" ORDER BY queued_at, send_id LIMIT ?{dialect.skip_locked}",
-        (dialect.timestamp(stale_before), limit),
+        (dialect.timestamp(now), dialect.timestamp(stale_before), limit),
     )
     claimed = []
     for row in rows:
