@@ -524,9 +524,10 @@ class ClientBook:
     ) -> ConsentReport:
         """Write the client's consent report (what, when, how) in ``lang``.
 
-        The business's language is used when ``lang`` is not given.
+        Without ``lang``, the client's own language is used, else the business's.
         """
-        language = lang or self.store.get_business(business_id).language
+        card = self.store.get(business_id, card_id)
+        language = lang or card.language or self.store.get_business(business_id).language
         return consent_report(self.consent_ledger(business_id, card_id), language)
 
     def may_contact(

@@ -221,6 +221,7 @@ _DIRECT_KEYS: Final = (
     "education",
     "profession",
     "picture",
+    "language",
 )
 
 BUILTIN_KEYS: Final[frozenset[str]] = frozenset(_DIRECT_KEYS + _ADDRESS_KEYS + _INVOICING_KEYS)
@@ -268,6 +269,8 @@ class ClientCard:
     profession: str | None = None
     picture: str | None = None
     """An opaque reference to the picture in the host's blob store."""
+    language: str | None = None
+    """The language the client reads messages and reports in (``en``, ``it``, ``nl``)."""
     custom: Mapping[str, CustomValue] = attrs.field(
         factory=dict, converter=_freeze_custom, hash=False
     )

@@ -47,7 +47,7 @@ from clientcard.card import BUILTIN_KEYS, IDENTITY_KEYS, ClientCard, FieldValue
 from clientcard.contact import address
 from clientcard.errors import FieldIssue, InvalidValueError, SchemaError, ValidationError
 from clientcard.locale import DEFAULT_LANGUAGE, field_label, message
-from clientcard.locale._catalogue import GENDER_LABELS
+from clientcard.locale._catalogue import GENDER_LABELS, LANGUAGE_LABELS
 
 __all__ = [
     "Choice",
@@ -90,6 +90,9 @@ def _builtin(
 
 def _default_fields() -> tuple[FieldDefinition, ...]:
     genders = tuple(Choice(value=value, labels=labels) for value, labels in GENDER_LABELS.items())
+    languages = tuple(
+        Choice(value=value, labels=labels) for value, labels in LANGUAGE_LABELS.items()
+    )
     f = FieldType
     return (
         _builtin("first_name", f.NAME, booking=True, online=True),
@@ -114,6 +117,7 @@ def _default_fields() -> tuple[FieldDefinition, ...]:
         _builtin("education", f.TEXT, max_length=100),
         _builtin("profession", f.TEXT, max_length=100),
         _builtin("picture", f.REFERENCE),
+        _builtin("language", f.CHOICE, choices=languages),
     )
 
 

@@ -67,3 +67,29 @@ def test_an_empty_ledger_says_nothing_was_agreed() -> None:
 @pytest.mark.parametrize("key", sorted(CONSENT_TEXTS))
 def test_every_report_text_speaks_every_language(key: str) -> None:
     assert set(CONSENT_TEXTS[key]) == set(LANGUAGES)
+
+
+def test_the_book_writes_the_report_in_the_clients_own_language() -> None:
+    from clientcard.book import ClientBook
+    from clientcard.clock import FixedClock
+    from clientcard.consent import ConsentSource
+    from clientcard.storage import MemoryStore
+
+    book = ClientBook(MemoryStore(), clock=FixedClock(NOW))
+    salon = book.create_business(name="Bella", language="it").id
+    dutch = book.add_client(salon, {"first_name": "Sanne", "language": "nl"}).id
+    italian = book.add_client(salon, {"first_name": "Anna"}).id
+    for card in (dutch, italian):
+        book.record_consent(
+            salon,
+            card,
+            ConsentAction.GRANT,
+            source=ConsentSource.STAFF,
+            recorded_by="s",
+            purpose=Purpose.MARKETING,
+            channel=Channel.SMS,
+            wording_version="v1",
+        )
+    assert book.consent_report(salon, dutch).standing[0].startswith("U stemt momenteel in met")
+    assert book.consent_report(salon, italian).standing[0].startswith("Attualmente acconsenti")
+    assert book.consent_report(salon, dutch, lang="en").standing[0].startswith("You currently")

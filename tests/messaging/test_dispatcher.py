@@ -415,3 +415,14 @@ def test_quiet_hours_need_a_real_time_zone(book: ClientBook) -> None:
     with pytest.raises(ValidationError) as caught:
         book.create_business(name="X", timezone="Mars/Olympus")
     assert caught.value.codes == {"business.timezone_invalid"}
+
+
+def test_each_client_reads_the_message_in_their_own_language(book: ClientBook, salon: str) -> None:
+    notifier = RecordingNotifier()
+    anna = client(book, salon, "Anna", consent=True)
+    jane = client(book, salon, "Jane", consent=True, language="en")
+    dispatcher(book, notifier).send(
+        salon, "promo", Channel.EMAIL, [anna, jane], values={"offer": "10%"}
+    )
+    subjects = {m.card_id: m.subject for m in notifier.sent}
+    assert subjects == {anna: "Per te, Anna", jane: "For you, Jane"}

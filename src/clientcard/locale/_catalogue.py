@@ -169,6 +169,13 @@ FIELD_LABELS: Final[dict[str, dict[str, str]]] = {
     "education": {"en": "Education", "it": "Titolo di studio", "nl": "Opleiding"},
     "profession": {"en": "Profession", "it": "Professione", "nl": "Beroep"},
     "picture": {"en": "Picture", "it": "Immagine", "nl": "Afbeelding"},
+    "language": {"en": "Language", "it": "Lingua", "nl": "Taal"},
+}
+
+LANGUAGE_LABELS: Final[dict[str, dict[str, str]]] = {
+    "en": {"en": "English", "it": "Inglese", "nl": "Engels"},
+    "it": {"en": "Italian", "it": "Italiano", "nl": "Italiaans"},
+    "nl": {"en": "Dutch", "it": "Olandese", "nl": "Nederlands"},
 }
 
 GENDER_LABELS: Final[dict[str, dict[str, str]]] = {

@@ -330,7 +330,8 @@ class Dispatcher:
             "business_name": business.name,
             "unsubscribe_url": unsubscribe,
         }
-        text = self._template(send.template_key).render(business.language, values)
+        language = card.language or business.language
+        text = self._template(send.template_key).render(language, values)
         addressee = recipient(
             card, send.purpose, business.consent_policy, self.book.guardian_of(card)
         )
