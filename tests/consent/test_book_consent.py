@@ -161,6 +161,16 @@ class TestRecording:
             name="Soft", lawful_bases={Purpose.REBOOK_INVITATIONS: LawfulBasis.LEGITIMATE_INTEREST}
         ).id
         card = book.add_client(salon, {"first_name": "Anna", "email": "anna@example.com"})
+        book.record_consent(
+            salon,
+            card.id,
+            ConsentAction.OFFER_OPT_OUT,
+            source=STAFF,
+            recorded_by="desk",
+            purpose=Purpose.REBOOK_INVITATIONS,
+            channel=Channel.EMAIL,
+            wording_version="notice-v1",
+        )
         assert (
             book.may_contact(salon, card.id, Purpose.REBOOK_INVITATIONS, Channel.EMAIL).reason
             == "soft_opt_in"
@@ -194,7 +204,14 @@ CARD_FIELDS = st.fixed_dictionaries(
     },
 )
 ACTIONS = st.tuples(
-    st.sampled_from([ConsentAction.GRANT, ConsentAction.WITHDRAW, ConsentAction.OBJECT]),
+    st.sampled_from(
+        [
+            ConsentAction.GRANT,
+            ConsentAction.WITHDRAW,
+            ConsentAction.OBJECT,
+            ConsentAction.OFFER_OPT_OUT,
+        ]
+    ),
     st.sampled_from(MESSAGE_PURPOSES),
     st.sampled_from([Channel.EMAIL, Channel.SMS]),
 )
@@ -230,7 +247,7 @@ def test_an_audience_query_equals_asking_may_contact_of_every_card(
                 action,
                 source=STAFF,
                 recorded_by="s",
-                wording_version="v1" if action is GRANT else None,
+                wording_version="v1" if action in (GRANT, ConsentAction.OFFER_OPT_OUT) else None,
                 **scope,
             )  # type: ignore[arg-type]
         ids.append(card.id)

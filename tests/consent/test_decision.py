@@ -24,6 +24,12 @@ from tests.consent.test_ledger import MESSAGE_PURPOSES, event, ledgers
 from tests.support import NOW, TODAY
 
 POLICY = ConsentPolicy(country="IT")
+OFFERED = event(
+    ConsentAction.OFFER_OPT_OUT,
+    Purpose.REBOOK_INVITATIONS,
+    Channel.EMAIL,
+    wording_version="notice-v1",
+)
 SOFT = ConsentPolicy(
     country="IT", bases={Purpose.REBOOK_INVITATIONS: LawfulBasis.LEGITIMATE_INTEREST}
 )
@@ -139,14 +145,19 @@ class TestConsent:
 
 class TestSoftOptIn:
     def test_an_existing_customer_may_get_similar_offers_until_they_say_no(self) -> None:
-        assert decide(client(), Purpose.REBOOK_INVITATIONS, Channel.EMAIL, policy=SOFT) == (
-            True,
-            "soft_opt_in",
-        )
+        assert decide(
+            client(), Purpose.REBOOK_INVITATIONS, Channel.EMAIL, OFFERED, policy=SOFT
+        ) == (True, "soft_opt_in")
         opt_out = event(ConsentAction.WITHDRAW, Purpose.REBOOK_INVITATIONS, Channel.EMAIL)
         assert decide(
-            client(), Purpose.REBOOK_INVITATIONS, Channel.EMAIL, opt_out, policy=SOFT
+            client(), Purpose.REBOOK_INVITATIONS, Channel.EMAIL, OFFERED, opt_out, policy=SOFT
         ) == (False, "withdrawn")
+
+    def test_soft_opt_in_needs_the_opt_out_offered_at_collection(self) -> None:
+        assert decide(client(), Purpose.REBOOK_INVITATIONS, Channel.EMAIL, policy=SOFT) == (
+            False,
+            "opt_out_not_offered",
+        )
 
     def test_a_prospect_who_never_booked_is_no_customer(self) -> None:
         prospect = client(status=CardStatus.PROSPECT)

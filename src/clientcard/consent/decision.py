@@ -18,8 +18,10 @@ The rules, in order:
    ``pending_confirmation`` while a double opt-in waits, or ``no_consent``); pre-ticked
    boxes don't exist: no grant means no;
 7. soft opt-in (legitimate interest) needs an existing customer -- someone who booked,
-   not a prospect (``not_an_existing_customer``) -- and ends with a withdrawal
-   (``withdrawn``); it is allowed as ``soft_opt_in``.
+   not a prospect (``not_an_existing_customer``) -- who was told at collection that they
+   may refuse (an ``offer_opt_out`` ledger event; else ``opt_out_not_offered``), and it
+   ends with a withdrawal (``withdrawn``); it is allowed as ``soft_opt_in``. Every
+   marketing message offers the opt-out again (templates must carry the link).
 
 .. versionadded:: 0.1.0
 """
@@ -119,6 +121,8 @@ def may_contact(
         return _no("no_consent", basis)
     if card.status is not CardStatus.ACTIVE:
         return _no("not_an_existing_customer", basis)
+    if (purpose, channel) not in state.opt_out_offered:
+        return _no("opt_out_not_offered", basis)
     return Decision(allowed=True, reason="soft_opt_in", basis=basis)
 
 

@@ -65,10 +65,13 @@ class ConsentAction(enum.Enum):
     WITHDRAW_OBJECTION = "withdraw_objection"
     REQUEST_CONFIRMATION = "request_confirmation"
     """Double opt-in: the client asked; consent waits for their confirmation."""
+    OFFER_OPT_OUT = "offer_opt_out"
+    """At collection, the client was told they may refuse these messages (soft opt-in)."""
 
 
 # Later in the sort, so at the same instant the refusal is the one that stands.
 _PRECEDENCE: Final = {
+    ConsentAction.OFFER_OPT_OUT: 0,
     ConsentAction.REQUEST_CONFIRMATION: 0,
     ConsentAction.GRANT: 0,
     ConsentAction.WITHDRAW_OBJECTION: 0,
@@ -136,7 +139,11 @@ class ConsentEvent:
             issues.append(("purpose", "field.required", "name the purpose"))
         elif (self.purpose in NOT_MESSAGES) != (self.channel is None):
             issues.append(("channel", "consent.channel_mismatch", "messages need a channel"))
-        asks = self.action in (ConsentAction.GRANT, ConsentAction.REQUEST_CONFIRMATION)
+        asks = self.action in (
+            ConsentAction.GRANT,
+            ConsentAction.REQUEST_CONFIRMATION,
+            ConsentAction.OFFER_OPT_OUT,
+        )
         if asks and not self.wording_version:
             issues.append(("wording_version", "field.required", "record the text shown"))
         if (self.action is ConsentAction.REQUEST_CONFIRMATION) != (self.expires_at is not None):
@@ -195,6 +202,8 @@ class ConsentState:
     )
     objecting_since: dt.datetime | None = None
     """When the client objected to direct marketing, or ``None``."""
+    opt_out_offered: frozenset[tuple[Purpose, Channel | None]] = frozenset()
+    """Where the client was told at collection that they may refuse (soft opt-in)."""
 
     def choice(self, purpose: Purpose, channel: Channel | None) -> ChannelConsent | None:
         """The latest grant or withdrawal for ``purpose`` on ``channel``, if any."""
@@ -227,8 +236,12 @@ def replay(events: Iterable[ConsentEvent]) -> ConsentState:
         )
     choices: dict[tuple[Purpose, Channel | None], ChannelConsent] = {}
     objecting: dt.datetime | None = None
+    offered: set[tuple[Purpose, Channel | None]] = set()
     for event in ordered:
-        if event.action is ConsentAction.OBJECT:
+        if event.action is ConsentAction.OFFER_OPT_OUT:
+            if event.key is not None:
+                offered.add(event.key)
+        elif event.action is ConsentAction.OBJECT:
             objecting = objecting or event.at
         elif event.action is ConsentAction.WITHDRAW_OBJECTION:
             objecting = None
@@ -250,4 +263,9 @@ def replay(events: Iterable[ConsentEvent]) -> ConsentState:
                 with_guardian=event.guardian is not None,
             )
     card_id = ordered[0].card_id if ordered else None
-    return ConsentState(card_id=card_id, choices=choices, objecting_since=objecting)
+    return ConsentState(
+        card_id=card_id,
+        choices=choices,
+        objecting_since=objecting,
+        opt_out_offered=frozenset(offered),
+    )
