@@ -359,43 +359,18 @@ class ClientBook:
         wording_version: str | None = None,
         evidence_ref: str | None = None,
         guardian: GuardianConsent | None = None,
+        expires_at: dt.datetime | None = None,
     ) -> ConsentState:
         """Append a grant, withdrawal or objection to the client's ledger; return the state.
 
         The contact permissions the store queries are refreshed in the same unit of
         work, and a ``consent.changed`` event tells the host's other systems.
+        ``expires_at`` belongs to confirmation requests (see :meth:`request_consent`).
 
         :raises ValidationError: the event is incomplete (no wording on a grant, ...).
         :raises NotFoundError: no such card in this business.
         """
-        return self._record(
-            business_id,
-            card_id,
-            action,
-            source=source,
-            recorded_by=recorded_by,
-            purpose=purpose,
-            channel=channel,
-            wording_version=wording_version,
-            evidence_ref=evidence_ref,
-            guardian=guardian,
-        )
 
-    def _record(
-        self,
-        business_id: str,
-        card_id: str,
-        action: ConsentAction,
-        *,
-        source: ConsentSource,
-        recorded_by: str,
-        purpose: Purpose | None = None,
-        channel: Channel | None = None,
-        wording_version: str | None = None,
-        evidence_ref: str | None = None,
-        guardian: GuardianConsent | None = None,
-        expires_at: dt.datetime | None = None,
-    ) -> ConsentState:
         def work() -> ConsentState:
             card = self.store.get(business_id, card_id)
             event = ConsentEvent(
@@ -443,7 +418,7 @@ class ClientBook:
         (decisions say ``pending_confirmation``); after ``valid_for`` the link expires.
         """
         expires_at = self.clock.now() + valid_for
-        self._record(
+        self.record_consent(
             business_id,
             card_id,
             ConsentAction.REQUEST_CONFIRMATION,
@@ -481,7 +456,7 @@ class ClientBook:
         )
         if request is None:
             raise TokenError("wrong_use")
-        return self._record(
+        return self.record_consent(
             subject.business_id,
             subject.card_id,
             ConsentAction.GRANT,

@@ -115,38 +115,40 @@ class Dispatcher:
 
         :raises ValidationError: unknown template, or no notifier for the channel.
         """
-        return self._queue(
+        batch = batch_id or str(uuid.uuid4())
+        sends = self._sends(
             business_id,
             template_key,
             channel,
             card_ids,
+            batch=batch,
             values=values,
-            batch_id=batch_id,
-            dedupe_keys=dedupe_keys,
-        )[0]
+            keys=dedupe_keys,
+        )
+        self.book.store.add_sends(sends)
+        return batch
 
-    def _queue(
+    def _sends(
         self,
         business_id: str,
         template_key: str,
         channel: Channel,
         card_ids: Sequence[str],
         *,
+        batch: str,
         values: Mapping[str, str] | None = None,
-        batch_id: str | None = None,
-        dedupe_keys: Sequence[str | None] | None = None,
-    ) -> tuple[str, int]:
-        """Queue a batch; return its id and how many sends were new."""
+        keys: Sequence[str | None] | None = None,
+    ) -> list[Send]:
+        """Build the queued sends of a batch, after checking template and channel."""
         template = self._template(template_key)
         if channel not in self._notifiers:
             raise ValidationError(
                 [FieldIssue("channel", "dispatch.no_notifier", "no notifier for this channel")]
             )
         self.book.business(business_id)
-        batch = batch_id or str(uuid.uuid4())
         now = self.book.clock.now()
-        keys = list(dedupe_keys) if dedupe_keys is not None else [None] * len(card_ids)
-        sends = [
+        dedupe = list(keys) if keys is not None else [None] * len(card_ids)
+        return [
             Send(
                 send_id=str(uuid.uuid4()),
                 batch_id=batch,
@@ -161,9 +163,8 @@ class Dispatcher:
                 dedupe_key=key,
                 values=dict(values or {}),
             )
-            for card_id, key in zip(card_ids, keys, strict=True)
+            for card_id, key in zip(card_ids, dedupe, strict=True)
         ]
-        return batch, self.book.store.add_sends(sends)
 
     def due_messages(
         self,
@@ -204,7 +205,9 @@ class Dispatcher:
         ):
             if template is not None and cards:
                 keys = [f"{business_id}:{kind}:{card}" for card in cards]
-                queued += self._queue(business_id, template, channel, cards, dedupe_keys=keys)[1]
+                batch = str(uuid.uuid4())
+                sends = self._sends(business_id, template, channel, cards, batch=batch, keys=keys)
+                queued += self.book.store.add_sends(sends)
         return queued
 
     # -- sending ------------------------------------------------------------------------
