@@ -16,6 +16,7 @@ if os.environ.get("CLIENTCARD_REQUIRE_POSTGRES") != "1":
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from clientcard.errors import DuplicateError, StorageError
 from clientcard.storage import _sql
@@ -38,7 +39,9 @@ class TestPostgresStore(ClientStoreContract, SQLStoreBehaviour):
 
 @pytest.fixture
 def store(postgres: str, postgres_schema: str) -> Iterator[PostgresStore]:
-    with PostgresStore(postgres, schema=postgres_schema) as store:
+    # Named after its schema, so a test that kills connections kills only this store's.
+    named = make_conninfo(postgres, application_name=postgres_schema)
+    with PostgresStore(named, schema=postgres_schema) as store:
         yield store
 
 
@@ -313,6 +316,8 @@ def lose_the_connection_mid_block(store: PostgresStore, business_id: str, postgr
         admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE state = 'idle in transaction' AND datname = current_database()"
+            " AND application_name = %s",
+            (store.schema,),
         )
     store.add(card(business_id))
 
