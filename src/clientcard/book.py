@@ -429,6 +429,7 @@ class ClientBook:
             wording_version=wording_version,
             expires_at=expires_at,
         )
+        request = self.consent_ledger(business_id, card_id)[-1]
         return make_confirmation_token(
             secret,
             business_id=business_id,
@@ -436,26 +437,30 @@ class ClientBook:
             purpose=purpose,
             channel=channel,
             expires_at=expires_at,
+            request_id=request.event_id,
         )
 
     def confirm_consent(self, token: str, *, secret: bytes) -> ConsentState:
         """Complete a double opt-in from its link: the grant cites the request as evidence.
 
-        :raises TokenError: the token is malformed, forged, for another use or expired.
+        A link confirms its own request only while that request is still the pending
+        one: used twice, or after a withdrawal or a newer request, it is refused.
+
+        :raises TokenError: malformed, forged, for another use, expired, or ``used``.
         """
-        subject = read_confirmation_token(secret, token, now=self.clock.now())
+        now = self.clock.now()
+        subject = read_confirmation_token(secret, token, now=now)
+        key = (subject.purpose, subject.channel)
         ledger = self.consent_ledger(subject.business_id, subject.card_id)
-        request = next(
-            (
-                event
-                for event in reversed(ledger)
-                if event.action is ConsentAction.REQUEST_CONFIRMATION
-                and event.key == (subject.purpose, subject.channel)
-            ),
-            None,
-        )
-        if request is None:
-            raise TokenError("wrong_use")
+        request = next((e for e in ledger if e.event_id == subject.ref), None)
+        choice = replay(ledger).choices.get(key)
+        if (
+            request is None
+            or choice is None
+            or choice.event_id != request.event_id
+            or choice.status(now) != "pending"
+        ):
+            raise TokenError("used")
         return self.record_consent(
             subject.business_id,
             subject.card_id,

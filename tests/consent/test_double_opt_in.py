@@ -91,3 +91,41 @@ def test_only_a_request_carries_an_expiry() -> None:
     assert caught.value.codes == {"consent.expiry_mismatch"}
     with pytest.raises(ValidationError):
         event(expires_at=NOW)
+
+
+def test_a_link_confirms_once_and_never_after_a_withdrawal(book: ClientBook) -> None:
+    salon, card, token = ask(book)
+    book.confirm_consent(token, secret=SECRET)
+    with pytest.raises(TokenError) as twice:
+        book.confirm_consent(token, secret=SECRET)
+    assert twice.value.reason == "used"
+    book.record_consent(
+        salon,
+        card,
+        ConsentAction.WITHDRAW,
+        source=ConsentSource.STAFF,
+        recorded_by="s",
+        purpose=Purpose.MARKETING,
+        channel=Channel.EMAIL,
+    )
+    with pytest.raises(TokenError):
+        book.confirm_consent(token, secret=SECRET)
+    assert not book.may_contact(salon, card, Purpose.MARKETING, Channel.EMAIL).allowed
+
+
+def test_an_old_link_cannot_confirm_a_newer_request(book: ClientBook) -> None:
+    salon, card, old = ask(book)
+    book.clock.advance(dt.timedelta(hours=1))  # type: ignore[attr-defined]
+    book.request_consent(
+        salon,
+        card,
+        Purpose.MARKETING,
+        Channel.EMAIL,
+        source=ConsentSource.BOOKING_FORM,
+        recorded_by="client",
+        wording_version="newsletter-v4",
+        secret=SECRET,
+    )
+    with pytest.raises(TokenError) as caught:
+        book.confirm_consent(old, secret=SECRET)
+    assert caught.value.reason == "used"

@@ -49,7 +49,7 @@ _MAX_TOKEN: Final = 2048
 class TokenError(ClientCardError, ValueError):
     """A token was refused.
 
-    ``reason`` is ``malformed``, ``forged``, ``wrong_use`` or ``expired``.
+    ``reason`` is ``malformed``, ``forged``, ``wrong_use``, ``expired`` or ``used``.
 
     .. versionadded:: 0.1.0
     """
@@ -71,6 +71,8 @@ class TokenSubject:
     purpose: Purpose
     channel: Channel
     expires_at: dt.datetime | None = None
+    ref: str | None = None
+    """For a confirmation: the id of the ledger request it confirms."""
 
 
 def _b64(raw: bytes) -> str:
@@ -101,6 +103,7 @@ def _make(secret: bytes, use: str, subject: TokenSubject) -> str:
         subject.purpose.value,
         subject.channel.value,
         expires,
+        subject.ref,
     ]
     body = _b64(json.dumps(payload, separators=(",", ":")).encode())
     return f"{body}.{_signature(secret, body)}"
@@ -119,7 +122,7 @@ def _read(secret: bytes, token: object, use: str) -> TokenSubject:
     if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
         raise TokenError("forged")
     try:
-        version, found_use, business_id, card_id, purpose, channel, expires = json.loads(
+        version, found_use, business_id, card_id, purpose, channel, expires, ref = json.loads(
             _unb64(body)
         )
         subject = TokenSubject(
@@ -128,6 +131,7 @@ def _read(secret: bytes, token: object, use: str) -> TokenSubject:
             purpose=Purpose(purpose),
             channel=Channel(channel),
             expires_at=dt.datetime.fromisoformat(expires) if expires else None,
+            ref=str(ref) if ref is not None else None,
         )
     except (ValueError, TypeError, binascii.Error):
         raise TokenError("malformed") from None
@@ -160,11 +164,16 @@ def make_confirmation_token(
     purpose: Purpose,
     channel: Channel,
     expires_at: dt.datetime,
+    request_id: str,
 ) -> str:
-    """Make the token of a double opt-in confirmation link, valid until ``expires_at``."""
+    """Make the token of a double opt-in confirmation link, valid until ``expires_at``.
+
+    ``request_id`` names the ledger request it confirms, so the link confirms that
+    request only, once, and never a later one.
+    """
     if expires_at.tzinfo is None:
         raise ValueError("expires_at must be timezone-aware")
-    subject = TokenSubject(business_id, card_id, purpose, channel, expires_at)
+    subject = TokenSubject(business_id, card_id, purpose, channel, expires_at, request_id)
     return _make(secret, _CONFIRM, subject)
 
 
