@@ -197,7 +197,7 @@ def test_a_send_abandoned_by_a_crash_is_sent_again_with_the_same_id(
     sender = dispatcher(book, notifier)
     batch = sender.queue(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
     # A dispatcher claimed it and died before sending.
-    book.store.claim_sends(now=NOW, stale_before=NOW, limit=10)
+    book.store.claim_sends(now=NOW, stale_before=NOW, limit=10, scope=sender._scope)
     assert sender.flush() == 0  # the claim still holds
     book.clock.advance(dt.timedelta(minutes=11))  # type: ignore[attr-defined]
     assert sender.flush() == 1
@@ -426,3 +426,41 @@ def test_each_client_reads_the_message_in_their_own_language(book: ClientBook, s
     )
     subjects = {m.card_id: m.subject for m in notifier.sent}
     assert subjects == {anna: "Per te, Anna", jane: "For you, Jane"}
+
+
+def test_dispatchers_sharing_a_store_never_take_each_others_sends(
+    book: ClientBook, salon: str
+) -> None:
+    anna = client(book, salon, "Anna", consent=True)
+    other_salon = book.create_business(name="Other", language="it").id
+    bruno = client(book, other_salon, "Bruno", consent=True)
+    promos, reminders = RecordingNotifier(), RecordingNotifier()
+    promo_sender = Dispatcher(
+        book,
+        {Channel.EMAIL: promos},
+        [PROMO],
+        token_secret=SECRET,
+        unsubscribe_url="https://x/{token}",
+        business_id=salon,
+    )
+    reminder_sender = Dispatcher(
+        book,
+        {Channel.EMAIL: reminders},
+        [REMINDER],
+        token_secret=SECRET,
+        unsubscribe_url="https://x/{token}",
+    )
+    reminder_batch = reminder_sender.queue(
+        salon, "reminder", Channel.EMAIL, [anna], values={"when": "domani"}
+    )
+    elsewhere = Dispatcher(
+        book,
+        {Channel.EMAIL: promos},
+        [PROMO],
+        token_secret=SECRET,
+        unsubscribe_url="https://x/{token}",
+    ).queue(other_salon, "promo", Channel.EMAIL, [bruno], values={"offer": "x"})
+    assert promo_sender.flush() == 0  # neither a reminder nor another business's promo
+    assert reminder_sender.flush() == 1
+    assert reminder_sender.report(salon, reminder_batch).sent == 1
+    assert book.store.sends(other_salon, elsewhere)[0].status is SendStatus.QUEUED

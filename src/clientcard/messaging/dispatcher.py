@@ -35,7 +35,7 @@ from clientcard.consent.tokens import make_unsubscribe_token
 from clientcard.errors import FieldIssue, NotFoundError, ValidationError
 from clientcard.messaging.message import OutgoingMessage, check_message
 from clientcard.messaging.notifier import DeliveryError, Notifier
-from clientcard.messaging.sends import Send, SendStatus
+from clientcard.messaging.sends import Send, SendScope, SendStatus
 from clientcard.messaging.templates import MessageTemplate
 
 __all__ = ["DispatchReport", "Dispatcher"]
@@ -69,7 +69,9 @@ class Dispatcher:
 
     ``notifiers`` maps each channel the business uses to its notifier; ``templates``
     are the messages it may send, by key. ``token_secret`` signs unsubscribe links,
-    which ``unsubscribe_url`` turns into an address (``{token}`` is replaced).
+    which ``unsubscribe_url`` turns into an address (``{token}`` is replaced). A
+    dispatcher claims only sends of its own templates and channels -- and, with
+    ``business_id``, of that business only -- so several can share a store.
 
     .. versionadded:: 0.1.0
     """
@@ -84,6 +86,7 @@ class Dispatcher:
         unsubscribe_url: str,
         lease: dt.timedelta = dt.timedelta(minutes=10),
         max_attempts: int = 5,
+        business_id: str | None = None,
     ) -> None:
         if "{token}" not in unsubscribe_url:
             raise ValueError("unsubscribe_url needs a {token} placeholder")
@@ -94,6 +97,13 @@ class Dispatcher:
         self._unsubscribe_url = unsubscribe_url
         self._lease = lease
         self._max_attempts = max_attempts
+        # Claim only what this dispatcher can render and deliver: other dispatchers (a
+        # command-line run, another business's) may share the store.
+        self._scope = SendScope(
+            template_keys=frozenset(self._templates),
+            channels=frozenset(self._notifiers),
+            business_id=business_id,
+        )
 
     # -- queueing -----------------------------------------------------------------------
 
@@ -215,7 +225,9 @@ class Dispatcher:
     def flush(self, limit: int = 100) -> int:
         """Deliver up to ``limit`` queued (or abandoned) sends; return how many were handled."""
         now = self.book.clock.now()
-        claimed = self.book.store.claim_sends(now=now, stale_before=now - self._lease, limit=limit)
+        claimed = self.book.store.claim_sends(
+            now=now, stale_before=now - self._lease, limit=limit, scope=self._scope
+        )
         for send in claimed:
             self._deliver(send)
         return len(claimed)

@@ -20,7 +20,7 @@ import attrs
 
 from clientcard.consent.purposes import Channel, Purpose
 
-__all__ = ["Send", "SendStatus"]
+__all__ = ["Send", "SendScope", "SendStatus"]
 
 
 class SendStatus(enum.Enum):
@@ -77,3 +77,27 @@ class Send:
     """A queued send waits until then (the end of the business's quiet hours)."""
     values: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze, hash=False)
     """Template values the host supplied (``appointment_time``, ...)."""
+
+
+@attrs.frozen
+class SendScope:
+    """Which sends a dispatcher may claim: its templates, its channels, maybe one business.
+
+    A dispatcher claims only what it can render and deliver, so two dispatchers sharing
+    a store (one per business, or a command-line run beside the host's) never take each
+    other's sends.
+
+    .. versionadded:: 0.1.0
+    """
+
+    template_keys: frozenset[str]
+    channels: frozenset[Channel]
+    business_id: str | None = None
+
+    def covers(self, send: Send) -> bool:
+        """Tell whether ``send`` is in this scope."""
+        return (
+            send.template_key in self.template_keys
+            and send.channel in self.channels
+            and (self.business_id is None or send.business_id == self.business_id)
+        )

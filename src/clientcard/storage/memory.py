@@ -23,7 +23,7 @@ from clientcard.contact.email import lookup_key
 from clientcard.contact.name import fold
 from clientcard.errors import DuplicateError, NotFoundError, VersionConflictError
 from clientcard.events import DomainEvent
-from clientcard.messaging.sends import Send, SendStatus
+from clientcard.messaging.sends import Send, SendScope, SendStatus
 from clientcard.storage.protocol import (
     CardQuery,
     Page,
@@ -71,6 +71,12 @@ def matches(card: ClientCard, query: CardQuery, permissions: frozenset[tuple[str
         query.contactable is None or query.contactable in permissions,
     )
     return all(checks)
+
+
+def _due(send: Send, now: dt.datetime, stale_before: dt.datetime) -> bool:
+    if send.status is SendStatus.QUEUED:
+        return send.not_before is None or send.not_before <= now
+    return send.status is SendStatus.SENDING and send.updated_at < stale_before
 
 
 class MemoryStore:
@@ -274,31 +280,32 @@ class MemoryStore:
     def add_sends(self, sends: Sequence[Send]) -> int:
         """Record queued sends; return how many were new."""
         with self.transaction():
-            keys = {s.dedupe_key for s in self._sends.values() if s.dedupe_key is not None}
+            keys: set[tuple[str, str | None]] = {
+                (s.business_id, s.dedupe_key)
+                for s in self._sends.values()
+                if s.dedupe_key is not None
+            }
             added = 0
             for send in sends:
-                if send.send_id in self._sends or (
-                    send.dedupe_key is not None and send.dedupe_key in keys
-                ):
+                key = (send.business_id, send.dedupe_key)
+                if send.send_id in self._sends or (send.dedupe_key is not None and key in keys):
                     continue
                 self._sends[send.send_id] = send
                 if send.dedupe_key is not None:
-                    keys.add(send.dedupe_key)
+                    keys.add(key)
                 added += 1
             return added
 
-    def claim_sends(self, *, now: dt.datetime, stale_before: dt.datetime, limit: int) -> list[Send]:
-        """Claim up to ``limit`` sends to deliver, oldest first."""
+    def claim_sends(
+        self, *, now: dt.datetime, stale_before: dt.datetime, limit: int, scope: SendScope
+    ) -> list[Send]:
+        """Claim up to ``limit`` sends in ``scope`` to deliver, oldest first."""
         with self.transaction():
             ready = sorted(
                 (
                     send
                     for send in self._sends.values()
-                    if (
-                        send.status is SendStatus.QUEUED
-                        and (send.not_before is None or send.not_before <= now)
-                    )
-                    or (send.status is SendStatus.SENDING and send.updated_at < stale_before)
+                    if scope.covers(send) and _due(send, now, stale_before)
                 ),
                 key=lambda send: (send.queued_at, send.send_id),
             )[: max(limit, 0)]

@@ -41,7 +41,7 @@ from clientcard.consent.ledger import ConsentEvent
 from clientcard.contact.name import fold
 from clientcard.errors import FieldIssue, ValidationError
 from clientcard.events import DomainEvent
-from clientcard.messaging.sends import Send
+from clientcard.messaging.sends import Send, SendScope
 
 __all__ = [
     "CardQuery",
@@ -335,13 +335,15 @@ class ClientStore(Protocol):
     def add_sends(self, sends: Sequence[Send]) -> int:
         """Record queued sends; return how many were new.
 
-        A send whose ``send_id`` or ``dedupe_key`` is already recorded is left out, so
-        queueing the same thing twice adds it once.
+        A send whose ``send_id``, or whose ``dedupe_key`` within its business, is already
+        recorded is left out, so queueing the same thing twice adds it once.
         """
         ...
 
-    def claim_sends(self, *, now: dt.datetime, stale_before: dt.datetime, limit: int) -> list[Send]:
-        """Claim up to ``limit`` sends to deliver, oldest first, in one transaction.
+    def claim_sends(
+        self, *, now: dt.datetime, stale_before: dt.datetime, limit: int, scope: SendScope
+    ) -> list[Send]:
+        """Claim up to ``limit`` sends in ``scope`` to deliver, oldest first, atomically.
 
         Claimed are queued sends (once ``now`` reached their ``not_before``), and sends
         left ``sending`` since before ``stale_before`` (their dispatcher died). They come

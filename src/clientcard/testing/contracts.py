@@ -46,7 +46,7 @@ from clientcard.errors import (
     VersionConflictError,
 )
 from clientcard.events import DomainEvent, EventKind
-from clientcard.messaging.sends import Send, SendStatus
+from clientcard.messaging.sends import Send, SendScope, SendStatus
 from clientcard.storage.protocol import CardQuery, ClientStore, SearchTerms
 from clientcard.testing.strategies import cards
 
@@ -111,6 +111,9 @@ def _consent(card: ClientCard, action: ConsentAction, at: dt.datetime = NOW) -> 
         if action is ConsentAction.GRANT
         else None,
     )
+
+
+_SCOPE = SendScope(template_keys=frozenset({"promo"}), channels=frozenset(Channel))
 
 
 def _send(
@@ -629,13 +632,13 @@ class ClientStoreContract:
         newer = _send(card, "b", queued_at=NOW + dt.timedelta(seconds=1))
         store.add_sends([newer, older])
         later = NOW + dt.timedelta(minutes=1)
-        claimed = store.claim_sends(now=later, stale_before=NOW, limit=1)
+        claimed = store.claim_sends(now=later, stale_before=NOW, limit=1, scope=_SCOPE)
         assert [(s.send_id, s.status, s.attempts, s.updated_at) for s in claimed] == [
             (older.send_id, SendStatus.SENDING, 1, later)
         ]
-        rest = store.claim_sends(now=later, stale_before=NOW, limit=10)
+        rest = store.claim_sends(now=later, stale_before=NOW, limit=10, scope=_SCOPE)
         assert [s.send_id for s in rest] == [newer.send_id]
-        assert store.claim_sends(now=later, stale_before=NOW, limit=10) == []
+        assert store.claim_sends(now=later, stale_before=NOW, limit=10, scope=_SCOPE) == []
 
     def test_a_send_left_sending_by_a_dead_dispatcher_is_claimed_again(
         self, store: ClientStore
@@ -643,9 +646,9 @@ class ClientStoreContract:
         card = new_card(new_business(store))
         store.add(card)
         store.add_sends([_send(card, "b")])
-        (claimed,) = store.claim_sends(now=NOW, stale_before=NOW, limit=5)
+        (claimed,) = store.claim_sends(now=NOW, stale_before=NOW, limit=5, scope=_SCOPE)
         much_later = NOW + dt.timedelta(hours=1)
-        (again,) = store.claim_sends(now=much_later, stale_before=much_later, limit=5)
+        (again,) = store.claim_sends(now=much_later, stale_before=much_later, limit=5, scope=_SCOPE)
         assert again.send_id == claimed.send_id
         assert again.attempts == 2
 
@@ -653,11 +656,11 @@ class ClientStoreContract:
         card = new_card(new_business(store))
         store.add(card)
         store.add_sends([_send(card, "b")])
-        (claimed,) = store.claim_sends(now=NOW, stale_before=NOW, limit=5)
+        (claimed,) = store.claim_sends(now=NOW, stale_before=NOW, limit=5, scope=_SCOPE)
         done = attrs.evolve(claimed, status=SendStatus.SENT, provider_id="p-1")
         store.update_send(done)
         later = NOW + dt.timedelta(days=1)
-        assert store.claim_sends(now=later, stale_before=later, limit=5) == []
+        assert store.claim_sends(now=later, stale_before=later, limit=5, scope=_SCOPE) == []
         assert store.sends(card.business_id, "b") == [done]
 
     def test_a_deferred_send_waits_for_its_time(self, store: ClientStore) -> None:
@@ -665,9 +668,32 @@ class ClientStoreContract:
         store.add(card)
         morning = NOW + dt.timedelta(hours=10)
         store.add_sends([attrs.evolve(_send(card, "b"), not_before=morning)])
-        assert store.claim_sends(now=NOW, stale_before=NOW, limit=5) == []
-        (claimed,) = store.claim_sends(now=morning, stale_before=NOW, limit=5)
+        assert store.claim_sends(now=NOW, stale_before=NOW, limit=5, scope=_SCOPE) == []
+        (claimed,) = store.claim_sends(now=morning, stale_before=NOW, limit=5, scope=_SCOPE)
         assert claimed.not_before == morning
+
+    def test_claims_stay_within_their_scope(self, store: ClientStore) -> None:
+        mine, theirs = new_business(store), new_business(store)
+        card, other = new_card(mine), new_card(theirs)
+        store.add(card)
+        store.add(other)
+        sms = attrs.evolve(_send(card, "b"), channel=Channel.SMS)
+        reminder = attrs.evolve(_send(card, "b"), template_key="reminder")
+        elsewhere = _send(other, "b")
+        store.add_sends([sms, reminder, elsewhere])
+        scope = SendScope(
+            template_keys=frozenset({"promo"}), channels=frozenset({Channel.SMS}), business_id=mine
+        )
+        claimed = store.claim_sends(now=NOW, stale_before=NOW, limit=10, scope=scope)
+        assert [s.send_id for s in claimed] == [sms.send_id]
+
+    def test_dedupe_keys_are_per_business(self, store: ClientStore) -> None:
+        mine, theirs = new_business(store), new_business(store)
+        card, other = new_card(mine), new_card(theirs)
+        store.add(card)
+        store.add(other)
+        assert store.add_sends([_send(card, "b", dedupe_key="appt-1")]) == 1
+        assert store.add_sends([_send(other, "b", dedupe_key="appt-1")]) == 1
 
     def test_updating_an_unknown_send_is_not_found(self, store: ClientStore) -> None:
         card = new_card(new_business(store))
@@ -685,7 +711,7 @@ class ClientStoreContract:
 
         def claimer() -> None:
             barrier.wait()
-            claimed = store.claim_sends(now=NOW, stale_before=NOW, limit=3)
+            claimed = store.claim_sends(now=NOW, stale_before=NOW, limit=3, scope=_SCOPE)
             taken.extend(send.send_id for send in claimed)
 
         threads = [threading.Thread(target=claimer) for _ in range(4)]

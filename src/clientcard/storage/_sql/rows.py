@@ -22,7 +22,7 @@ from clientcard.errors import (
     VersionConflictError,
 )
 from clientcard.events import DomainEvent
-from clientcard.messaging.sends import Send, SendStatus
+from clientcard.messaging.sends import Send, SendScope, SendStatus
 from clientcard.serialization import (
     business_from_dict,
     business_to_dict,
@@ -401,14 +401,17 @@ def insert_sends(session: Session, dialect: Dialect, sends: Sequence[Send]) -> i
     added = 0
     for send in sends:
         added += session.execute(
-            "INSERT INTO sends (send_id, business_id, batch_id, card_id, status, queued_at,"
-            " updated_at, not_before, dedupe_key, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO sends (send_id, business_id, batch_id, card_id, template_key, channel,"
+            " status, queued_at, updated_at, not_before, dedupe_key, doc)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT DO NOTHING",
             (
                 send.send_id,
                 send.business_id,
                 send.batch_id,
                 send.card_id,
+                send.template_key,
+                send.channel.value,
                 send.status.value,
                 dialect.timestamp(send.queued_at),
                 dialect.timestamp(send.updated_at),
@@ -437,17 +440,40 @@ def _write_send(session: Session, dialect: Dialect, send: Send) -> int:
     )
 
 
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" for _ in values)
+
+
 def claim_sends(
-    session: Session, dialect: Dialect, now: dt.datetime, stale_before: dt.datetime, limit: int
+    session: Session,
+    dialect: Dialect,
+    *,
+    now: dt.datetime,
+    stale_before: dt.datetime,
+    limit: int,
+    scope: SendScope,
 ) -> list[Send]:
-    """Mark up to ``limit`` queued or stale sends as being sent, and return them."""
-    # Only the dialect's constant locking clause is spliced in; values are bound.
+    """Mark up to ``limit`` queued or stale sends in ``scope`` as being sent; return them."""
+    templates = sorted(scope.template_keys)
+    channels = sorted(channel.value for channel in scope.channels)
+    if not templates or not channels:
+        return []
+    # Only placeholders and the dialect's constant locking clause are spliced in.
     rows = session.fetch(
         "SELECT doc FROM sends"  # noqa: S608
-        " WHERE (status = 'queued' AND (not_before IS NULL OR not_before <= ?))"
-        " OR (status = 'sending' AND updated_at < ?)"
-        f" ORDER BY queued_at, send_id LIMIT ?{dialect.skip_locked}",
-        (dialect.timestamp(now), dialect.timestamp(stale_before), limit),
+        " WHERE ((status = 'queued' AND (not_before IS NULL OR not_before <= ?))"
+        " OR (status = 'sending' AND updated_at < ?))"
+        f" AND template_key IN ({_marks(templates)}) AND channel IN ({_marks(channels)})"
+        + ("" if scope.business_id is None else " AND business_id = ?")
+        + f" ORDER BY queued_at, send_id LIMIT ?{dialect.skip_locked}",
+        (
+            dialect.timestamp(now),
+            dialect.timestamp(stale_before),
+            *templates,
+            *channels,
+            *(() if scope.business_id is None else (scope.business_id,)),
+            limit,
+        ),
     )
     claimed = []
     for row in rows:

@@ -22,7 +22,7 @@ from clientcard.errors import (
     StorageError,
 )
 from clientcard.events import DomainEvent
-from clientcard.messaging.sends import Send
+from clientcard.messaging.sends import Send, SendScope
 from clientcard.storage._sql import rows
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session, TxState
@@ -394,12 +394,17 @@ class SQLStore(abc.ABC):
             return 0
         return self._run(lambda s: rows.insert_sends(s, self._dialect, sends), write=True)
 
-    def claim_sends(self, *, now: dt.datetime, stale_before: dt.datetime, limit: int) -> list[Send]:
-        """Claim up to ``limit`` queued or stale sends, oldest first, in one transaction."""
+    def claim_sends(
+        self, *, now: dt.datetime, stale_before: dt.datetime, limit: int, scope: SendScope
+    ) -> list[Send]:
+        """Claim up to ``limit`` queued or stale sends in ``scope``, oldest first."""
         if limit <= 0:
             return []
         return self._run(
-            lambda s: rows.claim_sends(s, self._dialect, now, stale_before, limit), write=True
+            lambda s: rows.claim_sends(
+                s, self._dialect, now=now, stale_before=stale_before, limit=limit, scope=scope
+            ),
+            write=True,
         )
 
     def update_send(self, send: Send) -> None:
