@@ -12,6 +12,7 @@ from clientcard.consent import Channel, ConsentAction, ConsentSource, Purpose
 from clientcard.errors import ValidationError
 from clientcard.messaging import DeliveryError, MessageTemplate, OutgoingMessage, TemplateText
 from clientcard.messaging.dispatcher import Dispatcher
+from clientcard.messaging.sends import SendStatus
 from clientcard.storage import MemoryStore
 from clientcard.testing.doubles import RecordingNotifier
 from tests.support import NOW
