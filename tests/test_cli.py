@@ -380,12 +380,20 @@ def test_send_for_real_needs_its_settings(cli: Cli) -> None:
         "-b",
         "bella",
         "--purpose",
-        "appointment_reminders",
+        "marketing",
         "--subject",
         "x",
         "--body",
-        "y",
+        "y $unsubscribe_url",
         "--send",
     )
     assert status == 2
     assert "CLIENTCARD_TOKEN_SECRET" in err
+
+
+def test_send_is_for_marketing_only(cli: Cli) -> None:
+    status, _, err = cli(
+        "send", "-b", "bella", "--purpose", "appointment_reminders", "--subject", "x", "--body", "y"
+    )
+    assert status == 2
+    assert "appointment_reminders" in err

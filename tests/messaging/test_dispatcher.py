@@ -157,18 +157,93 @@ def test_service_messages_need_no_consent(book: ClientBook, salon: str) -> None:
     assert notifier.sent[0].body == "Ci vediamo domani alle 10"
 
 
-def test_temporary_failures_are_retried_then_given_up(book: ClientBook, salon: str) -> None:
+def drain(book: ClientBook, sender: Dispatcher, salon: str, batch: str) -> None:
+    """Flush, letting time pass for back-off, until the batch is settled."""
+    for _ in range(20):
+        sender.flush()
+        if not sender.report(salon, batch).pending:
+            return
+        book.clock.advance(dt.timedelta(hours=2))  # type: ignore[attr-defined]
+
+
+def test_temporary_failures_are_retried_with_back_off_then_given_up(
+    book: ClientBook, salon: str
+) -> None:
     anna = client(book, salon, "Anna", consent=True)
-    recovering = Flaky(failures=2)
-    report = dispatcher(book, recovering).send(
-        salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"}
+    recovering = dispatcher(book, Flaky(failures=2))
+    batch = recovering.queue(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    recovering.flush()
+    assert recovering.flush() == 0  # backing off, not hammering the server
+    drain(book, recovering, salon, batch)
+    assert recovering.report(salon, batch).sent == 1
+    hopeless = dispatcher(book, Flaky(failures=10))
+    batch = hopeless.queue(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    drain(book, hopeless, salon, batch)
+    assert hopeless.report(salon, batch).failed == {"unavailable": 1}
+
+
+def test_an_unexpected_error_fails_the_send_and_the_batch_goes_on(
+    book: ClientBook, salon: str
+) -> None:
+    anna = client(book, salon, "Anna", consent=True)
+    bruno = client(book, salon, "Bruno", consent=True)
+
+    class Broken(RecordingNotifier):
+        def send(self, message: OutgoingMessage) -> str:
+            if message.card_id == anna:
+                raise RuntimeError("provider bug")
+            return super().send(message)
+
+    notifier = Broken()
+    report = dispatcher(book, notifier).send(
+        salon, "promo", Channel.EMAIL, [anna, bruno], values={"offer": "x"}
     )
+    assert report.failed == {"internal_error": 1}
     assert report.sent == 1
-    hopeless = Flaky(failures=10)
-    report = dispatcher(book, hopeless).send(
-        salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"}
+
+
+def test_a_send_claimed_too_often_is_abandoned(book: ClientBook, salon: str) -> None:
+    anna = client(book, salon, "Anna", consent=True)
+    sender = dispatcher(book, RecordingNotifier())
+    batch = sender.queue(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    for _ in range(4):  # four dispatchers claimed it and died
+        book.store.claim_sends(
+            now=book.clock.now(), stale_before=book.clock.now(), limit=1, scope=sender._scope
+        )
+        book.clock.advance(dt.timedelta(hours=1))  # type: ignore[attr-defined]
+    sender.flush()
+    assert sender.report(salon, batch).failed == {"abandoned": 1}
+
+
+@pytest.mark.parametrize("bad", ["\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029"])
+def test_a_host_value_with_any_line_break_cannot_reach_a_header(
+    book: ClientBook, salon: str, bad: str
+) -> None:
+    anna = client(book, salon, "Anna", consent=False)
+    template = MessageTemplate(
+        key="r",
+        purpose=Purpose.APPOINTMENT_REMINDERS,
+        extra=frozenset({"when"}),
+        texts={"it": TemplateText(subject="Alle $when", body="Ciao")},
     )
-    assert report.failed == {"unavailable": 1}
+    sender = Dispatcher(
+        book,
+        {Channel.EMAIL: RecordingNotifier()},
+        [template],
+        token_secret=SECRET,
+        unsubscribe_url="https://x/{token}",
+    )
+    report = sender.send(salon, "r", Channel.EMAIL, [anna], values={"when": f"10{bad}Bcc: x"})
+    assert report.failed == {"message.header_injection": 1}
+
+
+def test_service_messages_carry_no_unsubscribe_link(book: ClientBook, salon: str) -> None:
+    notifier = RecordingNotifier()
+    anna = client(book, salon, "Anna", consent=False)
+    dispatcher(book, notifier).send(
+        salon, "reminder", Channel.EMAIL, [anna], values={"when": "domani"}
+    )
+    assert notifier.sent[0].unsubscribe_url is None
 
 
 def test_a_final_failure_is_not_retried(book: ClientBook, salon: str) -> None:
@@ -181,13 +256,23 @@ def test_a_final_failure_is_not_retried(book: ClientBook, salon: str) -> None:
     assert refused.sent == []
 
 
-def test_a_deleted_card_is_skipped(book: ClientBook, salon: str) -> None:
+def test_a_card_deleted_after_queueing_is_skipped(book: ClientBook, salon: str) -> None:
     notifier = RecordingNotifier()
     anna = client(book, salon, "Anna", consent=True)
+    bruno = client(book, salon, "Bruno", consent=True)
     sender = dispatcher(book, notifier)
-    sender.queue(salon, "promo", Channel.EMAIL, [anna, "ghost"], values={"offer": "x"})
+    batch = sender.queue(salon, "promo", Channel.EMAIL, [anna, bruno], values={"offer": "x"})
+    book.delete(salon, bruno, expected_version=1)  # takes its queued send with it
     sender.flush()
-    assert len(notifier.sent) == 1
+    assert [m.card_id for m in notifier.sent] == [anna]
+    assert sender.report(salon, batch).total == 1
+
+
+def test_a_send_whose_card_is_missing_is_skipped(book: ClientBook, salon: str) -> None:
+    sender = dispatcher(book, RecordingNotifier())
+    batch = sender.queue(salon, "promo", Channel.EMAIL, ["no-such-card"], values={"offer": "x"})
+    sender.flush()
+    assert sender.report(salon, batch).skipped == {"card_gone": 1}
 
 
 def test_a_send_abandoned_by_a_crash_is_sent_again_with_the_same_id(

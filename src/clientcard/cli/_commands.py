@@ -19,7 +19,7 @@ from rich.text import Text
 
 from clientcard.book import ClientBook
 from clientcard.card import CardStatus, ClientCard
-from clientcard.consent import Channel, ConsentAction, ConsentSource, Purpose
+from clientcard.consent import DIRECT_MARKETING, Channel, ConsentAction, ConsentSource, Purpose
 from clientcard.contact import phone
 from clientcard.errors import ClientCardError, ValidationError
 from clientcard.messaging import MessageTemplate, SMTPNotifier, TemplateText
@@ -594,7 +594,12 @@ def _selection(book: ClientBook, business_id: str, query: CardQuery) -> list[str
 
 @cli.command()
 @business_option
-@purpose_option
+@click.option(
+    "--purpose",
+    type=click.Choice(sorted(p.value for p in DIRECT_MARKETING)),
+    required=True,
+    help="A marketing purpose: service messages belong to the host's booking flow.",
+)
 @click.option("--channel", type=click.Choice(["email"]), default="email", show_default=True)
 @click.option("--subject", required=True, help="The subject; $first_name and friends work.")
 @click.option("--body", required=True, help="The text; marketing needs $unsubscribe_url.")

@@ -114,7 +114,8 @@ def may_contact(
     if choice is not None and choice.granted:
         return Decision(allowed=True, reason="consent", basis=basis)
     if choice is not None and choice.pending_until is not None:
-        return _no("pending_confirmation", basis)
+        expired = choice.pending_until.date() < today
+        return _no("confirmation_expired" if expired else "pending_confirmation", basis)
     if choice is not None:
         return _no("withdrawn", basis)
     if basis is LawfulBasis.CONSENT:

@@ -91,7 +91,7 @@ class GuardianConsent:
     .. versionadded:: 0.1.0
     """
 
-    verified_by: str
+    verified_by: str = attrs.field(validator=attrs.validators.min_len(1))
     guardian_card_id: str | None = None
 
 

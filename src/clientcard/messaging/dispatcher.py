@@ -288,6 +288,18 @@ class Dispatcher:
         self.book.store.update_send(done)
 
     def _deliver(self, send: Send) -> None:
+        if send.attempts > self._max_attempts:
+            # Claimed again and again without an outcome: a crash each time, or worse.
+            self._finish(send, SendStatus.FAILED, "abandoned")
+            return
+        try:
+            self._attempt(send)
+        except Exception:
+            # Whatever went wrong, the send gets an outcome and the batch goes on.
+            logger.exception("send failed unexpectedly", extra={"send_id": send.send_id})
+            self._finish(send, SendStatus.FAILED, "internal_error")
+
+    def _attempt(self, send: Send) -> None:
         try:
             card = self.book.get(send.business_id, send.card_id)
         except NotFoundError:
@@ -317,7 +329,16 @@ class Dispatcher:
             self._finish(send, SendStatus.FAILED, sorted(error.codes)[0])
         except DeliveryError as error:
             if error.retryable and send.attempts < self._max_attempts:
-                self._finish(send, SendStatus.QUEUED, error.reason)
+                # Back off: 1, 2, 4, ... minutes, at most an hour.
+                wait = dt.timedelta(minutes=min(2 ** (send.attempts - 1), 60))
+                retry = attrs.evolve(
+                    send,
+                    status=SendStatus.QUEUED,
+                    reason=error.reason,
+                    not_before=self.book.clock.now() + wait,
+                    updated_at=self.book.clock.now(),
+                )
+                self.book.store.update_send(retry)
             else:
                 self._finish(send, SendStatus.FAILED, error.reason)
             logger.warning(
@@ -329,21 +350,24 @@ class Dispatcher:
 
     def _render(self, send: Send, card: ClientCard) -> OutgoingMessage:
         business = self.book.business(send.business_id)
-        token = make_unsubscribe_token(
-            self._secret,
-            business_id=send.business_id,
-            card_id=send.card_id,
-            purpose=send.purpose,
-            channel=send.channel,
-        )
-        unsubscribe = self._unsubscribe_url.replace("{token}", token)
+        unsubscribe: str | None = None
+        # Only marketing can be unsubscribed from; a service message has no such link.
+        if send.purpose in DIRECT_MARKETING:
+            token = make_unsubscribe_token(
+                self._secret,
+                business_id=send.business_id,
+                card_id=send.card_id,
+                purpose=send.purpose,
+                channel=send.channel,
+            )
+            unsubscribe = self._unsubscribe_url.replace("{token}", token)
         values = {
             **send.values,
             "first_name": card.first_name,
             "last_name": card.last_name,
             "display_name": card.display_name,
             "business_name": business.name,
-            "unsubscribe_url": unsubscribe,
+            "unsubscribe_url": unsubscribe or "",
         }
         language = card.language or business.language
         text = self._template(send.template_key).render(language, values)

@@ -21,6 +21,7 @@ MAX_SUBJECT_LENGTH: Final = 200
 MAX_SMS_LENGTH: Final = 1600
 """Ten concatenated SMS segments; longer texts are refused rather than cut."""
 MAX_BODY_LENGTH: Final = 100_000
+_BREAKS: Final = frozenset("\r\n\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 @attrs.frozen(repr=False)
@@ -70,7 +71,9 @@ def check_message(message: OutgoingMessage) -> OutgoingMessage:
     except InvalidValueError as error:
         issues.append(FieldIssue("to", error.code, "the address can't receive this channel"))
     for field, text in (("subject", message.subject), ("unsubscribe_url", message.unsubscribe_url)):
-        if text is not None and any(ch in text for ch in "\r\n\x00"):
+        # Any character str.splitlines() breaks on (\v, \f, \x1c-\x1e, \x85, U+2028...)
+        # could end a header line somewhere along the way, not only \r and \n.
+        if text is not None and (len(text.splitlines()) > 1 or _BREAKS & set(text)):
             issues.append(FieldIssue(field, "message.header_injection", "one line only"))
     if message.channel is Channel.EMAIL:
         if not message.subject or not message.subject.strip():

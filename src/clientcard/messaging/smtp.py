@@ -12,7 +12,7 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from typing import Literal
 
 from clientcard.consent.purposes import DIRECT_MARKETING, Channel
@@ -65,7 +65,8 @@ class SMTPNotifier:
         mail["Subject"] = message.subject or ""
         mail["Date"] = formatdate(localtime=False)
         domain = self._sender.rpartition("@")[2]
-        mail["Message-ID"] = make_msgid(idstring=message.message_id, domain=domain)
+        # The same id on every attempt, so a server or a later hop can spot a replay.
+        mail["Message-ID"] = f"<{message.message_id}@{domain}>"
         if message.unsubscribe_url and message.purpose in DIRECT_MARKETING:
             mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
             mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
