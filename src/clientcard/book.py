@@ -340,6 +340,7 @@ class ClientBook:
         def work() -> None:
             card = self.store.get(business_id, card_id)
             self.store.delete(business_id, card_id, expected_version=expected_version)
+            self._refresh_wards(card)
             self.store_events([self._event(EventKind.CARD_DELETED, business_id, card)])
 
         self._write(work)
@@ -754,6 +755,7 @@ class ClientBook:
             return
         self.store.update(update.card, expected_version=update.previous.version)
         self._refresh_permissions(update.card)
+        self._refresh_wards(update.card)
         kind = (
             EventKind.CARD_STATUS_CHANGED
             if update.changed == {"status"}
@@ -762,6 +764,19 @@ class ClientBook:
         self.store_events(
             [self._event(kind, update.card.business_id, update.card, sorted(update.changed))]
         )
+
+    def _refresh_wards(self, guardian: ClientCard) -> None:
+        """Refresh the children whose service messages go to ``guardian``'s address."""
+        cursor: str | None = None
+        while True:
+            page = self.store.find(
+                guardian.business_id, CardQuery(guardian_id=guardian.id), limit=100, cursor=cursor
+            )
+            for child in page:
+                self._refresh_permissions(child)
+            cursor = page.next_cursor
+            if cursor is None:
+                return
 
     def _check_version(self, card: ClientCard, expected: int) -> None:
         if card.version != expected:

@@ -96,3 +96,23 @@ def test_unlinking_sends_service_messages_back_to_the_card(book: ClientBook) -> 
     book.link_guardian(salon, child, None, expected_version=2)
     decision = book.may_contact(salon, child, Purpose.APPOINTMENT_REMINDERS, Channel.EMAIL)
     assert decision.reason == "no_address"
+
+
+def test_the_childs_audience_follows_the_guardians_address(book: ClientBook) -> None:
+    from clientcard.storage import CardQuery
+
+    salon, mum, child = family(book)
+    reminders = CardQuery(contactable=("appointment_reminders", "email"))
+    assert child in {c.id for c in book.list_cards(salon, reminders)}
+    book.edit(salon, mum, {"email": None, "phones": "333 1234567"}, expected_version=1)
+    assert child not in {c.id for c in book.list_cards(salon, reminders)}
+    assert not book.may_contact(salon, child, Purpose.APPOINTMENT_REMINDERS, Channel.EMAIL)
+    book.delete(salon, mum, expected_version=2)
+    assert book.count(salon, reminders) == 0
+
+
+def test_cards_can_be_found_by_their_guardian(book: ClientBook) -> None:
+    from clientcard.storage import CardQuery
+
+    salon, mum, child = family(book)
+    assert [c.id for c in book.list_cards(salon, CardQuery(guardian_id=mum))] == [child]

@@ -69,6 +69,7 @@ def matches(card: ClientCard, query: CardQuery, permissions: frozenset[tuple[str
             and card.custom[query.custom_field] == query.custom_value
         ),
         query.contactable is None or query.contactable in permissions,
+        query.guardian_id is None or card.guardian_id == query.guardian_id,
     )
     return all(checks)
 

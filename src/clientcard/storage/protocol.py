@@ -129,6 +129,8 @@ class CardQuery:
     custom_field: str | None = None
     custom_value: str | bool | None = None
     contactable: tuple[str, str] | None = None
+    guardian_id: str | None = None
+    """Cards linked to this guardian's card."""
 
     def __repr__(self) -> str:
         return _masked_repr(self)

@@ -483,6 +483,16 @@ class ClientStoreContract:
         store.set_permissions(business_id, yes.id, frozenset())
         assert store.count(business_id, query) == 0
 
+    def test_filters_by_guardian(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        mum = new_card(business_id)
+        child = new_card(business_id, guardian_id=mum.id)
+        store.add(mum)
+        store.add(child)
+        found = store.find(business_id, CardQuery(guardian_id=mum.id))
+        assert [c.id for c in found] == [child.id]
+        assert store.count(business_id, CardQuery(guardian_id=child.id)) == 0
+
     def test_count_agrees_with_find(self, store: ClientStore) -> None:
         business_id = new_business(store)
         for i in range(5):

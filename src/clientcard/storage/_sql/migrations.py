@@ -73,12 +73,17 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
                     email_key TEXT,
                     status TEXT NOT NULL,
                     client_group TEXT,
+                    guardian_id TEXT,
                     doc TEXT NOT NULL,
                     PRIMARY KEY (business_id, id)
                 )""",
                 "CREATE INDEX IF NOT EXISTS cards_by_sort_key ON cards (business_id, sort_key, id)",
                 "CREATE INDEX IF NOT EXISTS cards_by_email_key ON cards (business_id, email_key)",
                 "CREATE INDEX IF NOT EXISTS cards_by_group ON cards (business_id, client_group)",
+                (
+                    "CREATE INDEX IF NOT EXISTS cards_by_guardian"
+                    " ON cards (business_id, guardian_id)"
+                ),
                 """CREATE TABLE IF NOT EXISTS card_phones (
                     business_id TEXT NOT NULL,
                     card_id TEXT NOT NULL,
@@ -139,12 +144,17 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
                     email_key TEXT COLLATE "C",
                     status TEXT COLLATE "C" NOT NULL,
                     client_group TEXT COLLATE "C",
+                    guardian_id TEXT COLLATE "C",
                     doc JSONB NOT NULL,
                     PRIMARY KEY (business_id, id)
                 )""",
                 "CREATE INDEX IF NOT EXISTS cards_by_sort_key ON cards (business_id, sort_key, id)",
                 "CREATE INDEX IF NOT EXISTS cards_by_email_key ON cards (business_id, email_key)",
                 "CREATE INDEX IF NOT EXISTS cards_by_group ON cards (business_id, client_group)",
+                (
+                    "CREATE INDEX IF NOT EXISTS cards_by_guardian"
+                    " ON cards (business_id, guardian_id)"
+                ),
                 """CREATE TABLE IF NOT EXISTS card_phones (
                     business_id TEXT COLLATE "C" NOT NULL,
                     card_id TEXT COLLATE "C" NOT NULL,

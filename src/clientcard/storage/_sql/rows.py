@@ -53,12 +53,14 @@ _CUSTOM_KEY: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 _INSERT_CARD: Final = (
     "INSERT INTO cards (business_id, id, version, sort_key, name_fold, name_fold_reversed,"
-    " email_key, status, client_group, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " email_key, status, client_group, guardian_id, doc)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT DO NOTHING"
 )
 _UPDATE_CARD: Final = (
     "UPDATE cards SET version = ?, sort_key = ?, name_fold = ?, name_fold_reversed = ?,"
-    " email_key = ?, status = ?, client_group = ?, doc = ? WHERE business_id = ? AND id = ?"
+    " email_key = ?, status = ?, client_group = ?, guardian_id = ?, doc = ?"
+    " WHERE business_id = ? AND id = ?"
 )
 
 
@@ -72,6 +74,7 @@ def _derived(card: ClientCard, dialect: Dialect) -> tuple[object, ...]:
         lookup_key(card.email) if card.email is not None else None,
         card.status.value,
         card.client_group,
+        card.guardian_id,
         dialect.encode_doc(card_to_dict(card)),
     )
 
@@ -226,6 +229,8 @@ def card_filter(
         require(_child("card_phones", "x.number = ?"), business_id, query.phone)
     if query.group is not None:
         require("c.client_group = ?", query.group)
+    if query.guardian_id is not None:
+        require("c.guardian_id = ?", query.guardian_id)
     if query.tag is not None:
         require(_child("card_tags", "x.tag = ?"), business_id, query.tag)
     if query.status is not None:
