@@ -112,6 +112,9 @@ class ConsentMixin:
 
         def work() -> ConsentState:
             card = self.store.get(business_id, card_id)
+            if guardian is not None and guardian.guardian_card_id is not None:
+                # A guardian named by card must be a client of this same business.
+                self.store.get(business_id, guardian.guardian_card_id)
             event = ConsentEvent(
                 event_id=self._new_id(),
                 business_id=business_id,

@@ -116,3 +116,25 @@ def test_cards_can_be_found_by_their_guardian(book: ClientBook) -> None:
 
     salon, mum, child = family(book)
     assert [c.id for c in book.list_cards(salon, CardQuery(guardian_id=mum))] == [child]
+
+
+def test_a_guardian_named_by_card_must_be_a_client_of_the_business(book: ClientBook) -> None:
+    salon, _, child = family(book)
+    with pytest.raises(NotFoundError):
+        book.record_consent(
+            salon,
+            child,
+            ConsentAction.GRANT,
+            source=ConsentSource.STAFF,
+            recorded_by="s",
+            purpose=Purpose.MARKETING,
+            channel=Channel.EMAIL,
+            wording_version="v1",
+            guardian=GuardianConsent(verified_by="in_person", guardian_card_id="stranger"),
+        )
+    assert book.consent_ledger(salon, child) == []
+
+
+def test_how_the_guardian_was_verified_must_be_said() -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - attrs' own validator error
+        GuardianConsent(verified_by="")

@@ -563,21 +563,13 @@ def consent_show(obj: _Context, business_id: str, card_id: str, lang: str | None
 def audience(obj: _Context, business_id: str, purpose: str, channel: str) -> None:
     """Count who may receive a purpose on a channel, and why the others may not."""
     wanted, by = Purpose(purpose), Channel(channel)
-    reasons: dict[str, int] = {}
     with obj.book() as book:
-        allowed = book.count(business_id, CardQuery(contactable=(wanted.value, by.value)))
-        cursor: str | None = None
-        while True:
-            page = book.list_cards(business_id, limit=500, cursor=cursor)
-            for card in page:
-                decision = book.may_contact(business_id, card.id, wanted, by)
-                if not decision.allowed:
-                    reasons[decision.reason] = reasons.get(decision.reason, 0) + 1
-            cursor = page.next_cursor
-            if cursor is None:
-                break
-    console.print(f"{allowed} may receive {wanted.value} by {by.value}")
-    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        # Decided now, card by card, so the count and the exclusions always agree.
+        chosen = _selection(book, business_id, CardQuery())
+        decisions = (book.may_contact(business_id, card, wanted, by) for card in chosen)
+        outcomes = Counter("" if d.allowed else d.reason for d in decisions)
+    console.print(f"{outcomes.pop('', 0)} may receive {wanted.value} by {by.value}")
+    for reason, count in outcomes.most_common():
         console.print(f"  {count} excluded: {reason}")
 
 
