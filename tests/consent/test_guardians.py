@@ -6,13 +6,13 @@ import pytest
 
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
-from clientcard.consent import Channel, ConsentAction, ConsentSource, GuardianConsent, Purpose
+from clientcard.consent import Channel, GuardianConsent, Purpose
 from clientcard.errors import NotFoundError, ValidationError
 from clientcard.messaging import MessageTemplate, TemplateText
 from clientcard.messaging.dispatcher import Dispatcher
 from clientcard.storage import MemoryStore
 from clientcard.testing.doubles import RecordingNotifier
-from tests.support import NOW
+from tests.support import NOW, record
 
 REMINDER = MessageTemplate(
     key="reminder",
@@ -53,29 +53,12 @@ def test_a_childs_service_messages_go_to_the_guardian(book: ClientBook) -> None:
 def test_marketing_to_a_child_still_needs_a_guardians_consent(book: ClientBook) -> None:
     salon, mum, child = family(book)
     book.edit(salon, child, {"email": "sofia@example.com"}, expected_version=2)
-    book.record_consent(
-        salon,
-        child,
-        ConsentAction.GRANT,
-        source=ConsentSource.STAFF,
-        recorded_by="s",
-        purpose=Purpose.MARKETING,
-        channel=Channel.EMAIL,
-        wording_version="v1",
-    )
+    record(book, salon, child)
     decision = book.may_contact(salon, child, Purpose.MARKETING, Channel.EMAIL)
     assert decision.reason == "minor_without_guardian_consent"
     book.clock.advance(dt.timedelta(minutes=1))  # type: ignore[attr-defined]
-    book.record_consent(
-        salon,
-        child,
-        ConsentAction.GRANT,
-        source=ConsentSource.STAFF,
-        recorded_by="s",
-        purpose=Purpose.MARKETING,
-        channel=Channel.EMAIL,
-        wording_version="v1",
-        guardian=GuardianConsent(verified_by="in_person", guardian_card_id=mum),
+    record(
+        book, salon, child, guardian=GuardianConsent(verified_by="in_person", guardian_card_id=mum)
     )
     assert book.may_contact(salon, child, Purpose.MARKETING, Channel.EMAIL).allowed
 
@@ -121,15 +104,10 @@ def test_cards_can_be_found_by_their_guardian(book: ClientBook) -> None:
 def test_a_guardian_named_by_card_must_be_a_client_of_the_business(book: ClientBook) -> None:
     salon, _, child = family(book)
     with pytest.raises(NotFoundError):
-        book.record_consent(
+        record(
+            book,
             salon,
             child,
-            ConsentAction.GRANT,
-            source=ConsentSource.STAFF,
-            recorded_by="s",
-            purpose=Purpose.MARKETING,
-            channel=Channel.EMAIL,
-            wording_version="v1",
             guardian=GuardianConsent(verified_by="in_person", guardian_card_id="stranger"),
         )
     assert book.consent_ledger(salon, child) == []

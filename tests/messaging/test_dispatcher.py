@@ -15,7 +15,7 @@ from clientcard.messaging.dispatcher import Dispatcher
 from clientcard.messaging.sends import SendStatus
 from clientcard.storage import MemoryStore
 from clientcard.testing.doubles import RecordingNotifier
-from tests.support import NOW
+from tests.support import NOW, record
 
 SECRET = bytes(range(32))
 PROMO = MessageTemplate(
@@ -442,16 +442,7 @@ def test_no_message_reaches_a_notifier_without_an_allowing_decision(
         card_id = cards[who]
         book.clock.advance(dt.timedelta(seconds=1))  # type: ignore[attr-defined]
         if action == "grant":
-            book.record_consent(
-                salon,
-                card_id,
-                ConsentAction.GRANT,
-                source=ConsentSource.STAFF,
-                recorded_by="s",
-                purpose=Purpose.MARKETING,
-                channel=Channel.EMAIL,
-                wording_version="v1",
-            )
+            record(book, salon, card_id)
         elif action == "withdraw":
             withdraw(book, salon, card_id)
         elif action == "object":
