@@ -28,6 +28,7 @@ from clientcard.storage.protocol import (
     CardQuery,
     Page,
     check_next_version,
+    check_one_business,
     decode_cursor,
     encode_cursor,
     sort_key,
@@ -173,6 +174,21 @@ class MemoryStore:
             if key in self._cards:
                 raise DuplicateError("card", card.id)
             self._cards[key] = card
+
+    def add_many(self, cards: Sequence[ClientCard]) -> None:
+        """Store new cards of one business together: all of them, or none."""
+        business_id = check_one_business(cards)
+        if business_id is None:
+            return
+        with self._lock:
+            self.get_business(business_id)
+            seen: set[str] = set()
+            for card in cards:
+                if card.id in seen or (business_id, card.id) in self._cards:
+                    raise DuplicateError("card", card.id)
+                seen.add(card.id)
+            for card in cards:
+                self._cards[(business_id, card.id)] = card
 
     def get(self, business_id: str, card_id: str) -> ClientCard:
         """Return a card of ``business_id``."""

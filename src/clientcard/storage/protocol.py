@@ -49,6 +49,7 @@ __all__ = [
     "Page",
     "SearchTerms",
     "check_next_version",
+    "check_one_business",
     "decode_cursor",
     "encode_cursor",
     "sort_key",
@@ -185,6 +186,23 @@ def check_next_version(card: ClientCard, expected_version: int) -> None:
         )
 
 
+def check_one_business(cards: Sequence[ClientCard]) -> str | None:
+    """Return the business of ``cards`` (``None`` when empty) for :meth:`ClientStore.add_many`.
+
+    :raises ValidationError: ``card.mixed_businesses``.
+    """
+    owners = {card.business_id for card in cards}
+    if len(owners) > 1:
+        raise ValidationError(
+            [
+                FieldIssue(
+                    "business_id", "card.mixed_businesses", "add_many takes one business's cards"
+                )
+            ]
+        )
+    return next(iter(owners), None)
+
+
 def sort_key(card: ClientCard) -> str:
     """The key cards are listed by: folded "last first" name, then the id breaks ties."""
     return fold(f"{card.last_name} {card.first_name}".strip())
@@ -259,6 +277,21 @@ class ClientStore(Protocol):
 
     def add(self, card: ClientCard) -> None:
         """Store a new card. :raises DuplicateError: its id exists in its business."""
+        ...
+
+    def add_many(self, cards: Sequence[ClientCard]) -> None:
+        """Store new cards of one business together: all of them, or none.
+
+        The bulk path of imports: one round trip where the database allows it, instead
+        of one per card. An empty sequence writes nothing.
+
+        :raises ValidationError: ``card.mixed_businesses`` when the cards belong to more
+            than one business.
+        :raises NotFoundError: their business does not exist.
+        :raises DuplicateError: an id exists in the business, or is given twice.
+
+        .. versionadded:: 0.1.0
+        """
         ...
 
     def get(self, business_id: str, card_id: str) -> ClientCard:

@@ -205,6 +205,64 @@ class ClientStoreContract:
         with pytest.raises(DuplicateError):
             store.add(card)
 
+    def test_add_many_stores_every_card_with_its_phones_and_tags(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        cards = [
+            new_card(
+                business_id,
+                last_name=f"N{i}",
+                phones=(f"+39333123456{i}",),
+                tags=("colour",) if i % 2 else (),
+            )
+            for i in range(7)
+        ]
+        store.add_many(cards)
+        assert [store.get(business_id, card.id) for card in cards] == cards
+        assert store.count(business_id, CardQuery(tag="colour")) == 3
+        assert [c.id for c in store.find(business_id, CardQuery(phone="+393331234564"))] == [
+            cards[4].id
+        ]
+
+    def test_add_many_of_nothing_writes_nothing(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        store.add_many([])
+        assert store.count(business_id) == 0
+
+    def test_add_many_with_a_taken_id_writes_none_of_the_cards(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        taken = new_card(business_id)
+        store.add(taken)
+        fresh = new_card(business_id, last_name="Fresh")
+        with pytest.raises(DuplicateError) as caught:
+            store.add_many([fresh, taken])
+        assert caught.value.ident == taken.id
+        assert store.count(business_id) == 1
+
+    def test_add_many_with_an_id_given_twice_is_a_duplicate(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        card = new_card(business_id)
+        with pytest.raises(DuplicateError):
+            store.add_many([card, card])
+        assert store.count(business_id) == 0
+
+    def test_add_many_needs_an_existing_business(self, store: ClientStore) -> None:
+        with pytest.raises(NotFoundError):
+            store.add_many([new_card("no-such-business")])
+
+    def test_add_many_takes_one_business_at_a_time(self, store: ClientStore) -> None:
+        first, second = new_business(store), new_business(store)
+        with pytest.raises(ValidationError) as caught:
+            store.add_many([new_card(first), new_card(second)])
+        assert caught.value.codes == {"card.mixed_businesses"}
+        assert store.count(first) == store.count(second) == 0
+
+    def test_add_many_inside_a_failed_transaction_leaves_nothing(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        with pytest.raises(_Boom), store.transaction():
+            store.add_many([new_card(business_id), new_card(business_id)])
+            raise _Boom
+        assert store.count(business_id) == 0
+
     def test_a_missing_card_is_not_found(self, store: ClientStore) -> None:
         with pytest.raises(NotFoundError):
             store.get(new_business(store), "nope")

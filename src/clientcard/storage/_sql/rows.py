@@ -158,6 +158,53 @@ def insert_card(session: Session, dialect: Dialect, card: ClientCard) -> None:
     _write_children(session, card)
 
 
+_CHUNK: Final = 500
+
+
+def insert_cards(session: Session, dialect: Dialect, cards: Sequence[ClientCard]) -> None:
+    """Insert new cards of one business with their phones and tags, in batches.
+
+    Ids are checked first, so a taken or repeated id is reported by name and nothing is
+    written; the inserts then go out as a few ``executemany`` calls.
+    """
+    business_id = cards[0].business_id
+    if not session.fetch("SELECT 1 FROM businesses WHERE id = ?", (business_id,)):
+        raise NotFoundError("business", business_id)
+    seen: set[str] = set()
+    for card in cards:
+        if card.id in seen:
+            raise DuplicateError("card", card.id)
+        seen.add(card.id)
+    ids = [card.id for card in cards]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        taken = session.fetch(
+            # Only placeholders are spliced in.
+            f"SELECT id FROM cards WHERE business_id = ? AND id IN ({_marks(chunk)})",  # noqa: S608
+            (business_id, *chunk),
+        )
+        if taken:
+            raise DuplicateError("card", str(taken[0][0]))
+    session.execute_many(
+        _INSERT_CARD.removesuffix(" ON CONFLICT DO NOTHING"),
+        [(card.business_id, card.id, *_derived(card, dialect)) for card in cards],
+    )
+    phones = [
+        (card.business_id, card.id, number)
+        for card in cards
+        for number in dict.fromkeys(card.phones)
+    ]
+    if phones:
+        session.execute_many(
+            "INSERT INTO card_phones (business_id, card_id, number) VALUES (?, ?, ?)", phones
+        )
+    tags = [(card.business_id, card.id, tag) for card in cards for tag in card.tags]
+    if tags:
+        session.execute_many(
+            "INSERT INTO card_tags (business_id, card_id, tag) VALUES (?, ?, ?)", tags
+        )
+
+
 def select_card(session: Session, dialect: Dialect, business_id: str, card_id: str) -> ClientCard:
     """Read a card of ``business_id``. :raises NotFoundError: no such card there."""
     if not _matchable(business_id) or not _matchable(card_id):

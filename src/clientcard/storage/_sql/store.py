@@ -30,6 +30,7 @@ from clientcard.storage.protocol import (
     CardQuery,
     Page,
     check_next_version,
+    check_one_business,
     decode_cursor,
 )
 
@@ -296,6 +297,23 @@ class SQLStore(abc.ABC):
             lambda s: rows.insert_card(s, self._dialect, card),
             write=True,
             subject=("card", card.id),
+        )
+
+    def add_many(self, cards: Sequence[ClientCard]) -> None:
+        """Store new cards of one business together: all of them, or none.
+
+        Statements are sent in batches (``executemany``), not one round trip per card.
+
+        :raises ValidationError: ``card.mixed_businesses``.
+        :raises NotFoundError: their business does not exist.
+        :raises DuplicateError: an id exists in the business, or is given twice.
+        """
+        if check_one_business(cards) is None:
+            return
+        self._run(
+            lambda s: rows.insert_cards(s, self._dialect, cards),
+            write=True,
+            subject=("card", cards[0].id),
         )
 
     def get(self, business_id: str, card_id: str) -> ClientCard:
