@@ -140,6 +140,102 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "it": "Una scheda cliente richiede almeno un nome, un'e-mail o un telefono.",
         "nl": "Een klantenkaart heeft minstens een naam, e-mailadres of telefoonnummer nodig.",
     },
+    # -- import and export ---------------------------------------------------------
+    "row.ragged": {
+        "en": "This row does not have as many cells as the header row.",
+        "it": "Questa riga non ha tante celle quante l'intestazione.",
+        "nl": "Deze rij heeft niet evenveel cellen als de kopregel.",
+    },
+    "row.encoding": {
+        "en": "This row holds bytes that are not text in the file's encoding.",
+        "it": "Questa riga contiene byte che non sono testo nella codifica del file.",
+        "nl": "Deze rij bevat bytes die geen tekst zijn in de codering van het bestand.",
+    },
+    "row.too_long": {
+        "en": "This line is too long to be a client's row; it was skipped.",
+        "it": "Questa riga è troppo lunga per essere un cliente; è stata saltata.",
+        "nl": "Deze regel is te lang voor een klant; hij is overgeslagen.",
+    },
+    "row.malformed": {
+        "en": "This row could not be read (a field too long, or quotes left open).",
+        "it": "Impossibile leggere questa riga (un campo troppo lungo o virgolette aperte).",
+        "nl": "Deze rij kon niet worden gelezen (een te lang veld of open aanhalingstekens).",
+    },
+    "import.extra_value_ignored": {
+        "en": "The card keeps one value here; the other values were left out.",
+        "it": "La scheda conserva un solo valore qui; gli altri sono stati esclusi.",
+        "nl": "De kaart bewaart hier één waarde; de andere zijn weggelaten.",
+    },
+    "import.consent_wording_missing": {
+        "en": "Consent can be imported only with the version of the text the client agreed to.",
+        "it": "Il consenso si importa solo con la versione del testo accettato dal cliente.",
+        "nl": "Toestemming kan alleen worden geïmporteerd met de versie van de geaccepteerde tekst.",
+    },
+    "import.summary": {
+        "en": "{rows} rows read: {imported} imported, {present} already present, {rejected} rejected.",
+        "it": "{rows} righe lette: {imported} importate, {present} già presenti, {rejected} scartate.",
+        "nl": "{rows} rijen gelezen: {imported} geïmporteerd, {present} al aanwezig, {rejected} geweigerd.",
+    },
+    "import.summary_dry_run": {
+        "en": "Dry run, nothing written: {rows} rows read; {imported} would be imported, {present} are already present, {rejected} would be rejected.",
+        "it": "Prova, nulla scritto: {rows} righe lette; {imported} sarebbero importate, {present} già presenti, {rejected} sarebbero scartate.",
+        "nl": "Proefrun, niets opgeslagen: {rows} rijen gelezen; {imported} zouden worden geïmporteerd, {present} al aanwezig, {rejected} zouden worden geweigerd.",
+    },
+    "consent.invalid": {
+        "en": "Consent must be stated as yes or no.",
+        "it": "Il consenso va indicato con sì o no.",
+        "nl": "Toestemming moet met ja of nee worden aangegeven.",
+    },
+    "vcard.malformed": {
+        "en": "This vCard could not be read.",
+        "it": "Impossibile leggere questa vCard.",
+        "nl": "Deze vCard kon niet worden gelezen.",
+    },
+    "vcard.too_large": {
+        "en": "This vCard is too large to import.",
+        "it": "Questa vCard è troppo grande per essere importata.",
+        "nl": "Deze vCard is te groot om te importeren.",
+    },
+    "vcard.line_skipped": {
+        "en": "A line of this vCard could not be read and was left out.",
+        "it": "Una riga di questa vCard non era leggibile ed è stata esclusa.",
+        "nl": "Een regel van deze vCard was onleesbaar en is weggelaten.",
+    },
+    "json.malformed": {
+        "en": "This entry is not a JSON object of card fields.",
+        "it": "Questa voce non è un oggetto JSON con i campi della scheda.",
+        "nl": "Dit item is geen JSON-object met kaartvelden.",
+    },
+    "picture.not_stored": {
+        "en": "The photo was left out: no photo store was given.",
+        "it": "La foto è stata esclusa: nessun archivio per le foto.",
+        "nl": "De foto is weggelaten: er is geen fotoopslag opgegeven.",
+    },
+    "picture.too_large": {
+        "en": "The photo was left out: it is too large.",
+        "it": "La foto è stata esclusa: è troppo grande.",
+        "nl": "De foto is weggelaten: hij is te groot.",
+    },
+    "picture.unreadable": {
+        "en": "The photo was left out: it is not inline image data.",
+        "it": "La foto è stata esclusa: non contiene l'immagine.",
+        "nl": "De foto is weggelaten: hij bevat geen afbeelding.",
+    },
+    "mapping.unknown_target": {
+        "en": "This column is mapped to a field the client card does not have.",
+        "it": "Questa colonna è associata a un campo che la scheda cliente non ha.",
+        "nl": "Deze kolom is gekoppeld aan een veld dat de klantenkaart niet heeft.",
+    },
+    "mapping.unknown_column": {
+        "en": "The file has no such column.",
+        "it": "Il file non ha questa colonna.",
+        "nl": "Het bestand heeft deze kolom niet.",
+    },
+    "mapping.no_columns": {
+        "en": "No column of the file is mapped to a field of the client card.",
+        "it": "Nessuna colonna del file è associata a un campo della scheda cliente.",
+        "nl": "Geen kolom van het bestand is gekoppeld aan een veld van de klantenkaart.",
+    },
 }
 
 FIELD_LABELS: Final[dict[str, dict[str, str]]] = {

@@ -1,0 +1,191 @@
+"""Opening import files and reading them as text, a bounded piece at a time.
+
+Encodings are told apart without guessing from statistics: a byte order mark names UTF-8
+or UTF-16; UTF-16 without one shows itself by its zero bytes; a file that is UTF-8 (a
+pass over its bytes, a chunk at a time, says so) is read as UTF-8; anything else as
+Windows-1252, the encoding spreadsheets on Windows save "CSV" in. Bytes the chosen
+encoding can't read become lone surrogates (``surrogateescape``), so the one row that
+holds them is rejected and the rest of the file is read as usual.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Final, TypeAlias
+
+Source: TypeAlias = "str | os.PathLike[str] | IO[bytes]"
+"""Where an import reads from: a path, or a binary file object opened by the caller."""
+
+SAMPLE: Final = 64 * 1024
+_CHUNK: Final = 1024 * 1024
+MAX_LINE: Final = 1024 * 1024
+"""The longest physical line read, in characters; a longer one is skipped as a whole."""
+
+_BROKEN: Final = re.compile("[\udc80-\udcff]")
+_ENCODINGS: Final = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "utf-8-sig": "utf-8-sig",
+    "utf-16": "utf-16",
+    "utf-16-le": "utf-16-le",
+    "utf-16-be": "utf-16-be",
+    "cp1252": "cp1252",
+    "windows-1252": "cp1252",
+    "latin-1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "iso-8859-15": "iso-8859-15",
+}
+
+
+def has_broken_text(text: str) -> bool:
+    """Tell whether ``text`` holds bytes its encoding could not read (lone surrogates)."""
+    return _BROKEN.search(text) is not None
+
+
+@contextmanager
+def open_binary(source: Source) -> Iterator[IO[bytes]]:
+    """Yield a binary stream over ``source``; close it afterwards only if we opened it."""
+    if isinstance(source, str | os.PathLike):
+        with Path(source).open("rb") as stream:
+            yield stream
+    else:
+        yield source
+
+
+def canonical_encoding(name: str) -> str:
+    """Return the codec name for an encoding a caller named.
+
+    :raises ValueError: an encoding Python does not know.
+    """
+    lowered = name.strip().lower().replace("_", "-")
+    if lowered in _ENCODINGS:
+        return _ENCODINGS[lowered]
+    return codecs.lookup(lowered).name
+
+
+def detect_encoding(stream: IO[bytes]) -> str:
+    """Tell which encoding ``stream`` is in, leaving it where it was.
+
+    A seekable stream is read through once (a chunk at a time) to tell UTF-8 from
+    Windows-1252; an unseekable one is judged from its first 64 KiB.
+    """
+    sample = _peek(stream)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    utf16 = _utf16_without_bom(sample)
+    if utf16 is not None:
+        return utf16
+    return "utf-8" if _mostly_utf8(stream, sample) else "cp1252"
+
+
+def _peek(stream: IO[bytes]) -> bytes:
+    if isinstance(stream, io.BufferedReader):
+        return stream.peek(SAMPLE)[:SAMPLE]
+    if stream.seekable():
+        start = stream.tell()
+        sample = stream.read(SAMPLE)
+        stream.seek(start)
+        return sample
+    raise ValueError("an unseekable stream must be wrapped in io.BufferedReader")
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    head = sample[:4096]
+    if len(head) < 4:
+        return None
+    even = head[0::2].count(0)
+    odd = head[1::2].count(0)
+    pairs = len(head) // 2
+    # Text in Latin script as UTF-16 has a zero in nearly every other byte.
+    if odd > pairs * 0.6 and even < pairs * 0.1:
+        return "utf-16-le"
+    if even > pairs * 0.6 and odd < pairs * 0.1:
+        return "utf-16-be"
+    return None
+
+
+def _mostly_utf8(stream: IO[bytes], sample: bytes) -> bool:
+    """Tell whether the bytes read as UTF-8, allowing a few broken sequences.
+
+    A file whose non-ASCII text is mostly valid UTF-8 is UTF-8 with damage (the damaged
+    rows are rejected); one with no valid multi-byte sequence at all is not UTF-8.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    good = bad = 0
+
+    def count(chunk: bytes, *, final: bool = False) -> None:
+        nonlocal good, bad
+        if chunk.isascii() and not final:
+            return
+        text = decoder.decode(chunk, final=final)
+        broken = len(_BROKEN.findall(text))
+        bad += broken
+        good += sum(1 for ch in text if ord(ch) > 0x7F) - broken
+
+    if not stream.seekable():
+        count(sample, final=True)
+        return bad == 0 or good > bad
+    start = stream.tell()
+    try:
+        while chunk := stream.read(_CHUNK):
+            count(chunk)
+        count(b"", final=True)
+    finally:
+        stream.seek(start)
+    return bad == 0 or good > bad
+
+
+@contextmanager
+def open_text(source: Source, encoding: str | None = None) -> Iterator[tuple[IO[str], str]]:
+    """Yield ``source`` as text (newlines left as they are) and the encoding used."""
+    with open_binary(source) as raw:
+        stream = raw if raw.seekable() else io.BufferedReader(raw)  # type: ignore[arg-type]
+        chosen = canonical_encoding(encoding) if encoding else detect_encoding(stream)
+        text = io.TextIOWrapper(stream, encoding=chosen, errors="surrogateescape", newline="")
+        try:
+            yield text, chosen
+        finally:
+            # The caller's stream stays open for the caller to close.
+            text.detach()
+
+
+class LineTooLongError(Exception):
+    """A physical line passed :data:`MAX_LINE`; it was skipped."""
+
+
+class BoundedLines:
+    """The physical lines of ``text``; a line longer than ``limit`` is skipped.
+
+    Skipping raises :class:`LineTooLongError` from ``__next__`` once; iterating again
+    goes on with the next line. Memory stays bounded by ``limit`` whatever the file.
+    """
+
+    def __init__(self, text: IO[str], limit: int = MAX_LINE) -> None:
+        self._text = text
+        self._limit = limit
+        self.count = 0
+        """How many physical lines were read so far."""
+
+    def __iter__(self) -> BoundedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._text.readline(self._limit + 1)
+        if not line:
+            raise StopIteration
+        self.count += 1
+        if len(line) > self._limit and not line.endswith(("\n", "\r")):
+            while True:
+                rest = self._text.readline(_CHUNK)
+                if not rest or rest.endswith(("\n", "\r")):
+                    break
+            raise LineTooLongError
+        return line

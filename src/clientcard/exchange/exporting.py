@@ -1,0 +1,287 @@
+"""Exporting a selection of cards to CSV, Excel, vCard 4.0 or JSON.
+
+:func:`export_cards` pages through the cards a :class:`Selection` picks (all of them, a
+search as the front desk types it, a group, a tag, any
+:class:`~clientcard.storage.protocol.CardQuery` such as a segment of who may receive a
+purpose on a channel, or a list of ids) and streams them out: memory stays flat
+whatever the count.
+
+CSV and Excel columns carry the business's field labels in its language (or ``lang``),
+choices their labels, booleans yes/no in that language, phones in international format;
+every cell a spreadsheet could run as a formula is neutralised. Fields the schema marks
+sensitive (health data) are left out unless ``include_sensitive`` is set, and retired
+fields always. JSON keeps values exactly (E.164 phones, choice values) and can carry
+each card's current consent (``include_consent``).
+
+Each format reads back through :func:`~clientcard.exchange.import_cards` into the same
+cards.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Final, Literal
+
+import attrs
+
+from clientcard._book_consent import MESSAGE_PURPOSES
+from clientcard.card import BirthDate, ClientCard, FieldValue, Gender
+from clientcard.consent import NOT_MESSAGES, Channel, replay
+from clientcard.contact import phone
+from clientcard.errors import NotFoundError
+from clientcard.schema import FieldDefinition, FieldType
+from clientcard.storage.protocol import CardQuery
+
+if TYPE_CHECKING:
+    from clientcard.book import ClientBook
+
+__all__ = ["ExportFormat", "ExportReport", "Selection", "export_cards", "text_values"]
+
+ExportFormat = Literal["csv", "xlsx", "vcard", "json"]
+"""The formats :func:`export_cards` writes."""
+
+_YES_NO: Final = {"en": ("yes", "no"), "it": ("sì", "no"), "nl": ("ja", "nee")}
+_PAGE: Final = 500
+
+
+@attrs.frozen
+class Selection:
+    """Which cards to export: ``query`` filters (group, tag, segment...), ``search`` text
+    as the front desk types it, or explicit ``card_ids`` (then the others are ignored).
+
+    .. versionadded:: 0.1.0
+    """
+
+    query: CardQuery | None = None
+    search: str | None = None
+    card_ids: tuple[str, ...] | None = None
+
+
+@attrs.frozen
+class ExportReport:
+    """What an export wrote: the format, how many cards, which fields, which were left out.
+
+    .. versionadded:: 0.1.0
+    """
+
+    format: str
+    count: int
+    fields: tuple[str, ...]
+    left_out: tuple[str, ...]
+    """Sensitive fields not exported (ask with ``include_sensitive``)."""
+
+
+def _fields(book: ClientBook, business_id: str, include_sensitive: bool) -> tuple[
+    list[FieldDefinition], list[str]
+]:
+    schema = book.business(business_id).schema
+    chosen = [d for d in schema.active_fields if include_sensitive or not d.sensitive]
+    left_out = [d.key for d in schema.active_fields if d.sensitive and not include_sensitive]
+    return chosen, left_out
+
+
+def _cards(book: ClientBook, business_id: str, selection: Selection) -> Iterator[ClientCard]:
+    if selection.card_ids is not None:
+        for card_id in selection.card_ids:
+            yield book.get(business_id, card_id)
+        return
+    query = selection.query or CardQuery()
+    if selection.search is not None:
+        from clientcard.book import _search_terms  # noqa: PLC0415 - the front desk's rules
+
+        terms = _search_terms(selection.search, book.business(business_id).region)
+        if terms.is_empty():
+            return
+        query = attrs.evolve(query, search=terms)
+    cursor: str | None = None
+    while True:
+        page = book.store.find(business_id, query, limit=_PAGE, cursor=cursor)
+        yield from page
+        cursor = page.next_cursor
+        if cursor is None:
+            return
+
+
+def text_values(
+    card: ClientCard, fields: Sequence[FieldDefinition], lang: str
+) -> dict[str, str | list[str]]:
+    """The card's values of ``fields`` as people read them in ``lang`` (lists stay lists).
+
+    .. versionadded:: 0.1.0
+    """
+    out: dict[str, str | list[str]] = {}
+    for definition in fields:
+        value = card.value(definition.key)
+        if value is None:
+            continue
+        out[definition.key] = _text(definition, value, lang)
+    return out
+
+
+def _text(definition: FieldDefinition, value: FieldValue, lang: str) -> str | list[str]:
+    if isinstance(value, tuple):
+        if definition.type is FieldType.PHONE_LIST:
+            return [phone.format_international(number) for number in value]
+        if definition.type is FieldType.MULTI_CHOICE:
+            labels = {choice.value: choice.label(lang) for choice in definition.choices}
+            return [labels.get(item, item) for item in value]
+        return list(value)
+    if isinstance(value, bool):
+        yes, no = _YES_NO.get(lang, _YES_NO["en"])
+        return yes if value else no
+    if isinstance(value, Gender):
+        value = value.value
+    if definition.type is FieldType.CHOICE and isinstance(value, str):
+        labels = {choice.value: choice.label(lang) for choice in definition.choices}
+        return labels.get(value, value)
+    if isinstance(value, BirthDate):
+        return value.iso()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+def _json_value(value: FieldValue) -> object:
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, Gender):
+        return value.value
+    if isinstance(value, BirthDate):
+        return value.iso()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _headers(fields: Sequence[FieldDefinition], lang: str) -> list[str]:
+    labels = [d.label(lang) for d in fields]
+    repeated = {label for label in labels if labels.count(label) > 1}
+    # A label two fields share would map back to one of them: name the key too.
+    return [
+        f"{label} [{d.key}]" if label in repeated else label
+        for label, d in zip(labels, fields, strict=True)
+    ]
+
+
+def _cell(value: str | list[str] | None) -> str:
+    if value is None:
+        return ""
+    return ", ".join(value) if isinstance(value, list) else value
+
+
+@contextmanager
+def _opened(
+    destination: str | os.PathLike[str] | IO[Any], *, binary: bool, encoding: str
+) -> Iterator[IO[Any]]:
+    if isinstance(destination, str | os.PathLike):
+        mode = "wb" if binary else "w"
+        with (
+            Path(destination).open(mode)
+            if binary
+            else Path(destination).open(mode, encoding=encoding, newline="")
+        ) as stream:
+            yield stream
+    else:
+        yield destination
+
+
+def export_cards(
+    book: ClientBook,
+    business_id: str,
+    destination: str | os.PathLike[str] | IO[Any],
+    *,
+    format: ExportFormat,  # noqa: A002 - the natural name, keyword-only
+    selection: Selection | None = None,
+    include_sensitive: bool = False,
+    include_consent: bool = False,
+    lang: str | None = None,
+) -> ExportReport:
+    """Write the selected cards of a business to ``destination`` (a path or a stream).
+
+    Streams are text for CSV (opened with ``newline=""``), vCard and JSON, binary for
+    Excel. See the module docs for what each format holds.
+
+    :raises NotFoundError: no such business, or a ``card_ids`` card is not in it.
+    :raises ValueError: an unknown format.
+
+    .. versionadded:: 0.1.0
+    """
+    if format not in ("csv", "xlsx", "vcard", "json"):
+        raise ValueError("format must be csv, xlsx, vcard or json")
+    business = book.business(business_id)
+    language = lang or business.language
+    fields, left_out = _fields(book, business_id, include_sensitive)
+    cards = _cards(book, business_id, selection or Selection())
+    keys = tuple(d.key for d in fields)
+    if format in ("csv", "xlsx"):
+        headers = _headers(fields, language)
+        rows = ([_cell(text_values(card, fields, language).get(key)) for key in keys] for card in cards)
+        if format == "csv":
+            from clientcard.exchange.csv import write_csv  # noqa: PLC0415
+
+            with _opened(destination, binary=False, encoding="utf-8-sig") as stream:
+                count = write_csv(stream, headers, rows)
+        else:
+            from clientcard.exchange.xlsx import write_xlsx  # noqa: PLC0415
+
+            with _opened(destination, binary=True, encoding="") as stream:
+                count = write_xlsx(stream, headers, rows, title=business.name)
+    elif format == "vcard":
+        from clientcard.exchange.vcard import write_vcards  # noqa: PLC0415
+
+        pairs = ((card, text_values(card, fields, language)) for card in cards)
+        with _opened(destination, binary=False, encoding="utf-8") as stream:
+            count = write_vcards(stream, pairs)
+    else:
+        from clientcard.exchange.portability import write_json  # noqa: PLC0415
+
+        documents = (
+            _json_card(book, card, fields, include_consent=include_consent) for card in cards
+        )
+        with _opened(destination, binary=False, encoding="utf-8") as stream:
+            count = write_json(stream, business_id, documents, exported_at=book.clock.now())
+    return ExportReport(format=format, count=count, fields=keys, left_out=tuple(left_out))
+
+
+def _json_card(
+    book: ClientBook, card: ClientCard, fields: Iterable[FieldDefinition], *, include_consent: bool
+) -> dict[str, object]:
+    document: dict[str, object] = {
+        "id": card.id,
+        "status": card.status.value,
+        "created_at": card.created_at.isoformat(),
+        "updated_at": card.updated_at.isoformat(),
+    }
+    for definition in fields:
+        value = card.value(definition.key)
+        if value is not None:
+            document[definition.key] = _json_value(value)
+    if include_consent:
+        state = replay(book.store.consent_events(card.business_id, card.id))
+        stated: dict[str, bool] = {}
+        for (purpose, channel), choice in sorted(
+            state.choices.items(), key=lambda item: (item[0][0].value, str(item[0][1]))
+        ):
+            if choice.pending_until is not None and not choice.granted:
+                continue
+            if channel is None and purpose not in NOT_MESSAGES:
+                continue
+            key = purpose.value if channel is None else f"{purpose.value}.{channel.value}"
+            stated[key] = choice.granted
+        if stated:
+            document["consent"] = stated
+    return document
+
+
+_ = (MESSAGE_PURPOSES, Channel, NotFoundError)
