@@ -22,7 +22,8 @@ class ErasureTreatment(enum.Enum):
     """What an *anonymising* erasure does to a record of the client.
 
     A *deleting* erasure deletes every record except :attr:`FISCAL` ones under a legal
-    hold, which both kinds of erasure keep with only their fiscal fields.
+    hold, which both kinds of erasure keep with only their fiscal fields, and
+    :attr:`SUPPRESSION` ones the business's policy keeps.
 
     .. versionadded:: 0.1.0
     """
@@ -33,7 +34,11 @@ class ErasureTreatment(enum.Enum):
     """Kept without identity: detached from the card, identifying fields removed, so
     history and aggregate statistics stay."""
     FISCAL = "fiscal"
-    """Kept under a legal hold with only :attr:`RecordKind.fiscal_fields`, detached."""
+    """Kept under a legal hold with only :attr:`RecordKind.kept_fields`, detached."""
+    SUPPRESSION = "suppression"
+    """A block or a "do not contact" request: kept, detached, with only
+    :attr:`RecordKind.kept_fields` (keyed fingerprints, no details) where the
+    business's policy keeps them through erasure; deleted otherwise."""
 
 
 @attrs.frozen
@@ -44,7 +49,8 @@ class RecordKind:
     :param treatment: what an anonymising erasure does to it.
     :param identity_fields: document keys removed when it is anonymised (free text,
         notes, names, anything that could point back at the client).
-    :param fiscal_fields: document keys kept under a legal hold.
+    :param kept_fields: document keys kept when a :attr:`~ErasureTreatment.FISCAL` or
+        :attr:`~ErasureTreatment.SUPPRESSION` record outlives its client.
     :param per_client: whether records of this kind belong to one client (part of
         their access export); business-wide kinds (promotions) are not.
 
@@ -54,7 +60,7 @@ class RecordKind:
     name: str
     treatment: ErasureTreatment
     identity_fields: tuple[str, ...] = ()
-    fiscal_fields: tuple[str, ...] = ()
+    kept_fields: tuple[str, ...] = ()
     per_client: bool = True
 
 
@@ -70,7 +76,7 @@ KINDS: Final[Mapping[str, RecordKind]] = {
             "payment",
             ErasureTreatment.FISCAL,
             identity_fields=("notes", "payer"),
-            fiscal_fields=(
+            kept_fields=(
                 "amount",
                 "currency",
                 "method",
@@ -80,6 +86,13 @@ KINDS: Final[Mapping[str, RecordKind]] = {
                 "paid_at",
             ),
         ),
+        RecordKind(
+            "blacklist",
+            ErasureTreatment.SUPPRESSION,
+            identity_fields=("note", "by"),
+            kept_fields=("reason", "scope", "location_id", "expires_at", "fingerprints"),
+        ),
+        RecordKind("blacklist.match", ErasureTreatment.SUPPRESSION, kept_fields=("entry_id",)),
         RecordKind("conversation", ErasureTreatment.DELETE),
         RecordKind("document", ErasureTreatment.DELETE),
     )
