@@ -30,6 +30,7 @@ from clientcard.errors import (
     ValidationError,
     VersionConflictError,
 )
+from clientcard.money import Money, MoneyError
 from clientcard.schema import (
     Choice,
     Context,
@@ -62,6 +63,8 @@ __all__ = [
     "Gender",
     "InvalidValueError",
     "Invoicing",
+    "Money",
+    "MoneyError",
     "NotFoundError",
     "PostalAddress",
     "SchemaError",

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -44,16 +45,20 @@ from clientcard.consent import (
 from clientcard.contact import email as _email
 from clientcard.contact import phone as _phone
 from clientcard.errors import (
+    DuplicateError,
     FieldIssue,
     InvalidValueError,
+    NotFoundError,
     StorageError,
     ValidationError,
     VersionConflictError,
 )
 from clientcard.events import DomainEvent, EventKind, EventSink
+from clientcard.fingerprints import MIN_SECRET_BYTES, derive_key
 from clientcard.locale import message
 from clientcard.schema import Context, FieldSchema
 from clientcard.storage.protocol import CardQuery, ClientStore, Page, SearchTerms
+from clientcard.storage.records import Record
 
 __all__ = ["MESSAGE_PURPOSES", "ClientBook"]
 
@@ -63,6 +68,7 @@ T = TypeVar("T")
 
 _MAX_PAGE: Final = 500
 _MIN_PHONE_DIGITS: Final = 4
+_KEY_KIND: Final = "business.fingerprint_key"
 
 
 def _new_id() -> str:
@@ -78,6 +84,11 @@ class ClientBook(ConsentMixin):
     business ids (UUID4 strings by default); ``conflict_retries`` bounds how often a unit
     of work is replayed when the database reports a serialization conflict.
 
+    ``fingerprint_secret`` keys the fingerprints that recognise a blocked or suppressed
+    e-mail address or phone number (see :mod:`clientcard.fingerprints`). Give 32 random
+    bytes kept outside the database; without one, each business gets a random key stored
+    beside its data, which works the same but protects the fingerprints less.
+
     The outbox belongs to the store, so use one book (and one sink) per store: its sink
     hears the events of every business in it.
 
@@ -92,12 +103,45 @@ class ClientBook(ConsentMixin):
         events: EventSink | None = None,
         new_id: Callable[[], str] = _new_id,
         conflict_retries: int = 3,
+        fingerprint_secret: bytes | None = None,
     ) -> None:
+        if fingerprint_secret is not None and len(fingerprint_secret) < MIN_SECRET_BYTES:
+            raise ValueError(f"fingerprint_secret needs at least {MIN_SECRET_BYTES} bytes")
+        self._fingerprint_secret = fingerprint_secret
         self.store = store
         self._conflict_retries = conflict_retries
         self.clock: Clock = clock or SystemClock()
         self._sink = events
         self._new_id = new_id
+
+    # -- fingerprints -----------------------------------------------------------------
+
+    def fingerprint_key(self, business_id: str) -> bytes:
+        """The key of one business's contact fingerprints (see the class docs)."""
+        if self._fingerprint_secret is not None:
+            return derive_key(self._fingerprint_secret, business_id)
+        try:
+            stored = self.store.get_record(business_id, _KEY_KIND, business_id)
+        except NotFoundError:
+            key = secrets.token_bytes(32)
+            try:
+                self.store.add_records(
+                    [
+                        Record(
+                            business_id=business_id,
+                            kind=_KEY_KIND,
+                            id=business_id,
+                            at=self.clock.now(),
+                            doc={"key": key.hex()},
+                        )
+                    ]
+                )
+            except DuplicateError:
+                # Another process made it first; theirs is the one to use.
+                stored = self.store.get_record(business_id, _KEY_KIND, business_id)
+            else:
+                return key
+        return bytes.fromhex(str(stored.doc["key"]))
 
     # -- businesses -----------------------------------------------------------------
 

@@ -111,6 +111,7 @@ def test_the_tables_live_in_the_chosen_schema(
         "consent_events",
         "sends",
         "outbox",
+        "records",
         "schema_migrations",
     }
 

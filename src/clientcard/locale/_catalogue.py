@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
+from clientcard.locale._commerce import COMMERCE_MESSAGES
+
 MESSAGES: Final[dict[str, dict[str, str]]] = {
+    **COMMERCE_MESSAGES,
     "field.required": {
         "en": "This field is required.",
         "it": "Questo campo è obbligatorio.",

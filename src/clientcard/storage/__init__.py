@@ -11,6 +11,16 @@ from __future__ import annotations
 
 from clientcard.storage.memory import MemoryStore
 from clientcard.storage.protocol import CardQuery, ClientStore, Page, SearchTerms
+from clientcard.storage.records import Record, RecordQuery
 from clientcard.storage.sqlite import SQLiteStore
 
-__all__ = ["CardQuery", "ClientStore", "MemoryStore", "Page", "SQLiteStore", "SearchTerms"]
+__all__ = [
+    "CardQuery",
+    "ClientStore",
+    "MemoryStore",
+    "Page",
+    "Record",
+    "RecordQuery",
+    "SQLiteStore",
+    "SearchTerms",
+]

@@ -33,6 +33,15 @@ from clientcard.storage.protocol import (
     encode_cursor,
     sort_key,
 )
+from clientcard.storage.records import (
+    Record,
+    RecordQuery,
+    check_delete_bounded,
+    check_next_revision,
+    decode_record_cursor,
+    encode_record_cursor,
+    record_matches,
+)
 
 __all__ = ["MemoryStore", "matches"]
 
@@ -97,6 +106,7 @@ class MemoryStore:
         self._outbox: list[DomainEvent] = []
         self._consent: dict[tuple[str, str], list[ConsentEvent]] = {}
         self._sends: dict[str, Send] = {}
+        self._records: dict[tuple[str, str, str], Record] = {}
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -116,6 +126,7 @@ class MemoryStore:
                 list(self._outbox),
                 {owner: list(events) for owner, events in self._consent.items()},
                 dict(self._sends),
+                dict(self._records),
             )
             self._depth = 1
             self._owner = threading.get_ident()
@@ -129,6 +140,7 @@ class MemoryStore:
                     self._outbox,
                     self._consent,
                     self._sends,
+                    self._records,
                 ) = snapshot
                 raise
             finally:
@@ -220,6 +232,11 @@ class MemoryStore:
                 key: send
                 for key, send in self._sends.items()
                 if (send.business_id, send.card_id) != (business_id, card_id)
+            }
+            self._records = {
+                key: record
+                for key, record in self._records.items()
+                if (record.business_id, record.card_id) != (business_id, card_id)
             }
 
     def _matching(self, business_id: str, query: CardQuery | None) -> list[ClientCard]:
@@ -370,3 +387,100 @@ class MemoryStore:
         done = set(event_ids)
         with self._lock:
             self._outbox = [event for event in self._outbox if event.event_id not in done]
+
+    # -- records ------------------------------------------------------------------------
+
+    def add_records(self, records: Sequence[Record]) -> None:
+        """Store new records, all or none."""
+        with self._lock:
+            keys = set()
+            for record in records:
+                self.get_business(record.business_id)
+                key = (record.business_id, record.kind, record.id)
+                if key in self._records or key in keys:
+                    raise DuplicateError(record.kind, record.id)
+                keys.add(key)
+            for record in records:
+                self._records[(record.business_id, record.kind, record.id)] = record
+
+    def get_record(self, business_id: str, kind: str, record_id: str) -> Record:
+        """Return one record."""
+        with self._lock:
+            try:
+                return self._records[(business_id, kind, record_id)]
+            except KeyError:
+                raise NotFoundError(kind, record_id) from None
+
+    def update_record(self, record: Record, *, expected_revision: int) -> None:
+        """Replace a stored record, which must be at ``expected_revision``."""
+        check_next_revision(record, expected_revision)
+        with self._lock:
+            stored = self.get_record(record.business_id, record.kind, record.id)
+            if stored.revision != expected_revision:
+                raise VersionConflictError(record.id, expected_revision, stored.revision)
+            self._records[(record.business_id, record.kind, record.id)] = record
+
+    def find_records(
+        self,
+        business_id: str,
+        query: RecordQuery,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page[Record]:
+        """Return matching records in ``(at, id)`` order, a page at a time."""
+        after = decode_record_cursor(cursor) if cursor is not None else None
+        if limit <= 0:
+            return Page(items=())
+        with self._lock:
+            found = sorted(
+                (
+                    record
+                    for (owner, _, _), record in self._records.items()
+                    if owner == business_id
+                    and record_matches(record, query)
+                    and (after is None or (record.at, record.id) > after)
+                ),
+                key=lambda record: (record.at, record.id),
+            )
+        items = tuple(found[:limit])
+        more = len(found) > limit
+        last = items[-1] if items else None
+        return Page(
+            items=items,
+            next_cursor=encode_record_cursor(last.at, last.id) if more and last else None,
+        )
+
+    def delete_records(
+        self,
+        business_id: str,
+        *,
+        card_id: str | None = None,
+        kind: str | None = None,
+        record_ids: Sequence[str] | None = None,
+    ) -> int:
+        """Delete the records matching every criterion given; return how many went."""
+        check_delete_bounded(card_id, kind, record_ids)
+        ids = None if record_ids is None else set(record_ids)
+        with self._lock:
+            doomed = [
+                key
+                for key, record in self._records.items()
+                if record.business_id == business_id
+                and (card_id is None or record.card_id == card_id)
+                and (kind is None or record.kind == kind)
+                and (ids is None or record.id in ids)
+            ]
+            for key in doomed:
+                del self._records[key]
+            return len(doomed)
+
+    def reassign_records(self, business_id: str, from_card_id: str, to_card_id: str | None) -> int:
+        """Move every record of one card to another (or to none); return how many moved."""
+        with self._lock:
+            moved = 0
+            for key, record in list(self._records.items()):
+                if record.business_id == business_id and record.card_id == from_card_id:
+                    self._records[key] = attrs.evolve(record, card_id=to_card_id)
+                    moved += 1
+            return moved

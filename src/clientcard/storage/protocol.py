@@ -42,6 +42,7 @@ from clientcard.contact.name import fold
 from clientcard.errors import FieldIssue, ValidationError
 from clientcard.events import DomainEvent
 from clientcard.messaging.sends import Send, SendScope
+from clientcard.storage.records import Record, RecordQuery
 
 __all__ = [
     "CardQuery",
@@ -407,4 +408,68 @@ class ClientStore(Protocol):
 
     def mark_delivered(self, event_ids: Sequence[str]) -> None:
         """Remove delivered events from the outbox; unknown ids are ignored."""
+        ...
+
+    # -- records ------------------------------------------------------------------------
+
+    def add_records(self, records: Sequence[Record]) -> None:
+        """Store new records, all or none (see :mod:`clientcard.storage.records`).
+
+        :raises NotFoundError: a record's business does not exist.
+        :raises DuplicateError: a record's ``(kind, id)`` is taken in its business.
+        """
+        ...
+
+    def get_record(self, business_id: str, kind: str, record_id: str) -> Record:
+        """Return one record. :raises NotFoundError: no such record in that business."""
+        ...
+
+    def update_record(self, record: Record, *, expected_revision: int) -> None:
+        """Replace a stored record, which must be at ``expected_revision``.
+
+        :raises ValidationError: ``record.revision_not_next`` when ``record`` is not one
+            revision past ``expected_revision``.
+        :raises NotFoundError: no such record.
+        :raises VersionConflictError: the stored revision differs.
+        """
+        ...
+
+    def find_records(
+        self,
+        business_id: str,
+        query: RecordQuery,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page[Record]:
+        """Return matching records in ``(at, id)`` order, a page at a time.
+
+        :raises ValidationError: ``query.cursor_invalid`` for a cursor this store did not
+            make.
+        """
+        ...
+
+    def delete_records(
+        self,
+        business_id: str,
+        *,
+        card_id: str | None = None,
+        kind: str | None = None,
+        record_ids: Sequence[str] | None = None,
+    ) -> int:
+        """Delete the records matching every criterion given; return how many went.
+
+        At least one of ``card_id`` and ``record_ids`` must be given (``record_ids``
+        needs ``kind``), so no call can empty a business by accident.
+
+        :raises ValidationError: ``record.delete_unbounded`` when neither is given.
+        """
+        ...
+
+    def reassign_records(self, business_id: str, from_card_id: str, to_card_id: str | None) -> int:
+        """Move every record of one card to another (or to none); return how many moved.
+
+        Used by merges (history follows the surviving card) and by anonymisation
+        (history stays, detached from the erased card).
+        """
         ...

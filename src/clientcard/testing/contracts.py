@@ -48,6 +48,7 @@ from clientcard.errors import (
 from clientcard.events import DomainEvent, EventKind
 from clientcard.messaging.sends import Send, SendScope, SendStatus
 from clientcard.storage.protocol import CardQuery, ClientStore, SearchTerms
+from clientcard.testing._record_contract import RecordStoreContract
 from clientcard.testing.strategies import cards
 
 __all__ = ["ClientStoreContract", "new_business", "new_card"]
@@ -135,7 +136,7 @@ def _send(
     )
 
 
-class ClientStoreContract:
+class ClientStoreContract(RecordStoreContract):
     """The contract suite; subclass it with a ``store`` fixture (see the module docs).
 
     .. versionadded:: 0.1.0

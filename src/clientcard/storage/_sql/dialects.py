@@ -47,6 +47,8 @@ class Dialect(abc.ABC):
     """Read a card's version, locking the row where the database needs it."""
     lock_business: ClassVar[str]
     """Read a business's schema revision, locking the row where the database needs it."""
+    lock_record: ClassVar[str]
+    """Read a record's revision, locking the row where the database needs it."""
     savepoints: ClassVar[bool]
     """Whether each operation inside a unit of work runs under its own savepoint."""
     skip_locked: ClassVar[str]
@@ -101,6 +103,7 @@ class _SQLiteDialect(Dialect):
 
     lock_card = "SELECT version FROM cards WHERE business_id = ? AND id = ?"
     lock_business = "SELECT revision FROM businesses WHERE id = ?"
+    lock_record = "SELECT revision FROM records WHERE business_id = ? AND kind = ? AND id = ?"
 
     def text_match(self, column: str, term: str, *, prefix: bool = False) -> tuple[str, str]:
         # GLOB, not LIKE: SQLite's LIKE ignores ASCII case, while the reference semantics
@@ -134,6 +137,9 @@ class _PostgresDialect(Dialect):
     # failure under REPEATABLE READ) before the operation has written anything.
     lock_card = "SELECT version FROM cards WHERE business_id = ? AND id = ? FOR UPDATE"
     lock_business = "SELECT revision FROM businesses WHERE id = ? FOR UPDATE"
+    lock_record = (
+        "SELECT revision FROM records WHERE business_id = ? AND kind = ? AND id = ? FOR UPDATE"
+    )
 
     def text_match(self, column: str, term: str, *, prefix: bool = False) -> tuple[str, str]:
         # "!" rather than a backslash, so the pattern means the same whatever

@@ -298,6 +298,44 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             ),
         },
     ),
+    Migration(
+        version=5,
+        name="records",
+        statements={
+            "sqlite": (
+                """CREATE TABLE records (
+                    business_id TEXT NOT NULL REFERENCES businesses (id),
+                    kind TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    card_id TEXT,
+                    at TEXT NOT NULL,
+                    key TEXT,
+                    revision INTEGER NOT NULL,
+                    doc TEXT NOT NULL,
+                    PRIMARY KEY (business_id, kind, id)
+                )""",
+                "CREATE INDEX records_by_time ON records (business_id, kind, at, id)",
+                "CREATE INDEX records_by_card ON records (business_id, card_id, kind, at, id)",
+                "CREATE INDEX records_by_key ON records (business_id, kind, key)",
+            ),
+            "postgresql": (
+                """CREATE TABLE records (
+                    business_id TEXT COLLATE "C" NOT NULL REFERENCES businesses (id),
+                    kind TEXT COLLATE "C" NOT NULL,
+                    id TEXT COLLATE "C" NOT NULL,
+                    card_id TEXT COLLATE "C",
+                    at TIMESTAMPTZ NOT NULL,
+                    key TEXT COLLATE "C",
+                    revision INTEGER NOT NULL,
+                    doc JSONB NOT NULL,
+                    PRIMARY KEY (business_id, kind, id)
+                )""",
+                "CREATE INDEX records_by_time ON records (business_id, kind, at, id)",
+                "CREATE INDEX records_by_card ON records (business_id, card_id, kind, at, id)",
+                "CREATE INDEX records_by_key ON records (business_id, kind, key)",
+            ),
+        },
+    ),
 )
 """The schema history, oldest first."""
 

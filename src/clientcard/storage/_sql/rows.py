@@ -44,6 +44,7 @@ from clientcard.storage.protocol import (
     encode_cursor,
     sort_key,
 )
+from clientcard.storage.records import Record, RecordQuery, encode_record_cursor
 
 # The custom-field key rule of clientcard.schema, restated here because the key ends up
 # inside a JSON path: the store must not depend on a looser rule elsewhere to stay safe.
@@ -240,6 +241,7 @@ def remove_card(
     session.execute("DELETE FROM card_permissions WHERE business_id = ? AND card_id = ?", owner)
     session.execute("DELETE FROM consent_events WHERE business_id = ? AND card_id = ?", owner)
     session.execute("DELETE FROM sends WHERE business_id = ? AND card_id = ?", owner)
+    session.execute("DELETE FROM records WHERE business_id = ? AND card_id = ?", owner)
     session.execute("DELETE FROM card_phones WHERE business_id = ? AND card_id = ?", owner)
     session.execute("DELETE FROM card_tags WHERE business_id = ? AND card_id = ?", owner)
     session.execute("DELETE FROM cards WHERE business_id = ? AND id = ?", owner)
@@ -576,3 +578,185 @@ def delete_events(session: Session, event_ids: Sequence[str]) -> None:
     """Remove events from the outbox by id."""
     rows = [(event_id,) for event_id in event_ids if _matchable(event_id)]
     session.execute_many("DELETE FROM outbox WHERE event_id = ?", rows)
+
+
+# -- records --------------------------------------------------------------------------
+
+_RECORD_COLUMNS: Final = "business_id, kind, id, card_id, at, key, revision, doc"
+
+
+def _record_row(dialect: Dialect, record: Record) -> tuple[object, ...]:
+    return (
+        record.business_id,
+        record.kind,
+        record.id,
+        record.card_id,
+        dialect.timestamp(record.at),
+        record.key,
+        record.revision,
+        dialect.encode_doc(record.doc),
+    )
+
+
+def _read_record(dialect: Dialect, row: Sequence[object]) -> Record:
+    business_id, kind, record_id, card_id, at, key, revision, doc = row
+    when = at if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(str(at))
+    document = dialect.decode_doc(doc)
+    if not isinstance(document, dict):  # pragma: no cover - only clientcard writes here
+        raise TypeError("a stored record is not a JSON object")
+    return Record(
+        business_id=str(business_id),
+        kind=str(kind),
+        id=str(record_id),
+        at=when.astimezone(dt.UTC),
+        doc=document,
+        card_id=None if card_id is None else str(card_id),
+        key=None if key is None else str(key),
+        revision=int(str(revision)),
+    )
+
+
+def insert_records(session: Session, dialect: Dialect, records: Sequence[Record]) -> None:
+    """Insert new records. :raises DuplicateError: a ``(kind, id)`` is taken."""
+    businesses = {record.business_id for record in records}
+    for business_id in sorted(businesses):
+        if not session.fetch("SELECT 1 FROM businesses WHERE id = ?", (business_id,)):
+            raise NotFoundError("business", business_id)
+    for record in records:
+        inserted = session.execute(
+            f"INSERT INTO records ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+            " ON CONFLICT DO NOTHING",
+            _record_row(dialect, record),
+        )
+        if not inserted:
+            raise DuplicateError(record.kind, record.id)
+
+
+def select_record(
+    session: Session, dialect: Dialect, business_id: str, kind: str, record_id: str
+) -> Record:
+    """Read one record. :raises NotFoundError: no such record in that business."""
+    if not all(_matchable(value) for value in (business_id, kind, record_id)):
+        raise NotFoundError(kind, record_id)
+    rows = session.fetch(
+        f"SELECT {_RECORD_COLUMNS} FROM records"  # noqa: S608
+        " WHERE business_id = ? AND kind = ? AND id = ?",
+        (business_id, kind, record_id),
+    )
+    if not rows:
+        raise NotFoundError(kind, record_id)
+    return _read_record(dialect, rows[0])
+
+
+def replace_record(
+    session: Session, dialect: Dialect, record: Record, expected_revision: int
+) -> None:
+    """Replace a record at ``expected_revision``."""
+    owner = (record.business_id, record.kind, record.id)
+    if not all(_matchable(value) for value in owner):
+        raise NotFoundError(record.kind, record.id)
+    rows = session.fetch(dialect.lock_record, owner)
+    if not rows:
+        raise NotFoundError(record.kind, record.id)
+    _check_version(record.id, expected_revision, int(rows[0][0]))
+    session.execute(
+        "UPDATE records SET card_id = ?, at = ?, key = ?, revision = ?, doc = ?"
+        " WHERE business_id = ? AND kind = ? AND id = ?",
+        (
+            record.card_id,
+            dialect.timestamp(record.at),
+            record.key,
+            record.revision,
+            dialect.encode_doc(record.doc),
+            *owner,
+        ),
+    )
+
+
+def select_records(
+    session: Session,
+    dialect: Dialect,
+    business_id: str,
+    query: RecordQuery,
+    *,
+    limit: int,
+    after: tuple[dt.datetime, str] | None,
+) -> Page[Record]:
+    """Read a page of matching records in ``(at, id)`` order."""
+    values = (business_id, query.card_id, query.key)
+    if not all(value is None or _matchable(value) for value in values):
+        return Page(items=())
+    conditions = ["business_id = ?", "kind = ?"]
+    parameters: list[object] = [business_id, query.kind]
+    if query.card_id is not None:
+        conditions.append("card_id = ?")
+        parameters.append(query.card_id)
+    if query.key is not None:
+        conditions.append("key = ?")
+        parameters.append(query.key)
+    if query.since is not None:
+        conditions.append("at >= ?")
+        parameters.append(dialect.timestamp(query.since))
+    if query.until is not None:
+        conditions.append("at < ?")
+        parameters.append(dialect.timestamp(query.until))
+    if after is not None:
+        conditions.append("(at > ? OR (at = ? AND id > ?))")
+        stamp = dialect.timestamp(after[0])
+        parameters.extend((stamp, stamp, after[1]))
+    # Only fixed condition texts are spliced in; every value is a parameter.
+    rows = session.fetch(
+        f"SELECT {_RECORD_COLUMNS} FROM records WHERE {' AND '.join(conditions)}"  # noqa: S608
+        " ORDER BY at, id LIMIT ?",
+        (*parameters, limit + 1),
+    )
+    items = tuple(_read_record(dialect, row) for row in rows[:limit])
+    more = len(rows) > limit
+    return Page(
+        items=items,
+        next_cursor=encode_record_cursor(items[-1].at, items[-1].id) if more else None,
+    )
+
+
+def remove_records(
+    session: Session,
+    business_id: str,
+    *,
+    card_id: str | None,
+    kind: str | None,
+    record_ids: Sequence[str] | None,
+) -> int:
+    """Delete the records matching every criterion given; count them."""
+    conditions = ["business_id = ?"]
+    parameters: list[object] = [business_id]
+    if card_id is not None:
+        conditions.append("card_id = ?")
+        parameters.append(card_id)
+    if kind is not None:
+        conditions.append("kind = ?")
+        parameters.append(kind)
+    if not all(_matchable(value) for value in parameters):
+        return 0
+    where = " AND ".join(conditions)
+    if record_ids is None:
+        return session.execute(f"DELETE FROM records WHERE {where}", tuple(parameters))  # noqa: S608
+    removed = 0
+    for record_id in dict.fromkeys(record_ids):
+        if _matchable(record_id):
+            removed += session.execute(
+                f"DELETE FROM records WHERE {where} AND id = ?",  # noqa: S608
+                (*parameters, record_id),
+            )
+    return removed
+
+
+def move_records(
+    session: Session, business_id: str, from_card_id: str, to_card_id: str | None
+) -> int:
+    """Point every record of one card at another (or at none); count them."""
+    if not _matchable(business_id) or not _matchable(from_card_id):
+        return 0
+    return session.execute(
+        "UPDATE records SET card_id = ? WHERE business_id = ? AND card_id = ?",
+        (to_card_id, business_id, from_card_id),
+    )

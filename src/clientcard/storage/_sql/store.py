@@ -33,6 +33,13 @@ from clientcard.storage.protocol import (
     check_one_business,
     decode_cursor,
 )
+from clientcard.storage.records import (
+    Record,
+    RecordQuery,
+    check_delete_bounded,
+    check_next_revision,
+    decode_record_cursor,
+)
 
 T = TypeVar("T")
 
@@ -452,3 +459,75 @@ class SQLStore(abc.ABC):
         """Remove delivered events from the outbox; unknown ids are ignored."""
         if event_ids:
             self._run(lambda s: rows.delete_events(s, event_ids), write=True)
+
+    # -- records ------------------------------------------------------------------------
+
+    def add_records(self, records: Sequence[Record]) -> None:
+        """Store new records, all or none.
+
+        :raises NotFoundError: a record's business does not exist.
+        :raises DuplicateError: a record's ``(kind, id)`` is taken in its business.
+        """
+        if records:
+            self._run(lambda s: rows.insert_records(s, self._dialect, records), write=True)
+
+    def get_record(self, business_id: str, kind: str, record_id: str) -> Record:
+        """Return one record. :raises NotFoundError: no such record in that business."""
+        return self._run(
+            lambda s: rows.select_record(s, self._dialect, business_id, kind, record_id),
+            write=False,
+        )
+
+    def update_record(self, record: Record, *, expected_revision: int) -> None:
+        """Replace a stored record, which must be at ``expected_revision``.
+
+        :raises NotFoundError: no such record.
+        :raises VersionConflictError: the stored revision differs.
+        """
+        check_next_revision(record, expected_revision)
+        self._run(
+            lambda s: rows.replace_record(s, self._dialect, record, expected_revision),
+            write=True,
+        )
+
+    def find_records(
+        self,
+        business_id: str,
+        query: RecordQuery,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page[Record]:
+        """Return matching records in ``(at, id)`` order, a page at a time."""
+        after = decode_record_cursor(cursor) if cursor is not None else None
+        if limit <= 0:
+            return Page(items=())
+        return self._run(
+            lambda s: rows.select_records(
+                s, self._dialect, business_id, query, limit=limit, after=after
+            ),
+            write=False,
+        )
+
+    def delete_records(
+        self,
+        business_id: str,
+        *,
+        card_id: str | None = None,
+        kind: str | None = None,
+        record_ids: Sequence[str] | None = None,
+    ) -> int:
+        """Delete the records matching every criterion given; return how many went."""
+        check_delete_bounded(card_id, kind, record_ids)
+        return self._run(
+            lambda s: rows.remove_records(
+                s, business_id, card_id=card_id, kind=kind, record_ids=record_ids
+            ),
+            write=True,
+        )
+
+    def reassign_records(self, business_id: str, from_card_id: str, to_card_id: str | None) -> int:
+        """Move every record of one card to another (or to none); return how many moved."""
+        return self._run(
+            lambda s: rows.move_records(s, business_id, from_card_id, to_card_id), write=True
+        )

@@ -1,0 +1,105 @@
+"""What each kind of record is, and what erasing its client does to it.
+
+Every domain module that files :class:`~clientcard.storage.records.Record` s describes
+its kind here, so erasure, retention and the access export treat every kind the same
+way, and a kind nobody described is deleted with its card (the safe default).
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Final
+
+import attrs
+
+__all__ = ["KINDS", "ErasureTreatment", "RecordKind", "kind_of"]
+
+
+class ErasureTreatment(enum.Enum):
+    """What an *anonymising* erasure does to a record of the client.
+
+    A *deleting* erasure deletes every record except :attr:`FISCAL` ones under a legal
+    hold, which both kinds of erasure keep with only their fiscal fields, and
+    :attr:`SUPPRESSION` ones the business's policy keeps.
+
+    .. versionadded:: 0.1.0
+    """
+
+    DELETE = "delete"
+    """Gone with the client (messages, photos, documents)."""
+    ANONYMISE = "anonymise"
+    """Kept without identity: detached from the card, identifying fields removed, so
+    history and aggregate statistics stay."""
+    FISCAL = "fiscal"
+    """Kept under a legal hold with only :attr:`RecordKind.kept_fields`, detached."""
+    SUPPRESSION = "suppression"
+    """A block or a "do not contact" request: kept, detached, with only
+    :attr:`RecordKind.kept_fields` (keyed fingerprints, no details) where the
+    business's policy keeps them through erasure; deleted otherwise."""
+
+
+@attrs.frozen
+class RecordKind:
+    """The description of one record kind.
+
+    :param name: the kind, as records carry it.
+    :param treatment: what an anonymising erasure does to it.
+    :param identity_fields: document keys removed when it is anonymised (free text,
+        notes, names, anything that could point back at the client).
+    :param kept_fields: document keys kept when a :attr:`~ErasureTreatment.FISCAL` or
+        :attr:`~ErasureTreatment.SUPPRESSION` record outlives its client.
+    :param per_client: whether records of this kind belong to one client (part of
+        their access export); business-wide kinds (promotions) are not.
+
+    .. versionadded:: 0.1.0
+    """
+
+    name: str
+    treatment: ErasureTreatment
+    identity_fields: tuple[str, ...] = ()
+    kept_fields: tuple[str, ...] = ()
+    per_client: bool = True
+
+
+KINDS: Final[Mapping[str, RecordKind]] = {
+    kind.name: kind
+    for kind in (
+        RecordKind(
+            "appointment",
+            ErasureTreatment.ANONYMISE,
+            identity_fields=("notes", "technical_notes", "documents"),
+        ),
+        RecordKind(
+            "payment",
+            ErasureTreatment.FISCAL,
+            identity_fields=("notes", "payer"),
+            kept_fields=(
+                "amount",
+                "currency",
+                "method",
+                "status",
+                "invoice_number",
+                "tax_amount",
+                "paid_at",
+            ),
+        ),
+        RecordKind(
+            "blacklist",
+            ErasureTreatment.SUPPRESSION,
+            identity_fields=("note", "by"),
+            kept_fields=("reason", "scope", "location_id", "expires_at", "fingerprints"),
+        ),
+        RecordKind("blacklist.match", ErasureTreatment.SUPPRESSION, kept_fields=("entry_id",)),
+        RecordKind("conversation", ErasureTreatment.DELETE),
+        RecordKind("document", ErasureTreatment.DELETE),
+    )
+}
+"""Every described kind by name; domain modules add theirs here as they land."""
+
+
+def kind_of(name: str) -> RecordKind:
+    """The description of a kind; an undescribed kind is deleted with its client."""
+    return KINDS.get(name, RecordKind(name, ErasureTreatment.DELETE))
