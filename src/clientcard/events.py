@@ -31,6 +31,11 @@ class EventKind(enum.Enum):
     CARD_DETAILS_CHANGED = "card.details_changed"
     CARD_STATUS_CHANGED = "card.status_changed"
     CARD_DELETED = "card.deleted"
+    CARD_MERGED = "card.merged"
+    """Another card was merged into this one (``related_card_id``) and deleted; ``fields``
+    names the fields the merge changed."""
+    CARD_MERGE_UNDONE = "card.merge_undone"
+    """A merge was undone: this card is as it was, and ``related_card_id`` is back."""
     CONSENT_CHANGED = "consent.changed"
     """A grant, withdrawal or objection was recorded; ``fields`` names ``purpose.channel``
     (or ``objection``), so other systems that message the client can follow."""
@@ -51,6 +56,8 @@ class DomainEvent:
     card_version: int | None = None
     fields: tuple[str, ...] = ()
     """Sorted names of the fields that changed (for details changes)."""
+    related_card_id: str | None = None
+    """The other card of a merge (the one merged in, or restored by an undo)."""
 
 
 class EventSink(Protocol):

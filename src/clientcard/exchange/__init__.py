@@ -119,7 +119,7 @@ def file_format(path: str | Path) -> FileFormat:
 def open_source(
     source: Source,
     *,
-    format: FileFormat,  # noqa: A002 - the natural name, keyword-only
+    format: FileFormat,
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,

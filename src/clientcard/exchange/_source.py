@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Final, TypeAlias
+from typing import IO, Final, Protocol, TypeAlias, cast
 
 Source: TypeAlias = "str | os.PathLike[str] | IO[bytes]"
 """Where an import reads from: a path, or a binary file object opened by the caller."""
@@ -147,7 +147,7 @@ def _mostly_utf8(stream: IO[bytes], sample: bytes) -> bool:
 def open_text(source: Source, encoding: str | None = None) -> Iterator[tuple[IO[str], str]]:
     """Yield ``source`` as text (newlines left as they are) and the encoding used."""
     with open_binary(source) as raw:
-        stream = raw if raw.seekable() else io.BufferedReader(raw)  # type: ignore[arg-type]
+        stream = raw if raw.seekable() else cast("IO[bytes]", io.BufferedReader(raw))
         chosen = canonical_encoding(encoding) if encoding else detect_encoding(stream)
         text = io.TextIOWrapper(stream, encoding=chosen, errors="surrogateescape", newline="")
         try:
@@ -155,6 +155,14 @@ def open_text(source: Source, encoding: str | None = None) -> Iterator[tuple[IO[
         finally:
             # The caller's stream stays open for the caller to close.
             text.detach()
+
+
+class Readable(Protocol):
+    """What :class:`BoundedLines` reads from: a text stream's ``readline``."""
+
+    def readline(self, size: int = -1, /) -> str:
+        """Read up to ``size`` characters, stopping after a line end."""
+        ...
 
 
 class LineTooLongError(Exception):
@@ -168,7 +176,7 @@ class BoundedLines:
     goes on with the next line. Memory stays bounded by ``limit`` whatever the file.
     """
 
-    def __init__(self, text: IO[str], limit: int = MAX_LINE) -> None:
+    def __init__(self, text: Readable, limit: int = MAX_LINE) -> None:
         self._text = text
         self._limit = limit
         self.count = 0

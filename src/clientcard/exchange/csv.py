@@ -97,7 +97,7 @@ class _Replay:
         self._sample = sample
         self._rest = rest
 
-    def readline(self, limit: int = -1) -> str:
+    def readline(self, limit: int = -1, /) -> str:
         if self._sample:
             cut = _line_end(self._sample, limit)
             line, self._sample = self._sample[:cut], self._sample[cut:]
@@ -147,9 +147,7 @@ def open_csv(
         yield CsvTable(text, chosen, delimiter)
 
 
-def write_csv(
-    destination: IO[str], headers: Sequence[str], rows: Iterable[Sequence[str]]
-) -> int:
+def write_csv(destination: IO[str], headers: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
     """Write ``headers`` and ``rows`` as CSV to a text stream; return the rows written.
 
     Open the destination with ``newline=""`` and ``encoding="utf-8-sig"``, as

@@ -147,7 +147,7 @@ def match(left: Profile | ClientCard, right: Profile | ClientCard) -> Match:
     """
     a = left if isinstance(left, Profile) else Profile.of(left)
     b = right if isinstance(right, Profile) else Profile.of(right)
-    if a.card_id == b.card_id or b.card_id == a.guardian_id or a.card_id == b.guardian_id:
+    if b.card_id in (a.card_id, a.guardian_id) or a.card_id == b.guardian_id:
         return Match(0.0, ("guardian_link",) if a.card_id != b.card_id else ())
     reasons: list[str] = []
     same_email = a.email is not None and a.email == b.email

@@ -31,11 +31,9 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from clientcard._book_consent import MESSAGE_PURPOSES
 from clientcard.card import BirthDate, ClientCard, FieldValue, Gender
-from clientcard.consent import NOT_MESSAGES, Channel, replay
+from clientcard.consent import NOT_MESSAGES, replay
 from clientcard.contact import phone
-from clientcard.errors import NotFoundError
 from clientcard.schema import FieldDefinition, FieldType
 from clientcard.storage.protocol import CardQuery
 
@@ -53,8 +51,11 @@ _PAGE: Final = 500
 
 @attrs.frozen
 class Selection:
-    """Which cards to export: ``query`` filters (group, tag, segment...), ``search`` text
-    as the front desk types it, or explicit ``card_ids`` (then the others are ignored).
+    """Which cards to export: a query, a search, or a list of ids.
+
+    ``query`` filters (group, tag, a segment such as who may receive a purpose on a
+    channel); ``search`` is text as the front desk types it; ``card_ids`` picks cards by
+    id (then the other two are ignored).
 
     .. versionadded:: 0.1.0
     """
@@ -78,9 +79,9 @@ class ExportReport:
     """Sensitive fields not exported (ask with ``include_sensitive``)."""
 
 
-def _fields(book: ClientBook, business_id: str, include_sensitive: bool) -> tuple[
-    list[FieldDefinition], list[str]
-]:
+def _fields(
+    book: ClientBook, business_id: str, include_sensitive: bool
+) -> tuple[list[FieldDefinition], list[str]]:
     schema = book.business(business_id).schema
     chosen = [d for d in schema.active_fields if include_sensitive or not d.sensitive]
     left_out = [d.key for d in schema.active_fields if d.sensitive and not include_sensitive]
@@ -201,7 +202,7 @@ def export_cards(
     business_id: str,
     destination: str | os.PathLike[str] | IO[Any],
     *,
-    format: ExportFormat,  # noqa: A002 - the natural name, keyword-only
+    format: ExportFormat,
     selection: Selection | None = None,
     include_sensitive: bool = False,
     include_consent: bool = False,
@@ -226,7 +227,9 @@ def export_cards(
     keys = tuple(d.key for d in fields)
     if format in ("csv", "xlsx"):
         headers = _headers(fields, language)
-        rows = ([_cell(text_values(card, fields, language).get(key)) for key in keys] for card in cards)
+        rows = (
+            [_cell(text_values(card, fields, language).get(key)) for key in keys] for card in cards
+        )
         if format == "csv":
             from clientcard.exchange.csv import write_csv  # noqa: PLC0415
 
@@ -282,6 +285,3 @@ def _json_card(
         if stated:
             document["consent"] = stated
     return document
-
-
-_ = (MESSAGE_PURPOSES, Channel, NotFoundError)

@@ -127,7 +127,9 @@ class _Run:
         for issue in issues:
             if len(self.rejected) < _MAX_ISSUES:
                 self.rejected.append(
-                    ImportIssue(row, issue.field, issue.code, issue.message, columns.get(issue.field))
+                    ImportIssue(
+                        row, issue.field, issue.code, issue.message, columns.get(issue.field)
+                    )
                 )
         self.count("rejected")
 
@@ -153,7 +155,11 @@ class _Run:
         schema = self.business.schema
         try:
             clean = schema.validate(
-                values, Context.IMPORT, today=self.today, region=self.business.region, lang=self.lang
+                values,
+                Context.IMPORT,
+                today=self.today,
+                region=self.business.region,
+                lang=self.lang,
             )
         except ValidationError as error:
             self.reject(row, error.issues, columns)
@@ -171,7 +177,7 @@ class _Run:
         card_status = CardStatus.PROSPECT if status == "prospect" else CardStatus.ACTIVE
         try:
             card = ClientCard.create(
-                card_id=self.book._new_id(),  # noqa: SLF001 - the book's id scheme
+                card_id=self.book._new_id(),
                 business_id=self.business.id,
                 values=clean,
                 at=self.now,
@@ -209,10 +215,12 @@ class _Run:
             if purpose is None:  # pragma: no cover - readers only state known keys
                 continue
             if granted and not self.consent_wording:
-                raise ValidationError([self.issue(f"consent.{key}", "import.consent_wording_missing")])
+                raise ValidationError(
+                    [self.issue(f"consent.{key}", "import.consent_wording_missing")]
+                )
             events.append(
                 ConsentEvent(
-                    event_id=self.book._new_id(),  # noqa: SLF001
+                    event_id=self.book._new_id(),
                     business_id=self.business.id,
                     card_id="pending",
                     action=ConsentAction.GRANT if granted else ConsentAction.WITHDRAW,
@@ -255,7 +263,9 @@ class _Run:
                     (purpose.value, channel.value)
                     for purpose in MESSAGE_PURPOSES
                     for channel in Channel
-                    if may_contact(card, purpose, channel, state=state, policy=policy, today=self.today)
+                    if may_contact(
+                        card, purpose, channel, state=state, policy=policy, today=self.today
+                    )
                 )
                 if allowed:
                     store.set_permissions(card.business_id, card.id, allowed)
@@ -266,12 +276,16 @@ class _Run:
             book.store_events(events)
         logger.info(
             "import batch stored",
-            extra={"business_id": self.business.id, "import_id": self.report.import_id, "cards": len(batch)},
+            extra={
+                "business_id": self.business.id,
+                "import_id": self.report.import_id,
+                "cards": len(batch),
+            },
         )
 
     def _event(self, kind: EventKind, card: ClientCard, fields: list[str]) -> DomainEvent:
         return DomainEvent(
-            event_id=self.book._new_id(),  # noqa: SLF001
+            event_id=self.book._new_id(),
             kind=kind,
             business_id=card.business_id,
             occurred_at=self.now,
@@ -280,10 +294,20 @@ class _Run:
             fields=tuple(fields),
         )
 
-    def finish(self, **extra: object) -> ImportReport:
+    def finish(
+        self,
+        rows: int,
+        mapping: tuple[dict[str, object], ...],
+        encoding: str | None,
+        delimiter: str | None,
+    ) -> ImportReport:
         self.flush()
         return attrs.evolve(
             self.report,
+            rows=rows,
+            mapping=mapping,
+            encoding=encoding,
+            delimiter=delimiter,
             imported=self.counts.get("imported", 0),
             already_present=self.counts.get("already_present", 0),
             skipped=self.counts.get("skipped", 0),
@@ -291,7 +315,6 @@ class _Run:
             rejected=tuple(self.rejected),
             warnings=tuple(self.warnings),
             duplicates=tuple(self.duplicates),
-            **extra,
         )
 
 
@@ -357,18 +380,14 @@ def import_cards(
         chosen = _mapping_for(source, business, mapping)
         chosen.check(business.schema, language)
         rows = _table_rows(run, source, chosen)
-        extra: dict[str, object] = {
-            "mapping": tuple(chosen.to_dict()),
-            "encoding": getattr(source, "encoding", None),
-            "delimiter": getattr(source, "delimiter", None),
-        }
+        mapped = tuple(chosen.to_dict())
     else:
         rows = _record_rows(run, source)  # type: ignore[arg-type]
-        extra = {"encoding": getattr(source, "encoding", None)}
-    total = 0
-    for _ in rows:
-        total += 1
-    return run.finish(rows=total, **extra)
+        mapped = ()
+    total = sum(1 for _ in rows)
+    return run.finish(
+        total, mapped, getattr(source, "encoding", None), getattr(source, "delimiter", None)
+    )
 
 
 def _is_table(source: Table | RecordSource) -> TypeGuard[Table]:
@@ -456,9 +475,8 @@ def _known(run: _Run, record: Record) -> tuple[dict[str, object], list[tuple[str
             unknown.append((key[:64], "field.unknown"))
             continue
         kind = schema.field(key).type
-        if kind in (FieldType.DATE, FieldType.PARTIAL_DATE) and isinstance(value, str):
-            value = read_date(value, run.order, run.today)
-        values[key] = value
+        dated = kind in (FieldType.DATE, FieldType.PARTIAL_DATE) and isinstance(value, str)
+        values[key] = read_date(str(value), run.order, run.today) if dated else value
     return values, unknown
 
 

@@ -34,7 +34,6 @@ from typing import Final, Literal
 import attrs
 
 from clientcard.consent import NOT_MESSAGES, Channel, Purpose
-from clientcard.contact.address import COUNTRIES
 from clientcard.contact.name import fold
 from clientcard.errors import FieldIssue, ValidationError
 from clientcard.locale import LANGUAGES, message
@@ -194,15 +193,11 @@ def consent_target(target: str) -> tuple[Purpose, Channel | None] | None:
     parts = target.split(".")
     try:
         purpose = Purpose(parts[1])
-        channel = Channel(parts[2]) if len(parts) == 3 else None  # noqa: PLR2004
+        channel = Channel(parts[2]) if len(parts) == 3 else None
     except (ValueError, IndexError):
         purpose = None
         channel = None
-    if (
-        purpose is None
-        or len(parts) > 3  # noqa: PLR2004
-        or (purpose in NOT_MESSAGES) != (channel is None)
-    ):
+    if purpose is None or len(parts) > 3 or (purpose in NOT_MESSAGES) != (channel is None):
         raise ValidationError([_issue(target, "mapping.unknown_target")])
     return purpose, channel
 
@@ -257,9 +252,13 @@ class ColumnMapping:
             target = known.get(normalised) or _SYNONYMS.get(normalised)
             if target is None:
                 target = _consent_header(normalised)
-            if target is not None and target not in SPECIAL_TARGETS and target in schema:
-                if schema.field(target).retired:
-                    target = None
+            if (
+                target is not None
+                and target not in SPECIAL_TARGETS
+                and target in schema
+                and schema.field(target).retired
+            ):
+                target = None
             targets.append(target)
         return cls(headers=tuple(headers), targets=tuple(targets))
 
@@ -374,7 +373,7 @@ def read_date(text: str, order: DateOrder, today: dt.date) -> str:
     if match is None:
         return text
     first, second, year_text = match[1], match[2], match[3]
-    if len(first) == 4:  # noqa: PLR2004 - year first: 1985/12/10
+    if len(first) == 4:
         if year_text is None:
             return text
         return f"{first}-{int(second):02d}-{int(year_text):02d}"
@@ -384,7 +383,7 @@ def read_date(text: str, order: DateOrder, today: dt.date) -> str:
     if year_text is None:
         return f"--{int(month):02d}-{int(day):02d}"
     year = int(year_text)
-    if len(year_text) == 2:  # noqa: PLR2004
+    if len(year_text) == 2:
         year += 2000 if 2000 + year <= today.year else 1900
     return f"{year:04d}-{int(month):02d}-{int(day):02d}"
 
@@ -531,6 +530,3 @@ def cell_text(value: object) -> str:
     if isinstance(value, int | Decimal):
         return str(value)
     return str(value)
-
-
-_ = COUNTRIES  # the table above maps names; codes pass through to validation

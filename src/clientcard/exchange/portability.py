@@ -44,7 +44,7 @@ _METADATA: Final = frozenset(
 _WHITESPACE: Final = " \t\r\n"
 
 
-class _Malformed(Exception):
+class _MalformedError(Exception):
     """The document's structure is broken past the point of reading on."""
 
 
@@ -91,10 +91,9 @@ class _Buffer:
                 if len(self.data) - self.pos > MAX_RECORD or not self.fill():
                     return None, False
                 continue
-            if end >= len(self.data) and not self.eof and _may_continue(found):
-                # A number cut by the chunk edge ("12" of "123"): read on first.
-                if self.fill():
-                    continue
+            # A number cut by the chunk edge ("12" of "123"): read on first.
+            if end >= len(self.data) and not self.eof and _may_continue(found) and self.fill():
+                continue
             self.pos = end
             return found, True
 
@@ -128,7 +127,7 @@ class JsonSource:
                 yield from self._document_or_lines()
             elif first:
                 yield Record(1, problem="json.malformed")
-        except _Malformed:
+        except _MalformedError:
             return
 
     def _array(self, start: int) -> Iterator[Record]:
@@ -143,7 +142,7 @@ class JsonSource:
             found, ok = buffer.value()
             if not ok:
                 yield Record(number, problem="json.malformed")
-                raise _Malformed
+                raise _MalformedError
             yield _record(number, found)
             number += 1
 
@@ -167,7 +166,7 @@ class JsonSource:
             found, ok = buffer.value()
             if not ok:
                 yield Record(number, problem="json.malformed")
-                raise _Malformed
+                raise _MalformedError
             yield _record(number, found)
 
     def _walk_document(self) -> Iterator[Record]:
@@ -177,11 +176,11 @@ class JsonSource:
             ch = buffer.skip(_WHITESPACE + ",")
             if ch != '"':
                 yield Record(1, problem="json.malformed")
-                raise _Malformed
+                raise _MalformedError
             key, ok = buffer.value()
             if not ok or buffer.skip() != ":":
                 yield Record(1, problem="json.malformed")
-                raise _Malformed
+                raise _MalformedError
             buffer.pos += 1
             if key == "cards" and buffer.skip() == "[":
                 buffer.pos += 1
@@ -190,7 +189,7 @@ class JsonSource:
             _, ok = buffer.value()
             if not ok:
                 yield Record(1, problem="json.malformed")
-                raise _Malformed
+                raise _MalformedError
 
 
 def _record(number: int, found: object) -> Record:

@@ -219,6 +219,18 @@ def _texts(component: Any, name: str) -> list[Any]:
 
 def _values(component: Any, warnings: list[tuple[str, str]]) -> dict[str, object]:
     values: dict[str, object] = {}
+    _names(component, values)
+    _contacts(component, values, warnings)
+    _details(component, values)
+    for name, lines in component.contents.items():
+        if name.upper().startswith(_PREFIX):
+            key = name.upper().removeprefix(_PREFIX).lower().replace("-", "_")
+            items = [str(line.value) for line in lines]
+            values[key] = items if len(items) > 1 or _is_list_property(lines) else items[0]
+    return values
+
+
+def _names(component: Any, values: dict[str, object]) -> None:
     for line in _texts(component, "n")[:1]:
         n = line.value
         given = " ".join(_parts(n.given) + _parts(n.additional)).strip()
@@ -227,14 +239,18 @@ def _values(component: Any, warnings: list[tuple[str, str]]) -> dict[str, object
             values["first_name"] = given
         if family:
             values["last_name"] = family
-    if "first_name" not in values and "last_name" not in values:
-        for line in _texts(component, "fn")[:1]:
-            full = str(line.value).strip()
-            if full and _name.is_valid(full):
-                first, _, last = full.partition(" ")
-                values["first_name"] = first
-                if last:
-                    values["last_name"] = last
+    if "first_name" in values or "last_name" in values:
+        return
+    for line in _texts(component, "fn")[:1]:
+        full = str(line.value).strip()
+        if full and _name.is_valid(full):
+            first, _, last = full.partition(" ")
+            values["first_name"] = first
+            if last:
+                values["last_name"] = last
+
+
+def _contacts(component: Any, values: dict[str, object], warnings: list[tuple[str, str]]) -> None:
     emails = [str(line.value).strip() for line in _prefer(_texts(component, "email"))]
     emails = [email for email in dict.fromkeys(emails) if email]
     if emails:
@@ -252,6 +268,9 @@ def _values(component: Any, warnings: list[tuple[str, str]]) -> dict[str, object
         _address(addresses[0].value, values)
         if len(addresses) > 1:
             warnings.append(("street", "import.extra_value_ignored"))
+
+
+def _details(component: Any, values: dict[str, object]) -> None:
     for line in _texts(component, "bday")[:1]:
         values["birth_date"] = str(line.value).strip()
     for line in _texts(component, "gender")[:1]:
@@ -264,22 +283,14 @@ def _values(component: Any, warnings: list[tuple[str, str]]) -> dict[str, object
     notes = [str(line.value) for line in _texts(component, "note") if str(line.value).strip()]
     if notes:
         values["notes"] = "\n".join(notes)
-    tags: list[str] = []
-    for line in _texts(component, "categories"):
-        tags.extend(_parts(line.value))
+    tags = [tag for line in _texts(component, "categories") for tag in _parts(line.value)]
     if tags:
-        values["tags"] = [tag for tag in tags if tag.strip()]
+        values["tags"] = tags
     for key in ("title", "role"):
         for line in _texts(component, key)[:1]:
             values.setdefault("profession", str(line.value).strip())
     for line in _texts(component, "lang")[:1]:
         values["language"] = str(line.value).strip().lower()[:2]
-    for name, lines in component.contents.items():
-        if name.upper().startswith(_PREFIX):
-            key = name.upper().removeprefix(_PREFIX).lower().replace("-", "_")
-            items = [str(line.value) for line in lines]
-            values[key] = items if len(items) > 1 or _is_list_property(lines) else items[0]
-    return values
 
 
 def _is_list_property(lines: list[Any]) -> bool:
@@ -345,7 +356,7 @@ def _fold(line: str) -> str:
     size = 0
     for ch in line:
         width = len(ch.encode("utf-8"))
-        if size + width > 75:  # noqa: PLR2004
+        if size + width > 75:
             out.append(current)
             current, size = " ", 1
         current += ch
@@ -374,8 +385,8 @@ def vcard_lines(card: ClientCard, values: dict[str, str | list[str]]) -> list[st
     lines.append(f"N:{_escape(last)};{_escape(first)};;;")
     if email := values.get("email"):
         lines.append(f"EMAIL:{_escape(str(email))}")
-    for number in card.phones if "phones" in values else ():
-        lines.append(f"TEL;VALUE=uri:tel:{number}")
+    if "phones" in values:
+        lines.extend(f"TEL;VALUE=uri:tel:{number}" for number in card.phones)
     if any(key in values for key in ("street", "city", "postcode", "country")):
         parts = [str(values.get(key, "")) for key in ("street", "city")]
         parts += ["", str(values.get("postcode", "")), str(values.get("country", ""))]

@@ -15,12 +15,12 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import IO, Final
+from typing import IO, Any, Final
 
 try:
     from openpyxl import Workbook, load_workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.utils.exceptions import InvalidFileException
@@ -100,7 +100,7 @@ def open_xlsx(source: Source, *, sheet: str | None = None) -> Iterator[XlsxTable
             if sheet is not None and sheet not in workbook.sheetnames:
                 raise XlsxError("no such sheet in the workbook")
             worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-            rows = worksheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)  # type: ignore[union-attr]
+            rows = worksheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
             yield XlsxTable(iter(rows))
         finally:
             workbook.close()
@@ -144,10 +144,10 @@ def write_xlsx(
     return count
 
 
-def _text_cell(sheet: object, value: str) -> WriteOnlyCell:
+def _text_cell(sheet: Any, value: str) -> Cell:
     # XML can't hold most control characters; validated cards never have them.
     text = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_CELL]
-    cell = WriteOnlyCell(sheet, value=text)  # type: ignore[arg-type]
+    cell = WriteOnlyCell(sheet, value=text)
     # openpyxl reads a leading "=" as a formula; a client's text is never one.
     cell.data_type = "s"
     if text.startswith(FORMULA_STARTS):

@@ -172,17 +172,35 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "import.consent_wording_missing": {
         "en": "Consent can be imported only with the version of the text the client agreed to.",
         "it": "Il consenso si importa solo con la versione del testo accettato dal cliente.",
-        "nl": "Toestemming kan alleen worden geïmporteerd met de versie van de geaccepteerde tekst.",
+        "nl": (
+            "Toestemming kan alleen worden geïmporteerd met de versie van de geaccepteerde tekst."
+        ),
     },
     "import.summary": {
-        "en": "{rows} rows read: {imported} imported, {present} already present, {rejected} rejected.",
-        "it": "{rows} righe lette: {imported} importate, {present} già presenti, {rejected} scartate.",
-        "nl": "{rows} rijen gelezen: {imported} geïmporteerd, {present} al aanwezig, {rejected} geweigerd.",
+        "en": (
+            "{rows} rows read: {imported} imported, {present} already present, {rejected} rejected."
+        ),
+        "it": (
+            "{rows} righe lette: {imported} importate, {present} già presenti, {rejected} scartate."
+        ),
+        "nl": (
+            "{rows} rijen gelezen: {imported} geïmporteerd, {present} al aanwezig, "
+            "{rejected} geweigerd."
+        ),
     },
     "import.summary_dry_run": {
-        "en": "Dry run, nothing written: {rows} rows read; {imported} would be imported, {present} are already present, {rejected} would be rejected.",
-        "it": "Prova, nulla scritto: {rows} righe lette; {imported} sarebbero importate, {present} già presenti, {rejected} sarebbero scartate.",
-        "nl": "Proefrun, niets opgeslagen: {rows} rijen gelezen; {imported} zouden worden geïmporteerd, {present} al aanwezig, {rejected} zouden worden geweigerd.",
+        "en": (
+            "Dry run, nothing written: {rows} rows read; {imported} would be imported, "
+            "{present} are already present, {rejected} would be rejected."
+        ),
+        "it": (
+            "Prova, nulla scritto: {rows} righe lette; {imported} sarebbero importate, "
+            "{present} già presenti, {rejected} sarebbero scartate."
+        ),
+        "nl": (
+            "Proefrun, niets opgeslagen: {rows} rijen gelezen; {imported} zouden worden "
+            "geïmporteerd, {present} al aanwezig, {rejected} zouden worden geweigerd."
+        ),
     },
     "consent.invalid": {
         "en": "Consent must be stated as yes or no.",
@@ -238,6 +256,21 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "No column of the file is mapped to a field of the client card.",
         "it": "Nessuna colonna del file è associata a un campo della scheda cliente.",
         "nl": "Geen kolom van het bestand is gekoppeld aan een veld van de klantenkaart.",
+    },
+    "merge.same_card": {
+        "en": "A card can't be merged into itself.",
+        "it": "Una scheda non può essere unita a sé stessa.",
+        "nl": "Een kaart kan niet met zichzelf worden samengevoegd.",
+    },
+    "merge.other_business": {
+        "en": "Only cards of one business can be merged.",
+        "it": "Si possono unire solo schede della stessa attività.",
+        "nl": "Alleen kaarten van één bedrijf kunnen worden samengevoegd.",
+    },
+    "merge.guardian_link": {
+        "en": "A child and their guardian are two people: their cards can't be merged.",
+        "it": "Un minore e il suo genitore sono due persone: le schede non si uniscono.",
+        "nl": "Een kind en de ouder zijn twee personen: hun kaarten worden niet samengevoegd.",
     },
 }
 
