@@ -708,3 +708,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         errors.print(f"error: unexpected {type(error).__name__}", markup=False)
         return 1
     return 0
+
+
+from clientcard.cli._exchange import register  # noqa: E402 - the exchange commands use this module
+
+register(cli)

@@ -1,0 +1,324 @@
+"""The ``import``, ``export``, ``duplicates`` and ``merge`` commands.
+
+Registered on the ``clientcard`` group by :func:`register`; like the other commands, a
+thin shell over :mod:`clientcard.exchange`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from clientcard.cli._commands import _Context, _pairs
+from clientcard.exchange import (
+    ColumnMapping,
+    Selection,
+    export_cards,
+    file_format,
+    find_duplicates,
+    import_cards,
+    open_source,
+)
+from clientcard.exchange.merge import merge_cards, preview_merge, purge_merge_snapshots, undo_merge
+from clientcard.storage.protocol import CardQuery
+
+__all__ = ["register"]
+
+console = Console(highlight=False)
+business_option = click.option(
+    "--business",
+    "-b",
+    "business_id",
+    required=True,
+    envvar="CLIENTCARD_BUSINESS",
+    help="The business id (env CLIENTCARD_BUSINESS).",
+)
+_FORMATS = click.Choice(["csv", "xlsx", "vcard", "json"])
+_SHOWN_ISSUES = 50
+
+
+def _mapping_table(mapping: ColumnMapping) -> Table:
+    table = Table("column", "header", "field", title="column mapping")
+    for number, (header, target) in enumerate(
+        zip(mapping.headers, mapping.targets, strict=True), start=1
+    ):
+        table.add_row(str(number), Text(header), Text(target or "(ignored)"))
+    return table
+
+
+@click.command(name="import")
+@business_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "format_", type=_FORMATS, help="Default: from the file name.")
+@click.option("--encoding", help="Default: detected (UTF-8, UTF-16, Windows-1252).")
+@click.option("--delimiter", help="CSV only; default: detected.")
+@click.option("--sheet", help="Excel only; default: the first sheet.")
+@click.option("--map", "maps", multiple=True, help="HEADER=FIELD (or N=FIELD, or HEADER=).")
+@click.option("--preview", is_flag=True, help="Show the column mapping and stop.")
+@click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
+@click.option("--consent-wording", help="Version of the text clients agreed to (for consent).")
+@click.option("--skip-duplicates", is_flag=True, help="Leave out likely duplicates.")
+@click.option("--date-order", type=click.Choice(["dmy", "mdy"]), help="How to read 03/04/1985.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the JSON report (default: FILE.report.json).",
+)
+@click.pass_obj
+def import_command(
+    obj: _Context,
+    business_id: str,
+    file: Path,
+    format_: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    sheet: str | None,
+    maps: tuple[str, ...],
+    preview: bool,
+    dry_run: bool,
+    consent_wording: str | None,
+    skip_duplicates: bool,
+    date_order: str | None,
+    report_path: Path | None,
+) -> None:
+    """Import clients from a CSV, Excel, vCard or JSON file."""
+    try:
+        chosen = format_ or file_format(file)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="FILE") from None
+    overrides: dict[str | int, str | None] = {}
+    for column, target in _pairs(maps, "--map").items():
+        key: str | int = int(column) if column.isdigit() else column
+        overrides[key] = str(target) or None
+    with (
+        obj.book() as book,
+        open_source(
+            file,
+            format=chosen,  # type: ignore[arg-type]
+            encoding=encoding,
+            delimiter=delimiter,
+            sheet=sheet,
+        ) as source,
+    ):
+        headers = getattr(source, "headers", None)
+        mapping: ColumnMapping | None = None
+        if headers is not None:
+            schema = book.business(business_id).schema
+            mapping = ColumnMapping.suggest(headers, schema)
+            if overrides:
+                mapping = mapping.with_targets(overrides)
+            console.print(_mapping_table(mapping))
+            if preview:
+                return
+        progress = Progress(
+            TextColumn("importing"),
+            BarColumn(),
+            TextColumn("{task.completed} rows"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        with progress:
+            task = progress.add_task("import", total=None)
+            report = import_cards(
+                book,
+                business_id,
+                source,
+                mapping=mapping,
+                dry_run=dry_run,
+                consent_wording=consent_wording,
+                on_duplicate="skip" if skip_duplicates else "import",
+                date_order=date_order,  # type: ignore[arg-type]
+                progress=lambda count: progress.advance(task, count),
+            )
+    target = report_path or file.with_name(file.name + ".report.json")
+    target.write_text(report.to_json(), encoding="utf-8")
+    console.print(Text(report.summary()))
+    for issue in report.rejected[:_SHOWN_ISSUES]:
+        console.print(Text(f"  {issue}"))
+    if len(report.rejected) > _SHOWN_ISSUES:
+        console.print(f"  ... {len(report.rejected) - _SHOWN_ISSUES} more in the report")
+    likely = [d for d in report.duplicates if d.action == "imported"]
+    if likely:
+        console.print(f"{len(likely)} imported cards look like cards already there: see duplicates")
+    console.print(f"report: {target}")
+
+
+@click.command(name="export")
+@business_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "format_", type=_FORMATS, help="Default: from the file name.")
+@click.option("--search", help="Only clients found by this search.")
+@click.option("--group", help="Only this client group.")
+@click.option("--tag", help="Only clients with this tag.")
+@click.option("--segment", help="Only clients who may receive PURPOSE.CHANNEL.")
+@click.option("--field", "fields", multiple=True, help="Only clients with custom KEY=VALUE.")
+@click.option("--include-sensitive", is_flag=True, help="Include health data fields.")
+@click.option("--include-consent", is_flag=True, help="JSON only: each client's consent.")
+@click.option("--lang", type=click.Choice(["en", "it", "nl"]), help="Labels' language.")
+@click.pass_obj
+def export_command(
+    obj: _Context,
+    business_id: str,
+    file: Path,
+    format_: str | None,
+    search: str | None,
+    group: str | None,
+    tag: str | None,
+    segment: str | None,
+    fields: tuple[str, ...],
+    include_sensitive: bool,
+    include_consent: bool,
+    lang: str | None,
+) -> None:
+    """Export a selection of clients to CSV, Excel, vCard 4.0 or JSON."""
+    try:
+        chosen = format_ or file_format(file)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="FILE") from None
+    contactable = None
+    if segment is not None:
+        purpose, _, channel = segment.partition(".")
+        if not channel:
+            raise click.BadParameter("use PURPOSE.CHANNEL", param_hint="--segment")
+        contactable = (purpose, channel)
+    custom = _pairs(fields, "--field")
+    if len(custom) > 1:
+        raise click.BadParameter("one custom field at a time", param_hint="--field")
+    custom_field, custom_value = next(iter(custom.items()), (None, None))
+    query = CardQuery(
+        group=group,
+        tag=tag,
+        contactable=contactable,
+        custom_field=custom_field,
+        custom_value=custom_value,
+    )
+    with obj.book() as book:
+        report = export_cards(
+            book,
+            business_id,
+            file,
+            format=chosen,  # type: ignore[arg-type]
+            selection=Selection(query=query, search=search),
+            include_sensitive=include_sensitive,
+            include_consent=include_consent,
+            lang=lang,
+        )
+    console.print(f"exported {report.count} clients to {file} ({report.format})")
+    if report.left_out:
+        console.print(
+            "left out (health data, --include-sensitive to add): " + ", ".join(report.left_out)
+        )
+
+
+def _name(book: Any, business_id: str, card_id: str) -> str:
+    card = book.get(business_id, card_id)
+    return str(card.display_name or card.email or card.id)
+
+
+@click.command(name="duplicates")
+@business_option
+@click.option("--min-score", default=0.5, show_default=True, type=click.FloatRange(0, 1))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (ids, scores, reasons).")
+@click.pass_obj
+def duplicates_command(obj: _Context, business_id: str, min_score: float, as_json: bool) -> None:
+    """List clients that seem to be one person, most likely first."""
+    import json  # noqa: PLC0415
+
+    with obj.book() as book:
+        pairs = find_duplicates(book, business_id, min_score=min_score)
+        if as_json:
+            click.echo(json.dumps([pair.to_dict() for pair in pairs], indent=2))
+            return
+        table = Table("score", "client", "client", "why", "ids")
+        for pair in pairs:
+            first, second = pair.card_ids
+            table.add_row(
+                f"{pair.score:.2f}",
+                Text(_name(book, business_id, first)),
+                Text(_name(book, business_id, second)),
+                ", ".join(pair.reasons),
+                Text(f"{first}\n{second}"),
+            )
+    console.print(table)
+    console.print(f"{len(pairs)} pairs")
+
+
+@click.command(name="merge")
+@business_option
+@click.argument("card_ids", nargs=-1)
+@click.option("--yes", is_flag=True, help="Merge for real (default: show the preview).")
+@click.option("--prefer-other", "prefer", multiple=True, help="FIELD to take from the second.")
+@click.option("--undo", "undo_id", help="Undo the merge with this id.")
+@click.option("--purge", is_flag=True, help="Delete merge snapshots: merges become permanent.")
+@click.option("--before", type=click.DateTime(["%Y-%m-%d"]), help="With --purge: older only.")
+@click.option("--by", default="staff", show_default=True, help="Who merges.")
+@click.pass_obj
+def merge_command(
+    obj: _Context,
+    business_id: str,
+    card_ids: tuple[str, ...],
+    yes: bool,
+    prefer: tuple[str, ...],
+    undo_id: str | None,
+    purge: bool,
+    before: dt.datetime | None,
+    by: str,
+) -> None:
+    """Merge the second card into the first (KEEP OTHER), undo a merge, or purge snapshots."""
+    with obj.book() as book:
+        if undo_id is not None:
+            survivor, restored = undo_merge(book, business_id, undo_id, recorded_by=by)
+            console.print(f"undone: {survivor.id} v{survivor.version} and {restored.id} are back")
+            return
+        if purge:
+            cutoff = before.replace(tzinfo=dt.UTC) if before is not None else None
+            count = purge_merge_snapshots(book, business_id, before=cutoff)
+            console.print(f"purged {count} merge snapshots; those merges are now permanent")
+            return
+        if len(card_ids) != 2:
+            raise click.UsageError("give the card to keep and the card to merge into it")
+        keep, other = card_ids
+        choices = dict.fromkeys(prefer, "absorbed")
+        plan = preview_merge(book, business_id, keep, other, prefer=choices)  # type: ignore[arg-type]
+        summary = plan.to_dict()
+        for label, key in (
+            ("changes", "changed"),
+            ("taken from the other card", "filled"),
+            ("both set, kept from the first", "conflicts"),
+            ("consent made stricter", "stricter"),
+            ("warnings", "warnings"),
+        ):
+            items = summary[key]
+            if items:
+                console.print(f"{label}: {', '.join(map(str, items))}")  # type: ignore[call-overload]
+        console.print(f"match score {plan.match.score:.2f} ({', '.join(plan.match.reasons)})")
+        if not yes:
+            console.print("preview only: add --yes to merge")
+            return
+        result = merge_cards(
+            book,
+            business_id,
+            keep,
+            other,
+            expected_versions=(plan.survivor.version, plan.absorbed.version),
+            recorded_by=by,
+            prefer=choices,  # type: ignore[arg-type]
+        )
+    console.print(
+        f"merged into {result.card.id} v{result.card.version}; undo: --undo {result.merge_id}"
+    )
+
+
+def register(group: click.Group) -> None:
+    """Add the exchange commands to the ``clientcard`` group."""
+    for command in (import_command, export_command, duplicates_command, merge_command):
+        group.add_command(command)
