@@ -113,10 +113,11 @@ def _utf16_without_bom(sample: bytes) -> str | None:
 
 
 def _mostly_utf8(stream: IO[bytes], sample: bytes) -> bool:
-    """Tell whether the bytes read as UTF-8, allowing a few broken sequences.
+    """Tell whether the bytes read as UTF-8, allowing broken sequences among valid ones.
 
-    A file whose non-ASCII text is mostly valid UTF-8 is UTF-8 with damage (the damaged
-    rows are rejected); one with no valid multi-byte sequence at all is not UTF-8.
+    Windows-1252 text practically never forms a valid multi-byte UTF-8 sequence, so a
+    file with any valid one is UTF-8 with damage (the damaged rows are rejected), and a
+    file with none but with bytes UTF-8 can't read is Windows-1252.
     """
     decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
     good = bad = 0
@@ -132,7 +133,7 @@ def _mostly_utf8(stream: IO[bytes], sample: bytes) -> bool:
 
     if not stream.seekable():
         count(sample, final=True)
-        return bad == 0 or good > bad
+        return bad == 0 or good > 0
     start = stream.tell()
     try:
         while chunk := stream.read(_CHUNK):
@@ -140,7 +141,7 @@ def _mostly_utf8(stream: IO[bytes], sample: bytes) -> bool:
         count(b"", final=True)
     finally:
         stream.seek(start)
-    return bad == 0 or good > bad
+    return bad == 0 or good > 0
 
 
 @contextmanager
