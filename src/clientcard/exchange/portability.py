@@ -57,10 +57,10 @@ class _Buffer:
         self.pos = 0
         self.eof = False
 
-    def fill(self) -> bool:
+    def fill(self, size: int = _CHUNK) -> bool:
         if self.eof:
             return False
-        chunk = self._text.read(_CHUNK)
+        chunk = self._text.read(size)
         if not chunk:
             self.eof = True
             return False
@@ -84,12 +84,16 @@ class _Buffer:
         A value larger than :data:`MAX_RECORD` is skipped and reported as invalid.
         """
         decoder = json.JSONDecoder()
+        size = _CHUNK
         while True:
             try:
                 found, end = decoder.raw_decode(self.data, self.pos)
             except json.JSONDecodeError:
-                if len(self.data) - self.pos > MAX_RECORD or not self.fill():
+                # Reading ever larger pieces keeps a large value from being parsed
+                # from its start again after every small piece.
+                if len(self.data) - self.pos > MAX_RECORD or not self.fill(size):
                     return None, False
+                size *= 2
                 continue
             # A number cut by the chunk edge ("12" of "123"): read on first.
             if end >= len(self.data) and not self.eof and _may_continue(found) and self.fill():

@@ -93,7 +93,11 @@ class VcardSource:
                 continue
             stripped = line.strip()
             upper = stripped.upper()
-            if upper == "BEGIN:VCARD" and block is None:
+            if upper == "BEGIN:VCARD":
+                if block is not None:
+                    # The card before was cut short (a truncated export).
+                    number += 1
+                    yield Record(number, problem="vcard.malformed")
                 block, size, too_large = [], 0, False
                 continue
             if block is None:

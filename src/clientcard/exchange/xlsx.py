@@ -68,7 +68,8 @@ class XlsxTable:
         """Yield the rows below the header, numbered as Excel shows them; blank rows skipped."""
         width = len(self.headers)
         for number, values in enumerate(self._rows, start=2):
-            cells = tuple(cell_text(value) for value in values[:MAX_COLUMNS])
+            # Read-only sheets pad rows to the widest row; the padding is not data.
+            cells = _trimmed(tuple(cell_text(value) for value in values[:MAX_COLUMNS]))
             if not any(cell.strip() for cell in cells):
                 continue
             if len(cells) < width:
@@ -78,7 +79,7 @@ class XlsxTable:
 
 def _trimmed(cells: tuple[str, ...]) -> tuple[str, ...]:
     end = len(cells)
-    while end and not cells[end - 1]:
+    while end and not cells[end - 1].strip():
         end -= 1
     return cells[:end]
 
