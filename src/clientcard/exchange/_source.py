@@ -4,8 +4,8 @@ Encodings are told apart without guessing from statistics: a byte order mark nam
 or UTF-16; UTF-16 without one shows itself by its zero bytes; a file that is UTF-8 (a
 pass over its bytes, a chunk at a time, says so) is read as UTF-8; anything else as
 Windows-1252, the encoding spreadsheets on Windows save "CSV" in. Bytes the chosen
-encoding can't read become lone surrogates (``surrogateescape``), so the one row that
-holds them is rejected and the rest of the file is read as usual.
+encoding can't read become lone surrogates (the ``clientcard.escape`` error handler), so
+the one row that holds them is rejected and the rest of the file is read as usual.
 """
 
 from __future__ import annotations
@@ -27,7 +27,20 @@ _CHUNK: Final = 1024 * 1024
 MAX_LINE: Final = 1024 * 1024
 """The longest physical line read, in characters; a longer one is skipped as a whole."""
 
-_BROKEN: Final = re.compile("[\udc80-\udcff]")
+_BROKEN: Final = re.compile("[\udc00-\udcff]")
+ERRORS: Final = "clientcard.escape"
+"""The codec error handler readers decode with: every undecodable byte becomes a lone
+surrogate (U+DC00 + byte), which no card can hold, so its row is rejected."""
+
+
+def _escape(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):  # pragma: no cover - decoding only
+        raise error
+    bad = error.object[error.start : error.end]
+    return "".join(chr(0xDC00 + byte) for byte in bad), error.end
+
+
+codecs.register_error(ERRORS, _escape)
 _ENCODINGS: Final = {
     "utf-8": "utf-8",
     "utf8": "utf-8",
@@ -119,7 +132,7 @@ def _mostly_utf8(stream: IO[bytes], sample: bytes) -> bool:
     file with any valid one is UTF-8 with damage (the damaged rows are rejected), and a
     file with none but with bytes UTF-8 can't read is Windows-1252.
     """
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    decoder = codecs.getincrementaldecoder("utf-8")(errors=ERRORS)
     good = bad = 0
 
     def count(chunk: bytes, *, final: bool = False) -> None:
@@ -150,7 +163,7 @@ def open_text(source: Source, encoding: str | None = None) -> Iterator[tuple[IO[
     with open_binary(source) as raw:
         stream = raw if raw.seekable() else cast("IO[bytes]", io.BufferedReader(raw))
         chosen = canonical_encoding(encoding) if encoding else detect_encoding(stream)
-        text = io.TextIOWrapper(stream, encoding=chosen, errors="surrogateescape", newline="")
+        text = io.TextIOWrapper(stream, encoding=chosen, errors=ERRORS, newline="")
         try:
             yield text, chosen
         finally:

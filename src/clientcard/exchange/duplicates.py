@@ -7,6 +7,7 @@ the birth date. :func:`match` scores a pair from 0 to 1:
 ========================================================  ======
 evidence                                                   score
 ========================================================  ======
+identical cards (every value the same)                     1.00
 same name and same e-mail                                  1.00
 same name and a shared phone                               0.97
 a similar name (a typo) and the same e-mail                0.90
@@ -40,7 +41,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from clientcard.card import ClientCard
+from clientcard.card import BirthDate, ClientCard
 from clientcard.contact.email import lookup_key
 from clientcard.contact.name import fold
 
@@ -87,6 +88,8 @@ class Profile:
     phones: tuple[str, ...]
     birth: str | None
     guardian_id: str | None
+    digest: int = 0
+    """A hash of every value of the card: equal for cards that hold the same data."""
 
     @classmethod
     def of(cls, card: ClientCard) -> Profile:
@@ -99,6 +102,7 @@ class Profile:
             phones=card.phones,
             birth=card.birth_date.iso() if card.birth_date is not None else None,
             guardian_id=card.guardian_id,
+            digest=hash(tuple(sorted((key, _plain(value)) for key, value in card.values().items()))),
         )
 
     @property
@@ -119,11 +123,16 @@ class Profile:
             yield ("first+initial", f"{self.first} {self.last[0]}")
 
 
+def _plain(value: object) -> str:
+    # repr() masks birth dates (and would make every one alike); their ISO form doesn't.
+    return value.iso() if isinstance(value, BirthDate) else repr(value)
+
+
 @attrs.frozen
 class Match:
     """How alike two cards are: a score from 0 to 1 and the reasons behind it.
 
-    Reasons are machine codes: ``same_email``, ``shared_phone``, ``same_name``,
+    Reasons are machine codes: ``identical``, ``same_email``, ``shared_phone``, ``same_name``,
     ``similar_name``, ``same_birth_date``, ``different_names``,
     ``different_birth_dates``, ``guardian_link``, ``no_name``.
 
@@ -149,6 +158,8 @@ def match(left: Profile | ClientCard, right: Profile | ClientCard) -> Match:
     b = right if isinstance(right, Profile) else Profile.of(right)
     if b.card_id in (a.card_id, a.guardian_id) or a.card_id == b.guardian_id:
         return Match(0.0, ("guardian_link",) if a.card_id != b.card_id else ())
+    if a.digest and a.digest == b.digest:
+        return Match(1.0, ("identical",))
     reasons: list[str] = []
     same_email = a.email is not None and a.email == b.email
     shared_phone = bool(set(a.phones) & set(b.phones))
