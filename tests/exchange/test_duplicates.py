@@ -71,7 +71,7 @@ class TestScores:
     def test_the_same_birth_date_strengthens_a_name_match(self) -> None:
         born = BirthDate(month=1, day=2)
         one = card("a", first_name="Anna", last_name="Rossi", birth_date=born)
-        two = card("b", first_name="Anna", last_name="Rossi", birth_date=born)
+        two = card("b", first_name="Anna", last_name="Rossi", birth_date=born, notes="x")
         assert match(one, two).score == 0.85
 
     def test_identical_cards_are_one_client(self) -> None:
