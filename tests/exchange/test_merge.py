@@ -1,0 +1,298 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from clientcard.book import ClientBook
+from clientcard.card import CardStatus, ClientCard
+from clientcard.clock import FixedClock
+from clientcard.consent import Channel, ConsentAction, Purpose
+from clientcard.errors import NotFoundError, ValidationError, VersionConflictError
+from clientcard.exchange.merge import (
+    SNAPSHOT_KIND,
+    merge_cards,
+    plan_merge,
+    preview_merge,
+    purge_merge_snapshots,
+    undo_merge,
+)
+from clientcard.schema import FieldDefinition, FieldType
+from clientcard.storage import RecordQuery
+from clientcard.storage.records import Record
+from clientcard.testing.doubles import ListEventSink
+from tests.support import NOW, record
+
+EMAIL = (Purpose.MARKETING, Channel.EMAIL)
+
+
+@pytest.fixture
+def pair(book: ClientBook, salon: str) -> tuple[ClientCard, ClientCard]:
+    keep = book.add_client(
+        salon, {"first_name": "Giulia", "last_name": "Bianchi", "email": "giulia@example.it",
+                "notes": "nickel allergy", "tags": "sposa", "city": "Milano"},
+    )  # fmt: skip
+    other = book.add_client(
+        salon, {"first_name": "Giulia", "last_name": "Bianchi", "email": "giulia@example.it",
+                "phones": "333 1234567", "tags": "colore", "city": "Monza",
+                "notes": "likes tea"},
+    )  # fmt: skip
+    return keep, other
+
+
+def merged(book: ClientBook, salon: str, keep: ClientCard, other: ClientCard) -> str:
+    return merge_cards(
+        book, salon, keep.id, other.id, expected_versions=(keep.version, other.version)
+    ).merge_id
+
+
+def later(book: ClientBook, minutes: int = 1) -> None:
+    clock = book.clock
+    assert isinstance(clock, FixedClock)
+    clock.advance(dt.timedelta(minutes=minutes))
+
+
+class TestPreview:
+    def test_the_preview_fills_unites_and_names_conflicts(
+        self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
+    ) -> None:
+        keep, other = pair
+        plan = preview_merge(book, salon, keep.id, other.id)
+        assert plan.filled == ("notes", "phones", "tags")
+        assert plan.conflicts == ("city",)
+        assert plan.result.address.city == "Milano"
+        assert plan.result.tags == ("colore", "sposa")
+        assert plan.result.notes == "nickel allergy\n\nlikes tea"
+        assert plan.match.reasons == ("same_email", "same_name")
+        assert book.get(salon, keep.id) == keep
+
+    def test_the_other_cards_value_can_be_preferred(
+        self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
+    ) -> None:
+        keep, other = pair
+        plan = preview_merge(book, salon, keep.id, other.id, prefer={"city": "absorbed"})
+        assert plan.result.address.city == "Monza"
+
+    def test_the_preview_summary_holds_no_values(
+        self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
+    ) -> None:
+        summary = str(preview_merge(book, salon, *(c.id for c in pair)).to_dict())
+        assert "Giulia" not in summary
+        assert "Monza" not in summary
+
+    def test_a_family_phone_merge_is_flagged(self, book: ClientBook, salon: str) -> None:
+        mother = book.add_client(salon, {"first_name": "Maria", "phones": "333 1234567"})
+        son = book.add_client(salon, {"first_name": "Luca", "phones": "333 1234567"})
+        plan = preview_merge(book, salon, mother.id, son.id)
+        assert "shared_phone_only" in plan.warnings
+        assert "different_names" in plan.warnings
+
+    @pytest.mark.parametrize("code", ["merge.same_card", "merge.guardian_link", "merge.other_business"])
+    def test_impossible_merges_are_refused(self, code: str) -> None:
+        base = ClientCard(id="a", business_id="b", created_at=NOW, updated_at=NOW, first_name="A")
+        other = {
+            "merge.same_card": base,
+            "merge.guardian_link": ClientCard(
+                id="c", business_id="b", created_at=NOW, updated_at=NOW, first_name="C",
+                guardian_id="a",
+            ),
+            "merge.other_business": ClientCard(
+                id="d", business_id="x", created_at=NOW, updated_at=NOW, first_name="D"
+            ),
+        }[code]  # fmt: skip
+        with pytest.raises(ValidationError) as caught:
+            plan_merge(base, other, [], [], at=NOW)
+        assert caught.value.codes == {code}
+
+
+class TestMerging:
+    def test_the_other_card_goes_and_the_survivor_holds_both(
+        self,
+        book: ClientBook,
+        salon: str,
+        pair: tuple[ClientCard, ClientCard],
+        sink: ListEventSink,
+    ) -> None:
+        keep, other = pair
+        merged(book, salon, keep, other)
+        with pytest.raises(NotFoundError):
+            book.get(salon, other.id)
+        survivor = book.get(salon, keep.id)
+        assert (survivor.version, survivor.phones) == (2, ("+393331234567",))
+        event = sink.events[-1]
+        assert (event.kind.value, event.card_id, event.related_card_id) == (
+            "card.merged",
+            keep.id,
+            other.id,
+        )
+        assert event.fields == ("notes", "phones", "tags")
+
+    def test_stale_versions_are_refused(
+        self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
+    ) -> None:
+        keep, other = pair
+        with pytest.raises(VersionConflictError):
+            merge_cards(book, salon, keep.id, other.id, expected_versions=(keep.version, 9))
+        assert book.get(salon, other.id) == other
+
+    def test_both_ledgers_are_kept_and_a_standing_refusal_wins(
+        self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
+    ) -> None:
+        keep, other = pair
+        record(book, salon, keep.id, action=ConsentAction.WITHDRAW)
+        later(book)
+        record(book, salon, other.id)  # a newer grant on the other card
+        record(book, salon, other.id, purpose=Purpose.BIRTHDAY_GREETINGS, channel=Channel.SMS)
+        later(book)
+        plan = preview_merge(book, salon, keep.id, other.id)
+        assert plan.stricter == ("marketing.email",)
+        merged(book, salon, keep, other)
+        ledger = book.consent_ledger(salon, keep.id)
+        assert [e.action.value for e in ledger] == ["withdraw", "grant", "grant", "withdraw"]
+        assert ledger[-1].evidence_ref is not None and ledger[-1].evidence_ref.startswith("merge:")
+        state = book.consent(salon, keep.id)
+        assert not state.is_granted(*EMAIL)
+        assert state.is_granted(Purpose.BIRTHDAY_GREETINGS, Channel.SMS)
+
+    def test_an_objection_on_either_card_stands(
+        self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
+    ) -> None:
+        keep, other = pair
+        record(book, salon, other.id, action=ConsentAction.OBJECT, purpose=None, channel=None)
+        later(book)
+        record(book, salon, keep.id, action=ConsentAction.OBJECT, purpose=None, channel=None)
+        later(book)
+        record(book, salon, keep.id, action=ConsentAction.WITHDRAW_OBJECTION, purpose=None,
+               channel=None)  # fmt: skip
+        assert preview_merge(book, salon, keep.id, other.id).stricter == ("objection",)
+        merged(book, salon, keep, other)
+        assert book.consent(salon, keep.id).objects_to_marketing
+
+    def test_health_data_stays_only_with_its_consent(self, book: ClientBook, salon: str) -> None:
+        book.change_schema(
+            salon,
+            lambda s: s.add(
+                FieldDefinition(key="allergies", type=FieldType.LONG_TEXT,
+                                labels={"en": "Allergies"}, sensitive=True)
+            ),
+        )  # fmt: skip
+        keep = book.add_client(salon, {"first_name": "Eva", "email": "eva@example.it"})
+        other = book.add_client(salon, {"first_name": "Eva", "email": "eva@example.it"})
+        record(book, salon, other.id, purpose=Purpose.SPECIAL_CATEGORY_DATA, channel=None)
+        other = book.edit(salon, other.id, {"allergies": "latex"}, expected_version=1).card
+        merged(book, salon, keep, other)
+        assert book.get(salon, keep.id).custom["allergies"] == "latex"
+
+    def test_history_gallery_and_wards_move_to_the_survivor(
+        self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
+    ) -> None:
+        keep, other = pair
+        book.store.add_records(
+            [Record(business_id=salon, kind="appointment", id="ap-1", at=NOW, doc={},
+                    card_id=other.id)]
+        )  # fmt: skip
+        child = book.add_client(salon, {"first_name": "Luca"})
+        book.link_guardian(salon, child.id, other.id, expected_version=1)
+        merged(book, salon, keep, other)
+        assert book.store.get_record(salon, "appointment", "ap-1").card_id == keep.id
+        assert book.get(salon, child.id).guardian_id == keep.id
+
+
+class TestUndo:
+    def test_undo_puts_both_cards_back_as_they_were(
+        self,
+        book: ClientBook,
+        salon: str,
+        pair: tuple[ClientCard, ClientCard],
+        sink: ListEventSink,
+    ) -> None:
+        keep, other = pair
+        book.store.add_records(
+            [Record(business_id=salon, kind="appointment", id="ap-1", at=NOW, doc={},
+                    card_id=other.id)]
+        )  # fmt: skip
+        child = book.add_client(salon, {"first_name": "Luca"})
+        book.link_guardian(salon, child.id, other.id, expected_version=1)
+        record(book, salon, other.id)
+        merge_id = merged(book, salon, keep, other)
+        survivor, restored = undo_merge(book, salon, merge_id)
+        assert survivor.values() == keep.values()
+        assert survivor.version == 3
+        assert book.get(salon, other.id) == restored == book.get(salon, other.id)
+        assert restored.values() == other.values()
+        assert book.consent(salon, other.id).is_granted(*EMAIL)
+        assert not book.consent(salon, keep.id).is_granted(*EMAIL)
+        assert book.store.get_record(salon, "appointment", "ap-1").card_id == other.id
+        assert book.get(salon, child.id).guardian_id == other.id
+        assert sink.events[-1].kind.value == "card.merge_undone"
+        assert sink.events[-1].related_card_id == other.id
+
+    def test_the_survivors_ledger_only_grows(
+        self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
+    ) -> None:
+        keep, other = pair
+        record(book, salon, other.id)
+        merge_id = merged(book, salon, keep, other)
+        length = len(book.consent_ledger(salon, keep.id))
+        later(book)
+        undo_merge(book, salon, merge_id)
+        ledger = book.consent_ledger(salon, keep.id)
+        assert len(ledger) == length + 1
+        assert ledger[-1].action is ConsentAction.WITHDRAW
+        assert ledger[-1].evidence_ref == f"merge-undone:{merge_id}"
+
+    def test_consent_given_after_the_merge_stays(
+        self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
+    ) -> None:
+        keep, other = pair
+        record(book, salon, other.id)
+        merge_id = merged(book, salon, keep, other)
+        later(book)
+        record(book, salon, keep.id, action=ConsentAction.WITHDRAW)
+        later(book)
+        record(book, salon, keep.id, wording_version="v2")
+        undo_merge(book, salon, merge_id)
+        assert book.consent(salon, keep.id).is_granted(*EMAIL)
+
+    def test_a_survivor_edited_since_the_merge_cannot_be_undone(
+        self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
+    ) -> None:
+        keep, other = pair
+        merge_id = merged(book, salon, keep, other)
+        book.edit(salon, keep.id, {"city": "Roma"}, expected_version=2)
+        with pytest.raises(VersionConflictError):
+            undo_merge(book, salon, merge_id)
+
+    def test_a_merge_is_undone_once(
+        self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
+    ) -> None:
+        merge_id = merged(book, salon, *pair)
+        undo_merge(book, salon, merge_id)
+        with pytest.raises(NotFoundError):
+            undo_merge(book, salon, merge_id)
+
+    def test_purged_merges_are_permanent(
+        self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
+    ) -> None:
+        merge_id = merged(book, salon, *pair)
+        assert purge_merge_snapshots(book, salon, before=NOW) == 0
+        assert purge_merge_snapshots(book, salon) == 1
+        assert purge_merge_snapshots(book, salon) == 0
+        with pytest.raises(NotFoundError):
+            undo_merge(book, salon, merge_id)
+
+    def test_the_snapshot_goes_with_the_survivor(
+        self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
+    ) -> None:
+        keep, other = pair
+        merged(book, salon, keep, other)
+        query = RecordQuery(kind=SNAPSHOT_KIND, card_id=keep.id)
+        assert len(book.store.find_records(salon, query)) == 1
+        book.delete(salon, keep.id, expected_version=2)
+        assert len(book.store.find_records(salon, query)) == 0
+
+    def test_a_prospect_merged_with_a_client_is_a_client(self, book: ClientBook, salon: str) -> None:
+        prospect = book.record_prospect(salon, {"first_name": "Eva", "email": "eva@example.it"})
+        client = book.add_client(salon, {"first_name": "Eva", "email": "eva@example.it"})
+        merged(book, salon, prospect, client)
+        assert book.get(salon, prospect.id).status is CardStatus.ACTIVE
