@@ -6,7 +6,14 @@ import io
 from contextlib import AbstractContextManager
 
 from clientcard.book import ClientBook
-from clientcard.exchange import FileFormat, ImportReport, RecordSource, Table, import_cards, open_source
+from clientcard.exchange import (
+    FileFormat,
+    ImportReport,
+    RecordSource,
+    Table,
+    import_cards,
+    open_source,
+)
 
 
 def opened(
@@ -30,5 +37,9 @@ def values(book: ClientBook, salon: str) -> list[dict[str, object]]:
     cards = book.list_cards(salon, limit=500)
     return sorted(
         (card.values() for card in cards),
-        key=lambda v: (str(v.get("last_name", "")), str(v.get("first_name", "")), str(v.get("email", ""))),
+        key=lambda v: (
+            str(v.get("last_name", "")),
+            str(v.get("first_name", "")),
+            str(v.get("email", "")),
+        ),
     )

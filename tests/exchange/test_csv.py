@@ -6,13 +6,15 @@ import io
 import pytest
 
 from clientcard.exchange import neutralise, restore
-from clientcard.exchange.csv import CsvTable, open_csv, sniff_delimiter, write_csv
 from clientcard.exchange._source import MAX_LINE
+from clientcard.exchange.csv import CsvTable, open_csv, sniff_delimiter, write_csv
 
 TEXT = "Nome;Cognome;Città\r\nGiulia;Bianchi;Forlì\r\nJosé;Núñez;Sant'Agata\r\n"
 
 
-def table(data: bytes, **options: str) -> tuple[CsvTable, list[tuple[int, tuple[str, ...], str | None]]]:
+def table(
+    data: bytes, **options: str
+) -> tuple[CsvTable, list[tuple[int, tuple[str, ...], str | None]]]:
     with open_csv(io.BytesIO(data), **options) as opened:
         rows = [(row.number, row.cells, row.problem) for row in opened.rows()]
         return opened, rows

@@ -137,7 +137,9 @@ class TestOtherFormats:
         assert cards[0]["consent"] == {"marketing.email": True}
         assert "consent" not in cards[1]
 
-    def test_vcard_is_version_4(self, book: ClientBook, salon: str, clients: dict[str, str]) -> None:
+    def test_vcard_is_version_4(
+        self, book: ClientBook, salon: str, clients: dict[str, str]
+    ) -> None:
         out = io.StringIO(newline="")
         assert export_cards(book, salon, out, format="vcard").count == 2
         text = out.getvalue()

@@ -79,7 +79,10 @@ class TestBatches:
     def test_rows_are_stored_in_batches_and_progress_is_told(
         self, book: ClientBook, salon: str
     ) -> None:
-        rows = "".join(f"Cliente;Rossi {chr(65 + i % 26)}{chr(65 + i // 26)};333 {1000000 + i};\n" for i in range(7))
+        rows = "".join(
+            f"Cliente;Rossi {chr(65 + i % 26)}{chr(65 + i // 26)};333 {1000000 + i};\n"
+            for i in range(7)
+        )
         seen: list[int] = []
         report = imported(
             book, salon, "Nome;Cognome;Cellulare;E-mail\n" + rows, batch_size=3,
@@ -105,7 +108,11 @@ class TestBatches:
         with SQLiteStore(tmp_path / "c.db") as store:
             book = ClientBook(store, clock=FixedClock(NOW))
             salon = book.create_business(name="S", region="IT").id
-            rows = "".join(f"Cliente;Rossi {chr(65 + i % 26)}{chr(65 + i // 26)};333 {1000000 + i};c{i}@example.it\n" for i in range(30))
+            rows = "".join(
+                f"Cliente;Rossi {chr(65 + i % 26)}{chr(65 + i // 26)};"
+                f"333 {1000000 + i};c{i}@example.it\n"
+                for i in range(30)
+            )
             report = imported(book, salon, "Nome;Cognome;Cellulare;E-mail\n" + rows, batch_size=8)
             assert report.imported == book.count(salon) == 30
             assert len(book.find_by_phone(salon, "333 1000007")) == 1
@@ -127,20 +134,14 @@ class TestIdempotence:
         report = imported(book, salon, GOOD + GOOD.splitlines()[1] + "\n")
         assert (report.imported, report.already_present) == (1, 1)
 
-    def test_a_client_edited_since_is_still_recognised(
-        self, book: ClientBook, salon: str
-    ) -> None:
+    def test_a_client_edited_since_is_still_recognised(self, book: ClientBook, salon: str) -> None:
         imported(book, salon, GOOD)
         (card,) = book.list_cards(salon)
         book.edit(salon, card.id, {"notes": "prefers mornings"}, expected_version=1)
         assert imported(book, salon, GOOD).already_present == 1
 
-    def test_a_child_sharing_a_parent_phone_is_imported(
-        self, book: ClientBook, salon: str
-    ) -> None:
-        report = imported(
-            book, salon, GOOD + "Luca;Bianchi;333 1234567;\n"
-        )
+    def test_a_child_sharing_a_parent_phone_is_imported(self, book: ClientBook, salon: str) -> None:
+        report = imported(book, salon, GOOD + "Luca;Bianchi;333 1234567;\n")
         assert report.imported == 2
         assert report.duplicates == ()
 
@@ -169,7 +170,9 @@ class TestIdempotence:
 
 
 class TestConsent:
-    CSV = "Nome;E-mail;Newsletter\nGiulia;g@example.it;sì\nAnna;a@example.it;no\nEva;e@example.it;\n"
+    CSV = (
+        "Nome;E-mail;Newsletter\nGiulia;g@example.it;sì\nAnna;a@example.it;no\nEva;e@example.it;\n"
+    )
 
     def test_consent_is_recorded_from_import_only_where_the_file_states_it(
         self, book: ClientBook, salon: str
@@ -210,7 +213,9 @@ class TestConsent:
         ]
         assert report.imported == 2
 
-    def test_health_data_needs_the_rows_explicit_consent(self, book: ClientBook, salon: str) -> None:
+    def test_health_data_needs_the_rows_explicit_consent(
+        self, book: ClientBook, salon: str
+    ) -> None:
         book.change_schema(
             salon,
             lambda s: s.add(
@@ -243,7 +248,7 @@ class TestRejections:
     def test_a_row_with_unreadable_bytes_is_rejected_and_the_rest_imported(
         self, book: ClientBook, salon: str
     ) -> None:
-        data = "Nome;Città\nGiulia;Forlì\n".encode() + b"Anna;\xff\xfe\n" + "Eva;Bolzano\n".encode()
+        data = "Nome;Città\nGiulia;Forlì\n".encode() + b"Anna;\xff\xfe\n" + b"Eva;Bolzano\n"
         report = imported(book, salon, data)
         assert [(i.row, i.field, i.code) for i in report.rejected] == [(3, "city", "row.encoding")]
         assert report.imported == 2
@@ -277,12 +282,17 @@ class TestRecords:
     def test_record_dates_are_read_like_spreadsheet_dates(
         self, book: ClientBook, salon: str
     ) -> None:
-        imported(book, salon, json.dumps([{"first_name": "Eva", "birth_date": "10/12/1985"}]), "json")
+        imported(
+            book, salon, json.dumps([{"first_name": "Eva", "birth_date": "10/12/1985"}]), "json"
+        )
         (card,) = book.list_cards(salon)
-        assert card.birth_date is not None and card.birth_date.iso() == "1985-12-10"
+        assert card.birth_date is not None
+        assert card.birth_date.iso() == "1985-12-10"
 
     def test_records_state_consent_as_booleans(self, book: ClientBook, salon: str) -> None:
-        data = json.dumps([{"first_name": "Eva", "email": "e@x.it", "consent": {"marketing.sms": True}}])
+        data = json.dumps(
+            [{"first_name": "Eva", "email": "e@x.it", "consent": {"marketing.sms": True}}]
+        )
         with opened(data, "json") as source:
             report = import_cards(book, salon, source, consent_wording="v1")
         assert report.consent_recorded == 1

@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
+from clientcard.consent import Channel, Purpose
 from clientcard.errors import ValidationError
 from clientcard.exchange import ColumnMapping
 from clientcard.exchange.mapping import apply_mapping, consent_target, normalise_header, read_date
-from clientcard.consent import Channel, Purpose
 from clientcard.schema import FieldDefinition, FieldSchema, FieldType
 
 TODAY = dt.date(2026, 11, 23)
@@ -18,9 +18,7 @@ def targets(*headers: str, schema: FieldSchema | None = None) -> tuple[str | Non
 
 
 def read(mapping: ColumnMapping, *cells: str) -> dict[str, object]:
-    row = apply_mapping(
-        mapping, cells, FieldSchema.default(), order="dmy", today=TODAY, lang="en"
-    )
+    row = apply_mapping(mapping, cells, FieldSchema.default(), order="dmy", today=TODAY, lang="en")
     return row.values
 
 
@@ -39,7 +37,9 @@ class TestSuggestions:
         assert targets(
             "Given Name", "Family Name", "E-mail 1 - Value", "Phone 1 - Value",
             "Phone 2 - Value", "Labels", "Birthday",
-        ) == ("first_name", "last_name", "email", "phones", "phones", "tags", "birth_date")  # fmt: skip
+        ) == (
+            "first_name", "last_name", "email", "phones", "phones", "tags", "birth_date",
+        )  # fmt: skip
 
     def test_outlook_headers_map(self) -> None:
         assert targets(
@@ -127,7 +127,9 @@ class TestCells:
         assert row.warnings == (("email", "import.extra_value_ignored"),)
 
     def test_dutch_infix_goes_before_the_last_name(self) -> None:
-        mapping = ColumnMapping(headers=("v", "t", "a"), targets=("first_name", "name_infix", "last_name"))
+        mapping = ColumnMapping(
+            headers=("v", "t", "a"), targets=("first_name", "name_infix", "last_name")
+        )
         assert read(mapping, "Sanne", "van der", "Berg") == {
             "first_name": "Sanne",
             "last_name": "van der Berg",
@@ -135,7 +137,10 @@ class TestCells:
 
     def test_a_full_name_is_split_when_no_name_column_is_filled(self) -> None:
         mapping = ColumnMapping(headers=("n",), targets=("full_name",))
-        assert read(mapping, "Anna Maria Rossi") == {"first_name": "Anna", "last_name": "Maria Rossi"}
+        assert read(mapping, "Anna Maria Rossi") == {
+            "first_name": "Anna",
+            "last_name": "Maria Rossi",
+        }
 
     def test_house_numbers_join_the_street(self) -> None:
         mapping = ColumnMapping(headers=("s", "n"), targets=("street", "house_number"))

@@ -87,7 +87,9 @@ class TestPreview:
         assert "shared_phone_only" in plan.warnings
         assert "different_names" in plan.warnings
 
-    @pytest.mark.parametrize("code", ["merge.same_card", "merge.guardian_link", "merge.other_business"])
+    @pytest.mark.parametrize(
+        "code", ["merge.same_card", "merge.guardian_link", "merge.other_business"]
+    )
     def test_impossible_merges_are_refused(self, code: str) -> None:
         base = ClientCard(id="a", business_id="b", created_at=NOW, updated_at=NOW, first_name="A")
         other = {
@@ -149,7 +151,8 @@ class TestMerging:
         merged(book, salon, keep, other)
         ledger = book.consent_ledger(salon, keep.id)
         assert [e.action.value for e in ledger] == ["withdraw", "grant", "grant", "withdraw"]
-        assert ledger[-1].evidence_ref is not None and ledger[-1].evidence_ref.startswith("merge:")
+        assert ledger[-1].evidence_ref is not None
+        assert ledger[-1].evidence_ref.startswith("merge:")
         state = book.consent(salon, keep.id)
         assert not state.is_granted(*EMAIL)
         assert state.is_granted(Purpose.BIRTHDAY_GREETINGS, Channel.SMS)
@@ -291,7 +294,9 @@ class TestUndo:
         book.delete(salon, keep.id, expected_version=2)
         assert len(book.store.find_records(salon, query)) == 0
 
-    def test_a_prospect_merged_with_a_client_is_a_client(self, book: ClientBook, salon: str) -> None:
+    def test_a_prospect_merged_with_a_client_is_a_client(
+        self, book: ClientBook, salon: str
+    ) -> None:
         prospect = book.record_prospect(salon, {"first_name": "Eva", "email": "eva@example.it"})
         client = book.add_client(salon, {"first_name": "Eva", "email": "eva@example.it"})
         merged(book, salon, prospect, client)

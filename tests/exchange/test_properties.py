@@ -94,7 +94,7 @@ CELLS = st.one_of(
     st.sampled_from(["Giulia", "Rossi", "333 1234567", "anna@example.it", "10/12/1985", "vip"]),
     PAYLOADS,
     st.text(max_size=30),
-    st.text(alphabet='";,\n\r\t\'x', max_size=12),
+    st.text(alphabet="\";,\n\r\t'x", max_size=12),
     st.integers(10_000, 140_000).map(lambda n: "x" * n),
 )
 ROWS = st.lists(st.lists(CELLS, min_size=0, max_size=9), max_size=8)
@@ -104,7 +104,9 @@ ROWS = st.lists(st.lists(CELLS, min_size=0, max_size=9), max_size=8)
 def hostile_csv(draw: st.DrawFn) -> bytes:
     delimiter = draw(st.sampled_from([",", ";", "\t"]))
     out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=delimiter, lineterminator=draw(st.sampled_from(["\n", "\r\n", "\r"])))
+    writer = csv.writer(
+        out, delimiter=delimiter, lineterminator=draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    )
     writer.writerow(HEADERS[: draw(st.integers(1, len(HEADERS)))])
     for row in draw(ROWS):
         writer.writerow(row)
@@ -121,9 +123,7 @@ def hostile_csv(draw: st.DrawFn) -> bytes:
 
 
 def check_nothing_bad_came_in(book: ClientBook, salon: str, report: ImportReport) -> None:
-    outcomes = (
-        report.imported + report.already_present + report.skipped + len(report.rejected_rows)
-    )
+    outcomes = report.imported + report.already_present + report.skipped + len(report.rejected_rows)
     assert outcomes == report.rows
     schema = book.business(salon).schema
     for card in book.list_cards(salon, limit=500):

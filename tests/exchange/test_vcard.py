@@ -6,9 +6,9 @@ import io
 import pytest
 
 from clientcard.book import ClientBook
-from clientcard.exchange.vcard import MAX_CARD, VcardSource, open_vcards, write_vcards
-from clientcard.exchange._records import Record
 from clientcard.card import ClientCard
+from clientcard.exchange._records import Record
+from clientcard.exchange.vcard import MAX_CARD, VcardSource, open_vcards, write_vcards
 from tests.exchange.support import imported, values
 from tests.support import NOW
 
@@ -126,7 +126,7 @@ class TestReading:
         assert found[1].number == 2
 
     def test_a_card_vobject_cannot_parse_is_rejected(self) -> None:
-        card = "BEGIN:VCARD\r\nVERSION:3.0\r\nADR;X=\"q\"z:;;Via Roma\r\nEND:VCARD\r\n"
+        card = 'BEGIN:VCARD\r\nVERSION:3.0\r\nADR;X="q"z:;;Via Roma\r\nEND:VCARD\r\n'
         assert [r.problem for r in records(card)] == ["vcard.malformed"]
 
     def test_an_unreadable_line_is_skipped_with_a_warning(self) -> None:

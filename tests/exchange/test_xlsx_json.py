@@ -55,7 +55,9 @@ class TestExcelReading:
             pass
 
     def test_a_workbook_imports(self, book: ClientBook, salon: str) -> None:
-        data = workbook(("Nome", "Cellulare", "Data di nascita"), ("Giulia", 3331234567, dt.date(1985, 12, 10)))
+        data = workbook(
+            ("Nome", "Cellulare", "Data di nascita"), ("Giulia", 3331234567, dt.date(1985, 12, 10))
+        )
         report = imported(book, salon, data, "xlsx")
         assert report.imported == 1
         (card,) = values(book, salon)
@@ -65,7 +67,7 @@ class TestExcelReading:
 class TestExcelWriting:
     def test_the_header_is_styled_and_frozen_and_formulas_are_text(self) -> None:
         out = io.BytesIO()
-        write_xlsx(out, ["Nome", "Note"], [["Giulia", "=HYPERLINK(\"x\")"], ["@cmd", "\x07bell"]])
+        write_xlsx(out, ["Nome", "Note"], [["Giulia", '=HYPERLINK("x")'], ["@cmd", "\x07bell"]])
         sheet = load_workbook(io.BytesIO(out.getvalue())).active
         assert sheet is not None
         assert sheet.freeze_panes == "A2"
@@ -116,7 +118,8 @@ class TestJson:
         assert "json.malformed" in problems
 
     def test_consent_must_be_booleans(self) -> None:
-        assert self.records('[{"first_name": "Eva", "consent": {"marketing.email": "yes"}}]')[0][
-            2
-        ] == "consent.invalid"
+        assert (
+            self.records('[{"first_name": "Eva", "consent": {"marketing.email": "yes"}}]')[0][2]
+            == "consent.invalid"
+        )
         assert self.records('[{"first_name": "Eva", "consent": ["x"]}]')[0][2] == "consent.invalid"

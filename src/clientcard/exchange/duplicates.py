@@ -102,7 +102,9 @@ class Profile:
             phones=card.phones,
             birth=card.birth_date.iso() if card.birth_date is not None else None,
             guardian_id=card.guardian_id,
-            digest=hash(tuple(sorted((key, _plain(value)) for key, value in card.values().items()))),
+            digest=hash(
+                tuple(sorted((key, _plain(value)) for key, value in card.values().items()))
+            ),
         )
 
     @property

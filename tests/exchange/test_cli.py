@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli import Cli
+
+CSV = (
+    "Nome;Cognome;Cellulare;E-mail;Newsletter\n"
+    "Giulia;Bianchi;333 1234567;giulia@example.it;sì\n"
+    "Anna;Verdi;12;nope;\n"
+    "Marco;Rossi;333 7654321;;no\n"
+)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.setenv("COLUMNS", "200")  # rich would shorten cells to a narrow terminal
+    runner = Cli(tmp_path / "cards.db", capsys)
+    runner.ok("init", "bella", "--name", "Salone Bella", "--region", "IT", "--language", "it")
+    return runner
+
+
+@pytest.fixture
+def clients(tmp_path: Path) -> Path:
+    path = tmp_path / "clienti.csv"
+    path.write_text(CSV, encoding="utf-8")
+    return path
+
+
+def ids(cli: Cli) -> list[str]:
+    out = cli.ok("duplicates", "-b", "bella", "--json")
+    return [card_id for pair in json.loads(out) for card_id in pair["card_ids"]]
+
+
+class TestImportCommand:
+    def test_preview_shows_the_mapping_and_writes_nothing(self, cli: Cli, clients: Path) -> None:
+        out = cli.ok("import", "-b", "bella", str(clients), "--preview")
+        assert "first_name" in out
+        assert "(ignored)" in out
+        assert "0 of 0" in cli.ok("list", "-b", "bella")
+
+    def test_a_dry_run_reports_and_writes_nothing(self, cli: Cli, clients: Path) -> None:
+        out = cli.ok("import", "-b", "bella", str(clients), "--dry-run")
+        assert "Prova, nulla scritto" in out
+        assert "row 3, column 3: $.phones: phone.invalid" in out
+        assert "0 of 0" in cli.ok("list", "-b", "bella")
+
+    def test_an_import_writes_a_json_report_beside_the_file(self, cli: Cli, clients: Path) -> None:
+        out = cli.ok(
+            "import", "-b", "bella", str(clients), "--map", "Newsletter=consent.marketing.email",
+            "--consent-wording", "newsletter-v1",
+        )  # fmt: skip
+        assert "3 righe lette: 2 importate" in out
+        report = json.loads(clients.with_name("clienti.csv.report.json").read_text())
+        assert report["counts"]["consent_recorded"] == 2
+        assert "2 of 2" in cli.ok("list", "-b", "bella")
+        again = cli.ok("import", "-b", "bella", str(clients), "--map", "5=",
+                       "--report", str(clients.with_name("again.json")))  # fmt: skip
+        assert "0 importate, 2 già presenti" in again
+
+    def test_an_unknown_file_type_is_a_usage_error(self, cli: Cli, tmp_path: Path) -> None:
+        path = tmp_path / "clients.pdf"
+        path.write_bytes(b"%PDF")
+        status, _, err = cli("import", "-b", "bella", str(path))
+        assert status == 2
+        assert "unknown file type" in err
+
+    def test_a_mapping_to_an_unknown_field_fails_in_one_line(self, cli: Cli, clients: Path) -> None:
+        status, _, err = cli("import", "-b", "bella", str(clients), "--map", "Nome=nickname")
+        assert status == 1
+        assert "mapping.unknown_target" in err
+
+
+class TestExportCommand:
+    def test_a_selection_exports_to_each_format(
+        self, cli: Cli, clients: Path, tmp_path: Path
+    ) -> None:
+        cli.ok("import", "-b", "bella", str(clients))
+        for name in ("out.csv", "out.xlsx", "out.vcf", "out.json"):
+            out = cli.ok("export", "-b", "bella", str(tmp_path / name), "--search", "giu")
+            assert "exported 1 clients" in out
+        assert "Giulia" in (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+        out = cli.ok("export", "-b", "bella", str(tmp_path / "all.csv"))
+        assert "left out (health data" in out
+
+    def test_segments_and_custom_fields_select(
+        self, cli: Cli, clients: Path, tmp_path: Path
+    ) -> None:
+        cli.ok("import", "-b", "bella", str(clients), "--map", "Newsletter=consent.marketing.email",
+               "--consent-wording", "v1")  # fmt: skip
+        out = cli.ok("export", "-b", "bella", str(tmp_path / "s.json"), "--segment",
+                     "marketing.email")  # fmt: skip
+        assert "exported 1 clients" in out
+        status, _, _ = cli("export", "-b", "bella", str(tmp_path / "s.json"), "--segment", "x")
+        assert status == 2
+        status, _, _ = cli("export", "-b", "bella", str(tmp_path / "s.json"), "--field", "a=1",
+                           "--field", "b=2")  # fmt: skip
+        assert status == 2
+        out = cli.ok("export", "-b", "bella", str(tmp_path / "s.csv"), "--field", "hair=red")
+        assert "exported 0 clients" in out
+
+    def test_an_unknown_export_type_is_a_usage_error(self, cli: Cli, tmp_path: Path) -> None:
+        status, _, _ = cli("export", "-b", "bella", str(tmp_path / "x.doc"))
+        assert status == 2
+
+
+class TestDuplicatesAndMerge:
+    @pytest.fixture
+    def twins(self, cli: Cli) -> list[str]:
+        for extra in ("city=Milano", "city=Monza"):
+            cli.ok("add", "-b", "bella", "first_name=Giulia", "last_name=Bianchi",
+                   "email=giulia@example.it", extra)  # fmt: skip
+        return ids(cli)
+
+    def test_duplicates_are_listed_with_scores(self, cli: Cli, twins: list[str]) -> None:
+        out = cli.ok("duplicates", "-b", "bella")
+        assert "1.00" in out
+        assert "same_email, same_name" in out
+        assert "1 pairs" in out
+
+    def test_merge_previews_then_merges_then_undoes(self, cli: Cli, twins: list[str]) -> None:
+        keep, other = twins
+        preview = cli.ok("merge", "-b", "bella", keep, other, "--prefer-other", "city")
+        assert "both set, kept from the first: city" in preview
+        assert "preview only" in preview
+        done = cli.ok("merge", "-b", "bella", keep, other, "--yes")
+        merge_id = done.split("--undo ")[1].split()[0]
+        assert "1 of 1" in cli.ok("list", "-b", "bella")
+        assert "are back" in cli.ok("merge", "-b", "bella", "--undo", merge_id)
+        assert "2 of 2" in cli.ok("list", "-b", "bella")
+
+    def test_purging_makes_merges_permanent(self, cli: Cli, twins: list[str]) -> None:
+        cli.ok("merge", "-b", "bella", *twins, "--yes")
+        assert "purged 0" in cli.ok("merge", "-b", "bella", "--purge", "--before", "2000-01-01")
+        assert "purged 1" in cli.ok("merge", "-b", "bella", "--purge")
+
+    def test_merge_needs_two_cards(self, cli: Cli) -> None:
+        status, _, err = cli("merge", "-b", "bella", "only-one")
+        assert status == 2
+        assert "the card to keep" in err
