@@ -109,7 +109,11 @@ class TestFinding:
     def test_very_common_names_are_compared_on_contact_data_only(self) -> None:
         index = DuplicateIndex()
         for number in range(MAX_BLOCK + 1):
-            index.add(Profile.of(card(f"c{number}", first_name="Anna", last_name="Rossi")))
+            index.add(
+                Profile.of(
+                    card(f"c{number}", first_name="Anna", last_name="Rossi", notes=f"{number}")
+                )
+            )
         index.add(Profile.of(card("x", first_name="Anna", last_name="Rossi", email="a@x.it")))
         lone = Profile.of(card("y", first_name="Anna", last_name="Rossi", email="a@x.it"))
         assert [p.card_id for p in index.candidates(lone)] == ["x"]

@@ -17,6 +17,7 @@ The business's default region decides what a number without a country prefix mea
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from typing import Final
 
@@ -109,8 +110,12 @@ def is_valid(raw: object, region: str = "IT") -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=4096)
 def kind(e164: str) -> PhoneKind:
-    """Tell what kind of line a normalised number is (``OTHER`` for one that isn't)."""
+    """Tell what kind of line a normalised number is (``OTHER`` for one that isn't).
+
+    Answers are cached: consent decisions ask it for every purpose and channel.
+    """
     try:
         number = phonenumbers.parse(e164, None)
     except NumberParseException:

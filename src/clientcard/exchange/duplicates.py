@@ -70,6 +70,7 @@ POSSIBLE: Final = 0.5
 MAX_BLOCK: Final = 200
 """Name blocks with more cards than this are not compared by name."""
 
+_CONTACT_BLOCKS: Final = frozenset({"email", "phone", "digest"})
 _SIMILAR: Final = 0.85
 _SIMILAR_FIRST: Final = 0.8
 
@@ -112,15 +113,22 @@ class Profile:
         """The folded name, words sorted, so "Rossi Anna" equals "Anna Rossi"."""
         return " ".join(sorted(f"{self.first} {self.last}".split()))
 
-    def blocks(self) -> Iterator[tuple[str, str]]:
-        """The blocks this card falls in; only cards sharing one are compared."""
+    def blocks(self, *, fuzzy: bool = True) -> Iterator[tuple[str, str]]:
+        """The blocks this card falls in; only cards sharing one are compared.
+
+        Without ``fuzzy`` the name blocks that catch typos (same last name and first
+        initial, ...) are left out: what remains finds every pair scoring
+        :data:`LIKELY` or more, which is all an import asks.
+        """
+        if self.digest:
+            yield ("digest", str(self.digest))
         if self.email:
             yield ("email", self.email)
         for number in self.phones:
             yield ("phone", number)
         if self.name:
             yield ("name", self.name)
-        if self.first and self.last:
+        if fuzzy and self.first and self.last:
             yield ("last+initial", f"{self.last} {self.first[0]}")
             yield ("first+initial", f"{self.first} {self.last[0]}")
 
@@ -221,28 +229,33 @@ class DuplicateIndex:
     .. versionadded:: 0.1.0
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, fuzzy: bool = True) -> None:
+        self._fuzzy = fuzzy
         self._blocks: dict[tuple[str, str], list[Profile]] = {}
 
     @classmethod
-    def of_book(cls, book: ClientBook, business_id: str) -> DuplicateIndex:
-        """Index every card of a business, reading the store a page at a time."""
-        index = cls()
+    def of_book(cls, book: ClientBook, business_id: str, *, fuzzy: bool = True) -> DuplicateIndex:
+        """Index every card of a business, reading the store a page at a time.
+
+        ``fuzzy=False`` indexes for pairs of :data:`LIKELY` and up only (see
+        :meth:`Profile.blocks`), which keeps an import's comparisons few.
+        """
+        index = cls(fuzzy=fuzzy)
         for card in _all_cards(book, business_id):
             index.add(Profile.of(card))
         return index
 
     def add(self, profile: Profile) -> None:
         """Index one more card."""
-        for block in profile.blocks():
+        for block in profile.blocks(fuzzy=self._fuzzy):
             self._blocks.setdefault(block, []).append(profile)
 
     def candidates(self, profile: Profile) -> Iterator[Profile]:
         """Yield the indexed profiles sharing a block with ``profile``, each once."""
         seen = {profile.card_id}
-        for kind, key in profile.blocks():
+        for kind, key in profile.blocks(fuzzy=self._fuzzy):
             members = self._blocks.get((kind, key), ())
-            if kind not in ("email", "phone") and len(members) > MAX_BLOCK:
+            if kind not in _CONTACT_BLOCKS and len(members) > MAX_BLOCK:
                 continue
             for other in members:
                 if other.card_id not in seen:
@@ -262,7 +275,7 @@ class DuplicateIndex:
         """Yield every indexed pair scoring at least ``min_score``, each pair once."""
         done: set[tuple[str, str]] = set()
         for (kind, _key), members in self._blocks.items():
-            if kind not in ("email", "phone") and len(members) > MAX_BLOCK:
+            if kind not in _CONTACT_BLOCKS and len(members) > MAX_BLOCK:
                 continue
             for i, left in enumerate(members):
                 for right in members[i + 1 :]:

@@ -175,6 +175,10 @@ def _headers(fields: Sequence[FieldDefinition], lang: str) -> list[str]:
     ]
 
 
+def _row(values: dict[str, str | list[str]], keys: Sequence[str]) -> list[str]:
+    return [_cell(values.get(key)) for key in keys]
+
+
 def _cell(value: str | list[str] | None) -> str:
     if value is None:
         return ""
@@ -227,9 +231,7 @@ def export_cards(
     keys = tuple(d.key for d in fields)
     if format in ("csv", "xlsx"):
         headers = _headers(fields, language)
-        rows = (
-            [_cell(text_values(card, fields, language).get(key)) for key in keys] for card in cards
-        )
+        rows = (_row(text_values(card, fields, language), keys) for card in cards)
         if format == "csv":
             from clientcard.exchange.csv import write_csv  # noqa: PLC0415
 
