@@ -18,6 +18,7 @@ import email_validator
 import phonenumbers
 
 import consent  # bench/consent.py, beside this file
+import exchange  # bench/exchange.py, beside this file
 import storage  # bench/storage.py, beside this file
 from clientcard import Context, FieldSchema
 
@@ -72,6 +73,7 @@ def main() -> None:
     results += consent.audience(consent.audience_cards())
     count = storage.cards_to_bench()
     results += storage.sqlite_suite(count)
+    results += exchange.suite()
     dsn = os.environ.get("CLIENTCARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
     try:
         results += storage.postgres_suite(count, dsn)
