@@ -104,6 +104,36 @@ class TestBatches:
         with pytest.raises(ValueError, match="batch_size"):
             imported(book, salon, GOOD, batch_size=0)
 
+    @pytest.mark.postgres
+    def test_a_postgres_book_takes_the_bulk_path(self) -> None:
+        import uuid
+
+        import psycopg
+        from psycopg import sql
+
+        from clientcard.storage.postgres import PostgresStore
+        from tests.storage.conftest import postgres_dsn_or_skip
+
+        dsn = postgres_dsn_or_skip()
+        schema = f"cc_test_{uuid.uuid4().hex}"
+        try:
+            with PostgresStore(dsn, schema=schema) as store:
+                book = ClientBook(store, clock=FixedClock(NOW))
+                salon = book.create_business(name="S", region="IT").id
+                rows = "".join(
+                    f"Cliente;Rossi {chr(65 + i % 26)}{chr(65 + i // 26)};333 {1000000 + i};\n"
+                    for i in range(40)
+                )
+                data = "Nome;Cognome;Cellulare;E-mail\n" + rows
+                report = imported(book, salon, data, batch_size=15)
+                assert report.imported == book.count(salon) == 40
+                assert imported(book, salon, data).already_present == 40
+        finally:
+            with psycopg.connect(dsn, autocommit=True) as connection:
+                connection.execute(
+                    sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+                )
+
     def test_an_sqlite_book_takes_the_bulk_path(self, tmp_path: Path) -> None:
         with SQLiteStore(tmp_path / "c.db") as store:
             book = ClientBook(store, clock=FixedClock(NOW))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import itertools
 import json
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 
 from clientcard.book import ClientBook
 from clientcard.card import ClientCard, Gender
@@ -49,8 +52,12 @@ forms = typed_forms().map(lambda form: {k: v for k, v in form.items() if k != "w
 
 
 class TestRoundTrips:
-    @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=25)
-    @given(batch=st.lists(forms, min_size=1, max_size=3), format=st.sampled_from(FORMATS))
+    @pytest.mark.parametrize("format", FORMATS)
+    @settings(
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        max_examples=12,
+    )
+    @given(batch=st.lists(forms, min_size=1, max_size=3))
     def test_export_then_import_gives_the_same_cards(
         self, batch: list[dict[str, object]], format: FileFormat
     ) -> None:
@@ -203,4 +210,35 @@ class TestHostileFiles:
     def test_hostile_json_never_crashes_nor_brings_in_a_bad_card(self, text: str) -> None:
         book, salon = fresh_book()
         report = imported(book, salon, text, "json")
+        check_nothing_bad_came_in(book, salon, report)
+
+    @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=30)
+    @given(
+        rows=st.lists(
+            st.lists(
+                st.one_of(
+                    st.none(), st.integers(), st.floats(allow_nan=True), st.booleans(),
+                    st.dates().map(lambda d: dt.datetime(d.year, d.month, d.day)),
+                    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cc",)),
+                            max_size=20),
+                    PAYLOADS.filter(lambda p: not p.startswith(("\t", "\r"))),
+                ),
+                max_size=8,
+            ),
+            max_size=6,
+        )
+    )  # fmt: skip
+    def test_a_hostile_workbook_never_crashes_nor_brings_in_a_bad_row(
+        self, rows: list[list[object]]
+    ) -> None:
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        sheet.append(HEADERS)
+        for row in rows:
+            sheet.append(row)
+        out = io.BytesIO()
+        workbook.save(out)
+        book, salon = fresh_book()
+        report = imported(book, salon, out.getvalue(), "xlsx")
         check_nothing_bad_came_in(book, salon, report)

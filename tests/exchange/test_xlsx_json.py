@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -41,6 +42,18 @@ class TestExcelReading:
         assert rows == [
             (2, ("Giulia", "1985-12-10", "62.5", "yes")),
             (4, ("Anna", "10/12/1985", "70", "no")),
+        ]
+
+    def test_a_sheet_that_breaks_half_way_keeps_the_rows_before(self) -> None:
+        def rows() -> Iterator[tuple[object, ...]]:
+            yield ("Nome",)
+            yield ("Eva",)
+            raise ValueError("damaged XML")
+
+        table = XlsxTable(rows())
+        assert [(row.cells, row.problem) for row in table.rows()] == [
+            (("Eva",), None),
+            ((), "row.malformed"),
         ]
 
     def test_a_named_sheet_is_read(self) -> None:

@@ -67,7 +67,10 @@ class XlsxTable:
     def rows(self) -> Iterator[Row]:
         """Yield the rows below the header, numbered as Excel shows them; blank rows skipped."""
         width = len(self.headers)
-        for number, values in enumerate(self._rows, start=2):
+        for number, values in enumerate(self._safe_rows(), start=2):
+            if values is None:
+                yield Row(number, (), "row.malformed")
+                return
             # Read-only sheets pad rows to the widest row; the padding is not data.
             cells = _trimmed(tuple(cell_text(value) for value in values[:MAX_COLUMNS]))
             if not any(cell.strip() for cell in cells):
@@ -75,6 +78,18 @@ class XlsxTable:
             if len(cells) < width:
                 cells += ("",) * (width - len(cells))
             yield Row(number, cells)
+
+    def _safe_rows(self) -> Iterator[tuple[object, ...] | None]:
+        """The sheet's rows; ``None`` once, and the end, if the sheet's XML breaks."""
+        while True:
+            try:
+                values = next(self._rows)
+            except StopIteration:
+                return
+            except Exception:  # noqa: BLE001 - a damaged sheet: rows so far stand
+                yield None
+                return
+            yield values
 
 
 def _trimmed(cells: tuple[str, ...]) -> tuple[str, ...]:
