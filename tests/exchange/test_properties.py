@@ -28,6 +28,12 @@ from tests.support import NOW, TODAY
 FORMATS: tuple[FileFormat, ...] = ("csv", "xlsx", "vcard", "json")
 
 
+def scaled(share: float) -> int:
+    """A share of the profile's examples: each test builds books and files, so the fast
+    profile runs a dozen or so, and ``make fuzz`` (thorough) a thousand."""
+    return max(int(settings().max_examples * share), 10)
+
+
 def fresh_book() -> tuple[ClientBook, str]:
     book = ClientBook(MemoryStore(), clock=FixedClock(NOW))
     return book, book.create_business(name="Salone", region="IT", language="it").id
@@ -55,7 +61,7 @@ class TestRoundTrips:
     @pytest.mark.parametrize("format", FORMATS)
     @settings(
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-        max_examples=12,
+        max_examples=scaled(0.3),
     )
     @given(batch=st.lists(forms, min_size=1, max_size=3))
     def test_export_then_import_gives_the_same_cards(
@@ -69,7 +75,7 @@ class TestRoundTrips:
         assert report.rejected == ()
         assert everything(target, other) == everything(source, salon)
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=10)
+    @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=scaled(0.25))
     @given(batch=st.lists(forms, min_size=1, max_size=3), format=st.sampled_from(FORMATS))
     def test_importing_an_export_into_its_own_book_adds_nothing(
         self, batch: list[dict[str, object]], format: FileFormat
@@ -153,7 +159,7 @@ def no_formula_cells(book: ClientBook, salon: str) -> None:
 class TestHostileFiles:
     @settings(
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        max_examples=60,
+        max_examples=scaled(1.5),
     )
     @given(data=hostile_csv())
     def test_a_hostile_csv_never_crashes_nor_brings_in_a_bad_row(self, data: bytes) -> None:
@@ -169,7 +175,7 @@ class TestHostileFiles:
         check_nothing_bad_came_in(book, salon, report)
         no_formula_cells(book, salon)
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=40)
+    @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=scaled(1))
     @given(
         lines=st.lists(
             st.one_of(
@@ -193,7 +199,7 @@ class TestHostileFiles:
         report = imported(book, salon, data, "vcard")
         check_nothing_bad_came_in(book, salon, report)
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=40)
+    @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=scaled(1))
     @given(
         text=st.one_of(
             st.text(alphabet='[]{}",:\n tfnul0123456789abc', max_size=80),
@@ -212,7 +218,7 @@ class TestHostileFiles:
         report = imported(book, salon, text, "json")
         check_nothing_bad_came_in(book, salon, report)
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=30)
+    @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=scaled(0.75))
     @given(
         rows=st.lists(
             st.lists(
