@@ -34,6 +34,16 @@ class EventKind(enum.Enum):
     CONSENT_CHANGED = "consent.changed"
     """A grant, withdrawal or objection was recorded; ``fields`` names ``purpose.channel``
     (or ``objection``), so other systems that message the client can follow."""
+    APPOINTMENT_RECORDED = "appointment.recorded"
+    APPOINTMENT_CHANGED = "appointment.changed"
+    """An appointment's status, time or details changed; ``fields`` names what."""
+    PAYMENT_RECORDED = "payment.recorded"
+    PAYMENT_CHANGED = "payment.changed"
+    DOCUMENT_SHARED = "document.shared"
+    CONVERSATION_RECORDED = "conversation.recorded"
+    CLIENT_BLOCKED = "client.blocked"
+    """A client was blacklisted; the host's booking flow should refuse them too."""
+    CLIENT_UNBLOCKED = "client.unblocked"
 
 
 @attrs.frozen
@@ -51,6 +61,8 @@ class DomainEvent:
     card_version: int | None = None
     fields: tuple[str, ...] = ()
     """Sorted names of the fields that changed (for details changes)."""
+    record_id: str | None = None
+    """The appointment, payment, block or other record the event is about, if any."""
 
 
 class EventSink(Protocol):

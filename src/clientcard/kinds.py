@@ -70,20 +70,20 @@ KINDS: Final[Mapping[str, RecordKind]] = {
         RecordKind(
             "appointment",
             ErasureTreatment.ANONYMISE,
-            identity_fields=("notes", "technical_notes", "documents"),
+            identity_fields=("notes", "technical_notes"),
         ),
         RecordKind(
             "payment",
             ErasureTreatment.FISCAL,
-            identity_fields=("notes", "payer"),
+            identity_fields=("notes",),
             kept_fields=(
+                "schema_version",
                 "amount",
-                "currency",
-                "method",
+                "at",
                 "status",
+                "method",
                 "invoice_number",
                 "tax_amount",
-                "paid_at",
             ),
         ),
         RecordKind(
