@@ -7,6 +7,7 @@ The public API lives here; submodules hold the details. See the README for a tou
 
 from __future__ import annotations
 
+from clientcard.blacklist import BlockReason
 from clientcard.card import (
     BirthDate,
     CardStatus,
@@ -30,6 +31,15 @@ from clientcard.errors import (
     ValidationError,
     VersionConflictError,
 )
+from clientcard.history import (
+    Appointment,
+    AppointmentStatus,
+    ConversationEntry,
+    Payment,
+    PaymentStatus,
+    ServiceLine,
+    SharedDocument,
+)
 from clientcard.money import Money, MoneyError
 from clientcard.schema import (
     Choice,
@@ -43,13 +53,17 @@ from clientcard.schema import (
 from clientcard.serialization import card_from_dict, card_to_dict, schema_from_dict, schema_to_dict
 
 __all__ = [
+    "Appointment",
+    "AppointmentStatus",
     "BirthDate",
+    "BlockReason",
     "CardStatus",
     "CardUpdate",
     "Choice",
     "ClientCard",
     "ClientCardError",
     "Context",
+    "ConversationEntry",
     "CustomValue",
     "DocumentError",
     "DuplicateError",
@@ -66,8 +80,12 @@ __all__ = [
     "Money",
     "MoneyError",
     "NotFoundError",
+    "Payment",
+    "PaymentStatus",
     "PostalAddress",
     "SchemaError",
+    "ServiceLine",
+    "SharedDocument",
     "StorageError",
     "ValidationError",
     "VersionConflictError",
