@@ -43,3 +43,5 @@ def test_the_demo_runs() -> None:
     assert "second save refused, nothing overwritten" in result.stdout
     assert "book holds 3 clients" in result.stdout
     assert "1 may receive marketing by email" in result.stdout
+    assert "95.00 EUR" in result.stdout  # Giulia's total spend
+    assert "may not book: no_show" in result.stdout
