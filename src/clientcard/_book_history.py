@@ -11,7 +11,7 @@ import attrs
 from clientcard._book_consent import PROFILING_PERMISSION
 from clientcard.card import CardStatus, ClientCard
 from clientcard.consent import Purpose, replay
-from clientcard.errors import FieldIssue, ValidationError
+from clientcard.errors import ValidationError
 from clientcard.events import DomainEvent, EventKind
 from clientcard.history import (
     APPOINTMENT_KIND,
@@ -142,9 +142,7 @@ class HistoryMixin:
         state = replay(self.store.consent_events(appointment.business_id, appointment.card_id))
         if not state.is_granted(Purpose.SPECIAL_CATEGORY_DATA, None):
             code = "consent.sensitive_without_consent"
-            raise ValidationError(
-                [FieldIssue("technical_notes", code, "sensitive notes need explicit consent")]
-            )
+            raise ValidationError.of("technical_notes", code)
 
     # -- appointments -------------------------------------------------------------------
 
@@ -190,9 +188,7 @@ class HistoryMixin:
                 appointment.business_id, APPOINTMENT_KIND, appointment.id
             )
             if stored.card_id != appointment.card_id:
-                raise ValidationError(
-                    [FieldIssue("card_id", "appointment.card_changed", "it belongs to its card")]
-                )
+                raise ValidationError.of("card_id", "appointment.card_changed")
             previous = appointment_from_record(stored)
             self._check_technical_notes(appointment)
             revision = stored.revision if expected_revision is None else expected_revision

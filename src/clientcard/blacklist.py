@@ -32,7 +32,7 @@ from typing import Any, Final
 import attrs
 
 from clientcard.contact.name import normalize_text
-from clientcard.errors import FieldIssue, InvalidValueError, ValidationError
+from clientcard.errors import InvalidValueError, ValidationError
 from clientcard.serialization import document_of, value_of
 from clientcard.storage.records import Record
 
@@ -71,7 +71,7 @@ class BlockReason(enum.Enum):
 
 def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, dt.datetime) and value.utcoffset() is None:
-        raise ValidationError([FieldIssue(attribute.name, "time.naive", "a time needs a zone")])
+        raise ValidationError.of(attribute.name, "time.naive")
 
 
 def _note(value: object) -> str | None:
@@ -80,7 +80,7 @@ def _note(value: object) -> str | None:
     try:
         return normalize_text(value, _MAX_NOTE, multiline=True) or None
     except InvalidValueError as error:
-        raise ValidationError([FieldIssue("note", error.code, "note is not valid text")]) from None
+        raise ValidationError.of("note", error.code) from None
 
 
 def _prints(value: Iterable[str]) -> tuple[str, ...]:
@@ -113,13 +113,7 @@ class BlacklistEntry:
 
     def __attrs_post_init__(self) -> None:
         if self.expires_at is not None and self.expires_at <= self.at:
-            raise ValidationError(
-                [
-                    FieldIssue(
-                        "expires_at", "blacklist.expiry_past", "a block must end after it starts"
-                    )
-                ]
-            )
+            raise ValidationError.of("expires_at", "blacklist.expiry_past")
 
     def __repr__(self) -> str:
         return (

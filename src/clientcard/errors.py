@@ -88,6 +88,11 @@ class ValidationError(ClientCardError, ValueError):
         """The machine codes of every issue."""
         return frozenset(issue.code for issue in self.issues)
 
+    @classmethod
+    def of(cls, field: str, code: str, lang: str = "en") -> ValidationError:
+        """One issue: ``field`` breaks rule ``code``, with the shipped message in ``lang``."""
+        return cls([FieldIssue(field, code, message(code, lang))])
+
     def issues_for(self, field: str) -> tuple[FieldIssue, ...]:
         """The issues of one field, in the order they were found."""
         return tuple(issue for issue in self.issues if issue.field == field)

@@ -36,7 +36,7 @@ import attrs
 
 from clientcard.consent.purposes import Channel
 from clientcard.contact.name import normalize_text
-from clientcard.errors import FieldIssue, InvalidValueError, ValidationError
+from clientcard.errors import InvalidValueError, ValidationError
 from clientcard.money import Money
 from clientcard.serialization import document_of, value_of
 from clientcard.storage.records import Record
@@ -152,13 +152,13 @@ class ConversationKind(enum.Enum):
 # -- validation ---------------------------------------------------------------------------
 
 
-def _issue(field: str, code: str, text: str) -> ValidationError:
-    return ValidationError([FieldIssue(field, code, text)])
+def _issue(field: str, code: str) -> ValidationError:
+    return ValidationError.of(field, code)
 
 
 def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, dt.datetime) and value.utcoffset() is None:
-        raise _issue(attribute.name, "time.naive", "a time needs a zone")
+        raise _issue(attribute.name, "time.naive")
 
 
 def _optional_text(field: str, value: object, limit: int, *, multiline: bool) -> str | None:
@@ -167,14 +167,14 @@ def _optional_text(field: str, value: object, limit: int, *, multiline: bool) ->
     try:
         text = normalize_text(value, limit, multiline=multiline)
     except InvalidValueError as error:
-        raise _issue(field, error.code, f"{field} is not valid text") from None
+        raise _issue(field, error.code) from None
     return text or None
 
 
 def _required_text(field: str, value: object, limit: int) -> str:
     text = _optional_text(field, value, limit, multiline=False)
     if text is None:
-        raise _issue(field, "text.empty", f"{field} is empty")
+        raise _issue(field, "text.empty")
     return text
 
 
@@ -209,7 +209,7 @@ def _invoice_number(value: object) -> str | None:
 
 def _nonempty_id(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not value or "\x00" in value:
-        raise _issue(attribute.name, "id.invalid", "an id must be non-empty text")
+        raise _issue(attribute.name, "id.invalid")
 
 
 # -- appointments -------------------------------------------------------------------------
@@ -264,14 +264,14 @@ class Appointment:
 
     def __attrs_post_init__(self) -> None:
         if not 0 <= self.duration_minutes <= _MAX_DURATION:
-            raise _issue("duration_minutes", "appointment.duration_invalid", "0 to 24 hours")
+            raise _issue("duration_minutes", "appointment.duration_invalid")
         if not self.services:
-            raise _issue("services", "appointment.no_service", "an appointment needs a service")
+            raise _issue("services", "appointment.no_service")
         currencies = {line.price.currency for line in self.services}
         if self.price_paid is not None:
             currencies.add(self.price_paid.currency)
         if len(currencies) > 1:
-            raise _issue("services", "money.currency_mismatch", "one currency per appointment")
+            raise _issue("services", "money.currency_mismatch")
 
     def __repr__(self) -> str:
         return (
@@ -339,9 +339,9 @@ class Payment:
 
     def __attrs_post_init__(self) -> None:
         if self.amount.amount < 0:
-            raise _issue("amount", "payment.negative", "a payment can't be negative")
+            raise _issue("amount", "payment.negative")
         if self.tax_amount is not None and self.tax_amount.currency != self.amount.currency:
-            raise _issue("tax_amount", "money.currency_mismatch", "one currency per payment")
+            raise _issue("tax_amount", "money.currency_mismatch")
 
     def __repr__(self) -> str:
         return f"Payment(id={self.id!r}, card_id={self.card_id!r}, status={self.status.value})"
@@ -410,7 +410,7 @@ def _document(value: object) -> dict[str, Any]:
 
 def _value(cls: type[_T], record: Record, kind: str) -> _T:
     if record.kind != kind or record.card_id is None:
-        raise ValidationError([FieldIssue("kind", "record.kind_mismatch", f"not a {kind} record")])
+        raise ValidationError.of("kind", "record.kind_mismatch")
     document = {
         **record.doc,
         "id": record.id,

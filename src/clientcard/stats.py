@@ -48,7 +48,7 @@ from typing import Final
 
 import attrs
 
-from clientcard.errors import FieldIssue, ValidationError
+from clientcard.errors import ValidationError
 from clientcard.history import Appointment, AppointmentStatus
 from clientcard.money import Money
 
@@ -112,13 +112,7 @@ def _currency(appointments: Sequence[Appointment], currency: str | None) -> str 
     if currency is not None:
         currencies.add(currency)
     if len(currencies) > 1:
-        raise ValidationError(
-            [
-                FieldIssue(
-                    "currency", "money.currency_mismatch", "appointments in several currencies"
-                )
-            ]
-        )
+        raise ValidationError.of("currency", "money.currency_mismatch")
     return next(iter(currencies), None)
 
 
