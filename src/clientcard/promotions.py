@@ -127,6 +127,8 @@ class Discount:
     def percentage(cls, percent: Decimal | int | str) -> Discount:
         """A discount of ``percent`` per cent of the price."""
         try:
+            if isinstance(percent, bool | float):
+                raise TypeError("a float has lost digits already")
             value = Decimal(percent)
         except (ArithmeticError, ValueError, TypeError):
             raise ValidationError(
