@@ -24,6 +24,10 @@ HEIF_GENERIC = b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic" + bytes(64)
 AVIF = b"\x00\x00\x00\x18ftypavif\x00\x00\x00\x00mif1avif" + bytes(64)
 
 
+class RollbackError(Exception):
+    """Raised inside a unit of work to roll it back."""
+
+
 class FlakyBlobStore(MemoryBlobStore):
     """A blob store whose deletions fail while ``broken``."""
 
@@ -174,13 +178,10 @@ class TestAdding:
     def test_bytes_of_a_unit_that_rolls_back_are_deleted(
         self, book: ClientBook, blobs: FlakyBlobStore, card_id: str
     ) -> None:
-        class Boom(Exception):
-            pass
-
-        with pytest.raises(Boom), book.transaction():
+        with pytest.raises(RollbackError), book.transaction():  # noqa: PT012
             add(book, card_id)
             assert len(blobs) == 1
-            raise Boom
+            raise RollbackError
         assert len(blobs) == 0
         assert book.photos(SALON, card_id) == []
 
@@ -246,12 +247,9 @@ class TestRemoving:
     ) -> None:
         photo_id = add(book, card_id)
 
-        class Boom(Exception):
-            pass
-
-        with pytest.raises(Boom), book.transaction():
+        with pytest.raises(RollbackError), book.transaction():  # noqa: PT012
             book.remove_photo(SALON, photo_id)
-            raise Boom
+            raise RollbackError
         assert book.photo_data(SALON, photo_id) == JPEG
 
     def test_a_failed_blob_deletion_is_finished_by_a_later_purge(
