@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from clientcard._book_promotions import iter_records
 from clientcard.contact.name import normalize_text
 from clientcard.errors import (
-    ClientCardError,
     FieldIssue,
     InvalidValueError,
     NotFoundError,
@@ -168,19 +167,23 @@ class GalleryMixin:
                 appointment_id=appointment_id,
                 caption=clean_caption,
             )
-            self.store.add_records(
-                [
-                    Record(
-                        business_id=business_id,
-                        kind=PHOTO,
-                        id=photo.id,
-                        card_id=card_id,
-                        key=appointment_id,
-                        at=photo.added_at,
-                        doc=_photo_doc(photo),
-                    )
-                ]
+            record = Record(
+                business_id=business_id,
+                kind=PHOTO,
+                id=photo.id,
+                card_id=card_id,
+                key=appointment_id,
+                at=photo.added_at,
+                doc=_photo_doc(photo),
             )
+            try:
+                self.store.add_records([record])
+            except BaseException:
+                # Nothing points at the bytes: they go now, even if a caller's
+                # transaction around this call carries on.
+                self._blob_unit.written.remove((business_id, ref))
+                self._drop_unused_blob(business_id, ref)
+                raise
             self.store_events([self._event(EventKind.PHOTO_ADDED, business_id, card, [photo.id])])
             return photo
 
@@ -256,11 +259,17 @@ class GalleryMixin:
         written = list(self._blob_unit.written)
         self._blobs_begin()
         for business_id, ref in written:
-            try:
-                self._blob_store().delete(business_id, ref)
-            except ClientCardError:
-                # An orphan: no record points at it, so it holds nothing anyone can reach.
-                logger.warning("could not delete an unused blob", extra={"blob_ref": ref})
+            self._drop_unused_blob(business_id, ref)
+
+    def _drop_unused_blob(self, business_id: str, ref: str) -> None:
+        try:
+            self._blob_store().delete(business_id, ref)
+        except Exception:  # noqa: BLE001 - the unit's own error is the one to raise
+            # An orphan: no record points at it, so nothing can reach it through us.
+            logger.warning(
+                "could not delete the bytes of a photo that was not kept",
+                extra={"business_id": business_id, "blob_ref": ref},
+            )
 
     def _blobs_committed(self) -> None:
         released = list(self._blob_unit.released)
@@ -304,7 +313,7 @@ class GalleryMixin:
                 self.store.delete_records(business_id, kind=BLOB_DELETION, record_ids=[ref])
             except NotFoundError:
                 continue
-            except ClientCardError:
+            except Exception:
                 logger.warning(
                     "could not delete a removed photo's bytes; purge_deleted_blobs retries",
                     extra={"business_id": business_id, "blob_ref": ref},

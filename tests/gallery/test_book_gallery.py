@@ -291,3 +291,41 @@ def test_delete_logs_ids_only(
     book.delete(SALON, card_id, expected_version=1)
     assert "Giulia" not in caplog.text
     assert "Verdi" not in caplog.text
+
+
+class FailingRecordsStore(MemoryStore):
+    """A store that refuses to file records while ``broken``."""
+
+    broken = False
+
+    def add_records(self, records: object) -> None:  # type: ignore[override]
+        if self.broken:
+            raise StorageError("unavailable", "store down")
+        super().add_records(records)  # type: ignore[arg-type]
+
+
+def test_bytes_whose_record_was_not_filed_go_at_once(blobs: FlakyBlobStore) -> None:
+    store = FailingRecordsStore()
+    book = ClientBook(store, blobs=blobs)
+    book.create_business(name="S", business_id=SALON)
+    card = book.add_client(SALON, {"first_name": "Eva"})
+    store.broken = True
+    with book.transaction():
+        with pytest.raises(StorageError):
+            book.add_photo(SALON, card.id, JPEG, kind=PhotoKind.RESULT)
+        assert len(blobs) == 0
+
+
+def test_a_host_blob_store_failing_with_its_own_error_never_fails_a_committed_deletion(
+    book: ClientBook, blobs: FlakyBlobStore, card_id: str
+) -> None:
+    add(book, card_id)
+
+    def explode(business_id: str, ref: str) -> None:
+        raise OSError("bucket unreachable")
+
+    blobs.delete = explode  # type: ignore[method-assign]
+    book.delete(SALON, card_id, expected_version=1)
+    assert len(blobs) == 1
+    del blobs.delete
+    assert book.purge_deleted_blobs(SALON) == 1
