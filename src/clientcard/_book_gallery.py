@@ -25,6 +25,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+import attrs
+
 from clientcard._book_promotions import iter_records
 from clientcard.contact.name import normalize_text
 from clientcard.errors import (
@@ -184,7 +186,8 @@ class GalleryMixin:
                 self._blob_unit.written.remove((business_id, ref))
                 self._drop_unused_blob(business_id, ref)
                 raise
-            self.store_events([self._event(EventKind.PHOTO_ADDED, business_id, card, [photo.id])])
+            event = self._event(EventKind.PHOTO_ADDED, business_id, card)
+            self.store_events([attrs.evolve(event, record_id=photo.id)])
             return photo
 
         return self._write(work)
@@ -297,7 +300,12 @@ class GalleryMixin:
         )
         self._blob_unit.released.extend((business_id, photo.ref) for photo in photos)
         self.store_events(
-            [self._event(EventKind.PHOTO_REMOVED, business_id, card, [p.id]) for p in photos]
+            [
+                attrs.evolve(
+                    self._event(EventKind.PHOTO_REMOVED, business_id, card), record_id=p.id
+                )
+                for p in photos
+            ]
         )
         return len(photos)
 

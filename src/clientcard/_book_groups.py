@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, TypeVar
 
+import attrs
+
 from clientcard._book_promotions import GROUP, iter_records
 from clientcard.errors import FieldIssue, InvalidValueError, NotFoundError, ValidationError
 from clientcard.events import EventKind
@@ -117,9 +119,8 @@ class GroupsMixin:
                         )
                     ]
                 )
-            self.store_events(
-                [self._event(EventKind.GROUP_CHANGED, business_id, None, [group.key])]
-            )
+            event = self._event(EventKind.GROUP_CHANGED, business_id)
+            self.store_events([attrs.evolve(event, record_id=group.key)])
             return group
 
         return self._write(work)

@@ -204,9 +204,7 @@ class PromotionsMixin:
                     ),
                 ]
             )
-            self.store_events(
-                [self._event(EventKind.PROMOTION_CHANGED, business_id, fields=[promotion.code])]
-            )
+            self._record_event(EventKind.PROMOTION_CHANGED, business_id, None, promotion.code)
             return promotion
 
         return self._write(work)
@@ -225,8 +223,8 @@ class PromotionsMixin:
             retired = attrs.evolve(promotion, retired=True)
             doc = _to_document(retired, PROMOTION_DOCUMENT_VERSION)
             self.store.update_record(record.revised(doc), expected_revision=record.revision)
-            self.store_events(
-                [self._event(EventKind.PROMOTION_CHANGED, business_id, fields=[promotion.code])]
+            self._record_event(
+                EventKind.PROMOTION_CHANGED, business_id, None, promotion.code, ["retired"]
             )
             return retired
 
@@ -256,6 +254,13 @@ class PromotionsMixin:
         """
         record = self._promotion_record(business_id, code)
         return int(self.store.get_record(business_id, USAGE, record.id).doc["count"])
+
+    def redemption(self, business_id: str, redemption_id: str) -> Redemption:
+        """One redemption (as ``promotion.redeemed`` events name it).
+
+        :raises NotFoundError: no such redemption.
+        """
+        return redemption_from(self.store.get_record(business_id, REDEMPTION, redemption_id))
 
     def redemptions(self, business_id: str, card_id: str) -> list[Redemption]:
         """A client's redemptions, oldest first."""
@@ -368,14 +373,23 @@ class PromotionsMixin:
                     )
                 ]
             )
-            self.store_events(
-                [self._event(EventKind.PROMOTION_REDEEMED, business_id, card, [normalised])]
-            )
+            self._record_event(EventKind.PROMOTION_REDEEMED, business_id, card, redemption.id)
             return redemption
 
         return self._retrying(work)
 
     # -- internals --------------------------------------------------------------------
+
+    def _record_event(
+        self,
+        kind: EventKind,
+        business_id: str,
+        card: ClientCard | None,
+        record_id: str,
+        fields: list[str] | None = None,
+    ) -> None:
+        event = self._event(kind, business_id, card, fields)
+        self.store_events([attrs.evolve(event, record_id=record_id)])
 
     def _retrying(self, work: Callable[[], T]) -> T:
         """Run ``work`` as a unit of work, again on fresh data after a lost race.

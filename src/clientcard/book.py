@@ -34,9 +34,9 @@ import attrs
 
 from clientcard._book_blacklist import BlacklistMixin
 from clientcard._book_consent import MESSAGE_PURPOSES, ConsentMixin
-from clientcard._book_history import HistoryMixin
 from clientcard._book_gallery import GalleryMixin
 from clientcard._book_groups import GroupsMixin
+from clientcard._book_history import HistoryMixin
 from clientcard._book_promotions import PromotionsMixin
 from clientcard.business import Business
 from clientcard.card import CardStatus, CardUpdate, ClientCard, FieldValue

@@ -45,16 +45,17 @@ class EventKind(enum.Enum):
     """A client was blacklisted; the host's booking flow should refuse them too."""
     CLIENT_UNBLOCKED = "client.unblocked"
     PROMOTION_CHANGED = "promotion.changed"
-    """A promotion was defined or retired; ``fields`` holds its code."""
+    """A promotion was defined or retired (``fields``: ``retired``); ``record_id`` is
+    its code."""
     PROMOTION_REDEEMED = "promotion.redeemed"
-    """A client redeemed a promotion; ``fields`` holds its code."""
+    """A client redeemed a promotion; ``record_id`` is the redemption."""
     GROUP_CHANGED = "group.changed"
-    """A client group was defined or redefined; ``fields`` holds its key. Clients moving
+    """A client group was defined or redefined; ``record_id`` is its key. Clients moving
     between groups are ``card.details_changed`` events naming ``client_group``."""
     PHOTO_ADDED = "photo.added"
-    """A photo was added to a client's gallery; ``fields`` holds the photo's id."""
+    """A photo was added to a client's gallery; ``record_id`` is the photo."""
     PHOTO_REMOVED = "photo.removed"
-    """A photo was removed from a client's gallery; ``fields`` holds the photo's id."""
+    """A photo was removed from a client's gallery; ``record_id`` is the photo."""
 
 
 @attrs.frozen

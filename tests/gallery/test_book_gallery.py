@@ -122,7 +122,7 @@ class TestAdding:
         assert book.appointment_photos(SALON, "apt-1") == [photo]
         assert book.appointment_photos(SALON, "apt-2") == []
         assert sink.events[-1].kind.value == "photo.added"
-        assert sink.events[-1].fields == (photo.id,)
+        assert sink.events[-1].record_id == photo.id
 
     @pytest.mark.parametrize(
         ("data", "code"),
@@ -208,6 +208,7 @@ class TestRemoving:
         assert len(blobs) == 0
         assert book.photos(SALON, card_id) == []
         assert sink.events[-1].kind.value == "photo.removed"
+        assert sink.events[-1].record_id == photo_id
         with pytest.raises(NotFoundError):
             book.photo(SALON, photo_id)
 

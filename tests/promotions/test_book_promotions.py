@@ -81,6 +81,7 @@ class TestDefining:
         first = book.retire_promotion(SALON, "summer")
         assert book.retire_promotion(SALON, "summer") == first
         assert sink.kinds().count("promotion.changed") == 2
+        assert (sink.events[-1].record_id, sink.events[-1].fields) == ("SUMMER", ("retired",))
 
     def test_an_unknown_or_malformed_code_is_not_found(self, book: ClientBook) -> None:
         with pytest.raises(NotFoundError):
@@ -104,7 +105,8 @@ class TestRedeeming:
         assert book.promotion_usage(SALON, "SUMMER") == 1
         event = sink.events[-1]
         assert event.kind.value == "promotion.redeemed"
-        assert (event.card_id, event.fields) == (card_id, ("SUMMER",))
+        assert (event.card_id, event.record_id) == (card_id, redemption.id)
+        assert book.redemption(SALON, redemption.id) == redemption
 
     @pytest.mark.parametrize("code", ["NOPE", "x", "€€€"])
     def test_an_unknown_code_is_refused(self, book: ClientBook, code: str) -> None:

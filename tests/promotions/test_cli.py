@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import Cli, cli  # noqa: F401 - the shared fixture
+from tests.cli_support import Cli
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64)
 
 
-def add(cli: Cli, name: str = "Giulia") -> str:  # noqa: F811 - the fixture's type
+def add(cli: Cli, name: str = "Giulia") -> str:
     return cli.ok("add", "-b", "bella", f"first_name={name}").strip()
 
 
-def test_a_promotion_is_defined_listed_and_redeemed(cli: Cli) -> None:  # noqa: F811
+def test_a_promotion_is_defined_listed_and_redeemed(cli: Cli) -> None:
     out = cli.ok(
         "promo", "define", "-b", "bella", "summer-26", "--name", "Summer", "--percent", "15",
         "--from", "2020-06-01", "--until", "2099-01-01", "--per-client", "1", "--total", "10",
@@ -34,7 +34,7 @@ def test_a_promotion_is_defined_listed_and_redeemed(cli: Cli) -> None:  # noqa: 
     assert "2020-06-01" in listed
 
 
-def test_a_fixed_discount_and_retiring(cli: Cli) -> None:  # noqa: F811
+def test_a_fixed_discount_and_retiring(cli: Cli) -> None:
     cli.ok("promo", "define", "-b", "bella", "FIVE", "--name", "Five", "--amount", "5 EUR")
     assert cli.ok("promo", "retire", "-b", "bella", "five").strip() == "retired FIVE"
     assert "0 promotions" in cli.ok("promo", "list", "-b", "bella")
@@ -44,13 +44,13 @@ def test_a_fixed_discount_and_retiring(cli: Cli) -> None:  # noqa: F811
     assert "promotion.retired" in err
 
 
-def test_a_promotion_needs_exactly_one_discount(cli: Cli) -> None:  # noqa: F811
+def test_a_promotion_needs_exactly_one_discount(cli: Cli) -> None:
     status, _, err = cli("promo", "define", "-b", "bella", "X1X", "--name", "X")
     assert status == 2
     assert "--percent" in err
 
 
-def test_groups_are_defined_listed_and_clients_moved(cli: Cli) -> None:  # noqa: F811
+def test_groups_are_defined_listed_and_clients_moved(cli: Cli) -> None:
     cli.ok("group", "define", "-b", "bella", "gold", "--label", "Gold", "--discount", "10")
     cli.ok("group", "define", "-b", "bella", "silver", "--label", "Silver", "--service", "wash")
     anna, bea = add(cli, "Anna"), add(cli, "Bea")
@@ -71,12 +71,12 @@ def test_groups_are_defined_listed_and_clients_moved(cli: Cli) -> None:  # noqa:
     assert "group.unknown" in err
 
 
-def test_group_move_arguments_are_checked(cli: Cli) -> None:  # noqa: F811
+def test_group_move_arguments_are_checked(cli: Cli) -> None:
     assert cli("group", "move", "-b", "bella", "c1")[0] == 2
     assert cli("group", "move", "-b", "bella", "--to", "x")[0] == 2
 
 
-def test_photos_are_added_and_listed(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
+def test_photos_are_added_and_listed(cli: Cli, tmp_path: Path) -> None:
     card_id = add(cli)
     picture = tmp_path / "Giulia Verdi.jpg"
     picture.write_bytes(JPEG)
@@ -95,7 +95,7 @@ def test_photos_are_added_and_listed(cli: Cli, tmp_path: Path) -> None:  # noqa:
     assert cli.ok("photo", "purge", "-b", "bella").strip() == "purged 0"
 
 
-def test_a_file_that_is_not_a_photo_is_refused(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
+def test_a_file_that_is_not_a_photo_is_refused(cli: Cli, tmp_path: Path) -> None:
     document = tmp_path / "notes.pdf"
     document.write_bytes(b"%PDF-1.7")
     status, _, err = cli("photo", "add", "-b", "bella", add(cli), str(document))
@@ -105,5 +105,5 @@ def test_a_file_that_is_not_a_photo_is_refused(cli: Cli, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("command", ["promo", "group", "photo"])
-def test_each_command_explains_itself(cli: Cli, command: str) -> None:  # noqa: F811
+def test_each_command_explains_itself(cli: Cli, command: str) -> None:
     assert "Usage" in cli.ok(command, "--help")

@@ -77,7 +77,7 @@ class TestDefinitions:
         assert [g.key for g in book.groups(SALON)] == ["gold", "silver"]
         assert book.group(SALON, "GOLD").discount_percent == Decimal(10)
         assert sink.events[-1].kind.value == "group.changed"
-        assert sink.events[-1].fields == ("gold",)
+        assert sink.events[-1].record_id == "gold"
 
     def test_a_key_is_defined_once_unless_replaced(self, book: ClientBook) -> None:
         book.define_group(SALON, key="gold", label="Gold")
