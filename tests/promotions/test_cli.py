@@ -107,3 +107,8 @@ def test_a_file_that_is_not_a_photo_is_refused(cli: Cli, tmp_path: Path) -> None
 @pytest.mark.parametrize("command", ["promo", "group", "photo"])
 def test_each_command_explains_itself(cli: Cli, command: str) -> None:
     assert "Usage" in cli.ok(command, "--help")
+
+
+def test_show_lists_the_active_promotions(cli: Cli) -> None:
+    cli.ok("promo", "define", "-b", "bella", "WELCOME", "--name", "Welcome", "--percent", "10")
+    assert "WELCOME" in cli.ok("show", "-b", "bella", add(cli))
