@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
@@ -330,3 +332,32 @@ def test_a_host_blob_store_failing_with_its_own_error_never_fails_a_committed_de
     assert len(blobs) == 1
     del blobs.delete
     assert book.purge_deleted_blobs(SALON) == 1
+
+
+@given(
+    caption=st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=50),
+    appointment=st.none() | st.text(alphabet="abc-0123456789", min_size=1, max_size=20),
+    kind=st.sampled_from(PhotoKind),
+)
+def test_a_photo_round_trips_through_its_record(
+    caption: str, appointment: str | None, kind: PhotoKind
+) -> None:
+    from clientcard._book_gallery import _photo_doc, photo_from
+    from clientcard.gallery import Photo
+    from clientcard.storage.records import Record
+
+    photo = Photo(
+        id="p1",
+        card_id="c1",
+        kind=kind,
+        ref="0" * 32,
+        content_type="image/png",
+        size=12,
+        added_at=NOW,
+        appointment_id=appointment,
+        caption=caption,
+    )
+    document = _photo_doc(photo)
+    assert "card_id" not in document
+    record = Record(business_id=SALON, kind="photo", id="p1", at=NOW, doc=document, card_id="c1")
+    assert photo_from(record) == photo

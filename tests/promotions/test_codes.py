@@ -55,3 +55,12 @@ class TestNormalising:
             assert CODE_PATTERN.fullmatch(code)
             assert normalise_code(code) == code
             assert normalise_code(raw.lower()) == normalise_code(raw.upper()) or not raw.isascii()
+
+
+@pytest.mark.parametrize("junk", [None, "€", object(), b"SUMMER", ["SUMMER"], 3.5])
+def test_junk_is_never_a_code_or_a_group_key(junk: object) -> None:
+    from clientcard.groups import normalise_group_key
+
+    for normalise in (normalise_code, normalise_group_key):
+        with pytest.raises(InvalidValueError):
+            normalise(junk)
