@@ -42,6 +42,7 @@ from clientcard.storage.records import Record, RecordQuery
 
 if TYPE_CHECKING:
     from clientcard.clock import Clock
+    from clientcard.promotions import Promotion
     from clientcard.storage.protocol import ClientStore
 
 __all__ = ["CardOverview", "ClientHistory", "HistoryMixin"]
@@ -89,6 +90,8 @@ class CardOverview:
     last_appointment: dt.datetime | None
     important_notes: str
     blocked: bool
+    active_promotions: tuple[str, ...] = ()
+    """The codes of the promotions the client could redeem now."""
 
 
 class HistoryMixin:
@@ -114,6 +117,9 @@ class HistoryMixin:
         ) -> DomainEvent: ...
         def get(self, business_id: str, card_id: str) -> ClientCard: ...
         def is_blocked(self, business_id: str, card_id: str) -> bool: ...
+        def active_promotions(
+            self, business_id: str, card_id: str, *, at: dt.datetime | None = None
+        ) -> list[Promotion]: ...
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -435,4 +441,7 @@ class HistoryMixin:
             last_appointment=stats.last_appointment,
             important_notes=card.notes,
             blocked=self.is_blocked(business_id, card_id),
+            active_promotions=tuple(
+                promotion.code for promotion in self.active_promotions(business_id, card_id, at=now)
+            ),
         )

@@ -44,6 +44,18 @@ class EventKind(enum.Enum):
     CLIENT_BLOCKED = "client.blocked"
     """A client was blacklisted; the host's booking flow should refuse them too."""
     CLIENT_UNBLOCKED = "client.unblocked"
+    PROMOTION_CHANGED = "promotion.changed"
+    """A promotion was defined or retired (``fields``: ``retired``); ``record_id`` is
+    its code."""
+    PROMOTION_REDEEMED = "promotion.redeemed"
+    """A client redeemed a promotion; ``record_id`` is the redemption."""
+    GROUP_CHANGED = "group.changed"
+    """A client group was defined or redefined; ``record_id`` is its key. Clients moving
+    between groups are ``card.details_changed`` events naming ``client_group``."""
+    PHOTO_ADDED = "photo.added"
+    """A photo was added to a client's gallery; ``record_id`` is the photo."""
+    PHOTO_REMOVED = "photo.removed"
+    """A photo was removed from a client's gallery; ``record_id`` is the photo."""
 
 
 @attrs.frozen

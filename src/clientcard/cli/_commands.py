@@ -716,5 +716,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     return status if isinstance(status, int) else 0
 
 
-# The commands of the other modules register themselves on ``cli`` when imported.
-from clientcard.cli import _history  # noqa: E402, F401
+# The commands of the other modules register themselves on ``cli`` when imported;
+# the promo, group and photo commands are added here.
+from clientcard.cli import _history, _promotions  # noqa: E402, F401
+
+for _command in (_promotions.promo, _promotions.group, _promotions.photo):
+    cli.add_command(_command)

@@ -79,6 +79,8 @@ def _overview_panel(book: ClientBook, business_id: str, card_id: str) -> Panel:
         grid.add_row("", Text(f"{_time(visit.starts_at)} {visit.services[0].name}"))
     grid.add_row("average spend", _money(overview.average_spend))
     grid.add_row("last appointment", _time(overview.last_appointment))
+    if overview.active_promotions:
+        grid.add_row("promotions", Text(", ".join(overview.active_promotions)))
     if overview.blocked:
         grid.add_row("blocked", Text("yes: may not book", style="bold red"))
     if overview.important_notes:
