@@ -39,7 +39,7 @@ from clientcard.errors import (
 from clientcard.events import EventKind
 from clientcard.gallery import Photo, PhotoKind, PhotoLimits, check_photo
 from clientcard.locale import message
-from clientcard.serialization import _from_document, _to_document
+from clientcard.serialization import document_of, value_of
 from clientcard.storage.records import Record, RecordQuery
 
 if TYPE_CHECKING:
@@ -80,11 +80,11 @@ class _BlobUnit(threading.local):
 def photo_from(record: Record) -> Photo:
     """Read a photo back from its record (its id and card are the record's)."""
     document = {**record.doc, "id": record.id, "card_id": record.card_id}
-    return _from_document("photo", document, PHOTO_DOCUMENT_VERSION, Photo)
+    return value_of(Photo, document, kind="photo", version=PHOTO_DOCUMENT_VERSION)
 
 
 def _photo_doc(photo: Photo) -> dict[str, Any]:
-    document = _to_document(photo, PHOTO_DOCUMENT_VERSION)
+    document = document_of(photo, PHOTO_DOCUMENT_VERSION)
     del document["id"], document["card_id"]
     return document
 

@@ -25,7 +25,7 @@ from clientcard.errors import FieldIssue, InvalidValueError, NotFoundError, Vali
 from clientcard.events import EventKind
 from clientcard.groups import ClientGroup, GroupMove, normalise_group_key
 from clientcard.locale import message
-from clientcard.serialization import _from_document, _to_document
+from clientcard.serialization import document_of, value_of
 from clientcard.storage.records import Record, RecordQuery
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ GROUP_DOCUMENT_VERSION: Final = 1
 
 def group_from(record: Record) -> ClientGroup:
     """Read a group definition back from its record."""
-    return _from_document("client_group", record.doc, GROUP_DOCUMENT_VERSION, ClientGroup)
+    return value_of(ClientGroup, record.doc, kind="client_group", version=GROUP_DOCUMENT_VERSION)
 
 
 class GroupsMixin:
@@ -102,7 +102,7 @@ class GroupsMixin:
         )
 
         def work() -> ClientGroup:
-            doc = _to_document(group, GROUP_DOCUMENT_VERSION)
+            doc = document_of(group, GROUP_DOCUMENT_VERSION)
             if replace:
                 record = self.store.get_record(business_id, GROUP, group.key)
                 self.store.update_record(record.revised(doc), expected_revision=record.revision)

@@ -47,7 +47,7 @@ from clientcard.promotions import (
     normalise_code,
     refusal_error,
 )
-from clientcard.serialization import _from_document, _to_document
+from clientcard.serialization import document_of, value_of
 from clientcard.storage.records import Record, RecordQuery
 
 if TYPE_CHECKING:
@@ -97,18 +97,18 @@ def iter_records(store: ClientStore, business_id: str, query: RecordQuery) -> It
 
 def promotion_from(record: Record) -> Promotion:
     """Read a promotion back from its record."""
-    return _from_document("promotion", record.doc, PROMOTION_DOCUMENT_VERSION, Promotion)
+    return value_of(Promotion, record.doc, kind="promotion", version=PROMOTION_DOCUMENT_VERSION)
 
 
 def redemption_from(record: Record) -> Redemption:
     """Read a redemption back from its record (its card and id are the record's)."""
     document = {**record.doc, "id": record.id, "card_id": record.card_id}
-    return _from_document("redemption", document, REDEMPTION_DOCUMENT_VERSION, Redemption)
+    return value_of(Redemption, document, kind="redemption", version=REDEMPTION_DOCUMENT_VERSION)
 
 
 def _redemption_doc(redemption: Redemption) -> dict[str, Any]:
     # The card lives in the record's column only, so an anonymised record loses it.
-    document = _to_document(redemption, REDEMPTION_DOCUMENT_VERSION)
+    document = document_of(redemption, REDEMPTION_DOCUMENT_VERSION)
     del document["id"], document["card_id"]
     return document
 
@@ -192,7 +192,7 @@ class PromotionsMixin:
                         id=promotion.code,
                         key=promotion.code,
                         at=now,
-                        doc=_to_document(promotion, PROMOTION_DOCUMENT_VERSION),
+                        doc=document_of(promotion, PROMOTION_DOCUMENT_VERSION),
                     ),
                     Record(
                         business_id=business_id,
@@ -221,7 +221,7 @@ class PromotionsMixin:
             if promotion.retired:
                 return promotion
             retired = attrs.evolve(promotion, retired=True)
-            doc = _to_document(retired, PROMOTION_DOCUMENT_VERSION)
+            doc = document_of(retired, PROMOTION_DOCUMENT_VERSION)
             self.store.update_record(record.revised(doc), expected_revision=record.revision)
             self._record_event(
                 EventKind.PROMOTION_CHANGED, business_id, None, promotion.code, ["retired"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,9 +13,11 @@ from clientcard.consent import Channel, ConsentSource, Purpose
 from clientcard.errors import ValidationError
 from clientcard.history import AppointmentStatus
 from clientcard.portal import AuthenticationError, Portal, Principal
+from clientcard.promotions import Discount
 from clientcard.storage import MemoryStore
 from tests.history.helpers import visit
 from tests.portal.conftest import PASSWORD, cheap_hasher
+from tests.support import NOW
 
 
 @pytest.fixture
@@ -87,6 +91,21 @@ class TestConsentAndHistory:
         assert past[0].technical_notes is None
 
 
+class TestPromotions:
+    def test_a_client_sees_the_promotions_they_can_redeem(
+        self, book: ClientBook, portal: Portal, salon: str, principal: Principal
+    ) -> None:
+        book.define_promotion(
+            salon,
+            code="WELCOME10",
+            name="Welcome",
+            discount=Discount.percentage(10),
+            valid_from=NOW - dt.timedelta(days=1),
+            valid_until=NOW + dt.timedelta(days=30),
+        )
+        assert [promotion.code for promotion in portal.promotions(principal)] == ["WELCOME10"]
+
+
 _fields = st.sampled_from(["business_id", "card_id", "account_id", "credential_version"])
 
 
@@ -118,6 +137,7 @@ class TestIsolation:
             lambda: portal.profile(forged),
             lambda: portal.consents(forged),
             lambda: portal.appointments(forged),
+            lambda: portal.promotions(forged),
             lambda: portal.update_profile(forged, {"city": "X"}, expected_version=1),
             lambda: portal.change_consent(forged, Purpose.MARKETING, Channel.EMAIL, grant=False),
         ]

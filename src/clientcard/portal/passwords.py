@@ -11,7 +11,7 @@ it (:meth:`PasswordHasher.needs_rehash`).
 
 >>> policy = PasswordPolicy()
 >>> policy.problems("password123")
-('password.too_short',)
+('password.too_short', 'password.common')
 >>> policy.problems("correct horse battery staple")
 ()
 

@@ -53,6 +53,7 @@ from clientcard.portal.accounts import (
     token_digest,
 )
 from clientcard.portal.passwords import PasswordHasher, PasswordPolicy
+from clientcard.promotions import Promotion
 from clientcard.schema import Context, FormField
 from clientcard.storage.records import RecordQuery
 
@@ -551,6 +552,11 @@ class Portal:
         ]
         past = [visit for visit in reversed(visits) if visit not in upcoming]
         return upcoming, past
+
+    def promotions(self, principal: Principal) -> list[Promotion]:
+        """The promotions the client could redeem now."""
+        self.check(principal)
+        return self.book.active_promotions(principal.business_id, principal.card_id)
 
 
 def _principal(account: PortalAccount) -> Principal:
