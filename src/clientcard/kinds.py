@@ -70,20 +70,20 @@ KINDS: Final[Mapping[str, RecordKind]] = {
         RecordKind(
             "appointment",
             ErasureTreatment.ANONYMISE,
-            identity_fields=("notes", "technical_notes", "documents"),
+            identity_fields=("notes", "technical_notes"),
         ),
         RecordKind(
             "payment",
             ErasureTreatment.FISCAL,
-            identity_fields=("notes", "payer"),
+            identity_fields=("notes",),
             kept_fields=(
+                "schema_version",
                 "amount",
-                "currency",
-                "method",
+                "at",
                 "status",
+                "method",
                 "invoice_number",
                 "tax_amount",
-                "paid_at",
             ),
         ),
         RecordKind(
@@ -95,6 +95,20 @@ KINDS: Final[Mapping[str, RecordKind]] = {
         RecordKind("blacklist.match", ErasureTreatment.SUPPRESSION, kept_fields=("entry_id",)),
         RecordKind("conversation", ErasureTreatment.DELETE),
         RecordKind("document", ErasureTreatment.DELETE),
+        # Promotions and groups are the business's own definitions, not a client's data.
+        RecordKind("promotion", ErasureTreatment.DELETE, per_client=False),
+        RecordKind("promotion.usage", ErasureTreatment.DELETE, per_client=False),
+        RecordKind("client_group", ErasureTreatment.DELETE, per_client=False),
+        # A redemption outlives its client without identity, so limits and counts hold.
+        RecordKind(
+            "redemption",
+            ErasureTreatment.ANONYMISE,
+            identity_fields=("appointment_id", "recorded_by"),
+        ),
+        # Photos show the client and captions describe them: gone with the card, and
+        # their bytes with them (blob.deletion records the bytes still to delete).
+        RecordKind("photo", ErasureTreatment.DELETE, identity_fields=("caption",)),
+        RecordKind("blob.deletion", ErasureTreatment.DELETE, per_client=False),
     )
 }
 """Every described kind by name; domain modules add theirs here as they land."""

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import Cli
+from tests.cli_support import Cli
 
 CSV = (
     "Nome;Cognome;Cellulare;E-mail;Newsletter\n"
@@ -13,14 +13,6 @@ CSV = (
     "Anna;Verdi;12;nope;\n"
     "Marco;Rossi;333 7654321;;no\n"
 )
-
-
-@pytest.fixture
-def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    monkeypatch.setenv("COLUMNS", "200")  # rich would shorten cells to a narrow terminal
-    runner = Cli(tmp_path / "cards.db", capsys)
-    runner.ok("init", "bella", "--name", "Salone Bella", "--region", "IT", "--language", "it")
-    return runner
 
 
 @pytest.fixture
