@@ -16,7 +16,8 @@ says otherwise), the consent that would stand -- which is the preview a host sho
   withdrawal (or an objection) stands, a withdrawal (or objection) is recorded at the
   merge, citing it (``merge:ID``). Health data stays only if consent to keep it stands;
 * history and gallery (every record of the other card), and children linked to it as
-  their guardian, move to the survivor;
+  their guardian, move to the survivor (an undo moves back the records of the kinds
+  :data:`clientcard.kinds.KINDS` describes; others stay with the survivor);
 * a snapshot of both cards, both ledgers and what moved is kept as a
   ``merge_snapshot`` record on the survivor until the business purges it
   (:func:`purge_merge_snapshots`), or the survivor is erased with it;
