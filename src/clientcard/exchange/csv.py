@@ -119,6 +119,8 @@ def sniff_delimiter(sample: str) -> str:
     """Pick the delimiter of a CSV sample: the candidate splitting the first lines evenly.
 
     Falls back to the one most frequent in the header line, then to a comma.
+
+    .. versionadded:: 0.1.0
     """
     lines = [line for line in sample.splitlines()[:20] if line.strip()]
     if not lines:

@@ -98,6 +98,8 @@ class Permissions:
     addresses it has (an e-mail, a mobile), its status, whether it is a minor, and what
     the file stated. Twenty-eight decisions per card become one dictionary lookup for
     all but the first card of each kind.
+
+    .. versionadded:: 0.1.0
     """
 
     def __init__(self) -> None:

@@ -389,7 +389,10 @@ def read_date(text: str, order: DateOrder, today: dt.date) -> str:
 
 
 def read_cell(definition: FieldDefinition, text: str, order: DateOrder, today: dt.date) -> object:
-    """Turn one cell into what :meth:`FieldSchema.validate` takes for ``definition``."""
+    """Turn one cell into what :meth:`FieldSchema.validate` takes for ``definition``.
+
+    .. versionadded:: 0.1.0
+    """
     kind = definition.type
     if kind is FieldType.PHONE_LIST:
         return [part for part in _PHONE_SPLIT.split(text) if part.strip()]
@@ -421,7 +424,10 @@ def _choice(definition: FieldDefinition, text: str) -> str:
 
 
 def read_consent(text: str) -> bool | None:
-    """Read a consent cell: ``True`` for yes, ``False`` for no, ``None`` for anything else."""
+    """Read a consent cell: ``True`` for yes, ``False`` for no, ``None`` for anything else.
+
+    .. versionadded:: 0.1.0
+    """
     word = normalise_header(text)
     if word in _YES:
         return True
@@ -435,7 +441,10 @@ _JOINED: Final = {"first_name": " ", "last_name": " ", "street": ", ", "notes": 
 
 @attrs.frozen
 class MappedRow:
-    """One row read through a mapping: field values, consent statements, what was left out."""
+    """One row read through a mapping: field values, consent statements, what was left out.
+
+    .. versionadded:: 0.1.0
+    """
 
     values: dict[str, object]
     consent: dict[str, bool]
@@ -452,7 +461,10 @@ def apply_mapping(
     today: dt.date,
     lang: str,
 ) -> MappedRow:
-    """Read one row's cells into field values, as the mapping says (see the module docs)."""
+    """Read one row's cells into field values, as the mapping says (see the module docs).
+
+    .. versionadded:: 0.1.0
+    """
     collected: dict[str, list[object]] = {}
     consent: dict[str, bool] = {}
     issues: list[FieldIssue] = []
@@ -512,7 +524,10 @@ def _combine(
 
 
 def cell_text(value: object) -> str:
-    """Write a spreadsheet cell's value (number, date, bool, text) as import text."""
+    """Write a spreadsheet cell's value (number, date, bool, text) as import text.
+
+    .. versionadded:: 0.1.0
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
