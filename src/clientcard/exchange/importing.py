@@ -296,16 +296,17 @@ class _Run:
         store = book.store
         policy = self.business.consent_policy
         events: list[DomainEvent] = []
+        granted = {
+            pending.card.id: self.permissions.of(pending.card, pending.consent, policy, self.today)
+            for pending in batch
+        }
         with book.transaction():
-            store.add_many([pending.card for pending in batch])
+            store.add_many([pending.card for pending in batch], permissions=granted)
             ledger = [event for pending in batch for event in pending.consent]
             if ledger:
                 store.append_consent(ledger)
             for pending in batch:
                 card = pending.card
-                allowed = self.permissions.of(card, pending.consent, policy, self.today)
-                if allowed:
-                    store.set_permissions(card.business_id, card.id, allowed)
                 events.append(self._event(EventKind.CARD_CREATED, card, sorted(card.values())))
                 if pending.consent:
                     changed = sorted(_key(event) for event in pending.consent)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import attrs
@@ -187,8 +187,13 @@ class MemoryStore:
                 raise DuplicateError("card", card.id)
             self._cards[key] = card
 
-    def add_many(self, cards: Sequence[ClientCard]) -> None:
-        """Store new cards of one business together: all of them, or none."""
+    def add_many(
+        self,
+        cards: Sequence[ClientCard],
+        *,
+        permissions: Mapping[str, frozenset[tuple[str, str]]] | None = None,
+    ) -> None:
+        """Store new cards of one business together (with their permissions), or none."""
         business_id = check_one_business(cards)
         if business_id is None:
             return
@@ -201,6 +206,9 @@ class MemoryStore:
                 seen.add(card.id)
             for card in cards:
                 self._cards[(business_id, card.id)] = card
+                granted = (permissions or {}).get(card.id)
+                if granted:
+                    self._permissions[(business_id, card.id)] = frozenset(granted)
 
     def get(self, business_id: str, card_id: str) -> ClientCard:
         """Return a card of ``business_id``."""

@@ -29,7 +29,7 @@ import base64
 import binascii
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Generic, Protocol, TypeVar
 
@@ -280,11 +280,18 @@ class ClientStore(Protocol):
         """Store a new card. :raises DuplicateError: its id exists in its business."""
         ...
 
-    def add_many(self, cards: Sequence[ClientCard]) -> None:
+    def add_many(
+        self,
+        cards: Sequence[ClientCard],
+        *,
+        permissions: Mapping[str, frozenset[tuple[str, str]]] | None = None,
+    ) -> None:
         """Store new cards of one business together: all of them, or none.
 
-        The bulk path of imports: one round trip where the database allows it, instead
-        of one per card. An empty sequence writes nothing.
+        The bulk path of imports: a few round trips where the database allows it,
+        instead of several per card. ``permissions`` maps card ids to the
+        ``(purpose, channel)`` pairs to record for them, as :meth:`set_permissions`
+        would, in the same statements. An empty sequence writes nothing.
 
         :raises ValidationError: ``card.mixed_businesses`` when the cards belong to more
             than one business.

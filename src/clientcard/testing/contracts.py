@@ -224,6 +224,16 @@ class ClientStoreContract(RecordStoreContract):
             cards[4].id
         ]
 
+    def test_add_many_records_the_permissions_given(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        first, second = new_card(business_id), new_card(business_id, last_name="B")
+        pairs = frozenset({("marketing", "email"), ("appointment_reminders", "sms")})
+        store.add_many([first, second], permissions={first.id: pairs})
+        assert store.permissions(business_id, first.id) == pairs
+        assert store.permissions(business_id, second.id) == frozenset()
+        query = CardQuery(contactable=("marketing", "email"))
+        assert [card.id for card in store.find(business_id, query)] == [first.id]
+
     def test_add_many_of_nothing_writes_nothing(self, store: ClientStore) -> None:
         business_id = new_business(store)
         store.add_many([])

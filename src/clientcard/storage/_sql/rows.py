@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 import attrs
@@ -162,8 +162,13 @@ def insert_card(session: Session, dialect: Dialect, card: ClientCard) -> None:
 _CHUNK: Final = 500
 
 
-def insert_cards(session: Session, dialect: Dialect, cards: Sequence[ClientCard]) -> None:
-    """Insert new cards of one business with their phones and tags, in batches.
+def insert_cards(
+    session: Session,
+    dialect: Dialect,
+    cards: Sequence[ClientCard],
+    permissions: Mapping[str, frozenset[tuple[str, str]]],
+) -> None:
+    """Insert new cards of one business with their phones, tags and permissions, in batches.
 
     Ids are checked first, so a taken or repeated id is reported by name and nothing is
     written; the inserts then go out as a few ``executemany`` calls.
@@ -203,6 +208,17 @@ def insert_cards(session: Session, dialect: Dialect, cards: Sequence[ClientCard]
     if tags:
         session.execute_many(
             "INSERT INTO card_tags (business_id, card_id, tag) VALUES (?, ?, ?)", tags
+        )
+    pairs = [
+        (business_id, card.id, purpose, channel)
+        for card in cards
+        for purpose, channel in sorted(permissions.get(card.id, ()))
+    ]
+    if pairs:
+        session.execute_many(
+            "INSERT INTO card_permissions (business_id, card_id, purpose, channel)"
+            " VALUES (?, ?, ?, ?)",
+            pairs,
         )
 
 

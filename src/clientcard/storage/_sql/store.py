@@ -8,7 +8,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from types import TracebackType
 from typing import Final, Self, TypeVar
@@ -306,8 +306,13 @@ class SQLStore(abc.ABC):
             subject=("card", card.id),
         )
 
-    def add_many(self, cards: Sequence[ClientCard]) -> None:
-        """Store new cards of one business together: all of them, or none.
+    def add_many(
+        self,
+        cards: Sequence[ClientCard],
+        *,
+        permissions: Mapping[str, frozenset[tuple[str, str]]] | None = None,
+    ) -> None:
+        """Store new cards of one business together (with their permissions), or none.
 
         Statements are sent in batches (``executemany``), not one round trip per card.
 
@@ -318,7 +323,7 @@ class SQLStore(abc.ABC):
         if check_one_business(cards) is None:
             return
         self._run(
-            lambda s: rows.insert_cards(s, self._dialect, cards),
+            lambda s: rows.insert_cards(s, self._dialect, cards, permissions or {}),
             write=True,
             subject=("card", cards[0].id),
         )
