@@ -314,7 +314,7 @@ class SQLStore(abc.ABC):
     ) -> None:
         """Store new cards of one business together (with their permissions), or none.
 
-        Statements are sent in batches (``executemany``), not one round trip per card.
+        Rows go out in multi-row statements of 200, not a round trip per card.
 
         :raises ValidationError: ``card.mixed_businesses``.
         :raises NotFoundError: their business does not exist.
