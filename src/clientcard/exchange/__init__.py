@@ -30,7 +30,7 @@ Excel and vCard need ``pip install 'clientcard[exchange]'`` (openpyxl, vobject).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
@@ -123,7 +123,7 @@ def open_source(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
-    photos: object = None,
+    photos: Callable[[bytes, str], str] | None = None,
 ) -> Iterator[Table | RecordSource]:
     """Open an import file with the reader of its format; yield a table or a record source.
 
@@ -145,7 +145,7 @@ def open_source(
     elif format == "vcard":
         from clientcard.exchange.vcard import open_vcards  # noqa: PLC0415
 
-        with open_vcards(source, encoding=encoding, photos=photos) as cards:  # type: ignore[arg-type]
+        with open_vcards(source, encoding=encoding, photos=photos) as cards:
             yield cards
     else:
         from clientcard.exchange.portability import open_json  # noqa: PLC0415
