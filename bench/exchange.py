@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -150,14 +151,17 @@ def suite() -> list[dict[str, Any]]:
     rows = int(os.environ.get("BENCH_EXCHANGE_ROWS", "100000"))
     count = max(int(os.environ.get("BENCH_PAIRS", "15")), 1)
     directory = Path(tempfile.mkdtemp(prefix="cc-exchange-"))
-    source = directory / "clients.csv"
-    write_file(source, rows)
-    import_once(source, directory, keep=True)  # warm-up, and the book the export reads
-    floor = lambda: timed(lambda: read_and_validate(source))  # noqa: E731
-    ours, floors = pairs(lambda: import_once(source, directory), floor, count)
-    imported = result(f"CSV import into SQLite, {rows} rows", ours, floors, rows)
-    ours, floors = pairs(lambda: export_once(directory), floor, count)
-    exported = result(f"CSV export from SQLite, {rows} cards", ours, floors, rows)
+    try:
+        source = directory / "clients.csv"
+        write_file(source, rows)
+        import_once(source, directory, keep=True)  # warm-up, and the book the export reads
+        floor = lambda: timed(lambda: read_and_validate(source))  # noqa: E731
+        ours, floors = pairs(lambda: import_once(source, directory), floor, count)
+        imported = result(f"CSV import into SQLite, {rows} rows", ours, floors, rows)
+        ours, floors = pairs(lambda: export_once(directory), floor, count)
+        exported = result(f"CSV export from SQLite, {rows} cards", ours, floors, rows)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
     return [imported, exported]
 
 
