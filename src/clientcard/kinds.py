@@ -45,13 +45,13 @@ class ErasureTreatment(enum.Enum):
 class RecordKind:
     """The description of one record kind.
 
-    :param name: the kind, as records carry it.
-    :param treatment: what an anonymising erasure does to it.
-    :param identity_fields: document keys removed when it is anonymised (free text,
+    :ivar name: the kind, as records carry it.
+    :ivar treatment: what an anonymising erasure does to it.
+    :ivar identity_fields: document keys removed when it is anonymised (free text,
         notes, names, anything that could point back at the client).
-    :param kept_fields: document keys kept when a :attr:`~ErasureTreatment.FISCAL` or
+    :ivar kept_fields: document keys kept when a :attr:`~ErasureTreatment.FISCAL` or
         :attr:`~ErasureTreatment.SUPPRESSION` record outlives its client.
-    :param per_client: whether records of this kind belong to one client (part of
+    :ivar per_client: whether records of this kind belong to one client (part of
         their access export); business-wide kinds (promotions) are not.
 
     .. versionadded:: 0.1.0
