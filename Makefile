@@ -34,9 +34,10 @@ unit: $(STAMP)
 test: lint typecheck unit docs
 
 # Material for MkDocs prints a notice about its successor on every build; the variable
-# it names turns the notice off. Warnings (broken links, bad docstrings) fail the build.
+# it names turns the notice off. Warnings (broken links, bad docstrings) fail the build;
+# --quiet would hide them from --strict, so the build talks.
 docs: $(STAMP)
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 demo: $(STAMP)
 	$(BIN)/python examples/salon_demo.py
