@@ -34,6 +34,7 @@ from clientcard.history import (
     document_to_record,
     payment_from_record,
     payment_to_record,
+    visit_from_record,
 )
 from clientcard.money import Money
 from clientcard.stats import Aggregates, ClientFacts, ClientStatistics, aggregate, client_statistics
@@ -404,11 +405,14 @@ class HistoryMixin:
         while True:
             page = self.store.find(business_id, query, limit=_PAGE, cursor=cursor)
             for card in page:
+                visits = RecordQuery(kind=APPOINTMENT_KIND, card_id=card.id)
                 yield ClientFacts(
                     card_id=card.id,
                     client_group=card.client_group,
                     referral_source=card.referral_source,
-                    appointments=tuple(self.appointments(business_id, card.id)),
+                    appointments=tuple(
+                        visit_from_record(record) for record in self._records(business_id, visits)
+                    ),
                 )
             cursor = page.next_cursor
             if cursor is None:
