@@ -4,12 +4,13 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: help venv lint typecheck unit test docs demo fuzz bench clean
+.PHONY: help venv lint typecheck unit test docs notebooks demo fuzz bench clean
 
 help:
 	@echo "make demo   - set up .venv and run the narrated demo on an embedded SQLite file"
 	@echo "make test   - set up .venv, lint, type-check, run the whole test suite, build the docs"
 	@echo "make docs   - build the documentation site into site/ (warnings are errors)"
+	@echo "make notebooks - run the notebooks in examples/ and save their outputs"
 	@echo "make fuzz   - run the property tests with the thorough hypothesis profile"
 	@echo "make bench  - run the benchmarks in bench/"
 
@@ -38,6 +39,10 @@ test: lint typecheck unit docs
 # --quiet would hide them from --strict, so the build talks.
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+# The tests run every notebook from scratch; this saves the outputs that GitHub shows.
+notebooks: $(STAMP)
+	$(BIN)/python -m tools.notebooks --write
 
 demo: $(STAMP)
 	$(BIN)/python examples/salon_demo.py
