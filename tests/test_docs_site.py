@@ -7,9 +7,9 @@ from pathlib import Path
 
 import griffe
 import pytest
+from tools.griffe_rest import to_markdown
 
 import clientcard
-from tools.griffe_rest import to_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "clientcard"
