@@ -11,6 +11,12 @@ A small Flask site that shows how a booking product embeds clientcard:
   each field's message, in the business's language, next to that field;
 * ``GET /card/<id>`` shows the card just booked: its fields, ``overview`` and consent.
 
+Every booking here makes a new card: an address typed on a public form proves nobody's
+identity, so it must not open or change someone's existing card. A returning client
+signs in through the portal (:mod:`clientcard.portal`) and the host passes
+``card_id=principal.card_id`` to ``submit_booking_form``. The card page is shown only to
+the browser session that booked; a staff screen would sit behind the host's sign-in.
+
 Run it with ``make webapp`` (or ``python -m webapp`` with ``examples`` on the path); the
 cards go to a SQLite file in the temporary directory unless ``CLIENTCARD_WEBAPP_DB``
 names another. Flask was chosen as the plainest standard: WSGI, Jinja2 templates that

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from webapp import create_app
+from webapp import booking_site, create_app
 from webapp.config import WebappConfig
 
 
@@ -23,7 +23,11 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     config = WebappConfig.from_env()
     print(f"cards are kept in {config.db_path}")
-    create_app(config).run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    app = create_app(config)
+    try:
+        app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    finally:
+        booking_site(app).close()
 
 
 if __name__ == "__main__":

@@ -393,9 +393,9 @@ class TestBooking:
             page.find_all("li", class_="not-granted"),
         )
         assert [li.text for li in granted] == [
-            f"{EMAIL_OFFER.text('it')} dato il 2026-11-23 (testo {EMAIL_OFFER.version('it')})"
+            f"{EMAIL_OFFER.text('it')} — dato il 2026-11-23 (testo {EMAIL_OFFER.version('it')})"
         ]
-        assert [li.text for li in not_granted] == [f"{SMS_OFFER.text('it')} non dato"]
+        assert [li.text for li in not_granted] == [f"{SMS_OFFER.text('it')} — non dato"]
 
     def test_the_ledger_proves_what_was_ticked_and_nothing_else(
         self, client: FlaskClient, site: BookingSite, config: WebappConfig
@@ -515,3 +515,20 @@ class TestConfig:
         finally:
             booking_site(second).close()
         assert location.startswith("/card/")
+
+
+class TestRunningLocally:
+    def test_make_webapp_serves_without_debug_on_the_loopback(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """``python -m webapp`` (what ``make webapp`` runs) never turns the debugger on."""
+        from webapp import __main__ as entry
+
+        calls: list[dict[str, object]] = []
+        monkeypatch.setenv("CLIENTCARD_WEBAPP_DB", str(tmp_path / "local.db"))
+        monkeypatch.setattr(Flask, "run", lambda _app, **kwargs: calls.append(kwargs))
+        monkeypatch.setattr("sys.argv", ["webapp", "--port", "8123"])
+        monkeypatch.setattr(logging, "basicConfig", lambda **_: None)
+        entry.main()
+        assert calls == [{"host": "127.0.0.1", "port": 8123, "debug": False, "use_reloader": False}]
+        assert str(tmp_path / "local.db") in capsys.readouterr().out
