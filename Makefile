@@ -4,13 +4,14 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: help venv lint typecheck unit test docs notebooks demo fuzz bench clean
+.PHONY: help venv lint typecheck unit test docs notebooks demo webapp fuzz bench clean
 
 help:
 	@echo "make demo   - set up .venv and run the narrated demo on an embedded SQLite file"
 	@echo "make test   - set up .venv, lint, type-check, run the whole test suite, build the docs"
 	@echo "make docs   - build the documentation site into site/ (warnings are errors)"
 	@echo "make notebooks - run the notebooks in examples/ and save their outputs"
+	@echo "make webapp - run the reference booking site (examples/webapp) on 127.0.0.1:8000"
 	@echo "make fuzz   - run the property tests with the thorough hypothesis profile"
 	@echo "make bench  - run the benchmarks in bench/"
 
@@ -46,6 +47,9 @@ notebooks: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python examples/salon_demo.py
+
+webapp: $(STAMP)
+	PYTHONPATH=examples $(BIN)/python -m webapp
 
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -m "not slow" tests -q -p no:cacheprovider

@@ -94,6 +94,10 @@ KINDS: Final[Mapping[str, RecordKind]] = {
         ),
         RecordKind("blacklist.match", ErasureTreatment.SUPPRESSION, kept_fields=("entry_id",)),
         RecordKind("conversation", ErasureTreatment.DELETE),
+        RecordKind("portal.account", ErasureTreatment.DELETE, identity_fields=("password_hash",)),
+        RecordKind("portal.login", ErasureTreatment.DELETE),
+        RecordKind("portal.link", ErasureTreatment.DELETE),
+        RecordKind("portal.throttle", ErasureTreatment.DELETE, per_client=False),
         RecordKind("document", ErasureTreatment.DELETE),
         # Promotions and groups are the business's own definitions, not a client's data.
         RecordKind("promotion", ErasureTreatment.DELETE, per_client=False),

@@ -135,6 +135,18 @@ class TestMarketing:
         book.lift_block(salon, entry.id, by="s")
         assert book.count(salon, audience) == 1
 
+    def test_a_second_card_with_the_same_address_leaves_the_audience_too(
+        self, book: ClientBook, salon: str, anna: str
+    ) -> None:
+        twin = book.add_client(salon, {"first_name": "A.", "email": "ANNA@example.com"}).id
+        record(book, salon, anna)
+        record(book, salon, twin)
+        audience = CardQuery(contactable=("marketing", "email"))
+        assert book.count(salon, audience) == 2
+        book.block(salon, anna, NO_SHOW, by="s")
+        assert book.count(salon, audience) == 0
+        assert not book.may_contact(salon, twin, Purpose.MARKETING, Channel.EMAIL).allowed
+
     def test_a_blocked_client_still_gets_reminders(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:

@@ -575,6 +575,16 @@ def insert_records(session: Session, dialect: Dialect, records: Sequence[Record]
     for business_id in sorted(businesses):
         if not session.fetch("SELECT 1 FROM businesses WHERE id = ?", (business_id,)):
             raise NotFoundError("business", business_id)
+    # Every id is checked before anything is written: PostgreSQL runs a unit of work
+    # without savepoints, so a refused batch must not leave its first records behind.
+    seen: set[tuple[str, str, str]] = set()
+    for record in records:
+        owner = (record.business_id, record.kind, record.id)
+        if owner in seen or session.fetch(
+            "SELECT 1 FROM records WHERE business_id = ? AND kind = ? AND id = ?", owner
+        ):
+            raise DuplicateError(record.kind, record.id)
+        seen.add(owner)
     for record in records:
         inserted = session.execute(
             f"INSERT INTO records ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
