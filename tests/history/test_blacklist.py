@@ -12,6 +12,7 @@ from clientcard.clock import FixedClock
 from clientcard.consent import Channel, Purpose
 from clientcard.errors import NotFoundError, ValidationError
 from clientcard.events import EventKind
+from clientcard.fingerprints import contact_fingerprints
 from clientcard.storage.protocol import CardQuery
 from clientcard.testing.doubles import ListEventSink
 from tests.support import NOW, record
@@ -110,8 +111,15 @@ class TestMayBook:
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
         entry = book.block(salon, anna, NO_SHOW, by="s")
-        assert len(entry.fingerprints) == 2
-        assert not any("anna" in print_ or "333" in print_ for print_ in entry.fingerprints)
+        card = book.get(salon, anna)
+        key = book.fingerprint_key(salon)
+        expected = contact_fingerprints(key, email=card.email, phones=card.phones)
+        assert set(entry.fingerprints) == expected
+        assert not any(
+            detail in print_
+            for print_ in entry.fingerprints
+            for detail in ("anna@example.com", "+393331234567")
+        )
 
 
 class TestMarketing:
