@@ -34,6 +34,9 @@ class EventKind(enum.Enum):
     CONSENT_CHANGED = "consent.changed"
     """A grant, withdrawal or objection was recorded; ``fields`` names ``purpose.channel``
     (or ``objection``), so other systems that message the client can follow."""
+    CARD_ERASED = "card.erased"
+    """A client was erased (:meth:`~clientcard.book.ClientBook.erase`): erase them in the
+    host's other systems too. The event names the card; its receipt says what was done."""
 
 
 @attrs.frozen

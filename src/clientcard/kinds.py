@@ -39,6 +39,9 @@ class ErasureTreatment(enum.Enum):
     """A block or a "do not contact" request: kept, detached, with only
     :attr:`RecordKind.kept_fields` (keyed fingerprints, no details) where the
     business's policy keeps them through erasure; deleted otherwise."""
+    KEEP = "keep"
+    """Kept as it is: the kind holds ids and codes only and is never filed under a card
+    (erasure receipts, subject requests, the audit trail, pseudonymised consent proof)."""
 
 
 @attrs.frozen
@@ -53,6 +56,9 @@ class RecordKind:
         :attr:`~ErasureTreatment.SUPPRESSION` record outlives its client.
     :param per_client: whether records of this kind belong to one client (part of
         their access export); business-wide kinds (promotions) are not.
+    :param blob_fields: document keys holding references into the host's blob store
+        (a photo's file); erasure deletes those blobs through the blob store whenever it
+        deletes the record or removes the field.
 
     .. versionadded:: 0.1.0
     """
@@ -62,6 +68,7 @@ class RecordKind:
     identity_fields: tuple[str, ...] = ()
     kept_fields: tuple[str, ...] = ()
     per_client: bool = True
+    blob_fields: tuple[str, ...] = ()
 
 
 KINDS: Final[Mapping[str, RecordKind]] = {
@@ -95,6 +102,15 @@ KINDS: Final[Mapping[str, RecordKind]] = {
         RecordKind("blacklist.match", ErasureTreatment.SUPPRESSION, kept_fields=("entry_id",)),
         RecordKind("conversation", ErasureTreatment.DELETE),
         RecordKind("document", ErasureTreatment.DELETE),
+        # Kept by clientcard.erasure beside every business; ids and codes only.
+        RecordKind("erasure.policy", ErasureTreatment.KEEP, per_client=False),
+        RecordKind("erasure.receipt", ErasureTreatment.KEEP, per_client=False),
+        RecordKind("erasure.blob", ErasureTreatment.KEEP, per_client=False),
+        RecordKind("subject.request", ErasureTreatment.KEEP, per_client=False),
+        RecordKind("audit", ErasureTreatment.KEEP, per_client=False),
+        RecordKind("audit.head", ErasureTreatment.KEEP, per_client=False),
+        RecordKind("consent.proof", ErasureTreatment.KEEP, per_client=False),
+        RecordKind("suppression", ErasureTreatment.KEEP, per_client=False),
     )
 }
 """Every described kind by name; domain modules add theirs here as they land."""
