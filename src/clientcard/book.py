@@ -33,6 +33,7 @@ from typing import Final, TypeVar
 import attrs
 
 from clientcard._book_consent import MESSAGE_PURPOSES, ConsentMixin
+from clientcard._book_erasure import ErasureMixin
 from clientcard.business import Business
 from clientcard.card import CardStatus, CardUpdate, ClientCard, FieldValue
 from clientcard.clock import Clock, SystemClock
@@ -75,7 +76,7 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
-class ClientBook(ConsentMixin):
+class ClientBook(ConsentMixin, ErasureMixin):
     """Client cards of any number of businesses, kept in one store.
 
     ``store`` is any :class:`~clientcard.storage.protocol.ClientStore`; ``clock`` tells the

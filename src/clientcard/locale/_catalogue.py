@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Final
 
 from clientcard.locale._commerce import COMMERCE_MESSAGES
+from clientcard.locale._privacy import PRIVACY_MESSAGES
 
 MESSAGES: Final[dict[str, dict[str, str]]] = {
     **COMMERCE_MESSAGES,
+    **PRIVACY_MESSAGES,
     "field.required": {
         "en": "This field is required.",
         "it": "Questo campo è obbligatorio.",

@@ -1,0 +1,783 @@
+"""The privacy half of :class:`~clientcard.book.ClientBook`: erasure, requests, audit.
+
+Kept apart so each module stays readable. :class:`ErasureMixin` has no state of its own
+besides the optional blob store (:attr:`ErasureMixin.blobs`) and is only ever used as a
+base of ``ClientBook``; retention and the access export are mixed in from
+``_book_retention`` and ``_book_portability``.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Final, TypeVar
+
+import attrs
+
+from clientcard._book_portability import PortabilityMixin
+from clientcard._book_retention import RetentionMixin
+from clientcard.card import ClientCard
+from clientcard.consent.ledger import ConsentEvent
+from clientcard.erasure.audit import (
+    AUDIT_HEAD_KIND,
+    AUDIT_KIND,
+    AuditAction,
+    AuditEntry,
+    ChainCheck,
+    audit_record,
+    chain,
+    read_entry,
+    verify_chain,
+)
+from clientcard.erasure.blobs import BLOB_KIND, BlobEraser
+from clientcard.erasure.plan import (
+    ErasurePlan,
+    blob_refs,
+    card_blob_refs,
+    decide,
+    erased_record,
+    plan,
+)
+from clientcard.erasure.policy import (
+    ErasureMode,
+    ErasurePolicy,
+    RecordAction,
+    policy_from_dict,
+    policy_to_dict,
+)
+from clientcard.erasure.proof import PROOF_KIND, proof_record, read_proof, subject_pseudonym
+from clientcard.erasure.receipts import (
+    RECEIPT_KIND,
+    ErasureReceipt,
+    read_receipt,
+    receipt_record,
+)
+from clientcard.erasure.requests import (
+    REQUEST_KIND,
+    ExtensionReason,
+    RequestKind,
+    SubjectRequest,
+    read_request,
+    request_record,
+)
+from clientcard.errors import FieldIssue, NotFoundError, StorageError, ValidationError
+from clientcard.events import EventKind
+from clientcard.fingerprints import contact_fingerprints
+from clientcard.locale import message
+from clientcard.storage.protocol import CardQuery
+from clientcard.storage.records import Record, RecordQuery
+
+if TYPE_CHECKING:
+    from clientcard.business import Business
+    from clientcard.clock import Clock
+    from clientcard.consent.ledger import ConsentState
+    from clientcard.events import DomainEvent
+    from clientcard.storage.protocol import ClientStore
+
+T = TypeVar("T")
+
+__all__ = ["ErasureMixin"]
+
+logger = logging.getLogger("clientcard")
+
+_POLICY_KIND: Final = "erasure.policy"
+_SUPPRESSION_KIND: Final = "suppression"
+_PAGE: Final = 500
+
+
+@attrs.frozen
+class _Gathered:
+    """Everything one erasure reads before it writes, and the plan it makes of it."""
+
+    business: Business
+    policy: ErasurePolicy
+    card: ClientCard
+    records: tuple[Record, ...]
+    ledger: tuple[ConsentEvent, ...]
+    sends: int
+    suppress: bool
+    plan: ErasurePlan
+
+
+class ErasureMixin(RetentionMixin, PortabilityMixin):
+    """Erasure, subject requests and the audit trail of :class:`~clientcard.book.ClientBook`.
+
+    .. versionadded:: 0.1.0
+    """
+
+    blobs: BlobEraser | None = None
+    """The blob store erasure deletes pictures and photos from (see
+    :mod:`clientcard.erasure.blobs`); without one, deletions wait in the store."""
+
+    if TYPE_CHECKING:
+        # What ClientBook provides; declared so the type checker can follow the mixin.
+        store: ClientStore
+        clock: Clock
+        _new_id: Callable[[], str]
+
+        def _write(self, work: Callable[[], T]) -> T: ...
+        def store_events(self, events: list[DomainEvent]) -> None: ...
+        def fingerprint_key(self, business_id: str) -> bytes: ...
+        def _refresh_wards(self, guardian: ClientCard) -> None: ...
+        def _refresh_permissions(
+            self, card: ClientCard, state: ConsentState | None = None
+        ) -> None: ...
+        def _event(
+            self,
+            kind: EventKind,
+            business_id: str,
+            card: ClientCard | None = None,
+            fields: list[str] | None = None,
+        ) -> DomainEvent: ...
+
+    # -- policy -------------------------------------------------------------------------
+
+    def erasure_policy(self, business_id: str) -> ErasurePolicy:
+        """Return the business's erasure policy (the default one until it sets its own).
+
+        :raises NotFoundError: no such business.
+        """
+        self.store.get_business(business_id)
+        try:
+            stored = self.store.get_record(business_id, _POLICY_KIND, business_id)
+        except NotFoundError:
+            return ErasurePolicy()
+        return policy_from_dict(dict(stored.doc))
+
+    def set_erasure_policy(
+        self,
+        business_id: str,
+        policy: ErasurePolicy,
+        *,
+        actor: str,
+        via: str = "ClientBook.set_erasure_policy",
+    ) -> ErasurePolicy:
+        """Make ``policy`` the business's erasure policy; the audit trail records it."""
+
+        def work() -> ErasurePolicy:
+            self.store.get_business(business_id)
+            doc = policy_to_dict(policy)
+            try:
+                stored = self.store.get_record(business_id, _POLICY_KIND, business_id)
+            except NotFoundError:
+                self.store.add_records(
+                    [
+                        Record(
+                            business_id=business_id,
+                            kind=_POLICY_KIND,
+                            id=business_id,
+                            at=self.clock.now(),
+                            doc=doc,
+                        )
+                    ]
+                )
+            else:
+                self.store.update_record(
+                    stored.revised(doc, at=self.clock.now()), expected_revision=stored.revision
+                )
+            self._audit(
+                business_id,
+                AuditAction.POLICY_CHANGED,
+                actor=actor,
+                via=via,
+                detail={"mode": policy.mode.value},
+            )
+            return policy
+
+        return self._write(work)
+
+    # -- erasure ------------------------------------------------------------------------
+
+    def plan_erasure(
+        self,
+        business_id: str,
+        card_id: str,
+        *,
+        mode: ErasureMode | None = None,
+        suppress: bool | None = None,
+    ) -> ErasurePlan:
+        """Plan erasing a client: what goes, what stays and until when, and what follows.
+
+        ``mode`` overrides the policy's mode; ``suppress`` whether the client's contact
+        fingerprints are kept so they are never contacted again (the policy's
+        ``suppress_contacts`` by default). Nothing is written; confirm the plan by passing
+        it to :meth:`erase`.
+
+        :raises NotFoundError: no such card in this business.
+        """
+        return self._gather(business_id, card_id, mode, suppress).plan
+
+    def erase(
+        self, plan: ErasurePlan, *, actor: str, via: str = "ClientBook.erase"
+    ) -> ErasureReceipt:
+        """Carry out a confirmed plan in one transaction; return the receipt.
+
+        The plan is made again inside the transaction; if the client's data changed since
+        it was shown (a new visit, an edit), nothing is done. Erasing completes the
+        client's open erasure requests, appends to the audit trail, emits ``card.erased``
+        so the host erases the client elsewhere, and then deletes their blobs and (on
+        SQLite) checkpoints the write-ahead log, so no copy of the data lingers there.
+        Called inside a host's own transaction, those last steps wait for
+        :meth:`finish_erasures`.
+
+        Erasing a client already erased returns their receipt again.
+
+        :raises ValidationError: ``erasure.plan_changed``.
+        :raises NotFoundError: no such card, and no receipt of one.
+        """
+        return self._erase(
+            plan.business_id,
+            plan.card_id,
+            mode=plan.mode,
+            suppress=plan.fingerprints > 0,
+            actor=actor,
+            via=via,
+            reason="request",
+            expected=plan,
+        )
+
+    def erasure_receipts(
+        self, business_id: str, *, card_id: str | None = None
+    ) -> list[ErasureReceipt]:
+        """Return the business's erasure receipts (one card's, with ``card_id``), oldest first."""
+        query = RecordQuery(kind=RECEIPT_KIND, key=card_id)
+        return [read_receipt(record) for record in self._all_records(business_id, query)]
+
+    def replay_erasures(
+        self,
+        business_id: str,
+        receipts: Iterable[ErasureReceipt],
+        *,
+        actor: str,
+        via: str = "ClientBook.replay_erasures",
+    ) -> list[ErasureReceipt]:
+        """Erase again the clients a restored backup brought back; return the new receipts.
+
+        For each receipt of this business whose card exists again, the client is erased
+        as the receipt says (its mode, and suppression if it kept fingerprints) under the
+        policy in force now. Every receipt given is kept again if the restore lost it.
+        """
+        replayed = []
+        for receipt in receipts:
+            if receipt.business_id != business_id:
+                continue
+            self._restore_receipt(receipt)
+            try:
+                self.store.get(business_id, receipt.card_id)
+            except NotFoundError:
+                continue
+            replayed.append(
+                self._erase(
+                    business_id,
+                    receipt.card_id,
+                    mode=receipt.mode,
+                    suppress=receipt.fingerprints > 0,
+                    actor=actor,
+                    via=via,
+                    reason="replay",
+                    replay_of=receipt.receipt_id,
+                )
+            )
+        return replayed
+
+    def finish_erasures(self, business_id: str) -> int:
+        """Delete the blobs erasures left to delete, then checkpoint the store.
+
+        Returns how many blobs were deleted. Without :attr:`blobs` nothing is deleted and
+        the references wait. A blob store that fails keeps the rest waiting for the next
+        call (logged, ids only).
+        """
+        deleted = 0
+        if self.blobs is not None:
+            for record in self._all_records(business_id, RecordQuery(kind=BLOB_KIND)):
+                try:
+                    self.blobs.delete(str(record.doc["ref"]))
+                except Exception:
+                    logger.warning(
+                        "blob store failed; the deletion waits",
+                        extra={"business_id": business_id, "record_id": record.id},
+                        exc_info=True,
+                    )
+                    break
+                self.store.delete_records(business_id, kind=BLOB_KIND, record_ids=[record.id])
+                deleted += 1
+        self._checkpoint()
+        return deleted
+
+    def pending_blob_deletions(self, business_id: str) -> list[str]:
+        """Return the blob references erasures still have to delete."""
+        records = self._all_records(business_id, RecordQuery(kind=BLOB_KIND))
+        return [str(record.doc["ref"]) for record in records]
+
+    def consent_proof(self, business_id: str, card_id: str) -> list[ConsentEvent]:
+        """Return the pseudonymised consent proof an erased card left (empty if none).
+
+        The events carry the subject pseudonym as their card id (see
+        :mod:`clientcard.erasure.proof`), oldest first.
+        """
+        pseudonym = subject_pseudonym(self.fingerprint_key(business_id), card_id)
+        query = RecordQuery(kind=PROOF_KIND, key=pseudonym)
+        return [read_proof(record) for record in self._all_records(business_id, query)]
+
+    def is_suppressed(
+        self, business_id: str, *, email: str | None = None, phones: Iterable[str] = ()
+    ) -> bool:
+        """Tell whether an erased client asked never to be contacted at these details.
+
+        ``email`` is a normalised address and ``phones`` E.164 numbers, as on cards.
+        """
+        prints = contact_fingerprints(
+            self.fingerprint_key(business_id), email=email, phones=tuple(phones)
+        )
+        for fingerprint in sorted(prints):
+            try:
+                self.store.get_record(business_id, _SUPPRESSION_KIND, fingerprint)
+            except NotFoundError:
+                continue
+            return True
+        return False
+
+    # -- subject requests ---------------------------------------------------------------
+
+    def receive_request(
+        self,
+        business_id: str,
+        card_id: str,
+        kind: RequestKind,
+        *,
+        recorded_by: str,
+        received_on: dt.date | None = None,
+        via: str = "ClientBook.receive_request",
+    ) -> SubjectRequest:
+        """Record a client's request to erase, access or port their data.
+
+        ``received_on`` is the day it arrived (today by default); the deadline runs from
+        it. Erasing the client, or exporting their data, fulfils it.
+
+        :raises NotFoundError: no such card in this business.
+        :raises ValidationError: ``request.received_in_future``.
+        """
+        today = self.clock.now().date()
+        day = received_on or today
+        if day > today:
+            code = "request.received_in_future"
+            raise ValidationError([FieldIssue("received_on", code, message(code))])
+
+        def work() -> SubjectRequest:
+            self.store.get(business_id, card_id)
+            request = SubjectRequest.received(
+                self._new_id(), business_id, card_id, kind, day, recorded_by=recorded_by
+            )
+            self.store.add_records([request_record(request)])
+            self._audit(
+                business_id,
+                AuditAction.REQUEST_RECEIVED,
+                actor=recorded_by,
+                via=via,
+                card_id=card_id,
+                detail={"request": request.request_id, "kind": kind.value},
+            )
+            return request
+
+        return self._write(work)
+
+    def extend_request(
+        self,
+        business_id: str,
+        request_id: str,
+        reason: ExtensionReason,
+        *,
+        actor: str,
+        via: str = "ClientBook.extend_request",
+    ) -> SubjectRequest:
+        """Extend a request's deadline by two months, once, for ``reason``.
+
+        Tell the client within the first month, with the reason (Art. 12(3)).
+
+        :raises NotFoundError: no such request.
+        :raises ValidationError: ``request.not_open`` or ``request.extended_already``.
+        """
+
+        def work() -> SubjectRequest:
+            stored = self.store.get_record(business_id, REQUEST_KIND, request_id)
+            request = read_request(stored).extended(reason)
+            self._save_request(stored, request)
+            self._audit(
+                business_id,
+                AuditAction.REQUEST_EXTENDED,
+                actor=actor,
+                via=via,
+                card_id=request.card_id,
+                detail={"request": request_id, "reason": reason.value},
+            )
+            return request
+
+        return self._write(work)
+
+    def subject_requests(
+        self, business_id: str, *, card_id: str | None = None, open_only: bool = False
+    ) -> list[SubjectRequest]:
+        """Return the business's requests (one client's, with ``card_id``), oldest first."""
+        query = RecordQuery(kind=REQUEST_KIND, key=card_id)
+        found = [read_request(record) for record in self._all_records(business_id, query)]
+        return [request for request in found if request.is_open or not open_only]
+
+    def overdue_requests(
+        self, business_id: str, *, today: dt.date | None = None
+    ) -> list[SubjectRequest]:
+        """Return the open requests past their deadline, oldest deadline first."""
+        day = today or self.clock.now().date()
+        late = [r for r in self.subject_requests(business_id, open_only=True) if r.is_overdue(day)]
+        return sorted(late, key=lambda request: (request.deadline, request.request_id))
+
+    # -- the audit trail ----------------------------------------------------------------
+
+    def audit(
+        self,
+        business_id: str,
+        action: AuditAction,
+        *,
+        actor: str,
+        via: str,
+        card_id: str | None = None,
+        detail: Mapping[str, str] | None = None,
+    ) -> AuditEntry:
+        """Append to the business's audit trail; ids and codes only.
+
+        The book records its own erasures, exports, imports, requests and policy
+        changes; call this for the rest -- a member of staff opening a card
+        (:attr:`AuditAction.VIEWED`, ``via`` naming your endpoint), a merge, a block.
+
+        :raises ValidationError: ``audit.detail_invalid`` for a detail that is not an id
+            or code.
+        """
+        return self._write(
+            lambda: self._audit(
+                business_id, action, actor=actor, via=via, card_id=card_id, detail=detail
+            )
+        )
+
+    def audit_trail(self, business_id: str, *, card_id: str | None = None) -> list[AuditEntry]:
+        """Return the business's audit trail (the entries naming ``card_id``), in order."""
+        query = RecordQuery(kind=AUDIT_KIND, key=card_id)
+        entries = [read_entry(record) for record in self._all_records(business_id, query)]
+        return sorted(entries, key=lambda entry: entry.seq)
+
+    def audit_head(self, business_id: str) -> tuple[int, str] | None:
+        """Return ``(seq, hash)`` of the newest entry, to keep outside the database."""
+        try:
+            head = self.store.get_record(business_id, AUDIT_HEAD_KIND, business_id)
+        except NotFoundError:
+            return None
+        return int(head.doc["seq"]), str(head.doc["hash"])
+
+    def verify_audit_trail(self, business_id: str) -> ChainCheck:
+        """Check that no entry of the trail was changed, removed or cut off the end."""
+        return verify_chain(self.audit_trail(business_id), self.audit_head(business_id))
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _audit(
+        self,
+        business_id: str,
+        action: AuditAction,
+        *,
+        actor: str,
+        via: str,
+        card_id: str | None = None,
+        detail: Mapping[str, str] | None = None,
+    ) -> AuditEntry:
+        """Append an entry in the current unit of work (the head record serialises writers)."""
+        try:
+            head: Record | None = self.store.get_record(business_id, AUDIT_HEAD_KIND, business_id)
+        except NotFoundError:
+            head = None
+        after = None if head is None else (int(head.doc["seq"]), str(head.doc["hash"]))
+        entry = chain(
+            after,
+            business_id=business_id,
+            at=self.clock.now(),
+            action=action,
+            actor=actor,
+            via=via,
+            card_id=card_id,
+            detail=detail,
+        )
+        doc = {"seq": entry.seq, "hash": entry.hash}
+        if head is None:
+            self.store.add_records(
+                [
+                    audit_record(entry),
+                    Record(
+                        business_id=business_id,
+                        kind=AUDIT_HEAD_KIND,
+                        id=business_id,
+                        at=entry.at,
+                        doc=doc,
+                    ),
+                ]
+            )
+        else:
+            self.store.add_records([audit_record(entry)])
+            self.store.update_record(
+                head.revised(doc, at=entry.at), expected_revision=head.revision
+            )
+        return entry
+
+    def _all_records(self, business_id: str, query: RecordQuery) -> list[Record]:
+        found: list[Record] = []
+        cursor: str | None = None
+        while True:
+            page = self.store.find_records(business_id, query, limit=_PAGE, cursor=cursor)
+            found.extend(page.items)
+            cursor = page.next_cursor
+            if cursor is None:
+                return found
+
+    def _card_records(self, business_id: str, card_id: str) -> list[Record]:
+        """Every record filed under a card, kind by kind, each kind in time order."""
+        found: list[Record] = []
+        for kind in sorted(self.store.record_kinds(business_id, card_id)):
+            found.extend(self._all_records(business_id, RecordQuery(kind=kind, card_id=card_id)))
+        return found
+
+    def _save_request(self, stored: Record, request: SubjectRequest) -> None:
+        updated = request_record(request, revision=stored.revision + 1)
+        self.store.update_record(updated, expected_revision=stored.revision)
+
+    def _fulfil_requests(
+        self, business_id: str, card_id: str, kinds: frozenset[RequestKind], outcome: str
+    ) -> tuple[str, ...]:
+        done = []
+        query = RecordQuery(kind=REQUEST_KIND, key=card_id)
+        for stored in self._all_records(business_id, query):
+            request = read_request(stored)
+            if request.is_open and request.kind in kinds:
+                self._save_request(stored, request.fulfilled(self.clock.now(), outcome))
+                done.append(request.request_id)
+        return tuple(done)
+
+    def _gather(
+        self, business_id: str, card_id: str, mode: ErasureMode | None, suppress: bool | None
+    ) -> _Gathered:
+        business = self.store.get_business(business_id)
+        card = self.store.get(business_id, card_id)
+        policy = self.erasure_policy(business_id)
+        keep_prints = policy.suppress_contacts if suppress is None else suppress
+        records = tuple(self._card_records(business_id, card_id))
+        ledger = tuple(self.store.consent_events(business_id, card_id))
+        sends = len(self.store.card_sends(business_id, card_id))
+        exports = sum(
+            1
+            for entry in self.audit_trail(business_id, card_id=card_id)
+            if entry.action is AuditAction.EXPORTED
+        )
+        prints = len(set(card.phones)) + (1 if card.email else 0) if keep_prints else 0
+        made = plan(
+            card,
+            records,
+            policy=policy,
+            mode=mode,
+            country=business.region,
+            schema=business.schema,
+            consent_events=len(ledger),
+            sends=sends,
+            fingerprints=prints,
+            exports=exports,
+            wards=self.store.count(business_id, CardQuery(guardian_id=card_id)),
+            now=self.clock.now(),
+        )
+        return _Gathered(business, policy, card, records, ledger, sends, keep_prints, made)
+
+    def _erase(
+        self,
+        business_id: str,
+        card_id: str,
+        *,
+        mode: ErasureMode | None,
+        suppress: bool | None,
+        actor: str,
+        via: str,
+        reason: str,
+        expected: ErasurePlan | None = None,
+        replay_of: str | None = None,
+    ) -> ErasureReceipt:
+        receipt = self._write(
+            lambda: self._erase_now(
+                business_id,
+                card_id,
+                mode=mode,
+                suppress=suppress,
+                actor=actor,
+                via=via,
+                reason=reason,
+                expected=expected,
+                replay_of=replay_of,
+            )
+        )
+        if not self.store.in_transaction():
+            self.finish_erasures(business_id)
+        return receipt
+
+    def _erase_now(
+        self,
+        business_id: str,
+        card_id: str,
+        *,
+        mode: ErasureMode | None,
+        suppress: bool | None,
+        actor: str,
+        via: str,
+        reason: str,
+        expected: ErasurePlan | None = None,
+        replay_of: str | None = None,
+    ) -> ErasureReceipt:
+        """Erase a client in the current unit of work (see :meth:`erase`)."""
+        try:
+            found = self._gather(business_id, card_id, mode, suppress)
+        except NotFoundError:
+            done = self.erasure_receipts(business_id, card_id=card_id)
+            if done and replay_of is None:
+                return done[-1]
+            raise
+        if expected is not None and found.plan != expected:
+            code = "erasure.plan_changed"
+            raise ValidationError([FieldIssue("plan", code, message(code))])
+        now = self.clock.now()
+        card = found.card
+        key = self.fingerprint_key(business_id) if found.suppress or found.ledger else b""
+        prints = (
+            contact_fingerprints(key, email=card.email, phones=card.phones)
+            if found.suppress
+            else frozenset()
+        )
+        counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        refs = card_blob_refs(card, found.business.schema.fields)
+        for record in found.records:
+            action, until = decide(
+                record, found.policy, found.plan.mode, found.business.region, now.date()
+            )
+            counts[record.kind][action.value] += 1
+            refs.extend(blob_refs(record, action))
+            kept = erased_record(
+                record,
+                action,
+                held_until=until,
+                fingerprints=prints if action is RecordAction.SUPPRESS else (),
+            )
+            if kept is not None:
+                self.store.update_record(kept, expected_revision=record.revision)
+        self._keep_proof(business_id, key, card_id, found.ledger)
+        self._keep_fingerprints(business_id, prints, now)
+        self.store.add_records(
+            [
+                Record(
+                    business_id=business_id,
+                    kind=BLOB_KIND,
+                    id=self._new_id(),
+                    at=now,
+                    doc={"ref": ref},
+                )
+                for ref in dict.fromkeys(refs)
+            ]
+        )
+        # Deleting the card takes what is still filed under it: its ledger, sends,
+        # permissions, search entries and every record not kept above.
+        self.store.delete(business_id, card_id, expected_version=card.version)
+        self._refresh_wards(card)
+        receipt_id = self._new_id()
+        requests = self._fulfil_requests(
+            business_id, card_id, frozenset({RequestKind.ERASURE}), f"receipt:{receipt_id}"
+        )
+        receipt = ErasureReceipt(
+            receipt_id=receipt_id,
+            business_id=business_id,
+            card_id=card_id,
+            erased_at=now,
+            actor=actor,
+            via=via,
+            mode=found.plan.mode,
+            reason=reason,
+            records={kind: dict(by_action) for kind, by_action in counts.items()},
+            consent_events=len(found.ledger),
+            sends=found.sends,
+            blobs=len(dict.fromkeys(refs)),
+            fingerprints=len(prints),
+            requests=requests,
+            legal_hold_years=found.policy.hold_years(found.business.region),
+            replay_of=replay_of,
+        )
+        self.store.add_records([receipt_record(receipt)])
+        self._audit(
+            business_id,
+            AuditAction.ERASURE_REPLAYED if replay_of else AuditAction.ERASED,
+            actor=actor,
+            via=via,
+            card_id=card_id,
+            detail={"receipt": receipt_id, "mode": receipt.mode.value, "reason": reason},
+        )
+        self.store_events([self._event(EventKind.CARD_ERASED, business_id, card)])
+        logger.info("client erased", extra={"business_id": business_id, "card_id": card_id})
+        return receipt
+
+    def _keep_proof(
+        self, business_id: str, key: bytes, card_id: str, ledger: tuple[ConsentEvent, ...]
+    ) -> None:
+        if not ledger:
+            return
+        pseudonym = subject_pseudonym(key, card_id)
+        # The same pseudonym every time: a replay after a restore files no second copy.
+        known = {
+            record.id
+            for record in self._all_records(
+                business_id, RecordQuery(kind=PROOF_KIND, key=pseudonym)
+            )
+        }
+        self.store.add_records(
+            [proof_record(event, pseudonym) for event in ledger if event.event_id not in known]
+        )
+
+    def _keep_fingerprints(
+        self, business_id: str, prints: frozenset[str], now: dt.datetime
+    ) -> None:
+        fresh = []
+        for fingerprint in sorted(prints):
+            try:
+                self.store.get_record(business_id, _SUPPRESSION_KIND, fingerprint)
+            except NotFoundError:
+                fresh.append(
+                    Record(
+                        business_id=business_id,
+                        kind=_SUPPRESSION_KIND,
+                        id=fingerprint,
+                        at=now,
+                        doc={"fingerprint": fingerprint},
+                        key=fingerprint,
+                    )
+                )
+        self.store.add_records(fresh)
+
+    def _restore_receipt(self, receipt: ErasureReceipt) -> None:
+        try:
+            self.store.get_record(receipt.business_id, RECEIPT_KIND, receipt.receipt_id)
+        except NotFoundError:
+            self.store.add_records([receipt_record(receipt)])
+
+    def _checkpoint(self) -> None:
+        """Move the write-ahead log into the database and empty it, on stores that have one.
+
+        On SQLite, erased data would otherwise survive in the ``-wal`` file until the
+        next automatic checkpoint. A reader holding the log open makes it fail; it is
+        then logged and tried again by the next erasure or :meth:`finish_erasures`.
+        """
+        checkpoint = getattr(self.store, "checkpoint", None)
+        if not callable(checkpoint):
+            return
+        try:
+            checkpoint()
+        except StorageError:
+            logger.warning("checkpoint after erasure postponed: the database is busy")
