@@ -649,12 +649,10 @@ class ErasureMixin(RetentionMixin, PortabilityMixin):
             raise ValidationError([FieldIssue("plan", code, message(code))])
         now = self.clock.now()
         card = found.card
-        key = self.fingerprint_key(business_id) if found.suppress or found.ledger else b""
-        prints = (
-            contact_fingerprints(key, email=card.email, phones=card.phones)
-            if found.suppress
-            else frozenset()
-        )
+        key = self.fingerprint_key(business_id)
+        # Kept blocks carry them whatever the policy says of suppression.
+        card_prints = contact_fingerprints(key, email=card.email, phones=card.phones)
+        prints = card_prints if found.suppress else frozenset()
         counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
         refs = card_blob_refs(card, found.business.schema.fields)
         for record in found.records:
@@ -667,7 +665,7 @@ class ErasureMixin(RetentionMixin, PortabilityMixin):
                 record,
                 action,
                 held_until=until,
-                fingerprints=prints if action is RecordAction.SUPPRESS else (),
+                fingerprints=card_prints if action is RecordAction.SUPPRESS else (),
             )
             if kept is not None:
                 self.store.update_record(kept, expected_revision=record.revision)
