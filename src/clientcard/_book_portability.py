@@ -242,12 +242,19 @@ class PortabilityMixin:
         dropped = tuple(
             sorted(key for key in schema.sensitive_keys if key in values and not health)
         )
-        card = ClientCard.create(
-            card_id=card_id,
+        # The card as the client's old book kept it, value for value: only its identity,
+        # its age and its links belong to the receiving book.
+        card = data.card
+        if dropped:
+            card = card.apply(dict.fromkeys(dropped), at=now).card
+        card = attrs.evolve(
+            card,
+            id=card_id,
             business_id=business_id,
-            values={key: value for key, value in values.items() if key not in dropped},
-            at=now,
-            status=data.card.status,
+            version=1,
+            created_at=now,
+            updated_at=now,
+            guardian_id=None,
         )
         self.store.add(card)
         self.store.append_consent(ledger)
