@@ -13,7 +13,10 @@ from clientcard.kinds import KINDS, ErasureTreatment, RecordKind
 from clientcard.storage import MemoryStore
 from clientcard.storage.records import Record
 from clientcard.testing.doubles import ListEventSink
+from tests.storage.conftest import postgres, postgres_schema
 from tests.support import NOW
+
+__all__ = ["postgres", "postgres_schema"]  # shared with the storage tests
 
 
 class RecordingBlobs:
