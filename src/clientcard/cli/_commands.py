@@ -708,3 +708,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         errors.print(f"error: unexpected {type(error).__name__}", markup=False)
         return 1
     return 0
+
+
+# Commands kept in modules of their own register themselves on `cli` as they load.
+from clientcard.cli import _erasure  # noqa: E402, F401
