@@ -18,6 +18,13 @@ from clientcard.card import (
     Invoicing,
     PostalAddress,
 )
+from clientcard.erasure import (
+    ErasureMode,
+    ErasurePlan,
+    ErasurePolicy,
+    ErasureReceipt,
+    RetentionRules,
+)
 from clientcard.errors import (
     ClientCardError,
     DocumentError,
@@ -53,6 +60,10 @@ __all__ = [
     "CustomValue",
     "DocumentError",
     "DuplicateError",
+    "ErasureMode",
+    "ErasurePlan",
+    "ErasurePolicy",
+    "ErasureReceipt",
     "FieldDefinition",
     "FieldIssue",
     "FieldSchema",
@@ -67,6 +78,7 @@ __all__ = [
     "MoneyError",
     "NotFoundError",
     "PostalAddress",
+    "RetentionRules",
     "SchemaError",
     "StorageError",
     "ValidationError",
