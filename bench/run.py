@@ -18,6 +18,7 @@ import email_validator
 import phonenumbers
 
 import consent  # bench/consent.py, beside this file
+import history  # bench/history.py, beside this file
 import storage  # bench/storage.py, beside this file
 from clientcard import Context, FieldSchema
 
@@ -69,6 +70,8 @@ def main() -> None:
         )
     ]
     results.append(consent.decisions())
+    results.append(history.client_statistics())
+    results.append(history.aggregates())
     results += consent.audience(consent.audience_cards())
     count = storage.cards_to_bench()
     results += storage.sqlite_suite(count)

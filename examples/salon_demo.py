@@ -83,7 +83,7 @@ def main() -> None:
         "email=Giulia.Bianchi@Example.IT",
         "client_group=vip",
     )
-    run(
+    jose = run(
         db,
         "add",
         "-b",
@@ -123,6 +123,31 @@ def main() -> None:
     )
     run(db, "audience", "-b", "bella", "--purpose", "marketing", "--channel", "email")
     run(db, "consent", "show", "-b", "bella", giulia, "--lang", "en")
+
+    say("The booking system records Giulia's visits; her card shows history and figures")
+    for day, service in (("2026-09-12T10:00", "Colour=60"), ("2026-10-17T10:00", "Cut=35")):
+        run(
+            db,
+            "appointment",
+            "add",
+            "-b",
+            "bella",
+            giulia,
+            "--at",
+            day,
+            "--service",
+            service,
+            "--status",
+            "completed",
+            "--team",
+            "marta",
+        )
+    run(db, "payment", "-b", "bella", giulia, "--amount", "35", "--invoice", "2026/118")
+    run(db, "stats", "-b", "bella", giulia)
+
+    say("José missed three appointments: the salon blocks him, and he tries a new card")
+    run(db, "blacklist", "add", "-b", "bella", jose, "--reason", "no_show")
+    run(db, "blacklist", "check", "-b", "bella", "--phone", "+39 347 765 4321")
 
     say("The booking platform uses the library on the same file")
     store = SQLiteStore(db)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.cli_support import Cli
 from tests.support import NOW, TODAY
 
 # "fast" keeps `make test` quick on a laptop; CI runs "ci"; `make fuzz` runs "thorough".
@@ -31,3 +33,11 @@ def today() -> dt.date:
 @pytest.fixture
 def now() -> dt.datetime:
     return NOW
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.setenv("COLUMNS", "200")  # rich would shorten cells to a narrow terminal
+    runner = Cli(tmp_path / "cards.db", capsys)
+    runner.ok("init", "bella", "--name", "Salone Bella", "--region", "IT", "--language", "it")
+    return runner

@@ -5,30 +5,7 @@ from pathlib import Path
 import pytest
 
 from clientcard.cli import main
-
-
-class Cli:
-    def __init__(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.db = db
-        self.capsys = capsys
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        status = main(["--db", str(self.db), *args])
-        out, err = self.capsys.readouterr()
-        return status, out, err
-
-    def ok(self, *args: str) -> str:
-        status, out, err = self(*args)
-        assert status == 0, err
-        return out
-
-
-@pytest.fixture
-def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    monkeypatch.setenv("COLUMNS", "200")  # rich would shorten cells to a narrow terminal
-    runner = Cli(tmp_path / "cards.db", capsys)
-    runner.ok("init", "bella", "--name", "Salone Bella", "--region", "IT", "--language", "it")
-    return runner
+from tests.cli_support import Cli
 
 
 def test_init_creates_a_business(cli: Cli) -> None:

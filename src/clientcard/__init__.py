@@ -7,6 +7,7 @@ The public API lives here; submodules hold the details. See the README for a tou
 
 from __future__ import annotations
 
+from clientcard.blacklist import BlockReason
 from clientcard.card import (
     BirthDate,
     CardStatus,
@@ -37,7 +38,29 @@ from clientcard.errors import (
     ValidationError,
     VersionConflictError,
 )
+from clientcard.gallery import Photo, PhotoKind, PhotoLimits, PhotoRejectedError
+from clientcard.groups import ClientGroup, GroupMove
+from clientcard.history import (
+    Appointment,
+    AppointmentStatus,
+    ConversationEntry,
+    Payment,
+    PaymentStatus,
+    ServiceLine,
+    SharedDocument,
+)
 from clientcard.money import Money, MoneyError
+from clientcard.promotions import (
+    ClientLimitReachedError,
+    Discount,
+    NotEligibleError,
+    Promotion,
+    PromotionExhaustedError,
+    PromotionUnavailableError,
+    Redemption,
+    RedemptionRefusedError,
+    UnknownPromotionError,
+)
 from clientcard.schema import (
     Choice,
     Context,
@@ -50,14 +73,21 @@ from clientcard.schema import (
 from clientcard.serialization import card_from_dict, card_to_dict, schema_from_dict, schema_to_dict
 
 __all__ = [
+    "Appointment",
+    "AppointmentStatus",
     "BirthDate",
+    "BlockReason",
     "CardStatus",
     "CardUpdate",
     "Choice",
     "ClientCard",
     "ClientCardError",
+    "ClientGroup",
+    "ClientLimitReachedError",
     "Context",
+    "ConversationEntry",
     "CustomValue",
+    "Discount",
     "DocumentError",
     "DuplicateError",
     "ErasureMode",
@@ -72,15 +102,31 @@ __all__ = [
     "FormField",
     "FormOption",
     "Gender",
+    "GroupMove",
     "InvalidValueError",
     "Invoicing",
     "Money",
     "MoneyError",
+    "NotEligibleError",
     "NotFoundError",
+    "Payment",
+    "PaymentStatus",
+    "Photo",
+    "PhotoKind",
+    "PhotoLimits",
+    "PhotoRejectedError",
     "PostalAddress",
+    "Promotion",
+    "PromotionExhaustedError",
+    "PromotionUnavailableError",
+    "Redemption",
+    "RedemptionRefusedError",
     "RetentionRules",
     "SchemaError",
+    "ServiceLine",
+    "SharedDocument",
     "StorageError",
+    "UnknownPromotionError",
     "ValidationError",
     "VersionConflictError",
     "__version__",

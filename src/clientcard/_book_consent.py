@@ -27,6 +27,7 @@ from clientcard.consent import (
     consent_report,
     make_confirmation_token,
     may_contact,
+    may_profile,
     read_confirmation_token,
     read_unsubscribe_token,
     replay,
@@ -44,7 +45,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-__all__ = ["MESSAGE_PURPOSES", "ConsentMixin"]
+__all__ = ["MESSAGE_PURPOSES", "PROFILING_PERMISSION", "ConsentMixin"]
+
+PROFILING_PERMISSION: Final = ("profiling", "any")
+"""The pair the permissions projection holds for a client whose consent allows profiling,
+so aggregates can select those clients in the store (``CardQuery(contactable=...)``)."""
 
 MESSAGE_PURPOSES: Final[tuple[Purpose, ...]] = tuple(
     purpose for purpose in Purpose if purpose not in NOT_MESSAGES
@@ -75,6 +80,7 @@ class ConsentMixin:
         def _save(self, update: CardUpdate) -> None: ...
         def _check_version(self, card: ClientCard, expected: int) -> None: ...
         def store_events(self, events: list[DomainEvent]) -> None: ...
+        def is_blocked(self, business_id: str, card_id: str) -> bool: ...
         def _event(
             self,
             kind: EventKind,
@@ -259,9 +265,12 @@ class ConsentMixin:
         purpose: Purpose,
         channel: Channel,
         *,
-        blacklisted: bool = False,
+        blacklisted: bool | None = None,
     ) -> Decision:
-        """Decide now whether the client may receive ``purpose`` on ``channel``."""
+        """Decide now whether the client may receive ``purpose`` on ``channel``.
+
+        ``blacklisted`` is looked up (:meth:`is_blocked`) unless given.
+        """
         card = self.store.get(business_id, card_id)
         business = self.store.get_business(business_id)
         return may_contact(
@@ -271,7 +280,9 @@ class ConsentMixin:
             state=replay(self.store.consent_events(business_id, card_id)),
             policy=business.consent_policy,
             today=self.clock.now().date(),
-            blacklisted=blacklisted,
+            blacklisted=self.is_blocked(business_id, card_id)
+            if blacklisted is None
+            else blacklisted,
             guardian=self.guardian_of(card),
         )
 
@@ -333,15 +344,25 @@ class ConsentMixin:
         policy = self.store.get_business(card.business_id).consent_policy
         today = self.clock.now().date()
         guardian = self.guardian_of(card)
-        allowed = frozenset(
+        blocked = self.is_blocked(card.business_id, card.id)
+        allowed = {
             (purpose.value, channel.value)
             for purpose in MESSAGE_PURPOSES
             for channel in Channel
             if may_contact(
-                card, purpose, channel, state=state, policy=policy, today=today, guardian=guardian
+                card,
+                purpose,
+                channel,
+                state=state,
+                policy=policy,
+                today=today,
+                guardian=guardian,
+                blacklisted=blocked,
             )
-        )
-        self.store.set_permissions(card.business_id, card.id, allowed)
+        }
+        if may_profile(state):
+            allowed.add(PROFILING_PERMISSION)
+        self.store.set_permissions(card.business_id, card.id, frozenset(allowed))
 
     def _refresh_wards(self, guardian: ClientCard) -> None:
         """Refresh the children whose service messages go to ``guardian``'s address."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Final, TypeVar
 
 import attrs
 
+from clientcard._book_gallery import BLOB_DELETION, PHOTO
 from clientcard._book_portability import PortabilityMixin
 from clientcard._book_retention import RetentionMixin
 from clientcard.card import ClientCard
@@ -33,7 +34,6 @@ from clientcard.erasure.audit import (
     read_entry,
     verify_chain,
 )
-from clientcard.erasure.blobs import BLOB_KIND, BlobEraser
 from clientcard.erasure.plan import (
     ErasurePlan,
     blob_refs,
@@ -109,10 +109,6 @@ class ErasureMixin(RetentionMixin, PortabilityMixin):
     .. versionadded:: 0.1.0
     """
 
-    blobs: BlobEraser | None = None
-    """The blob store erasure deletes pictures and photos from (see
-    :mod:`clientcard.erasure.blobs`); without one, deletions wait in the store."""
-
     if TYPE_CHECKING:
         # What ClientBook provides; declared so the type checker can follow the mixin.
         store: ClientStore
@@ -122,6 +118,8 @@ class ErasureMixin(RetentionMixin, PortabilityMixin):
         def _write(self, work: Callable[[], T]) -> T: ...
         def store_events(self, events: list[DomainEvent]) -> None: ...
         def fingerprint_key(self, business_id: str) -> bytes: ...
+        def delete_photos_of(self, business_id: str, card_id: str) -> int: ...
+        def purge_deleted_blobs(self, business_id: str, *, limit: int = 500) -> int: ...
         def _refresh_wards(self, guardian: ClientCard) -> None: ...
         def _refresh_permissions(
             self, card: ClientCard, state: ConsentState | None = None
@@ -285,33 +283,21 @@ class ErasureMixin(RetentionMixin, PortabilityMixin):
         return replayed
 
     def finish_erasures(self, business_id: str) -> int:
-        """Delete the blobs erasures left to delete, then checkpoint the store.
+        """Delete the blobs erasures left waiting, then checkpoint the store.
 
-        Returns how many blobs were deleted. Without :attr:`blobs` nothing is deleted and
-        the references wait. A blob store that fails keeps the rest waiting for the next
-        call (logged, ids only).
+        Every erasure calls it once it commits (unless inside a host's transaction:
+        call it after yours). It returns how many blobs went; a blob store that fails
+        keeps the rest waiting for the next call, and a reader keeping SQLite's log open
+        postpones the checkpoint to the next call (both logged, ids only).
         """
         deleted = 0
-        if self.blobs is not None:
-            for record in self._all_records(business_id, RecordQuery(kind=BLOB_KIND)):
-                try:
-                    self.blobs.delete(str(record.doc["ref"]))
-                except Exception:
-                    logger.warning(
-                        "blob store failed; the deletion waits",
-                        extra={"business_id": business_id, "record_id": record.id},
-                        exc_info=True,
-                    )
-                    break
-                self.store.delete_records(business_id, kind=BLOB_KIND, record_ids=[record.id])
-                deleted += 1
+        while True:
+            purged = self.purge_deleted_blobs(business_id)
+            deleted += purged
+            if not purged:
+                break
         self._checkpoint()
         return deleted
-
-    def pending_blob_deletions(self, business_id: str) -> list[str]:
-        """Return the blob references erasures still have to delete."""
-        records = self._all_records(business_id, RecordQuery(kind=BLOB_KIND))
-        return [str(record.doc["ref"]) for record in records]
 
     def consent_proof(self, business_id: str, card_id: str) -> list[ConsentEvent]:
         """Return the pseudonymised consent proof an erased card left (empty if none).
@@ -655,11 +641,15 @@ class ErasureMixin(RetentionMixin, PortabilityMixin):
         prints = card_prints if found.suppress else frozenset()
         counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
         refs = card_blob_refs(card, found.business.schema.fields)
+        # Photos leave through the gallery, which deletes their bytes after commit.
+        self.delete_photos_of(business_id, card_id)
         for record in found.records:
             action, until = decide(
                 record, found.policy, found.plan.mode, found.business.region, now.date()
             )
             counts[record.kind][action.value] += 1
+            if record.kind == PHOTO:
+                continue
             refs.extend(blob_refs(record, action))
             kept = erased_record(
                 record,
@@ -671,18 +661,7 @@ class ErasureMixin(RetentionMixin, PortabilityMixin):
                 self.store.update_record(kept, expected_revision=record.revision)
         self._keep_proof(business_id, key, card_id, found.ledger)
         self._keep_fingerprints(business_id, prints, now)
-        self.store.add_records(
-            [
-                Record(
-                    business_id=business_id,
-                    kind=BLOB_KIND,
-                    id=self._new_id(),
-                    at=now,
-                    doc={"ref": ref},
-                )
-                for ref in dict.fromkeys(refs)
-            ]
-        )
+        self._release_blobs(business_id, refs, now)
         # Deleting the card takes what is still filed under it: its ledger, sends,
         # permissions, search entries and every record not kept above.
         self.store.delete(business_id, card_id, expected_version=card.version)
@@ -703,7 +682,7 @@ class ErasureMixin(RetentionMixin, PortabilityMixin):
             records={kind: dict(by_action) for kind, by_action in counts.items()},
             consent_events=len(found.ledger),
             sends=found.sends,
-            blobs=len(dict.fromkeys(refs)),
+            blobs=found.plan.blobs,
             fingerprints=len(prints),
             requests=requests,
             legal_hold_years=found.policy.hold_years(found.business.region),
@@ -718,7 +697,8 @@ class ErasureMixin(RetentionMixin, PortabilityMixin):
             card_id=card_id,
             detail={"receipt": receipt_id, "mode": receipt.mode.value, "reason": reason},
         )
-        self.store_events([self._event(EventKind.CARD_ERASED, business_id, card)])
+        event = self._event(EventKind.CARD_ERASED, business_id, card)
+        self.store_events([attrs.evolve(event, record_id=receipt_id)])
         logger.info("client erased", extra={"business_id": business_id, "card_id": card_id})
         return receipt
 
@@ -756,6 +736,22 @@ class ErasureMixin(RetentionMixin, PortabilityMixin):
                         doc={"fingerprint": fingerprint},
                         key=fingerprint,
                     )
+                )
+        self.store.add_records(fresh)
+
+    def _release_blobs(self, business_id: str, refs: list[str], now: dt.datetime) -> None:
+        """File the deletion of blobs no record will point at once this unit commits.
+
+        The same ``blob.deletion`` records the gallery files; :meth:`finish_erasures`
+        deletes the bytes after commit, so a crash in between loses nothing.
+        """
+        fresh = []
+        for ref in dict.fromkeys(refs):
+            try:
+                self.store.get_record(business_id, BLOB_DELETION, ref)
+            except NotFoundError:
+                fresh.append(
+                    Record(business_id=business_id, kind=BLOB_DELETION, id=ref, at=now, doc={})
                 )
         self.store.add_records(fresh)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
@@ -20,17 +20,21 @@ from clientcard.erasure.portability import SubjectData, custom_definitions, subj
 from clientcard.erasure.requests import RequestKind
 from clientcard.errors import DocumentError, FieldIssue, ValidationError
 from clientcard.events import EventKind
+from clientcard.kinds import kind_of
 from clientcard.locale import message
-from clientcard.schema import FieldDefinition, FieldSchema
+from clientcard.schema import FieldDefinition, FieldSchema, FieldType
+from clientcard.storage.blobs import is_blob_ref
+from clientcard.storage.records import Record
 
 if TYPE_CHECKING:
+    from clientcard._book_gallery import _BlobUnit
     from clientcard.business import Business
     from clientcard.clock import Clock
     from clientcard.consent.ledger import ConsentState
     from clientcard.erasure.audit import AuditEntry
     from clientcard.events import DomainEvent
+    from clientcard.storage.blobs import BlobStore
     from clientcard.storage.protocol import ClientStore
-    from clientcard.storage.records import Record
 
 T = TypeVar("T")
 
@@ -47,6 +51,10 @@ class ImportedSubject:
 
     :param dropped: sensitive fields left out, because the receiving book holds no
         explicit consent to keep health data for this client.
+    :param blobs: pictures and photos whose bytes were copied from the exporting
+        business's blob store (the same store serves both books).
+    :param missing_blobs: references whose bytes this book's blob store does not hold:
+        bring them across and put them back on the card and records yourself.
 
     .. versionadded:: 0.1.0
     """
@@ -56,6 +64,8 @@ class ImportedSubject:
     consent_events: int
     sends: int
     dropped: tuple[str, ...] = ()
+    blobs: int = 0
+    missing_blobs: tuple[str, ...] = ()
 
 
 def _derived_id(business_id: str, original: str) -> str:
@@ -91,6 +101,8 @@ class PortabilityMixin:
     if TYPE_CHECKING:
         store: ClientStore
         clock: Clock
+        blobs: BlobStore | None
+        _blob_unit: _BlobUnit
         _new_id: Callable[[], str]
 
         def _write(self, work: Callable[[], T]) -> T: ...
@@ -256,13 +268,10 @@ class PortabilityMixin:
             updated_at=now,
             guardian_id=None,
         )
+        card, records, copies = self._copy_blobs(data, business_id, card)
         self.store.add(card)
         self.store.append_consent(ledger)
         self._refresh_permissions(card)
-        records = [
-            attrs.evolve(record, business_id=business_id, card_id=card_id, revision=1)
-            for record in data.records
-        ]
         self.store.add_records(records)
         sends = (
             [
@@ -296,4 +305,41 @@ class PortabilityMixin:
             consent_events=len(ledger),
             sends=carried,
             dropped=dropped,
+            blobs=sum(1 for fresh in copies.values() if fresh is not None),
+            missing_blobs=tuple(ref for ref, copy in copies.items() if copy is None),
         )
+
+    def _copy_blobs(
+        self, data: SubjectData, business_id: str, card: ClientCard
+    ) -> tuple[ClientCard, list[Record], dict[str, str | None]]:
+        """Copy the subject's blobs into the receiving business, where this book has them.
+
+        Returns the card and records pointing at the copies, and each reference met with
+        its copy (``None`` when the bytes are not in this book's blob store).
+        """
+        copies: dict[str, str | None] = {}
+
+        def copy(value: Any) -> Any:
+            if not isinstance(value, str) or not is_blob_ref(value):
+                return value
+            if value not in copies:
+                copies[value] = None
+                if self.blobs is not None and self.blobs.exists(data.business_id, value):
+                    fresh = self.blobs.put(business_id, self.blobs.get(data.business_id, value))
+                    # Deleted again if the import rolls back (see the gallery).
+                    self._blob_unit.written.append((business_id, fresh))
+                    copies[value] = fresh
+            return copies[value] or value
+
+        card = attrs.evolve(card, picture=copy(card.picture))
+        references = {f.key for f in data.fields if f.type is FieldType.REFERENCE}
+        custom = {k: copy(v) if k in references else v for k, v in card.custom.items()}
+        card = attrs.evolve(card, custom=custom)
+        records = []
+        for record in data.records:
+            fields = kind_of(record.kind).blob_fields
+            doc = {k: copy(v) if k in fields else v for k, v in record.doc.items()}
+            records.append(
+                attrs.evolve(record, business_id=business_id, card_id=card.id, revision=1, doc=doc)
+            )
+        return card, records, copies

@@ -32,8 +32,13 @@ from typing import Final, TypeVar
 
 import attrs
 
+from clientcard._book_blacklist import BlacklistMixin
 from clientcard._book_consent import MESSAGE_PURPOSES, ConsentMixin
 from clientcard._book_erasure import ErasureMixin
+from clientcard._book_gallery import GalleryMixin
+from clientcard._book_groups import GroupsMixin
+from clientcard._book_history import HistoryMixin
+from clientcard._book_promotions import PromotionsMixin
 from clientcard.business import Business
 from clientcard.card import CardStatus, CardUpdate, ClientCard, FieldValue
 from clientcard.clock import Clock, SystemClock
@@ -56,8 +61,10 @@ from clientcard.errors import (
 )
 from clientcard.events import DomainEvent, EventKind, EventSink
 from clientcard.fingerprints import MIN_SECRET_BYTES, derive_key
+from clientcard.gallery import PhotoLimits
 from clientcard.locale import message
 from clientcard.schema import Context, FieldSchema
+from clientcard.storage.blobs import BlobStore
 from clientcard.storage.protocol import CardQuery, ClientStore, Page, SearchTerms
 from clientcard.storage.records import Record
 
@@ -76,7 +83,15 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
-class ClientBook(ConsentMixin, ErasureMixin):
+class ClientBook(
+    ConsentMixin,
+    HistoryMixin,
+    BlacklistMixin,
+    PromotionsMixin,
+    GroupsMixin,
+    GalleryMixin,
+    ErasureMixin,
+):
     """Client cards of any number of businesses, kept in one store.
 
     ``store`` is any :class:`~clientcard.storage.protocol.ClientStore`; ``clock`` tells the
@@ -89,6 +104,10 @@ class ClientBook(ConsentMixin, ErasureMixin):
     e-mail address or phone number (see :mod:`clientcard.fingerprints`). Give 32 random
     bytes kept outside the database; without one, each business gets a random key stored
     beside its data, which works the same but protects the fingerprints less.
+
+    ``blobs`` keeps the bytes of gallery photos (no gallery without one) and
+    ``photo_limits`` says which photos it takes (10 MiB of JPEG, PNG, WebP or HEIC by
+    default).
 
     The outbox belongs to the store, so use one book (and one sink) per store: its sink
     hears the events of every business in it.
@@ -105,6 +124,8 @@ class ClientBook(ConsentMixin, ErasureMixin):
         new_id: Callable[[], str] = _new_id,
         conflict_retries: int = 3,
         fingerprint_secret: bytes | None = None,
+        blobs: BlobStore | None = None,
+        photo_limits: PhotoLimits | None = None,
     ) -> None:
         if fingerprint_secret is not None and len(fingerprint_secret) < MIN_SECRET_BYTES:
             raise ValueError(f"fingerprint_secret needs at least {MIN_SECRET_BYTES} bytes")
@@ -114,6 +135,7 @@ class ClientBook(ConsentMixin, ErasureMixin):
         self.clock: Clock = clock or SystemClock()
         self._sink = events
         self._new_id = new_id
+        self._init_gallery(blobs, photo_limits)
 
     # -- fingerprints -----------------------------------------------------------------
 
@@ -339,10 +361,16 @@ class ClientBook(ConsentMixin, ErasureMixin):
         return self._write(work)
 
     def delete(self, business_id: str, card_id: str, *, expected_version: int) -> None:
-        """Delete a card (no erasure policy applied; see the erasure module when present)."""
+        """Delete a card (no erasure policy applied; see the erasure module when present).
+
+        Its records go with it; its photos' bytes are deleted once the deletion commits
+        (see :meth:`purge_deleted_blobs` for a blob store that fails then).
+        """
 
         def work() -> None:
             card = self.store.get(business_id, card_id)
+            self._check_version(card, expected_version)
+            self.delete_photos_of(business_id, card_id)
             self.store.delete(business_id, card_id, expected_version=expected_version)
             self._refresh_wards(card)
             self.store_events([self._event(EventKind.CARD_DELETED, business_id, card)])
@@ -413,9 +441,18 @@ class ClientBook(ConsentMixin, ErasureMixin):
                 card = book.add_client(salon_id, {"first_name": "Eva"})
                 book.edit(salon_id, card.id, {"city": "Monza"}, expected_version=1)
         """
-        with self.store.transaction():
-            yield
-        if not self.store.in_transaction():
+        outermost = not self.store.in_transaction()
+        if outermost:
+            self._blobs_begin()
+        try:
+            with self.store.transaction():
+                yield
+        except BaseException:
+            if outermost:
+                self._blobs_rolled_back()
+            raise
+        if outermost:
+            self._blobs_committed()
             self.deliver_pending()
 
     def store_events(self, events: list[DomainEvent]) -> None:

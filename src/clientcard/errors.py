@@ -10,7 +10,16 @@ Every error the library raises on purpose derives from :class:`ClientCardError`:
     ├── DuplicateError                        an id that already exists was added
     ├── SchemaError (also ValueError)         a field schema operation is not allowed
     ├── DocumentError (also ValueError)      a stored document cannot be read back
-    └── StorageError                          the store failed (locked, full, unreachable)
+    ├── StorageError                          the store failed (locked, full, unreachable)
+    ├── MoneyError (also ValueError)          clientcard.money: currency unknown or mixed
+    └── RedemptionRefusedError                clientcard.promotions: a promo code refused
+        ├── UnknownPromotionError (also LookupError)
+        ├── PromotionUnavailableError         retired, not valid yet, expired
+        ├── NotEligibleError                  the client's group or the service
+        ├── PromotionExhaustedError           the overall limit
+        └── ClientLimitReachedError           this client's limit
+
+A refused gallery photo is a ValidationError (``clientcard.gallery.PhotoRejectedError``).
 
 Messages name fields, codes and ids, never the values a person typed: an error that
 reaches a log or a traceback carries no personal data.
@@ -87,6 +96,11 @@ class ValidationError(ClientCardError, ValueError):
     def codes(self) -> frozenset[str]:
         """The machine codes of every issue."""
         return frozenset(issue.code for issue in self.issues)
+
+    @classmethod
+    def of(cls, field: str, code: str, lang: str = "en") -> ValidationError:
+        """One issue: ``field`` breaks rule ``code``, with the shipped message in ``lang``."""
+        return cls([FieldIssue(field, code, message(code, lang))])
 
     def issues_for(self, field: str) -> tuple[FieldIssue, ...]:
         """The issues of one field, in the order they were found."""

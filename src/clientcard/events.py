@@ -34,6 +34,28 @@ class EventKind(enum.Enum):
     CONSENT_CHANGED = "consent.changed"
     """A grant, withdrawal or objection was recorded; ``fields`` names ``purpose.channel``
     (or ``objection``), so other systems that message the client can follow."""
+    APPOINTMENT_RECORDED = "appointment.recorded"
+    APPOINTMENT_CHANGED = "appointment.changed"
+    """An appointment's status, time or details changed; ``fields`` names what."""
+    PAYMENT_RECORDED = "payment.recorded"
+    PAYMENT_CHANGED = "payment.changed"
+    DOCUMENT_SHARED = "document.shared"
+    CONVERSATION_RECORDED = "conversation.recorded"
+    CLIENT_BLOCKED = "client.blocked"
+    """A client was blacklisted; the host's booking flow should refuse them too."""
+    CLIENT_UNBLOCKED = "client.unblocked"
+    PROMOTION_CHANGED = "promotion.changed"
+    """A promotion was defined or retired (``fields``: ``retired``); ``record_id`` is
+    its code."""
+    PROMOTION_REDEEMED = "promotion.redeemed"
+    """A client redeemed a promotion; ``record_id`` is the redemption."""
+    GROUP_CHANGED = "group.changed"
+    """A client group was defined or redefined; ``record_id`` is its key. Clients moving
+    between groups are ``card.details_changed`` events naming ``client_group``."""
+    PHOTO_ADDED = "photo.added"
+    """A photo was added to a client's gallery; ``record_id`` is the photo."""
+    PHOTO_REMOVED = "photo.removed"
+    """A photo was removed from a client's gallery; ``record_id`` is the photo."""
     CARD_ERASED = "card.erased"
     """A client was erased (:meth:`~clientcard.book.ClientBook.erase`): erase them in the
     host's other systems too. The event names the card; its receipt says what was done."""
@@ -54,6 +76,8 @@ class DomainEvent:
     card_version: int | None = None
     fields: tuple[str, ...] = ()
     """Sorted names of the fields that changed (for details changes)."""
+    record_id: str | None = None
+    """The appointment, payment, block or other record the event is about, if any."""
 
 
 class EventSink(Protocol):

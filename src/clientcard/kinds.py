@@ -56,9 +56,9 @@ class RecordKind:
         :attr:`~ErasureTreatment.SUPPRESSION` record outlives its client.
     :param per_client: whether records of this kind belong to one client (part of
         their access export); business-wide kinds (promotions) are not.
-    :param blob_fields: document keys holding references into the host's blob store
-        (a photo's file); erasure deletes those blobs through the blob store whenever it
-        deletes the record or removes the field.
+    :param blob_fields: document keys holding references into the book's blob store (a
+        photo's bytes): the access export lists them, and erasure deletes the blobs
+        whenever it deletes the record or removes the field.
 
     .. versionadded:: 0.1.0
     """
@@ -77,35 +77,62 @@ KINDS: Final[Mapping[str, RecordKind]] = {
         RecordKind(
             "appointment",
             ErasureTreatment.ANONYMISE,
-            identity_fields=("notes", "technical_notes", "documents"),
+            identity_fields=("notes", "technical_notes"),
         ),
         RecordKind(
             "payment",
             ErasureTreatment.FISCAL,
-            identity_fields=("notes", "payer"),
+            identity_fields=("notes",),
             kept_fields=(
+                "schema_version",
                 "amount",
-                "currency",
-                "method",
+                "at",
                 "status",
+                "method",
                 "invoice_number",
                 "tax_amount",
-                "paid_at",
             ),
         ),
         RecordKind(
             "blacklist",
             ErasureTreatment.SUPPRESSION,
-            identity_fields=("note", "by"),
-            kept_fields=("reason", "scope", "location_id", "expires_at", "fingerprints"),
+            identity_fields=("note",),
+            # What a kept block needs to stay readable and to keep applying (or not: a
+            # lifted block stays lifted); "by" names staff, not the client.
+            kept_fields=(
+                "schema_version",
+                "reason",
+                "at",
+                "by",
+                "location_id",
+                "expires_at",
+                "fingerprints",
+                "lifted_at",
+                "lifted_by",
+            ),
         ),
         RecordKind("blacklist.match", ErasureTreatment.SUPPRESSION, kept_fields=("entry_id",)),
         RecordKind("conversation", ErasureTreatment.DELETE),
         RecordKind("document", ErasureTreatment.DELETE),
+        # Promotions and groups are the business's own definitions, not a client's data.
+        RecordKind("promotion", ErasureTreatment.DELETE, per_client=False),
+        RecordKind("promotion.usage", ErasureTreatment.DELETE, per_client=False),
+        RecordKind("client_group", ErasureTreatment.DELETE, per_client=False),
+        # A redemption outlives its client without identity, so limits and counts hold.
+        RecordKind(
+            "redemption",
+            ErasureTreatment.ANONYMISE,
+            identity_fields=("appointment_id", "recorded_by"),
+        ),
+        # Photos show the client and captions describe them: gone with the card, and
+        # their bytes with them (blob.deletion records the bytes still to delete).
+        RecordKind(
+            "photo", ErasureTreatment.DELETE, identity_fields=("caption",), blob_fields=("ref",)
+        ),
+        RecordKind("blob.deletion", ErasureTreatment.DELETE, per_client=False),
         # Kept by clientcard.erasure beside every business; ids and codes only.
         RecordKind("erasure.policy", ErasureTreatment.KEEP, per_client=False),
         RecordKind("erasure.receipt", ErasureTreatment.KEEP, per_client=False),
-        RecordKind("erasure.blob", ErasureTreatment.KEEP, per_client=False),
         RecordKind("subject.request", ErasureTreatment.KEEP, per_client=False),
         RecordKind("audit", ErasureTreatment.KEEP, per_client=False),
         RecordKind("audit.head", ErasureTreatment.KEEP, per_client=False),

@@ -48,6 +48,7 @@ __all__ = [
     "consent_event_from_dict",
     "consent_event_to_dict",
     "converter",
+    "document_of",
     "event_from_dict",
     "event_to_dict",
     "make_converter",
@@ -55,6 +56,7 @@ __all__ = [
     "schema_to_dict",
     "send_from_dict",
     "send_to_dict",
+    "value_of",
 ]
 
 CARD_DOCUMENT_VERSION: Final = 1
@@ -220,6 +222,22 @@ def _from_document(kind: str, document: object, version: int, cls: type[_T]) -> 
     except (ValueError, TypeError, ForbiddenExtraKeysError) as error:
         # attrs validators and __attrs_post_init__ raise outside cattrs' error groups.
         raise DocumentError(kind, [f"$: {type(error).__name__}"]) from None
+
+
+def document_of(value: object, version: int = 1) -> dict[str, Any]:
+    """Return a JSON-ready dict of any attrs value, with ``schema_version``.
+
+    The domain modules that keep their values as records use this and :func:`value_of`.
+    """
+    return _to_document(value, version)
+
+
+def value_of(cls: type[_T], document: object, *, kind: str, version: int = 1) -> _T:
+    """Read a value of ``cls`` back from :func:`document_of`'s dict.
+
+    :raises DocumentError: the document is not a version ``version`` ``kind``.
+    """
+    return _from_document(kind, document, version, cls)
 
 
 def _describe(exc: BaseException, _type: object) -> str:

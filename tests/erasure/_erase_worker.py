@@ -8,25 +8,16 @@ their pictures in the blob directory BLOBS) until none is left or it is killed.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from clientcard.book import ClientBook
 from clientcard.erasure import ErasureMode
+from clientcard.storage.files import FileBlobStore
 from clientcard.storage.sqlite import SQLiteStore
-
-
-class DirectoryBlobs:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def delete(self, ref: str) -> None:
-        (self.root / ref.replace("/", "_")).unlink(missing_ok=True)
 
 
 def main(db: str, business_id: str, blobs: str) -> None:
     with SQLiteStore(db) as store:
-        book = ClientBook(store)
-        book.blobs = DirectoryBlobs(Path(blobs))
+        book = ClientBook(store, blobs=FileBlobStore(blobs))
         # What a crash left: blobs of erasures that committed before their deletion.
         book.finish_erasures(business_id)
         sys.stdout.write("ready\n")

@@ -1,4 +1,4 @@
-"""Shared setup of the erasure tests: a book on a fixed clock, and records to erase."""
+"""Shared setup of the erasure tests: a book on a fixed clock, and history to erase."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ import uuid
 
 import pytest
 
+from clientcard.blacklist import BlockReason
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
-from clientcard.kinds import KINDS, ErasureTreatment, RecordKind
+from clientcard.gallery import Photo, PhotoKind
+from clientcard.history import Appointment, AppointmentStatus, Payment, ServiceLine
+from clientcard.money import Money
 from clientcard.storage import MemoryStore
+from clientcard.storage.blobs import MemoryBlobStore
 from clientcard.storage.records import Record
 from clientcard.testing.doubles import ListEventSink
 from tests.storage.conftest import postgres, postgres_schema
@@ -18,29 +22,22 @@ from tests.support import NOW
 
 __all__ = ["postgres", "postgres_schema"]  # shared with the storage tests
 
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(24)
 
-class RecordingBlobs:
-    """A blob store that remembers what it was told to delete, and can be made to fail."""
+
+class FlakyBlobs(MemoryBlobStore):
+    """A memory blob store that remembers deletions and can be made to fail."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.deleted: list[str] = []
         self.failing = False
 
-    def delete(self, ref: str) -> None:
+    def delete(self, business_id: str, ref: str) -> None:
         if self.failing:
             raise OSError("blob store down")
         self.deleted.append(ref)
-
-
-@pytest.fixture(autouse=True)
-def photo_kind(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The gallery describes its kind when it lands; until then the tests say what it is.
-    if "photo" not in KINDS:
-        monkeypatch.setitem(
-            KINDS,
-            "photo",
-            RecordKind("photo", ErasureTreatment.DELETE, blob_fields=("blob_ref",)),
-        )
+        super().delete(business_id, ref)
 
 
 @pytest.fixture
@@ -54,15 +51,13 @@ def sink() -> ListEventSink:
 
 
 @pytest.fixture
-def blobs() -> RecordingBlobs:
-    return RecordingBlobs()
+def blobs() -> FlakyBlobs:
+    return FlakyBlobs()
 
 
 @pytest.fixture
-def book(clock: FixedClock, sink: ListEventSink, blobs: RecordingBlobs) -> ClientBook:
-    book = ClientBook(MemoryStore(), clock=clock, events=sink)
-    book.blobs = blobs
-    return book
+def book(clock: FixedClock, sink: ListEventSink, blobs: FlakyBlobs) -> ClientBook:
+    return ClientBook(MemoryStore(), clock=clock, events=sink, blobs=blobs)
 
 
 @pytest.fixture
@@ -84,7 +79,7 @@ def add(
     key: str | None = None,
     **doc: object,
 ) -> Record:
-    """File one record of ``kind`` under a card (or none) and return it."""
+    """File one raw record of ``kind`` under a card (or none) and return it."""
     record = Record(
         business_id=salon,
         kind=kind,
@@ -99,16 +94,46 @@ def add(
 
 
 def visit(
-    book: ClientBook, salon: str, card_id: str, days: int, status: str = "completed"
-) -> Record:
-    """An appointment ``days`` ago (negative: ahead) with ``status``."""
-    return add(
-        book,
-        salon,
-        card_id,
-        "appointment",
-        at=days_ago(days),
-        status=status,
-        service="cut",
-        notes="allergic to nickel",
+    book: ClientBook,
+    salon: str,
+    card_id: str,
+    days: int,
+    status: AppointmentStatus = AppointmentStatus.COMPLETED,
+) -> Appointment:
+    """An appointment ``days`` ago (negative: ahead), with notes that identify the client."""
+    return book.record_appointment(
+        Appointment(
+            id=str(uuid.uuid4()),
+            business_id=salon,
+            card_id=card_id,
+            starts_at=days_ago(days),
+            duration_minutes=45,
+            services=(ServiceLine(service_id="cut", name="Cut", price=Money.of("35", "EUR")),),
+            status=status,
+            notes="allergic to nickel",
+            technical_notes="colour 6.1",
+        )
     )
+
+
+def pay(book: ClientBook, salon: str, card_id: str, days: int = 30) -> Payment:
+    """A payment ``days`` ago, with a note about the payer."""
+    return book.record_payment(
+        Payment(
+            id=str(uuid.uuid4()),
+            business_id=salon,
+            card_id=card_id,
+            amount=Money.of("35", "EUR"),
+            at=days_ago(days),
+            invoice_number="INV-2026-001",
+            notes="paid by her sister",
+        )
+    )
+
+
+def photo(book: ClientBook, salon: str, card_id: str) -> Photo:
+    return book.add_photo(salon, card_id, PNG, kind=PhotoKind.RESULT, caption="balayage")
+
+
+def block(book: ClientBook, salon: str, card_id: str) -> None:
+    book.block(salon, card_id, BlockReason.NO_SHOW, by="staff-7", note="shouted at staff")

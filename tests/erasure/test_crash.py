@@ -22,6 +22,7 @@ import pytest
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
 from clientcard.errors import NotFoundError
+from clientcard.storage.files import FileBlobStore
 from clientcard.storage.records import Record, RecordQuery
 from clientcard.storage.sqlite import SQLiteStore
 from tests.support import NOW, record
@@ -36,14 +37,15 @@ KILLS = 3
 
 def seed(db: Path, blobs: Path) -> tuple[str, list[str]]:
     with SQLiteStore(db) as store:
-        book = ClientBook(store, clock=FixedClock(NOW))
+        files = FileBlobStore(blobs)
+        book = ClientBook(store, clock=FixedClock(NOW), blobs=files)
         salon = book.create_business(name="Salone").id
         cards = []
         for number in range(CLIENTS):
+            picture = files.put(salon, b"a face")
             card = book.add_client(
-                salon, {"first_name": f"Client {chr(65 + number)}", "picture": f"blob/{number}"}
+                salon, {"first_name": f"Client {chr(65 + number)}", "picture": picture}
             )
-            (blobs / f"blob_{number}").write_text("a face", encoding="utf-8")
             record(book, salon, card.id)
             store.add_records(
                 [
@@ -105,7 +107,6 @@ def state_of(book: ClientBook, salon: str, card_id: str, visits: list[Record]) -
 
 def test_killed_erasures_leave_every_client_whole_or_wholly_erased(tmp_path: Path) -> None:
     db, blobs = tmp_path / "cards.db", tmp_path / "blobs"
-    blobs.mkdir()
     salon, cards = seed(db, blobs)
     rng = random.Random(20261123)  # noqa: S311 - timing jitter, not a secret
     seen: list[int] = []
@@ -123,5 +124,5 @@ def test_killed_erasures_leave_every_client_whole_or_wholly_erased(tmp_path: Pat
         assert finisher.wait(timeout=120) == 0
     assert states(db, salon, cards) == ["erased"] * CLIENTS
     with SQLiteStore(db) as store:
-        assert ClientBook(store).pending_blob_deletions(salon) == []
-    assert list(blobs.iterdir()) == []
+        assert not store.find_records(salon, RecordQuery(kind="blob.deletion")).items
+    assert [path for path in blobs.rglob("*") if path.is_file()] == []

@@ -20,7 +20,7 @@ from clientcard.errors import NotFoundError, ValidationError
 from clientcard.messaging.sends import Send, SendStatus
 from clientcard.storage.records import RecordQuery
 from clientcard.testing.doubles import ListEventSink
-from tests.erasure.conftest import RecordingBlobs, add, visit
+from tests.erasure.conftest import FlakyBlobs, add, block, pay, photo, visit
 from tests.support import NOW, record
 
 
@@ -70,11 +70,15 @@ class TestDeleting:
         self, book: ClientBook, salon: str
     ) -> None:
         card_id = client(book, salon)
-        add(book, salon, card_id, "payment", amount="35.00", currency="EUR", payer="Anna R")
+        pay(book, salon, card_id)
         erase(book, salon, card_id)
-        assert kinds_left(book, salon, "payment") == [
-            {"amount": "35.00", "currency": "EUR", HOLD_MARK: "2036-10-24"}
-        ]
+        (kept,) = kinds_left(book, salon, "payment")
+        assert kept[HOLD_MARK] == "2036-10-24"
+        assert (kept["amount"], kept["invoice_number"]) == (
+            {"amount": "35.00", "currency": "EUR"},
+            "INV-2026-001",
+        )
+        assert "notes" not in kept
 
     def test_the_ledger_is_deleted_and_kept_as_pseudonymised_proof(
         self, book: ClientBook, salon: str
@@ -149,7 +153,7 @@ class TestDeleting:
         kept = visit(book, salon, other, 3)
         erase(book, salon, card_id)
         assert book.get(salon, other).first_name == "Bea"
-        assert book.store.get_record(salon, "appointment", kept.id) == kept
+        assert book.appointment(salon, kept.id) == kept
 
 
 class TestAnonymising:
@@ -160,17 +164,29 @@ class TestAnonymising:
         erase(book, salon, card_id)
         stored = book.store.get_record(salon, "appointment", kept.id)
         assert stored.card_id is None
-        assert dict(stored.doc) == {"status": "completed", "service": "cut"}
+        assert stored.doc["status"] == "completed"
+        assert "notes" not in stored.doc
+        assert "technical_notes" not in stored.doc
 
-    def test_messages_and_photos_are_deleted_with_their_blobs(
-        self, book: ClientBook, salon: str, blobs: RecordingBlobs
+    def test_messages_and_photos_are_deleted_with_their_bytes(
+        self, book: ClientBook, salon: str, blobs: FlakyBlobs
     ) -> None:
         anonymising(book, salon)
-        card_id = client(book, salon, picture="blob/face")
-        add(book, salon, card_id, "photo", blob_ref="blob/after", caption="balayage")
+        picture = blobs.put(salon, b"a face")
+        card_id = client(book, salon, picture=picture)
+        shot = photo(book, salon, card_id)
+        add(book, salon, card_id, "conversation", summary="see you tuesday")
         erase(book, salon, card_id)
         assert kinds_left(book, salon, "photo") == []
-        assert sorted(blobs.deleted) == ["blob/after", "blob/face"]
+        assert kinds_left(book, salon, "conversation") == []
+        assert sorted(blobs.deleted) == sorted([picture, shot.ref])
+        assert len(blobs) == 0
+
+    def test_a_picture_outside_the_blob_store_is_the_hosts_to_delete(
+        self, book: ClientBook, salon: str, blobs: FlakyBlobs
+    ) -> None:
+        erase(book, salon, client(book, salon, picture="https://cdn.example/face.jpg"))
+        assert blobs.deleted == []
 
     def test_the_erasures_mode_can_differ_from_the_policys(
         self, book: ClientBook, salon: str
@@ -184,23 +200,35 @@ class TestAnonymising:
 class TestBlocksAndSuppression:
     def test_a_block_is_lost_by_default(self, book: ClientBook, salon: str) -> None:
         card_id = client(book, salon)
-        add(book, salon, card_id, "blacklist", reason="no_show", note="shouted")
+        block(book, salon, card_id)
         erase(book, salon, card_id)
         assert kinds_left(book, salon, "blacklist") == []
+        assert kinds_left(book, salon, "blacklist.match") == []
+        assert book.may_book(salon, email="anna@example.com").allowed
 
-    def test_a_kept_block_holds_the_clients_fingerprints_only(
+    def test_a_kept_block_still_stops_the_person_booking_under_a_new_card(
         self, book: ClientBook, salon: str
     ) -> None:
         book.set_erasure_policy(salon, ErasurePolicy(keep_blocks=True), actor="owner")
         card_id = client(book, salon)
-        add(book, salon, card_id, "blacklist", reason="no_show", note="shouted")
+        block(book, salon, card_id)
         erase(book, salon, card_id)
         (kept,) = kinds_left(book, salon, "blacklist")
-        assert kept["reason"] == "no_show"
         assert "note" not in kept
-        prints = kept["fingerprints"]
-        assert isinstance(prints, list)
-        assert [str(p).split(":")[0] for p in prints] == ["email", "phone"]
+        assert not book.may_book(salon, email="anna@example.com").allowed
+        again = client(book, salon, first_name="Annie")
+        assert not book.may_book(salon, card_id=again).allowed
+
+    def test_a_lifted_block_stays_lifted_through_erasure(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        book.set_erasure_policy(salon, ErasurePolicy(keep_blocks=True), actor="owner")
+        card_id = client(book, salon)
+        block(book, salon, card_id)
+        (entry,) = book.blocks(salon, card_id)
+        book.lift_block(salon, entry.id, by="staff-7")
+        erase(book, salon, card_id)
+        assert book.may_book(salon, email="anna@example.com").allowed
 
     def test_suppression_is_off_by_default(self, book: ClientBook, salon: str) -> None:
         erase(book, salon, client(book, salon))
@@ -271,7 +299,7 @@ class TestReceiptsAndEvents:
     ) -> None:
         card_id = client(book, salon)
         visit(book, salon, card_id, 10)
-        add(book, salon, card_id, "payment", amount="35.00", currency="EUR")
+        pay(book, salon, card_id)
         record(book, salon, card_id)
         receipt = erase(book, salon, card_id)
         assert receipt.records == {
@@ -290,9 +318,14 @@ class TestReceiptsAndEvents:
         self, book: ClientBook, salon: str, sink: ListEventSink
     ) -> None:
         card_id = client(book, salon)
-        erase(book, salon, card_id)
+        receipt = erase(book, salon, card_id)
         event = sink.events[-1]
-        assert (event.kind.value, event.card_id, event.fields) == ("card.erased", card_id, ())
+        assert (event.kind.value, event.card_id, event.fields, event.record_id) == (
+            "card.erased",
+            card_id,
+            (),
+            receipt.receipt_id,
+        )
 
     def test_the_erasure_fulfils_the_clients_erasure_request(
         self, book: ClientBook, salon: str
@@ -330,23 +363,18 @@ class TestReceiptsAndEvents:
 
 
 class TestBlobStoreFailures:
-    def test_blobs_wait_while_the_store_fails_and_go_later(
-        self, book: ClientBook, salon: str, blobs: RecordingBlobs
+    def test_bytes_wait_while_the_blob_store_fails_and_go_later(
+        self, book: ClientBook, salon: str, blobs: FlakyBlobs
     ) -> None:
+        picture = blobs.put(salon, b"a face")
+        card_id = client(book, salon, picture=picture)
         blobs.failing = True
-        card_id = client(book, salon, picture="blob/face")
         erase(book, salon, card_id)
-        assert book.pending_blob_deletions(salon) == ["blob/face"]
+        assert blobs.exists(salon, picture)
         blobs.failing = False
         assert book.finish_erasures(salon) == 1
-        assert blobs.deleted == ["blob/face"]
-        assert book.pending_blob_deletions(salon) == []
-
-    def test_without_a_blob_store_deletions_wait(self, salon: str, book: ClientBook) -> None:
-        book.blobs = None
-        erase(book, salon, client(book, salon, picture="blob/face"))
-        assert book.finish_erasures(salon) == 0
-        assert book.pending_blob_deletions(salon) == ["blob/face"]
+        assert not blobs.exists(salon, picture)
+        assert kinds_left(book, salon, "blob.deletion") == []
 
 
 class TestRecordsOfAnyKind:

@@ -20,6 +20,7 @@ from clientcard.storage.records import Record
 from tests.support import NOW, TODAY
 
 ANONYMISE = ErasurePolicy(mode=ErasureMode.ANONYMISE)
+REF = "0123456789abcdef" * 2
 
 
 def record(kind: str, *, years_ago: int = 0, **doc: object) -> Record:
@@ -55,10 +56,11 @@ class TestOneRecord:
         assert erased_record(record("conversation", text="hi"), RecordAction.DELETE) is None
 
     def test_a_held_record_keeps_fiscal_fields_and_the_end_of_its_hold(self) -> None:
-        payment = record("payment", amount="35.00", currency="EUR", payer="Anna", notes="tip")
+        amount = {"amount": "35.00", "currency": "EUR"}
+        payment = record("payment", amount=amount, invoice_number="F-1", notes="her sister")
         kept = erased_record(payment, RecordAction.HOLD, held_until=dt.date(2036, 11, 23))
         assert kept is not None
-        assert kept.doc == {"amount": "35.00", "currency": "EUR", HOLD_MARK: "2036-11-23"}
+        assert kept.doc == {"amount": amount, "invoice_number": "F-1", HOLD_MARK: "2036-11-23"}
         assert kept.card_id is None
 
     def test_a_kept_block_holds_fingerprints_only(self) -> None:
@@ -89,19 +91,23 @@ class TestOneRecord:
 
 class TestBlobs:
     def test_a_deleted_photo_lets_its_blob_go(self) -> None:
-        photo = record("photo", blob_ref="blob/1", caption="after")
-        assert blob_refs(photo, RecordAction.DELETE) == ["blob/1"]
+        photo = record("photo", ref=REF, caption="after")
+        assert blob_refs(photo, RecordAction.DELETE) == [REF]
 
     def test_kept_records_keep_their_blobs(self) -> None:
-        assert blob_refs(record("photo", blob_ref="blob/1"), RecordAction.KEEP) == []
+        assert blob_refs(record("photo", ref=REF), RecordAction.KEEP) == []
 
     def test_a_cards_picture_and_reference_fields_are_blobs(self) -> None:
         scan = FieldDefinition(key="consent_scan", type=FieldType.REFERENCE, labels={"en": "Scan"})
+        other = "f" * 32
         refs = card_blob_refs(
-            card(picture="blob/p", custom={"consent_scan": "blob/s"}),
+            card(picture=REF, custom={"consent_scan": other}),
             (*FieldSchema.default().fields, scan),
         )
-        assert refs == ["blob/p", "blob/s"]
+        assert refs == [REF, other]
+
+    def test_references_a_blob_store_never_made_are_not_blobs(self) -> None:
+        assert card_blob_refs(card(picture="../../etc/passwd"), FieldSchema.default().fields) == []
 
 
 def make_plan(

@@ -19,30 +19,29 @@ from pathlib import Path
 
 import pytest
 
+from clientcard.blacklist import BlockReason
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
 from clientcard.consent import Channel, ConsentAction, ConsentSource, Purpose
 from clientcard.erasure import ErasureMode, ErasurePolicy, RequestKind
+from clientcard.gallery import PhotoKind
+from clientcard.history import (
+    Appointment,
+    AppointmentStatus,
+    ConversationDirection,
+    ConversationEntry,
+    Payment,
+    ServiceLine,
+    SharedDocument,
+)
 from clientcard.messaging.sends import Send, SendStatus
+from clientcard.money import Money
 from clientcard.schema import FieldDefinition, FieldType
 from clientcard.sinks import JsonLinesEventSink
-from clientcard.storage.records import Record
+from clientcard.storage.files import FileBlobStore
 from clientcard.storage.sqlite import SQLiteStore
+from tests.erasure.conftest import PNG
 from tests.support import NOW
-
-
-class FileBlobs:
-    """A blob store on a directory: one file per reference."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir()
-
-    def put(self, ref: str, content: str) -> None:
-        (self.root / ref.replace("/", "_")).write_text(content, encoding="utf-8")
-
-    def delete(self, ref: str) -> None:
-        (self.root / ref.replace("/", "_")).unlink(missing_ok=True)
 
 
 def markers(tag: str) -> dict[str, str]:
@@ -62,7 +61,6 @@ def markers(tag: str) -> dict[str, str]:
         "referral_source": f"refzorbli{tag}x",
         "education": f"eduzorbli{tag}x",
         "profession": f"profzorbli{tag}x",
-        "picture": f"blob/piczorbli{tag}x",
         "birth_date": {"x": "1911-11-11", "w": "1912-12-12"}[tag],
         "colour": f"colourzorbli{tag}x",
     }
@@ -77,7 +75,8 @@ def record_markers(tag: str) -> dict[str, str]:
         "conversation": f"convzorbli{tag}x",
         "document": f"doczorbli{tag}x",
         "caption": f"photozorbli{tag}x",
-        "photo": f"blob/photozorbli{tag}x",
+        "picture": f"picturebyteszorbli{tag}x",
+        "photo": f"photobyteszorbli{tag}x",
         "block": f"blocknotezorbli{tag}x",
         "evidence": f"evidencezorbli{tag}x",
         "send": f"sendvaluezorbli{tag}x",
@@ -93,10 +92,11 @@ def searchable(tag: str) -> list[str]:
     return [marker.lower() for marker in found]
 
 
-def seed(book: ClientBook, salon: str, blobs: FileBlobs, tag: str) -> str:
+def seed(book: ClientBook, salon: str, blobs: FileBlobStore, tag: str) -> str:
     values = markers(tag)
     more = record_markers(tag)
-    card = book.add_client(salon, {**values, "country": "IT", "language": "it"})
+    picture = blobs.put(salon, more["picture"].encode())
+    card = book.add_client(salon, {**values, "country": "IT", "language": "it", "picture": picture})
     grant = {"source": ConsentSource.BOOKING_FORM, "recorded_by": "client"}
     book.record_consent(
         salon,
@@ -122,42 +122,63 @@ def seed(book: ClientBook, salon: str, blobs: FileBlobs, tag: str) -> str:
         {"allergies": more["allergies"], "weight_kg": "61.93"},
         expected_version=1,
     )
-    blobs.put(values["picture"], values["first_name"])
-    blobs.put(more["photo"], more["caption"])
-
-    def filed(kind: str, **doc: object) -> Record:
-        return Record(
-            business_id=salon,
-            kind=kind,
+    earlier = NOW - dt.timedelta(days=3)
+    visit = book.record_appointment(
+        Appointment(
             id=str(uuid.uuid4()),
-            at=NOW - dt.timedelta(days=3),
-            doc=doc,
+            business_id=salon,
             card_id=card.id,
+            starts_at=earlier,
+            duration_minutes=90,
+            services=(
+                ServiceLine(service_id="balayage", name="Balayage", price=Money.of("80", "EUR")),
+            ),
+            status=AppointmentStatus.COMPLETED,
+            notes=more["appointment"],
+            technical_notes=more["technical"],
         )
-
-    book.store.add_records(
-        [
-            filed(
-                "appointment",
-                status="completed",
-                service="balayage",
-                notes=more["appointment"],
-                technical_notes=more["technical"],
-            ),
-            filed(
-                "payment",
-                amount="35.00",
-                currency="EUR",
-                invoice_number="INV-2026-001",
-                payer=more["payer"],
-                notes=more["payer"],
-            ),
-            filed("conversation", text=more["conversation"]),
-            filed("document", title=more["document"]),
-            filed("photo", blob_ref=more["photo"], caption=more["caption"]),
-            filed("blacklist", reason="no_show", note=more["block"], by="staff-7"),
-        ]
     )
+    book.record_payment(
+        Payment(
+            id=str(uuid.uuid4()),
+            business_id=salon,
+            card_id=card.id,
+            amount=Money.of("80", "EUR"),
+            at=earlier,
+            appointment_id=visit.id,
+            invoice_number=f"INV-{tag}-001",
+            notes=more["payer"],
+        )
+    )
+    book.share_document(
+        SharedDocument(
+            id=str(uuid.uuid4()),
+            business_id=salon,
+            card_id=card.id,
+            title=more["document"],
+            ref=f"docs/{more['document']}.pdf",
+            shared_at=earlier,
+        )
+    )
+    book.record_conversation(
+        ConversationEntry(
+            id=str(uuid.uuid4()),
+            business_id=salon,
+            card_id=card.id,
+            at=earlier,
+            direction=ConversationDirection.INCOMING,
+            summary=more["conversation"],
+        )
+    )
+    book.add_photo(
+        salon,
+        card.id,
+        PNG + more["photo"].encode(),
+        kind=PhotoKind.RESULT,
+        caption=more["caption"],
+        appointment_id=visit.id,
+    )
+    book.block(salon, card.id, BlockReason.NO_SHOW, by="staff-7", note=more["block"])
     book.store.add_sends(
         [
             Send(
@@ -178,7 +199,7 @@ def seed(book: ClientBook, salon: str, blobs: FileBlobs, tag: str) -> str:
     return card.id
 
 
-def prepare(book: ClientBook, salon: str, blobs: FileBlobs) -> tuple[str, str]:
+def prepare(book: ClientBook, salon: str, blobs: FileBlobStore) -> tuple[str, str]:
     """Seed the client to erase and a witness; export the first; return both ids."""
     book.change_schema(
         salon,
@@ -217,43 +238,41 @@ def files_of(path: Path) -> bytes:
 
 
 @pytest.fixture
-def book_on(tmp_path: Path) -> Iterator[tuple[ClientBook, FileBlobs, Path]]:
+def book_on(tmp_path: Path) -> Iterator[tuple[ClientBook, FileBlobStore, Path]]:
     events = tmp_path / "events.jsonl"
-    blobs = FileBlobs(tmp_path / "blobs")
+    blobs = FileBlobStore(tmp_path / "blobs")
     with SQLiteStore(tmp_path / "cards.db") as store:
-        book = ClientBook(store, clock=FixedClock(NOW), events=JsonLinesEventSink(events))
-        book.blobs = blobs
+        book = ClientBook(
+            store, clock=FixedClock(NOW), events=JsonLinesEventSink(events), blobs=blobs
+        )
         yield book, blobs, tmp_path
 
 
-def erase_and_scan(book: ClientBook, blobs: FileBlobs, root: Path) -> set[str]:
+def blob_files(blobs: FileBlobStore) -> list[Path]:
+    return [path for path in blobs.root.rglob("*") if path.is_file()]
+
+
+def erase_and_scan(book: ClientBook, blobs: FileBlobStore, root: Path) -> set[str]:
     """Seed, erase, and return the erased client's markers still found anywhere."""
     salon = book.create_business(name="Salone", region="IT", language="it").id
     erased, witness = prepare(book, salon, blobs)
     gone, kept = searchable("x"), searchable("w")
     database = root / "cards.db"
-    assert found_in(files_of(database), gone) == set(gone), "the scan must see the seeded client"
+    written = b"".join([files_of(database), *(path.read_bytes() for path in blob_files(blobs))])
+    assert found_in(written, gone) == set(gone), "the scan must see the seeded client"
 
     book.erase(book.plan_erasure(salon, erased), actor="staff-7")
 
-    assert found_in(files_of(database), kept) == set(kept)
+    remaining = [path.read_bytes() for path in blob_files(blobs)]
+    assert found_in(b"".join([files_of(database), *remaining]), kept) == set(kept)
     assert book.get(salon, witness).first_name == markers("w")["first_name"]
-    witness_blobs = [markers("w")["picture"], record_markers("w")["photo"]]
-    assert sorted(path.name for path in blobs.root.iterdir()) == sorted(
-        ref.replace("/", "_") for ref in witness_blobs
-    )
-    everything = b"".join(
-        [
-            files_of(database),
-            (root / "events.jsonl").read_bytes(),
-            *(blob.read_bytes() for blob in blobs.root.iterdir()),
-        ]
-    )
+    assert len(remaining) == 2  # the witness's picture and photo
+    everything = b"".join([files_of(database), (root / "events.jsonl").read_bytes(), *remaining])
     return found_in(everything, gone)
 
 
 def test_sqlite_files_events_and_blobs_hold_no_byte_of_an_erased_client(
-    book_on: tuple[ClientBook, FileBlobs, Path],
+    book_on: tuple[ClientBook, FileBlobStore, Path],
 ) -> None:
     assert erase_and_scan(*book_on) == set()
 
@@ -262,13 +281,13 @@ class TestTheScanWouldNotice:
     """Controls: take away one safeguard and the scan finds the client again."""
 
     def test_without_the_checkpoint_the_log_still_holds_the_client(
-        self, book_on: tuple[ClientBook, FileBlobs, Path], monkeypatch: pytest.MonkeyPatch
+        self, book_on: tuple[ClientBook, FileBlobStore, Path], monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setattr(ClientBook, "_checkpoint", lambda _self: None)
         assert erase_and_scan(*book_on)
 
     def test_without_secure_delete_freed_pages_still_hold_the_client(
-        self, book_on: tuple[ClientBook, FileBlobs, Path]
+        self, book_on: tuple[ClientBook, FileBlobStore, Path]
     ) -> None:
         book = book_on[0]
         assert isinstance(book.store, SQLiteStore)
@@ -285,19 +304,25 @@ def test_postgres_rows_hold_no_value_of_an_erased_client(
 
     from clientcard.storage.postgres import PostgresStore
 
-    blobs = FileBlobs(tmp_path / "blobs")
+    blobs = FileBlobStore(tmp_path / "blobs")
     with PostgresStore(postgres, schema=postgres_schema) as store:
-        book = ClientBook(store, clock=FixedClock(NOW), events=JsonLinesEventSink(tmp_path / "e"))
-        book.blobs = blobs
+        book = ClientBook(
+            store, clock=FixedClock(NOW), events=JsonLinesEventSink(tmp_path / "e"), blobs=blobs
+        )
         salon = book.create_business(name="Salone", region="IT", language="it").id
         erased, _ = prepare(book, salon, blobs)
         gone, kept = searchable("x"), searchable("w")
-        assert found_in(_rows(postgres, postgres_schema), gone) == set(gone)
+
+        def written() -> bytes:
+            files = [path.read_bytes() for path in blob_files(blobs)]
+            return b"".join([_rows(postgres, postgres_schema), *files])
+
+        assert found_in(written(), gone) == set(gone)
 
         book.erase(book.plan_erasure(salon, erased), actor="staff-7")
 
-        assert found_in(_rows(postgres, postgres_schema), gone) == set()
-        assert found_in(_rows(postgres, postgres_schema), kept) == set(kept)
+        assert found_in(written(), gone) == set()
+        assert found_in(written(), kept) == set(kept)
         # Dead row versions and planner statistics are the host's to clean (VACUUM,
         # ANALYZE; autovacuum does both). Once analysed, the statistics hold none either.
         with psycopg.connect(postgres, autocommit=True) as connection:

@@ -29,6 +29,10 @@ def worker(db: Path, log: Path) -> subprocess.Popen[bytes]:
     )
 
 
+def _deliveries(log: Path) -> int:
+    return len(log.read_text(encoding="utf-8").split()) if log.exists() else 0
+
+
 def test_a_killed_dispatcher_loses_nothing_and_repeats_at_most_one_per_crash(
     tmp_path: Path,
 ) -> None:
@@ -57,7 +61,17 @@ def test_a_killed_dispatcher_loses_nothing_and_repeats_at_most_one_per_crash(
     kills = 0
     for _ in range(4):
         process = worker(db, log)
-        time.sleep(rng.uniform(0.35, 0.7))  # after start-up, in the middle of sending
+        # Kill in the middle of sending: after this worker's first delivery, however long
+        # its start-up took on a busy machine.
+        delivered_before = _deliveries(log)
+        deadline = time.monotonic() + 60
+        while (
+            _deliveries(log) == delivered_before
+            and process.poll() is None
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.05))
         if process.poll() is None:
             process.kill()
             kills += 1

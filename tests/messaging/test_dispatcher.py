@@ -541,3 +541,19 @@ def test_dispatchers_sharing_a_store_never_take_each_others_sends(
     assert reminder_sender.flush() == 1
     assert reminder_sender.report(salon, reminder_batch).sent == 1
     assert book.store.sends(other_salon, elsewhere)[0].status is SendStatus.QUEUED
+
+
+def test_a_delivered_message_lands_on_the_clients_timeline(book: ClientBook, salon: str) -> None:
+    anna = client(book, salon, "Anna", consent=True)
+    bruno = client(book, salon, "Bruno", consent=False)
+    report = dispatcher(book, RecordingNotifier()).send(
+        salon, "promo", Channel.EMAIL, [anna, bruno], values={"offer": "Sconto 10%"}
+    )
+    (entry,) = book.timeline(salon, anna)
+    (sent,) = [send for send in book.store.sends(salon, report.batch_id) if send.card_id == anna]
+    assert (entry.send_id, entry.channel, entry.summary) == (
+        sent.send_id,
+        Channel.EMAIL,
+        "Per te, Anna",
+    )
+    assert book.timeline(salon, bruno) == []

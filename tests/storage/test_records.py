@@ -96,3 +96,19 @@ class TestCursor:
         with pytest.raises(ValidationError) as caught:
             decode_record_cursor(cursor)
         assert caught.value.codes == {"query.cursor_invalid"}
+
+
+def test_a_restored_record_equals_the_record_it_was() -> None:
+    record = _record(card_id="c", key="k", revision=3)
+    restored = Record.restored(
+        business_id=record.business_id,
+        kind=record.kind,
+        id=record.id,
+        at=record.at,
+        doc=dict(record.doc),
+        card_id=record.card_id,
+        key=record.key,
+        revision=record.revision,
+    )
+    assert restored == record
+    assert restored.revised({}).revision == 4

@@ -22,6 +22,7 @@ from clientcard.card import CardStatus, ClientCard
 from clientcard.consent import DIRECT_MARKETING, Channel, ConsentAction, ConsentSource, Purpose
 from clientcard.contact import phone
 from clientcard.errors import ClientCardError, ValidationError
+from clientcard.fingerprints import MIN_SECRET_BYTES
 from clientcard.messaging import MessageTemplate, SMTPNotifier, TemplateText
 from clientcard.messaging.dispatcher import Dispatcher
 from clientcard.schema import Choice, FieldDefinition, FieldSchema, FieldType
@@ -40,11 +41,27 @@ class _Context:
 
     @contextmanager
     def book(self) -> Iterator[ClientBook]:
+        secret = os.environ.get("CLIENTCARD_FINGERPRINT_SECRET")
         store = SQLiteStore(self.db)
         try:
-            yield ClientBook(store)
+            yield ClientBook(store, fingerprint_secret=_secret(secret))
         finally:
             store.close()
+
+
+def _secret(hex_text: str | None) -> bytes | None:
+    """The fingerprint secret from its environment variable, as hex (None when unset)."""
+    if not hex_text:
+        return None
+    try:
+        secret = bytes.fromhex(hex_text)
+    except ValueError:
+        secret = b""
+    if len(secret) < MIN_SECRET_BYTES:
+        raise click.UsageError(
+            f"CLIENTCARD_FINGERPRINT_SECRET must be {MIN_SECRET_BYTES * 2}+ hex digits"
+        )
+    return secret
 
 
 def _pairs(items: Sequence[str], what: str) -> dict[str, Any]:
@@ -170,18 +187,6 @@ def add(obj: _Context, business_id: str, fields: tuple[str, ...], prospect: bool
         status = CardStatus.PROSPECT if prospect else CardStatus.ACTIVE
         card = book.add_client(business_id, values, status=status)
     console.print(card.id)
-
-
-@cli.command()
-@business_option
-@click.argument("card_id")
-@click.pass_obj
-def show(obj: _Context, business_id: str, card_id: str) -> None:
-    """Show a client card."""
-    with obj.book() as book:
-        business = book.business(business_id)
-        card = book.get(business_id, card_id)
-    console.print(_card_panel(card, business.schema, business.language))
 
 
 @cli.command()
@@ -693,7 +698,7 @@ def send(
 def run(argv: Sequence[str] | None = None) -> int:
     """Run ``clientcard`` with ``argv``; errors print one line and give a non-zero status."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        status = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Abort:
         errors.print("aborted")
         return 1
@@ -707,8 +712,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         # The type only: a message could quote client data.
         errors.print(f"error: unexpected {type(error).__name__}", markup=False)
         return 1
-    return 0
+    # A command that ends with click.exceptions.Exit(n) reports n (a check's "no").
+    return status if isinstance(status, int) else 0
 
 
-# Commands kept in modules of their own register themselves on `cli` as they load.
-from clientcard.cli import _erasure  # noqa: E402, F401
+# The commands of the other modules register themselves on ``cli`` when imported;
+# the promo, group and photo commands are added here.
+from clientcard.cli import _erasure, _history, _promotions  # noqa: E402, F401
+
+for _command in (_promotions.promo, _promotions.group, _promotions.photo):
+    cli.add_command(_command)

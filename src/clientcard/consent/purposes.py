@@ -60,6 +60,8 @@ class Purpose(enum.Enum):
     WELCOME = "welcome"
     """The welcome message on registration."""
     PAYMENT_REMINDERS = "payment_reminders"
+    ACCOUNT = "account"
+    """Messages about the client's portal account: sign-in and password reset links."""
     PROFILING = "profiling"
     """Using the client's bookings in statistics and market research."""
     SPECIAL_CATEGORY_DATA = "special_category_data"
@@ -112,6 +114,7 @@ DEFAULT_BASES: Final[Mapping[Purpose, LawfulBasis]] = MappingProxyType(
     {
         Purpose.APPOINTMENT_REMINDERS: LawfulBasis.CONTRACT,
         Purpose.PAYMENT_REMINDERS: LawfulBasis.CONTRACT,
+        Purpose.ACCOUNT: LawfulBasis.CONTRACT,
         Purpose.REVIEW_INVITATIONS: LawfulBasis.CONSENT,
         Purpose.REBOOK_INVITATIONS: LawfulBasis.CONSENT,
         Purpose.MARKETING: LawfulBasis.CONSENT,

@@ -10,7 +10,6 @@
 * :mod:`~clientcard.erasure.audit` -- the hash-chained privacy audit trail.
 * :mod:`~clientcard.erasure.portability` -- the access document, its JSON Schema and the
   report in the client's language.
-* :mod:`~clientcard.erasure.blobs` -- the blob store protocol erasure deletes through.
 
 :class:`~clientcard.book.ClientBook` runs them against a store; see ``docs/erasure.md``.
 
@@ -20,7 +19,6 @@
 from __future__ import annotations
 
 from clientcard.erasure.audit import AuditAction, AuditEntry, ChainCheck, verify_chain
-from clientcard.erasure.blobs import BlobEraser
 from clientcard.erasure.plan import Consequence, ErasurePlan, KindCount
 from clientcard.erasure.policy import (
     DEFAULT_LEGAL_HOLD_YEARS,
@@ -49,7 +47,6 @@ __all__ = [
     "LEGAL_HOLD_YEARS",
     "AuditAction",
     "AuditEntry",
-    "BlobEraser",
     "ChainCheck",
     "Consequence",
     "DueAction",

@@ -42,6 +42,7 @@ from clientcard.kinds import kind_of
 from clientcard.locale import DEFAULT_LANGUAGE
 from clientcard.locale._privacy import PRIVACY_TEXTS
 from clientcard.schema import FieldDefinition, FieldSchema, FieldType
+from clientcard.storage.blobs import is_blob_ref
 from clientcard.storage.records import Record
 
 __all__ = [
@@ -245,11 +246,9 @@ def erased_record(
 
 
 def _refs(value: object) -> list[str]:
-    if isinstance(value, str) and value:
-        return [value]
-    if isinstance(value, list | tuple):
-        return [item for item in value if isinstance(item, str) and item]
-    return []
+    """The blob references in a value: only what the book's blob stores could have made."""
+    values: list[object] = list(value) if isinstance(value, list | tuple) else [value]
+    return [item for item in values if isinstance(item, str) and is_blob_ref(item)]
 
 
 def blob_refs(record: Record, action: RecordAction | None = None) -> list[str]:
@@ -271,7 +270,11 @@ def blob_refs(record: Record, action: RecordAction | None = None) -> list[str]:
 
 
 def card_blob_refs(card: ClientCard, definitions: Iterable[FieldDefinition]) -> list[str]:
-    """The blob references on a card: its picture and custom reference fields."""
+    """The blob references on a card: its picture and custom reference fields.
+
+    Only references the book's blob store makes count; any other picture reference
+    points into the host's own storage, which the ``card.erased`` event tells to forget.
+    """
     refs = _refs(card.picture)
     for definition in definitions:
         if definition.type is FieldType.REFERENCE and not definition.builtin:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Final
 
 from clientcard.locale._commerce import COMMERCE_MESSAGES
+from clientcard.locale._history import HISTORY_MESSAGES
 from clientcard.locale._privacy import PRIVACY_MESSAGES
 
 MESSAGES: Final[dict[str, dict[str, str]]] = {
     **COMMERCE_MESSAGES,
+    **HISTORY_MESSAGES,
     **PRIVACY_MESSAGES,
     "field.required": {
         "en": "This field is required.",
@@ -234,6 +236,9 @@ CONSENT_TEXTS: Final[dict[str, dict[str, str]]] = {
                         "nl": "een welkomstbericht"},
     "purpose.payment_reminders": {"en": "payment reminders", "it": "promemoria di pagamento",
                                   "nl": "betalingsherinneringen"},
+    "purpose.account": {"en": "messages about your online account",
+                        "it": "messaggi sul tuo account online",
+                        "nl": "berichten over uw online account"},
     "purpose.profiling": {"en": "use of your bookings in statistics and market research",
                           "it": "uso delle tue prenotazioni in statistiche e ricerche di mercato",
                           "nl": "gebruik van uw afspraken in statistiek en marktonderzoek"},

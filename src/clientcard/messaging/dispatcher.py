@@ -18,6 +18,7 @@ sends it once. Sends that already reached ``sent`` are never offered again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import uuid
@@ -32,7 +33,8 @@ from clientcard.card import ClientCard
 from clientcard.consent.decision import recipient
 from clientcard.consent.purposes import DIRECT_MARKETING, Channel
 from clientcard.consent.tokens import make_unsubscribe_token
-from clientcard.errors import FieldIssue, NotFoundError, ValidationError
+from clientcard.errors import DuplicateError, FieldIssue, NotFoundError, ValidationError
+from clientcard.history import ConversationDirection, ConversationEntry, conversation_to_record
 from clientcard.messaging.message import OutgoingMessage, check_message
 from clientcard.messaging.notifier import DeliveryError, Notifier
 from clientcard.messaging.sends import Send, SendScope, SendStatus
@@ -346,7 +348,26 @@ class Dispatcher:
                 extra={"send_id": send.send_id, "reason": error.reason},
             )
         else:
-            self._finish(send, SendStatus.SENT, provider_id=provider_id)
+            with self.book.store.transaction():
+                self._finish(send, SendStatus.SENT, provider_id=provider_id)
+                self._file_conversation(send, message)
+
+    def _file_conversation(self, send: Send, message: OutgoingMessage) -> None:
+        """Put the delivered message on the client's timeline, once per send."""
+        entry = ConversationEntry(
+            id=send.send_id,
+            business_id=send.business_id,
+            card_id=send.card_id,
+            at=self.book.clock.now(),
+            direction=ConversationDirection.OUTGOING,
+            channel=send.channel,
+            summary=message.subject,
+            template_key=send.template_key,
+            send_id=send.send_id,
+        )
+        # Delivered again after a crash: the timeline has it already.
+        with contextlib.suppress(DuplicateError):
+            self.book.store.add_records([conversation_to_record(entry)])
 
     def _render(self, send: Send, card: ClientCard) -> OutgoingMessage:
         business = self.book.business(send.business_id)

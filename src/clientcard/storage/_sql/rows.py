@@ -557,7 +557,7 @@ def _read_record(dialect: Dialect, row: Sequence[object]) -> Record:
     document = dialect.decode_doc(doc)
     if not isinstance(document, dict):  # pragma: no cover - only clientcard writes here
         raise TypeError("a stored record is not a JSON object")
-    return Record(
+    return Record.restored(
         business_id=str(business_id),
         kind=str(kind),
         id=str(record_id),

@@ -1,0 +1,217 @@
+"""Statistics benchmarks: one client with many appointments, and aggregates over many.
+
+* per-client statistics over ``BENCH_VISITS`` (1,000) appointments through
+  ``ClientBook.statistics`` on SQLite, beside one raw SQL query over the same rows that
+  computes the headline figures (visits, spend, last visit, future bookings);
+* aggregates over ``BENCH_STATS_CLIENTS`` (100,000) clients with three appointments each,
+  half of them with profiling consent, through ``ClientBook.aggregates``, beside one raw
+  SQL query computing spend by group over the same consenting clients.
+
+The floors compute less than the library (no rates, trend, favourites or cohorts; sums
+in floating point rather than Decimal), so the ratios are an upper bound of what the
+library adds. Each operation and its floor run in alternating pairs; the median of the
+pair ratios is reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import statistics
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import storage  # bench/storage.py, beside this file
+from clientcard.book import ClientBook
+from clientcard.card import ClientCard
+from clientcard.clock import FixedClock
+from clientcard.history import Appointment, AppointmentStatus, ServiceLine, appointment_to_record
+from clientcard.money import Money
+from clientcard.storage import _sql
+from clientcard.storage.sqlite import SQLiteStore
+
+NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+CHUNK = 20_000
+_STATUSES = (
+    AppointmentStatus.COMPLETED,
+    AppointmentStatus.COMPLETED,
+    AppointmentStatus.COMPLETED,
+    AppointmentStatus.NO_SHOW,
+    AppointmentStatus.CANCELLED_BY_CLIENT,
+)
+_SERVICES = [
+    ServiceLine(service_id=name.lower(), name=name, price=Money.of(price, "EUR"))
+    for name, price in (("Cut", "35"), ("Colour", "60"), ("Blow-dry", "20"))
+]
+
+
+def _visit(business_id: str, card_id: str, number: int) -> Appointment:
+    status = _STATUSES[number % len(_STATUSES)]
+    starts = NOW - dt.timedelta(days=7 * number + 3)
+    if number % 50 == 0:
+        status, starts = AppointmentStatus.BOOKED, NOW + dt.timedelta(days=number + 1)
+    service = _SERVICES[number % len(_SERVICES)]
+    return Appointment(
+        id=f"{card_id}-{number}",
+        business_id=business_id,
+        card_id=card_id,
+        starts_at=starts,
+        duration_minutes=45,
+        services=(service,),
+        status=status,
+        team_member_id=f"team-{number % 4}",
+        price_paid=service.price,
+    )
+
+
+def _insert_records(raw: sqlite3.Connection, appointments: list[Appointment]) -> None:
+    dialect = _sql.SQLITE
+    raw.executemany(
+        "INSERT INTO records (business_id, kind, id, card_id, at, key, revision, doc)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                record.business_id,
+                record.kind,
+                record.id,
+                record.card_id,
+                dialect.timestamp(record.at),
+                record.key,
+                record.revision,
+                dialect.encode_doc(record.doc),
+            )
+            for record in map(appointment_to_record, appointments)
+        ],
+    )
+
+
+def pairs(
+    ours: Callable[[], object], floor: Callable[[], object], count: int
+) -> tuple[float, float, float]:
+    """Time ``ours`` and ``floor`` alternately ``count`` times; medians and median ratio."""
+    mine, theirs, ratios = [], [], []
+    for _ in range(count):
+        first = storage.timed(ours)
+        second = storage.timed(floor)
+        mine.append(first)
+        theirs.append(second)
+        ratios.append(first / second if second else float("inf"))
+    return statistics.median(mine), statistics.median(theirs), statistics.median(ratios)
+
+
+def _row(
+    name: str, timing: tuple[float, float, float], floor_is: str, per: int, unit: str
+) -> dict[str, Any]:
+    ours, floor, ratio = timing
+    result = storage.row(name, ours, floor, floor_is, per=per, unit=unit)
+    result["ratio"] = round(ratio, 2)
+    return result
+
+
+def client_statistics(visits: int | None = None) -> dict[str, Any]:
+    """Time one client's statistics over ``visits`` appointments beside raw SQL."""
+    visits = visits or int(os.environ.get("BENCH_VISITS", "1000"))
+    path = Path(tempfile.mkdtemp(prefix="cc-stats-")) / "stats.db"
+    store = SQLiteStore(path)
+    book = ClientBook(store, clock=FixedClock(NOW))
+    business_id = storage._business(store)
+    card = ClientCard(
+        id="regular", business_id=business_id, created_at=NOW, updated_at=NOW, first_name="Anna"
+    )
+    store.add(card)
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("BEGIN")
+    _insert_records(raw, [_visit(business_id, card.id, n) for n in range(visits)])
+    raw.execute("COMMIT")
+    stamp = _sql.SQLITE.timestamp(NOW)
+    floor_sql = (
+        "SELECT count(*) FILTER (WHERE key = 'completed'),"
+        " sum(CAST(json_extract(doc, '$.price_paid.amount') AS REAL))"
+        " FILTER (WHERE key = 'completed'),"
+        " max(at) FILTER (WHERE key = 'completed'),"
+        " count(*) FILTER (WHERE key = 'booked' AND at >= ?)"
+        " FROM records WHERE business_id = ? AND card_id = ? AND kind = 'appointment'"
+    )
+    timing = pairs(
+        lambda: book.statistics(business_id, card.id),
+        lambda: raw.execute(floor_sql, (stamp, business_id, card.id)).fetchall(),
+        15,
+    )
+    store.close()
+    raw.close()
+    return _row(
+        f"per-client statistics over {visits} appointments (SQLite)",
+        timing,
+        "one sqlite3 query: visits, spend, last visit, future bookings",
+        1,
+        "clients/s",
+    )
+
+
+def aggregates(clients: int | None = None) -> dict[str, Any]:
+    """Time aggregates over ``clients`` clients beside a raw spend-by-group query."""
+    clients = clients or int(os.environ.get("BENCH_STATS_CLIENTS", "100000"))
+    path = Path(tempfile.mkdtemp(prefix="cc-aggregates-")) / "aggregates.db"
+    store = SQLiteStore(path)
+    business_id = storage._business(store)
+    store.close()
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute("PRAGMA synchronous=NORMAL")
+    raw.execute("BEGIN")
+    for offset in range(0, clients, CHUNK):
+        cards = [
+            ClientCard(
+                id=f"card-{i:08d}",
+                business_id=business_id,
+                created_at=NOW - dt.timedelta(days=400),
+                updated_at=NOW,
+                first_name="Anna",
+                last_name=f"Rossi {i}",
+                client_group=("vip", "regular", None)[i % 3],
+                referral_source=("friend", "instagram", None)[i % 3],
+            )
+            for i in range(offset, min(offset + CHUNK, clients))
+        ]
+        for sql, params in storage.insert_statements(cards, _sql.SQLITE):
+            raw.execute(sql, params)
+        raw.executemany(
+            "INSERT INTO card_permissions (business_id, card_id, purpose, channel)"
+            " VALUES (?, ?, 'profiling', 'any')",
+            [(business_id, card.id) for n, card in enumerate(cards, offset) if n % 2 == 0],
+        )
+        _insert_records(
+            raw, [_visit(business_id, card.id, n) for card in cards for n in range(1, 4)]
+        )
+    raw.execute("COMMIT")
+    raw.execute("ANALYZE")
+    store = SQLiteStore(path)
+    book = ClientBook(store, clock=FixedClock(NOW))
+    floor_sql = (
+        "SELECT c.client_group, sum(CAST(json_extract(r.doc, '$.price_paid.amount') AS REAL))"
+        " FROM card_permissions p"
+        " JOIN cards c ON c.business_id = p.business_id AND c.id = p.card_id"
+        " JOIN records r ON r.business_id = p.business_id AND r.card_id = p.card_id"
+        " WHERE p.business_id = ? AND p.purpose = 'profiling' AND p.channel = 'any'"
+        " AND r.kind = 'appointment' AND r.key = 'completed' AND r.at < ?"
+        " GROUP BY c.client_group"
+    )
+    stamp = _sql.SQLITE.timestamp(NOW)
+    repeats = int(os.environ.get("BENCH_AGGREGATE_PAIRS", "3"))
+    timing = pairs(
+        lambda: book.aggregates(business_id, currency="EUR"),
+        lambda: raw.execute(floor_sql, (business_id, stamp)).fetchall(),
+        repeats,
+    )
+    store.close()
+    raw.close()
+    return _row(
+        f"aggregates over {clients} clients, half with profiling consent (SQLite)",
+        timing,
+        "one sqlite3 query: spend by group over the consenting clients",
+        clients // 2,
+        "clients/s",
+    )

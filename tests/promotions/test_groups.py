@@ -1,0 +1,159 @@
+"""Client groups: definitions, benefits, and moving clients between them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clientcard.book import ClientBook
+from clientcard.errors import DuplicateError, InvalidValueError, NotFoundError, ValidationError
+from clientcard.groups import GROUP_KEY_PATTERN, ClientGroup, normalise_group_key
+from clientcard.money import Money
+from clientcard.serialization import _from_document, _to_document
+from clientcard.testing.doubles import ListEventSink
+from tests.promotions.conftest import SALON
+
+
+def client(book: ClientBook, name: str = "Giulia") -> str:
+    return book.add_client(SALON, {"first_name": name}).id
+
+
+class TestDefinitions:
+    def test_a_group_key_is_trimmed_and_lower_cased(self) -> None:
+        assert normalise_group_key("  VIP_2 ") == "vip_2"
+
+    @pytest.mark.parametrize("raw", ["", " ", "-vip", "v i p", "x" * 41, "café", None])
+    def test_a_group_key_is_a_short_slug(self, raw: object) -> None:
+        with pytest.raises(InvalidValueError):
+            normalise_group_key(raw)
+
+    def test_a_group_reports_every_broken_rule_at_once(self) -> None:
+        with pytest.raises(ValidationError) as caught:
+            ClientGroup.create(
+                key="!", label="", discount_percent="101", included_services=[""], lang="nl"
+            )
+        assert caught.value.fields == {"key", "label", "discount_percent", "included_services"}
+        assert "groepssleutel" in str(caught.value)
+
+    @pytest.mark.parametrize("percent", [0, "-1", "abc", 2.5, True])
+    def test_a_group_discount_is_a_percentage_above_zero(self, percent: object) -> None:
+        with pytest.raises(ValidationError):
+            ClientGroup.create(key="vip", label="VIP", discount_percent=percent)  # type: ignore[arg-type]
+
+    def test_members_get_the_discount_and_the_included_services(self) -> None:
+        gold = ClientGroup.create(
+            key="gold", label="Gold", discount_percent="12.5", included_services=["wash"]
+        )
+        assert gold.discounted(Money.of("20", "EUR")) == Money.of("17.50", "EUR")
+        assert gold.includes("wash")
+        assert not gold.includes("colour")
+        plain = ClientGroup.create(key="plain", label="Plain")
+        assert plain.discounted(Money.of("20", "EUR")) == Money.of("20", "EUR")
+
+    @given(
+        st.from_regex(GROUP_KEY_PATTERN, fullmatch=True),
+        st.none() | st.decimals(min_value="0.01", max_value=100, places=2),
+        st.lists(st.text(alphabet="abc xyz", min_size=1, max_size=10).map(str.strip), max_size=3),
+    )
+    def test_a_group_round_trips_through_its_document(
+        self, key: str, percent: Decimal | None, services: list[str]
+    ) -> None:
+        group = ClientGroup(
+            key=key,
+            label="Label",
+            discount_percent=percent,
+            included_services=tuple(s for s in services if s),
+        )
+        assert _from_document("client_group", _to_document(group, 1), 1, ClientGroup) == group
+
+    def test_the_book_keeps_definitions_sorted_by_key(
+        self, book: ClientBook, sink: ListEventSink
+    ) -> None:
+        book.define_group(SALON, key="Silver", label="Silver")
+        book.define_group(SALON, key="gold", label="Gold", discount_percent=10)
+        assert [g.key for g in book.groups(SALON)] == ["gold", "silver"]
+        assert book.group(SALON, "GOLD").discount_percent == Decimal(10)
+        assert sink.events[-1].kind.value == "group.changed"
+        assert sink.events[-1].record_id == "gold"
+
+    def test_a_key_is_defined_once_unless_replaced(self, book: ClientBook) -> None:
+        book.define_group(SALON, key="gold", label="Gold")
+        with pytest.raises(DuplicateError):
+            book.define_group(SALON, key="gold", label="Gold again")
+        book.define_group(SALON, key="gold", label="Gold+", replace=True)
+        assert book.group(SALON, "gold").label == "Gold+"
+        with pytest.raises(NotFoundError):
+            book.define_group(SALON, key="bronze", label="Bronze", replace=True)
+
+    def test_an_undefined_or_malformed_key_is_not_found(self, book: ClientBook) -> None:
+        with pytest.raises(NotFoundError):
+            book.group(SALON, "gold")
+        with pytest.raises(NotFoundError):
+            book.group(SALON, "not a key!")
+
+
+class TestMembership:
+    def test_setting_a_defined_group_changes_the_card(
+        self, book: ClientBook, sink: ListEventSink
+    ) -> None:
+        book.define_group(SALON, key="gold", label="Gold", discount_percent=10)
+        card_id = client(book)
+        update = book.set_group(SALON, card_id, "Gold", expected_version=1)
+        assert update.card.client_group == "gold"
+        assert book.group_of(SALON, card_id) == book.group(SALON, "gold")
+        assert sink.events[-1].fields == ("client_group",)
+
+    def test_an_undefined_group_is_refused(self, book: ClientBook) -> None:
+        card_id = client(book)
+        with pytest.raises(ValidationError) as caught:
+            book.set_group(SALON, card_id, "gold", expected_version=1)
+        assert caught.value.codes == {"group.unknown"}
+        assert book.get(SALON, card_id).client_group is None
+
+    def test_leaving_every_group(self, book: ClientBook) -> None:
+        book.define_group(SALON, key="gold", label="Gold")
+        card_id = client(book)
+        book.set_group(SALON, card_id, "gold", expected_version=1)
+        book.set_group(SALON, card_id, None, expected_version=2)
+        assert book.group_of(SALON, card_id) is None
+
+    def test_a_group_value_nobody_defined_has_no_benefits(self, book: ClientBook) -> None:
+        card_id = book.add_client(SALON, {"first_name": "Eva", "client_group": "legacy"}).id
+        assert book.group_of(SALON, card_id) is None
+
+
+class TestBulkMoves:
+    def test_clients_move_in_one_unit_with_every_card_accounted_for(
+        self, book: ClientBook, sink: ListEventSink
+    ) -> None:
+        book.define_group(SALON, key="gold", label="Gold")
+        book.define_group(SALON, key="silver", label="Silver")
+        anna, bea, carla = client(book, "Anna"), client(book, "Bea"), client(book, "Carla")
+        book.set_group(SALON, carla, "gold", expected_version=1)
+        book.edit(SALON, bea, {"notes": "changed meanwhile"}, expected_version=1)
+        before = len(sink.events)
+        move = book.move_clients(SALON, {anna: 1, bea: 1, carla: 2, "ghost": 1}, "gold")
+        assert move.group == "gold"
+        assert move.moved == (anna,)
+        assert move.conflicts == (bea,)
+        assert move.unchanged == (carla,)
+        assert move.missing == ("ghost",)
+        assert [e.card_id for e in sink.events[before:]] == [anna]
+        assert book.get(SALON, bea).client_group is None
+
+    def test_moving_to_an_undefined_group_moves_nobody(self, book: ClientBook) -> None:
+        anna = client(book, "Anna")
+        with pytest.raises(ValidationError):
+            book.move_clients(SALON, {anna: 1}, "platinum")
+        assert book.get(SALON, anna).version == 1
+
+    def test_moving_out_of_every_group(self, book: ClientBook) -> None:
+        book.define_group(SALON, key="gold", label="Gold")
+        anna = client(book, "Anna")
+        book.set_group(SALON, anna, "gold", expected_version=1)
+        move = book.move_clients(SALON, {anna: 2}, None)
+        assert move.moved == (anna,)
+        assert book.get(SALON, anna).client_group is None
