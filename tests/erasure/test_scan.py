@@ -36,6 +36,7 @@ from clientcard.history import (
 )
 from clientcard.messaging.sends import Send, SendStatus
 from clientcard.money import Money
+from clientcard.portal import LinkPurpose, Portal
 from clientcard.schema import FieldDefinition, FieldType
 from clientcard.sinks import JsonLinesEventSink
 from clientcard.storage.files import FileBlobStore
@@ -179,6 +180,9 @@ def seed(book: ClientBook, salon: str, blobs: FileBlobStore, tag: str) -> str:
         appointment_id=visit.id,
     )
     book.block(salon, card.id, BlockReason.NO_SHOW, by="staff-7", note=more["block"])
+    portal = Portal(book)
+    portal.create_account(salon, card.id)  # its login is the client's e-mail address
+    portal.issue_link(salon, card.id, LinkPurpose.SIGN_IN)
     book.store.add_sends(
         [
             Send(
