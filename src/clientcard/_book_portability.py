@@ -68,6 +68,14 @@ class ImportedSubject:
     missing_blobs: tuple[str, ...] = ()
 
 
+def _exported(record: Record) -> Record:
+    """The record as an access export shows it: without its kind's secret fields."""
+    secret = kind_of(record.kind).secret_fields
+    if not any(field in record.doc for field in secret):
+        return record
+    return attrs.evolve(record, doc={k: v for k, v in record.doc.items() if k not in secret})
+
+
 def _derived_id(business_id: str, original: str) -> str:
     return str(uuid.uuid5(_IMPORT_NAMESPACE, f"{business_id}/{original}"))
 
@@ -158,7 +166,11 @@ class PortabilityMixin:
                 card=card,
                 fields=custom_definitions(card, business.schema),
                 consent=tuple(self.store.consent_events(business_id, card_id)),
-                records=tuple(self._card_records(business_id, card_id)),
+                records=tuple(
+                    _exported(record)
+                    for record in self._card_records(business_id, card_id)
+                    if kind_of(record.kind).per_client
+                ),
                 sends=tuple(self.store.card_sends(business_id, card_id)),
             )
             requests = self._fulfil_requests(
@@ -191,8 +203,9 @@ class PortabilityMixin:
         """Create a client from another book's subject document (portability).
 
         The card (custom fields whose definitions the receiving schema lacks are added to
-        it as staff-only fields) and every record come across under a new card id.
-        Consent and sends are another controller's business: they come across only with
+        it as staff-only fields) and its history come across under a new card id.
+        Consent, sends and the exporting business's own decisions (blocks, uses of its
+        promotions, portal accounts: kinds not ``portable``) come across only with
         ``same_controller`` (a business moving its own books), since a consent given to
         one business does not let another write to the client. Sensitive fields come only
         where the carried ledger shows explicit consent; the others are left out and
@@ -268,7 +281,9 @@ class PortabilityMixin:
             updated_at=now,
             guardian_id=None,
         )
-        card, records, copies = self._copy_blobs(data, business_id, card)
+        card, records, copies = self._copy_blobs(
+            data, business_id, card, same_controller=same_controller
+        )
         self.store.add(card)
         self.store.append_consent(ledger)
         self._refresh_permissions(card)
@@ -310,7 +325,7 @@ class PortabilityMixin:
         )
 
     def _copy_blobs(
-        self, data: SubjectData, business_id: str, card: ClientCard
+        self, data: SubjectData, business_id: str, card: ClientCard, *, same_controller: bool
     ) -> tuple[ClientCard, list[Record], dict[str, str | None]]:
         """Copy the subject's blobs into the receiving business, where this book has them.
 
@@ -337,6 +352,8 @@ class PortabilityMixin:
         card = attrs.evolve(card, custom=custom)
         records = []
         for record in data.records:
+            if not (kind_of(record.kind).portable or same_controller):
+                continue
             fields = kind_of(record.kind).blob_fields
             doc = {k: copy(v) if k in fields else v for k, v in record.doc.items()}
             records.append(

@@ -59,6 +59,11 @@ class RecordKind:
     :param blob_fields: document keys holding references into the book's blob store (a
         photo's bytes): the access export lists them, and erasure deletes the blobs
         whenever it deletes the record or removes the field.
+    :param secret_fields: document keys the access export leaves out (a password hash:
+        the client's data, but a risk in a file and of no use to them).
+    :param portable: whether importing a client's data into another business carries
+        it; a business's own decisions (blocks, uses of its promotions, portal
+        accounts) stay with it unless the same business is moving its books.
 
     .. versionadded:: 0.1.0
     """
@@ -69,6 +74,8 @@ class RecordKind:
     kept_fields: tuple[str, ...] = ()
     per_client: bool = True
     blob_fields: tuple[str, ...] = ()
+    secret_fields: tuple[str, ...] = ()
+    portable: bool = True
 
 
 KINDS: Final[Mapping[str, RecordKind]] = {
@@ -110,8 +117,14 @@ KINDS: Final[Mapping[str, RecordKind]] = {
                 "lifted_at",
                 "lifted_by",
             ),
+            portable=False,
         ),
-        RecordKind("blacklist.match", ErasureTreatment.SUPPRESSION, kept_fields=("entry_id",)),
+        RecordKind(
+            "blacklist.match",
+            ErasureTreatment.SUPPRESSION,
+            kept_fields=("entry_id",),
+            portable=False,
+        ),
         RecordKind("conversation", ErasureTreatment.DELETE),
         RecordKind("document", ErasureTreatment.DELETE),
         # Promotions and groups are the business's own definitions, not a client's data.
@@ -123,6 +136,7 @@ KINDS: Final[Mapping[str, RecordKind]] = {
             "redemption",
             ErasureTreatment.ANONYMISE,
             identity_fields=("appointment_id", "recorded_by"),
+            portable=False,
         ),
         # Photos show the client and captions describe them: gone with the card, and
         # their bytes with them (blob.deletion records the bytes still to delete).
@@ -130,6 +144,16 @@ KINDS: Final[Mapping[str, RecordKind]] = {
             "photo", ErasureTreatment.DELETE, identity_fields=("caption",), blob_fields=("ref",)
         ),
         RecordKind("blob.deletion", ErasureTreatment.DELETE, per_client=False),
+        # Portal sign-ins: the account goes with the card; links and throttles are
+        # short-lived security records, not part of anyone's access export.
+        RecordKind(
+            "portal.account",
+            ErasureTreatment.DELETE,
+            secret_fields=("password_hash",),
+            portable=False,
+        ),
+        RecordKind("portal.link", ErasureTreatment.DELETE, per_client=False),
+        RecordKind("portal.throttle", ErasureTreatment.DELETE, per_client=False),
         # Kept by clientcard.erasure beside every business; ids and codes only.
         RecordKind("erasure.policy", ErasureTreatment.KEEP, per_client=False),
         RecordKind("erasure.receipt", ErasureTreatment.KEEP, per_client=False),

@@ -28,7 +28,7 @@ from clientcard.schema import FieldDefinition, FieldType
 from clientcard.storage import MemoryStore
 from clientcard.storage.records import Record
 from clientcard.testing import strategies
-from tests.erasure.conftest import FlakyBlobs, photo, visit
+from tests.erasure.conftest import FlakyBlobs, add, block, photo, visit
 from tests.support import NOW, record
 
 
@@ -99,6 +99,16 @@ class TestTheDocument:
         assert defs["send"]["properties"]["status"]["enum"] == [s.value for s in SendStatus]
         assert defs["card"]["properties"]["gender"]["enum"] == [g.value for g in Gender] + [None]
         assert defs["field"]["properties"]["type"]["enum"] == [t.value for t in FieldType]
+
+    def test_secrets_and_short_lived_security_records_stay_out(
+        self, book: ClientBook, salon: str, anna: str
+    ) -> None:
+        add(book, salon, anna, "portal.account", login="anna@example.com", password_hash="$x$")
+        add(book, salon, anna, "portal.link", purpose="sign_in")
+        records = book.export_subject(salon, anna, actor="staff-7").to_dict()["records"]
+        (account,) = [r for r in records if r["kind"] == "portal.account"]
+        assert account["doc"] == {"login": "anna@example.com"}
+        assert "portal.link" not in {r["kind"] for r in records}
 
     def test_an_export_is_audited_and_answers_access_requests(
         self, book: ClientBook, salon: str, anna: str
@@ -221,6 +231,18 @@ class TestImporting:
         with pytest.raises(DuplicateError):
             book.import_subject(other, document, actor="staff-9")
         assert book.count(other) == 1
+
+    def test_blocks_stay_with_the_business_that_decided_them(
+        self, book: ClientBook, salon: str, anna: str, other: str
+    ) -> None:
+        block(book, salon, anna)
+        document = book.export_subject(salon, anna, actor="staff-7").to_dict()
+        assert "blacklist" in {r["kind"] for r in document["records"]}
+        elsewhere = book.import_subject(other, document, actor="staff-9")
+        assert book.may_book(other, card_id=elsewhere.card.id).allowed
+        third = book.create_business(name="Branch", region="IT").id
+        moved = book.import_subject(third, document, actor="staff-9", same_controller=True)
+        assert not book.may_book(third, card_id=moved.card.id).allowed
 
     def test_pictures_and_photos_are_copied_into_the_receiving_business(
         self, book: ClientBook, salon: str, anna: str, other: str, blobs: FlakyBlobs
