@@ -4,11 +4,12 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: help venv lint typecheck unit test demo fuzz bench clean
+.PHONY: help venv lint typecheck unit test demo webapp fuzz bench clean
 
 help:
 	@echo "make demo   - set up .venv and run the narrated demo on an embedded SQLite file"
 	@echo "make test   - set up .venv, lint, type-check and run the whole test suite"
+	@echo "make webapp - run the reference booking site (examples/webapp) on 127.0.0.1:8000"
 	@echo "make fuzz   - run the property tests with the thorough hypothesis profile"
 	@echo "make bench  - run the benchmarks in bench/"
 
@@ -34,6 +35,9 @@ test: lint typecheck unit
 
 demo: $(STAMP)
 	$(BIN)/python examples/salon_demo.py
+
+webapp: $(STAMP)
+	PYTHONPATH=examples $(BIN)/python -m webapp
 
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -m "not slow" tests -q -p no:cacheprovider

@@ -18,11 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-import statistics
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from pairs import pairs
 
 import storage  # bench/storage.py, beside this file
 from clientcard.book import ClientBook
@@ -88,20 +88,6 @@ def _insert_records(raw: sqlite3.Connection, appointments: list[Appointment]) ->
     )
 
 
-def pairs(
-    ours: Callable[[], object], floor: Callable[[], object], count: int
-) -> tuple[float, float, float]:
-    """Time ``ours`` and ``floor`` alternately ``count`` times; medians and median ratio."""
-    mine, theirs, ratios = [], [], []
-    for _ in range(count):
-        first = storage.timed(ours)
-        second = storage.timed(floor)
-        mine.append(first)
-        theirs.append(second)
-        ratios.append(first / second if second else float("inf"))
-    return statistics.median(mine), statistics.median(theirs), statistics.median(ratios)
-
-
 def _row(
     name: str, timing: tuple[float, float, float], floor_is: str, per: int, unit: str
 ) -> dict[str, Any]:
@@ -138,7 +124,6 @@ def client_statistics(visits: int | None = None) -> dict[str, Any]:
     timing = pairs(
         lambda: book.statistics(business_id, card.id),
         lambda: raw.execute(floor_sql, (stamp, business_id, card.id)).fetchall(),
-        15,
     )
     store.close()
     raw.close()

@@ -126,6 +126,19 @@ KINDS: Final[Mapping[str, RecordKind]] = {
             portable=False,
         ),
         RecordKind("conversation", ErasureTreatment.DELETE),
+        # Portal sign-ins go with the card. The password hash is the client's data but a
+        # risk in a file; logins, links and throttles are security records, in nobody's
+        # access export, and a portal account belongs to the business that opened it.
+        RecordKind(
+            "portal.account",
+            ErasureTreatment.DELETE,
+            identity_fields=("password_hash",),
+            secret_fields=("password_hash",),
+            portable=False,
+        ),
+        RecordKind("portal.login", ErasureTreatment.DELETE, per_client=False),
+        RecordKind("portal.link", ErasureTreatment.DELETE, per_client=False),
+        RecordKind("portal.throttle", ErasureTreatment.DELETE, per_client=False),
         RecordKind("document", ErasureTreatment.DELETE),
         # Promotions and groups are the business's own definitions, not a client's data.
         RecordKind("promotion", ErasureTreatment.DELETE, per_client=False),
@@ -144,16 +157,6 @@ KINDS: Final[Mapping[str, RecordKind]] = {
             "photo", ErasureTreatment.DELETE, identity_fields=("caption",), blob_fields=("ref",)
         ),
         RecordKind("blob.deletion", ErasureTreatment.DELETE, per_client=False),
-        # Portal sign-ins: the account goes with the card; links and throttles are
-        # short-lived security records, not part of anyone's access export.
-        RecordKind(
-            "portal.account",
-            ErasureTreatment.DELETE,
-            secret_fields=("password_hash",),
-            portable=False,
-        ),
-        RecordKind("portal.link", ErasureTreatment.DELETE, per_client=False),
-        RecordKind("portal.throttle", ErasureTreatment.DELETE, per_client=False),
         # Kept by clientcard.erasure beside every business; ids and codes only.
         RecordKind("erasure.policy", ErasureTreatment.KEEP, per_client=False),
         RecordKind("erasure.receipt", ErasureTreatment.KEEP, per_client=False),

@@ -352,8 +352,9 @@ def aggregate(
             (visit.spend for visit in completed), currency
         )
         if completed:
-            first = _month(completed[0].starts_at)
-            firsts[first].append({_month_index(_month(visit.starts_at)) for visit in completed})
+            # One clock for every store and client: months are taken in now's zone.
+            months = [_month(visit.starts_at.astimezone(now.tzinfo)) for visit in completed]
+            firsts[months[0]].append({_month_index(month) for month in months})
     current = _month_index(_month(now))
     cohorts = []
     for month in sorted(firsts):

@@ -63,6 +63,17 @@ class TestProfile:
         assert caught.value.code == "portal.session_ended"
         portal.sign_in(salon, "anna@new.example", PASSWORD, source="ip")
 
+    def test_an_email_another_account_uses_changes_nothing(
+        self, book: ClientBook, portal: Portal, salon: str, anna: str, principal: Principal
+    ) -> None:
+        bea = book.add_client(salon, {"first_name": "Bea", "email": "bea@example.com"}).id
+        portal.create_account(salon, bea, password=PASSWORD)
+        with pytest.raises(ValidationError) as caught:
+            portal.update_profile(principal, {"email": "bea@example.com"}, expected_version=1)
+        assert caught.value.codes == {"portal.login_taken"}
+        assert book.get(salon, anna).email == "anna@example.com"
+        portal.profile(principal)  # the session still stands
+
 
 class TestConsentAndHistory:
     def test_a_withdrawal_is_recorded_as_coming_from_the_portal(

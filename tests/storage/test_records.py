@@ -61,6 +61,12 @@ class TestRecord:
             _record(**changes)
         assert caught.value.codes == {"record.text_invalid"}
 
+    @pytest.mark.parametrize("doc", [{"x": float("nan")}, {"x": float("inf")}, {"x": object()}])
+    def test_a_document_that_is_not_json_is_refused(self, doc: dict[str, object]) -> None:
+        with pytest.raises(ValidationError) as caught:
+            _record(doc=doc)
+        assert caught.value.codes == {"record.doc_invalid"}
+
     def test_revision_zero_is_refused(self) -> None:
         with pytest.raises(ValidationError):
             _record(revision=0)

@@ -73,9 +73,15 @@ def recipient(
     """The card whose address a message goes to: a child's guardian for service messages.
 
     A child linked to a guardian (``card.guardian_id``) has the guardian receive the
-    messages that deliver a booking; everything else is addressed to the card itself.
+    messages that deliver a booking; everything else, portal account messages included,
+    is addressed to the card itself.
     """
-    if guardian is not None and policy.basis(purpose) is LawfulBasis.CONTRACT:
+    # Account messages (sign-in and reset links) belong to whoever holds the account.
+    if (
+        guardian is not None
+        and purpose is not Purpose.ACCOUNT
+        and policy.basis(purpose) is LawfulBasis.CONTRACT
+    ):
         return guardian
     return card
 

@@ -83,6 +83,11 @@ def matches(card: ClientCard, query: CardQuery, permissions: frozenset[tuple[str
     return all(checks)
 
 
+def _copy(record: Record) -> Record:
+    """A record whose document the caller may change without changing the store's."""
+    return attrs.evolve(record, doc=record.doc)
+
+
 def _due(send: Send, now: dt.datetime, stale_before: dt.datetime) -> bool:
     if send.status is SendStatus.QUEUED:
         return send.not_before is None or send.not_before <= now
@@ -391,7 +396,7 @@ class MemoryStore:
         """Return one record."""
         with self._lock:
             try:
-                return self._records[(business_id, kind, record_id)]
+                return _copy(self._records[(business_id, kind, record_id)])
             except KeyError:
                 raise NotFoundError(kind, record_id) from None
 
@@ -427,7 +432,7 @@ class MemoryStore:
                 ),
                 key=lambda record: (record.at, record.id),
             )
-        items = tuple(found[:limit])
+        items = tuple(_copy(record) for record in found[:limit])
         more = len(found) > limit
         last = items[-1] if items else None
         return Page(

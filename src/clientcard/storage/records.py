@@ -90,8 +90,16 @@ def _storable_doc(value: object) -> bool:
 
 
 def _frozen_doc(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    # A shallow copy: the caller keeping a reference to the dict can't change the record.
-    return dict(value)
+    # A deep copy through JSON: the caller's dict can't change the record later, the
+    # document is known to be JSON (no NaN, which PostgreSQL refuses), and tuples come
+    # back as lists in every store alike.
+    try:
+        copied: dict[str, Any] = json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError):
+        raise ValidationError.of("doc", "record.doc_invalid") from None
+    if not isinstance(copied, dict):
+        raise ValidationError.of("doc", "record.doc_invalid")
+    return copied
 
 
 @attrs.frozen(repr=False)

@@ -83,6 +83,8 @@ class SQLStore(abc.ABC):
         self._dialect = dialect
         self._max_retries = max_retries
         self._units = _Units()
+        # Decoded businesses by id, with the stored document they came from.
+        self._known_businesses: dict[str, tuple[object, Business]] = {}
 
     def in_transaction(self) -> bool:
         """Tell whether the calling thread is inside :meth:`transaction`."""
@@ -278,7 +280,10 @@ class SQLStore(abc.ABC):
 
     def get_business(self, business_id: str) -> Business:
         """Return a business. :raises NotFoundError: no such business."""
-        return self._run(lambda s: rows.select_business(s, self._dialect, business_id), write=False)
+        return self._run(
+            lambda s: rows.select_business(s, self._dialect, business_id, self._known_businesses),
+            write=False,
+        )
 
     def update_business(self, business: Business, *, expected_revision: int) -> None:
         """Replace a business whose stored schema revision is ``expected_revision``.
