@@ -204,9 +204,11 @@ class ErasureMixin(AuditMixin, RetentionMixin, PortabilityMixin):
 
         The plan is made again inside the transaction; if the client's data changed since
         it was shown (a new visit, an edit), nothing is done. Erasing completes the
-        client's open erasure requests, appends to the audit trail, emits ``card.erased``
-        so the host erases the client elsewhere, and then deletes their blobs and (on
-        SQLite) checkpoints the write-ahead log, so no copy of the data lingers there.
+        client's open erasure requests, appends to the audit trail and emits
+        ``card.erased`` (its ``record_id`` names the receipt) so the host erases the
+        client elsewhere; after commit the bytes of their photos and picture go from the
+        blob store and (on SQLite) the write-ahead log is checkpointed, so no copy of the
+        data lingers there.
         Called inside a host's own transaction, those last steps wait for
         :meth:`finish_erasures`.
 
