@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Final, TypeVar
 import attrs
 
 from clientcard._book_audit import AuditMixin
+from clientcard._book_consent import SUPPRESSION_KIND
 from clientcard._book_gallery import BLOB_DELETION, PHOTO
 from clientcard._book_portability import PortabilityMixin
 from clientcard._book_retention import RetentionMixin
@@ -73,7 +74,7 @@ __all__ = ["ErasureMixin"]
 logger = logging.getLogger("clientcard")
 
 _POLICY_KIND: Final = "erasure.policy"
-_SUPPRESSION_KIND: Final = "suppression"
+_SUPPRESSION_KIND: Final = SUPPRESSION_KIND
 _PAGE: Final = 500
 
 

@@ -18,6 +18,7 @@ from clientcard.erasure import (
 from clientcard.erasure.plan import HOLD_MARK
 from clientcard.errors import NotFoundError, ValidationError
 from clientcard.messaging.sends import Send, SendStatus
+from clientcard.storage.protocol import CardQuery
 from clientcard.storage.records import RecordQuery
 from clientcard.testing.doubles import ListEventSink
 from tests.erasure.conftest import FlakyBlobs, add, block, pay, photo, visit
@@ -241,6 +242,17 @@ class TestBlocksAndSuppression:
         assert book.is_suppressed(salon, email="Anna@Example.com")
         assert book.is_suppressed(salon, phones=["+393331234567"])
         assert not book.is_suppressed(salon, email="bea@example.com")
+
+    def test_a_new_card_at_a_suppressed_address_gets_no_marketing(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        erase(book, salon, client(book, salon), suppress=True)
+        again = client(book, salon)
+        record(book, salon, again)
+        decision = book.may_contact(salon, again, Purpose.MARKETING, Channel.EMAIL)
+        assert (decision.allowed, decision.reason) == (False, "suppressed")
+        assert book.count(salon, CardQuery(contactable=("marketing", "email"))) == 0
+        assert book.may_contact(salon, again, Purpose.APPOINTMENT_REMINDERS, Channel.EMAIL)
 
     def test_two_erased_cards_of_one_person_keep_one_fingerprint_each(
         self, book: ClientBook, salon: str
