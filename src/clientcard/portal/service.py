@@ -33,6 +33,8 @@ from clientcard.consent import (
     ConsentState,
     Purpose,
 )
+from clientcard.erasure.portability import SubjectData
+from clientcard.erasure.requests import RequestKind, SubjectRequest
 from clientcard.errors import (
     ClientCardError,
     DuplicateError,
@@ -765,6 +767,35 @@ class Portal:
         ]
         past = [visit for visit in reversed(visits) if visit not in upcoming]
         return upcoming, past
+
+    def download_data(self, principal: Principal) -> SubjectData:
+        """Everything the business holds about the client, for them to download.
+
+        ``data.to_dict()`` is the machine-readable document, ``data.report()`` the
+        report in their language; the export is recorded in the audit trail.
+        """
+        account = self.check(principal)
+        return self.book.export_subject(
+            principal.business_id,
+            principal.card_id,
+            actor=f"portal:{account.id}",
+            via="Portal.download_data",
+        )
+
+    def request_erasure(self, principal: Principal) -> SubjectRequest:
+        """Ask the business to erase the client's data.
+
+        This records a request with its deadline (one month) for the business to act
+        on; nothing is deleted until the business erases the card.
+        """
+        account = self.check(principal)
+        return self.book.receive_request(
+            principal.business_id,
+            principal.card_id,
+            RequestKind.ERASURE,
+            recorded_by=f"portal:{account.id}",
+            via="Portal.request_erasure",
+        )
 
     def promotions(self, principal: Principal) -> list[Promotion]:
         """The promotions the client could redeem now."""

@@ -473,3 +473,24 @@ class MemoryStore:
                     self._records[key] = attrs.evolve(record, card_id=to_card_id)
                     moved += 1
             return moved
+
+    # -- erasure and access -------------------------------------------------------------
+
+    def record_kinds(self, business_id: str, card_id: str) -> frozenset[str]:
+        """Return the kinds of which the card has records."""
+        with self._lock:
+            return frozenset(
+                record.kind
+                for record in self._records.values()
+                if record.business_id == business_id and record.card_id == card_id
+            )
+
+    def card_sends(self, business_id: str, card_id: str) -> list[Send]:
+        """Return every send to one card, oldest first."""
+        with self._lock:
+            found = [
+                s
+                for s in self._sends.values()
+                if s.business_id == business_id and s.card_id == card_id
+            ]
+        return sorted(found, key=lambda send: (send.queued_at, send.send_id))

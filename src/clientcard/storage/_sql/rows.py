@@ -761,3 +761,30 @@ def move_records(
         "UPDATE records SET card_id = ? WHERE business_id = ? AND card_id = ?",
         (to_card_id, business_id, from_card_id),
     )
+
+
+# -- erasure and access -------------------------------------------------------------------
+
+
+def select_record_kinds(session: Session, business_id: str, card_id: str) -> frozenset[str]:
+    """Read the distinct kinds of a card's records (from the by-card index)."""
+    if not _matchable(business_id) or not _matchable(card_id):
+        return frozenset()
+    rows = session.fetch(
+        "SELECT DISTINCT kind FROM records WHERE business_id = ? AND card_id = ?",
+        (business_id, card_id),
+    )
+    return frozenset(str(row[0]) for row in rows)
+
+
+def select_card_sends(
+    session: Session, dialect: Dialect, business_id: str, card_id: str
+) -> list[Send]:
+    """Read every send to one card, oldest first (from the by-card index)."""
+    if not _matchable(business_id) or not _matchable(card_id):
+        return []
+    rows = session.fetch(
+        "SELECT doc FROM sends WHERE business_id = ? AND card_id = ? ORDER BY queued_at, send_id",
+        (business_id, card_id),
+    )
+    return [send_from_dict(dialect.decode_doc(row[0])) for row in rows]

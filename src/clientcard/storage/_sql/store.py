@@ -518,3 +518,15 @@ class SQLStore(abc.ABC):
         return self._run(
             lambda s: rows.move_records(s, business_id, from_card_id, to_card_id), write=True
         )
+
+    # -- erasure and access -------------------------------------------------------------
+
+    def record_kinds(self, business_id: str, card_id: str) -> frozenset[str]:
+        """Return the kinds of which the card has records (empty if none)."""
+        return self._run(lambda s: rows.select_record_kinds(s, business_id, card_id), write=False)
+
+    def card_sends(self, business_id: str, card_id: str) -> list[Send]:
+        """Return every send to one card, oldest first."""
+        return self._run(
+            lambda s: rows.select_card_sends(s, self._dialect, business_id, card_id), write=False
+        )
