@@ -9,7 +9,7 @@ import pytest
 # griffe comes with the docs extra (mkdocstrings); without it these tests skip.
 griffe = pytest.importorskip("griffe")
 
-from tools.griffe_rest import to_markdown  # noqa: E402
+from tools.griffe_rest import RestructuredDocstrings, to_markdown  # noqa: E402
 
 
 class TestDocstringsAsMarkdown:
@@ -46,3 +46,17 @@ class TestDocstringsAsMarkdown:
     def test_a_field_on_the_summary_line_starts_its_own(self, module: griffe.Module) -> None:
         text = to_markdown(module, "Return a card. :raises NotFoundError: no such card.")
         assert text == "Return a card.\n\n:raises NotFoundError: no such card."
+
+
+def test_the_params_of_an_attrs_class_are_its_attributes() -> None:
+    source = (
+        "import attrs\n\n@attrs.frozen\nclass Move:\n"
+        '    """A move.\n\n    :param moved: cards moved.\n'
+        '    :param other: not a field.\n    """\n\n'
+        "    moved: tuple[str, ...] = ()\n"
+    )
+    with griffe.temporary_visited_module(source) as module:
+        RestructuredDocstrings().on_package(pkg=module)
+        text = module["Move"].docstring.value
+    assert ":ivar moved: cards moved." in text
+    assert ":param other: not a field." in text

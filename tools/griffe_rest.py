@@ -11,6 +11,8 @@ every docstring in place:
   signatures, so a reference to an undocumented object is never a broken link);
 * ``.. versionadded:: X`` becomes a line "Added in version X.";
 * a field written on the summary line starts a line of its own;
+* on an attrs class (no ``__init__`` in its source), ``:param x:`` documents the
+  attribute ``x`` the generated ``__init__`` takes, so it becomes ``:ivar x:``;
 * doctest blocks (``>>>`` lines) and ``::`` literal blocks become fenced code.
 
 The field lists (``:param x:``, ``:raises E:``, ``:ivar x:``) are left to griffe's
@@ -31,6 +33,7 @@ _ROLE = re.compile(r":(?:py:)?(?:class|meth|func|attr|data|mod|exc|obj|const):`(
 _VERSION = re.compile(r"^(\s*)\.\. versionadded:: (\S+)\s*$")
 # A field written on the summary line ("Return a card. :raises NotFoundError: ...") starts
 # a field list of its own, as the Sphinx parser expects.
+_PARAM = re.compile(r"^(\s*):param (\w+):", flags=re.MULTILINE)
 _INLINE_FIELD = re.compile(r"(?<=\S) +(:(?:raises|param|returns?) [^:`]*:)")
 
 
@@ -117,6 +120,19 @@ def _walk(obj: griffe.Object) -> Any:
             yield from _walk(member)  # type: ignore[arg-type]
 
 
+def _attributes_as_such(obj: griffe.Object, text: str) -> str:
+    """On a class without its own ``__init__`` (attrs makes it), params are attributes."""
+    if not obj.is_class or "__init__" in obj.members:
+        return text
+
+    def field(match: re.Match[str]) -> str:
+        indent, name = match.groups()
+        kind = "ivar" if name in obj.members else "param"
+        return f"{indent}:{kind} {name}:"
+
+    return _PARAM.sub(field, text)
+
+
 class RestructuredDocstrings(griffe.Extension):
     """Rewrite every docstring of a loaded package (see the module docstring)."""
 
@@ -124,4 +140,5 @@ class RestructuredDocstrings(griffe.Extension):
         """Rewrite the docstrings of ``pkg`` and everything in it."""
         for obj in _walk(pkg):
             if obj.docstring is not None:
-                obj.docstring.value = to_markdown(obj, obj.docstring.value)
+                text = _attributes_as_such(obj, obj.docstring.value)
+                obj.docstring.value = to_markdown(obj, text)

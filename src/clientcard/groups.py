@@ -172,10 +172,10 @@ def _text(raw: object, limit: int, *, multiline: bool = False) -> str | None:
 class GroupMove:
     """What a bulk move of clients between groups did, card by card (ids only).
 
-    :ivar moved: cards now in the target group.
-    :ivar unchanged: cards that were already in it.
-    :ivar conflicts: cards changed since the caller read them (not moved).
-    :ivar missing: ids with no card in the business.
+    :param moved: cards now in the target group.
+    :param unchanged: cards that were already in it.
+    :param conflicts: cards changed since the caller read them (not moved).
+    :param missing: ids with no card in the business.
 
     .. versionadded:: 0.1.0
     """

@@ -48,13 +48,13 @@ class ErasureTreatment(enum.Enum):
 class RecordKind:
     """The description of one record kind.
 
-    :ivar name: the kind, as records carry it.
-    :ivar treatment: what an anonymising erasure does to it.
-    :ivar identity_fields: document keys removed when it is anonymised (free text,
+    :param name: the kind, as records carry it.
+    :param treatment: what an anonymising erasure does to it.
+    :param identity_fields: document keys removed when it is anonymised (free text,
         notes, names, anything that could point back at the client).
-    :ivar kept_fields: document keys kept when a :attr:`~ErasureTreatment.FISCAL` or
+    :param kept_fields: document keys kept when a :attr:`~ErasureTreatment.FISCAL` or
         :attr:`~ErasureTreatment.SUPPRESSION` record outlives its client.
-    :ivar per_client: whether records of this kind belong to one client (part of
+    :param per_client: whether records of this kind belong to one client (part of
         their access export); business-wide kinds (promotions) are not.
     :param blob_fields: document keys holding references into the book's blob store (a
         photo's bytes): the access export lists them, and erasure deletes the blobs

@@ -106,14 +106,14 @@ def _frozen_doc(value: Mapping[str, Any]) -> Mapping[str, Any]:
 class Record:
     """One stored document of a kind, filed under a business, an instant and maybe a card.
 
-    :ivar business_id: the business it belongs to.
-    :ivar kind: what it is (``"appointment"``, ``"payment"``, ...), see :data:`KIND_PATTERN`.
-    :ivar id: unique within the business and kind.
-    :ivar at: the instant listings order it by (timezone-aware).
-    :ivar doc: the JSON-ready document; only the domain module of the kind reads it.
-    :ivar card_id: the card it belongs to, if any.
-    :ivar key: one more lookup value of the kind's choosing (a code, a hash).
-    :ivar revision: 1 when added; one more on every update.
+    :param business_id: the business it belongs to.
+    :param kind: what it is (``"appointment"``, ``"payment"``, ...), see :data:`KIND_PATTERN`.
+    :param id: unique within the business and kind.
+    :param at: the instant listings order it by (timezone-aware).
+    :param doc: the JSON-ready document; only the domain module of the kind reads it.
+    :param card_id: the card it belongs to, if any.
+    :param key: one more lookup value of the kind's choosing (a code, a hash).
+    :param revision: 1 when added; one more on every update.
 
     .. versionadded:: 0.1.0
     """
