@@ -28,6 +28,13 @@ EXPECTED = {
         "completed visits      13",
         "clients counted: 4 of 5",
     ],
+    "04_erasure.ipynb": [
+        "- 6 Payment: kept under a legal hold (fiscal fields only)",
+        "Fiscal records are kept without identity until 2036-09-10, then deleted.",
+        "  payment       {'hold': 6}",
+        "search 'giulia': [] | by phone: []",
+        "chain intact: True",
+    ],
 }
 
 
