@@ -200,3 +200,67 @@ def aggregates(clients: int | None = None) -> dict[str, Any]:
         clients // 2,
         "clients/s",
     )
+
+
+def erasure(clients: int | None = None) -> dict[str, Any]:
+    """Erase one client (with 20 appointments) among ``clients``, beside raw deletes.
+
+    The floor deletes the same client's rows (phones, tags, permissions, ledger,
+    records, card) with bare sqlite3 in one transaction; the library also plans,
+    writes the receipt and the audit entry, files the event and checkpoints.
+    """
+    clients = clients or int(os.environ.get("BENCH_ERASURE_CLIENTS", "100000"))
+    path = Path(tempfile.mkdtemp(prefix="cc-erasure-")) / "erasure.db"
+    store = SQLiteStore(path)
+    business_id = storage._business(store)
+    store.close()
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("BEGIN")
+    for offset in range(0, clients, CHUNK):
+        cards = [
+            ClientCard(
+                id=f"card-{i:08d}",
+                business_id=business_id,
+                created_at=NOW,
+                updated_at=NOW,
+                first_name="Anna",
+                last_name=f"Rossi {i}",
+                email=f"c{i}@example.com",
+                phones=(f"+39333{i:07d}",),
+            )
+            for i in range(offset, min(offset + CHUNK, clients))
+        ]
+        for sql, params in storage.insert_statements(cards, _sql.SQLITE):
+            raw.execute(sql, params)
+    victims = [f"card-{i:08d}" for i in range(40)]
+    _insert_records(raw, [_visit(business_id, card, n) for card in victims for n in range(20)])
+    raw.execute("COMMIT")
+    raw.execute("ANALYZE")
+    store = SQLiteStore(path)
+    book = ClientBook(store, clock=FixedClock(NOW))
+    ours_ids = iter(victims[::2])
+    floor_ids = iter(victims[1::2])
+    owner = "card_id = ? AND business_id = ?"
+
+    def ours() -> None:
+        card_id = next(ours_ids)
+        book.erase(book.plan_erasure(business_id, card_id), actor="bench")
+
+    def floor() -> None:
+        card_id = next(floor_ids)
+        raw.execute("BEGIN IMMEDIATE")
+        for table in ("card_phones", "card_tags", "card_permissions", "consent_events", "records"):
+            raw.execute(f"DELETE FROM {table} WHERE {owner}", (card_id, business_id))
+        raw.execute("DELETE FROM cards WHERE id = ? AND business_id = ?", (card_id, business_id))
+        raw.execute("COMMIT")
+
+    timing = pairs(ours, floor)
+    store.close()
+    raw.close()
+    return _row(
+        f"erase one client (20 appointments) among {clients} (SQLite)",
+        timing,
+        "sqlite3 deleting the same client's rows in one transaction",
+        1,
+        "erasures/s",
+    )

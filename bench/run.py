@@ -31,6 +31,7 @@ def main() -> None:
     results.append(consent.decisions())
     results.append(history.client_statistics())
     results.append(history.aggregates())
+    results.append(history.erasure())
     count = storage.cards_to_bench()
     results += storage.sqlite_suite(count)
     try:
