@@ -4,11 +4,14 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: help venv lint typecheck unit test demo fuzz bench clean
+.PHONY: help venv lint typecheck unit test docs notebooks demo webapp fuzz bench clean
 
 help:
 	@echo "make demo   - set up .venv and run the narrated demo on an embedded SQLite file"
-	@echo "make test   - set up .venv, lint, type-check and run the whole test suite"
+	@echo "make test   - set up .venv, lint, type-check, run the whole test suite, build the docs"
+	@echo "make docs   - build the documentation site into site/ (warnings are errors)"
+	@echo "make notebooks - run the notebooks in examples/ and save their outputs"
+	@echo "make webapp - run the reference booking site (examples/webapp) on 127.0.0.1:8000"
 	@echo "make fuzz   - run the property tests with the thorough hypothesis profile"
 	@echo "make bench  - run the benchmarks in bench/"
 
@@ -21,19 +24,32 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples bench
-	$(BIN)/ruff format --check src tests examples bench
+	$(BIN)/ruff check src tests examples bench tools
+	$(BIN)/ruff format --check src tests examples bench tools
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src tests/typing examples
+	$(BIN)/mypy src tests/typing examples tools
 
 unit: $(STAMP)
 	$(BIN)/pytest --cov=clientcard --cov-report=term --cov-fail-under=90
 
-test: lint typecheck unit
+test: lint typecheck unit docs
+
+# Material for MkDocs prints a notice about its successor on every build; the variable
+# it names turns the notice off. Warnings (broken links, bad docstrings) fail the build;
+# --quiet would hide them from --strict, so the build talks.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+# The tests run every notebook from scratch; this saves the outputs that GitHub shows.
+notebooks: $(STAMP)
+	$(BIN)/python -m tools.notebooks --write
 
 demo: $(STAMP)
 	$(BIN)/python examples/salon_demo.py
+
+webapp: $(STAMP)
+	PYTHONPATH=examples $(BIN)/python -m webapp
 
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -m "not slow" tests -q -p no:cacheprovider
@@ -42,4 +58,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .coverage htmlcov build dist
+	rm -rf $(VENV) site .mypy_cache .pytest_cache .ruff_cache .coverage htmlcov build dist

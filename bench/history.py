@@ -18,11 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-import statistics
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from pairs import pairs
 
 import storage  # bench/storage.py, beside this file
 from clientcard.book import ClientBook
@@ -88,20 +88,6 @@ def _insert_records(raw: sqlite3.Connection, appointments: list[Appointment]) ->
     )
 
 
-def pairs(
-    ours: Callable[[], object], floor: Callable[[], object], count: int
-) -> tuple[float, float, float]:
-    """Time ``ours`` and ``floor`` alternately ``count`` times; medians and median ratio."""
-    mine, theirs, ratios = [], [], []
-    for _ in range(count):
-        first = storage.timed(ours)
-        second = storage.timed(floor)
-        mine.append(first)
-        theirs.append(second)
-        ratios.append(first / second if second else float("inf"))
-    return statistics.median(mine), statistics.median(theirs), statistics.median(ratios)
-
-
 def _row(
     name: str, timing: tuple[float, float, float], floor_is: str, per: int, unit: str
 ) -> dict[str, Any]:
@@ -138,7 +124,6 @@ def client_statistics(visits: int | None = None) -> dict[str, Any]:
     timing = pairs(
         lambda: book.statistics(business_id, card.id),
         lambda: raw.execute(floor_sql, (stamp, business_id, card.id)).fetchall(),
-        15,
     )
     store.close()
     raw.close()
@@ -214,4 +199,68 @@ def aggregates(clients: int | None = None) -> dict[str, Any]:
         "one sqlite3 query: spend by group over the consenting clients",
         clients // 2,
         "clients/s",
+    )
+
+
+def erasure(clients: int | None = None) -> dict[str, Any]:
+    """Erase one client (with 20 appointments) among ``clients``, beside raw deletes.
+
+    The floor deletes the same client's rows (phones, tags, permissions, ledger,
+    records, card) with bare sqlite3 in one transaction; the library also plans,
+    writes the receipt and the audit entry, files the event and checkpoints.
+    """
+    clients = clients or int(os.environ.get("BENCH_ERASURE_CLIENTS", "100000"))
+    path = Path(tempfile.mkdtemp(prefix="cc-erasure-")) / "erasure.db"
+    store = SQLiteStore(path)
+    business_id = storage._business(store)
+    store.close()
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("BEGIN")
+    for offset in range(0, clients, CHUNK):
+        cards = [
+            ClientCard(
+                id=f"card-{i:08d}",
+                business_id=business_id,
+                created_at=NOW,
+                updated_at=NOW,
+                first_name="Anna",
+                last_name=f"Rossi {i}",
+                email=f"c{i}@example.com",
+                phones=(f"+39333{i:07d}",),
+            )
+            for i in range(offset, min(offset + CHUNK, clients))
+        ]
+        for sql, params in storage.insert_statements(cards, _sql.SQLITE):
+            raw.execute(sql, params)
+    victims = [f"card-{i:08d}" for i in range(40)]
+    _insert_records(raw, [_visit(business_id, card, n) for card in victims for n in range(20)])
+    raw.execute("COMMIT")
+    raw.execute("ANALYZE")
+    store = SQLiteStore(path)
+    book = ClientBook(store, clock=FixedClock(NOW))
+    ours_ids = iter(victims[::2])
+    floor_ids = iter(victims[1::2])
+    owner = "card_id = ? AND business_id = ?"
+
+    def ours() -> None:
+        card_id = next(ours_ids)
+        book.erase(book.plan_erasure(business_id, card_id), actor="bench")
+
+    def floor() -> None:
+        card_id = next(floor_ids)
+        raw.execute("BEGIN IMMEDIATE")
+        for table in ("card_phones", "card_tags", "card_permissions", "consent_events", "records"):
+            raw.execute(f"DELETE FROM {table} WHERE {owner}", (card_id, business_id))
+        raw.execute("DELETE FROM cards WHERE id = ? AND business_id = ?", (card_id, business_id))
+        raw.execute("COMMIT")
+
+    timing = pairs(ours, floor)
+    store.close()
+    raw.close()
+    return _row(
+        f"erase one client (20 appointments) among {clients} (SQLite)",
+        timing,
+        "sqlite3 deleting the same client's rows in one transaction",
+        1,
+        "erasures/s",
     )

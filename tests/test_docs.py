@@ -23,7 +23,12 @@ def test_the_readme_quickstart_runs_and_is_short() -> None:
     exec(compile(quickstart, "README.md", "exec"), {})  # noqa: S102 - our own documentation
 
 
-@pytest.mark.parametrize("page", sorted((ROOT / "docs").glob("*.md")), ids=lambda p: p.name)
+DOCS = ROOT / "docs"
+
+
+@pytest.mark.parametrize(
+    "page", sorted(DOCS.rglob("*.md")), ids=lambda p: p.relative_to(DOCS).as_posix()
+)
 def test_every_docs_example_runs(page: Path) -> None:
     # The blocks of a page run in order in one namespace, as a reader follows them.
     namespace: dict[str, object] = {}

@@ -19,6 +19,13 @@ from clientcard.card import (
     Invoicing,
     PostalAddress,
 )
+from clientcard.erasure import (
+    ErasureMode,
+    ErasurePlan,
+    ErasurePolicy,
+    ErasureReceipt,
+    RetentionRules,
+)
 from clientcard.errors import (
     ClientCardError,
     DocumentError,
@@ -83,6 +90,10 @@ __all__ = [
     "Discount",
     "DocumentError",
     "DuplicateError",
+    "ErasureMode",
+    "ErasurePlan",
+    "ErasurePolicy",
+    "ErasureReceipt",
     "FieldDefinition",
     "FieldIssue",
     "FieldSchema",
@@ -110,6 +121,7 @@ __all__ = [
     "PromotionUnavailableError",
     "Redemption",
     "RedemptionRefusedError",
+    "RetentionRules",
     "SchemaError",
     "ServiceLine",
     "SharedDocument",

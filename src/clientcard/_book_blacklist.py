@@ -22,9 +22,11 @@ from clientcard.blacklist import (
 from clientcard.card import ClientCard
 from clientcard.contact import email as _email
 from clientcard.contact import phone as _phone
+from clientcard.contact.email import lookup_key
 from clientcard.errors import InvalidValueError, NotFoundError
 from clientcard.events import DomainEvent, EventKind
 from clientcard.fingerprints import contact_fingerprints, email_fingerprint, phone_fingerprint
+from clientcard.storage.protocol import CardQuery
 from clientcard.storage.records import RecordQuery
 
 if TYPE_CHECKING:
@@ -97,7 +99,7 @@ class BlacklistMixin:
                 fingerprints=contact_fingerprints(key, email=card.email, phones=card.phones),
             )
             self.store.add_records(entry_to_records(entry))
-            self._refresh_permissions(card)
+            self._refresh_alike(card)
             event = self._event(EventKind.CLIENT_BLOCKED, business_id, card, [reason.value])
             self.store_events([attrs.evolve(event, record_id=entry.id)])
             return entry
@@ -125,12 +127,32 @@ class BlacklistMixin:
                 except NotFoundError:
                     card = None
                 else:
-                    self._refresh_permissions(card)
+                    self._refresh_alike(card)
             event = self._event(EventKind.CLIENT_UNBLOCKED, business_id, card)
             self.store_events([attrs.evolve(event, record_id=entry.id)])
             return lifted
 
         return self._write(work)
+
+    def _refresh_alike(self, card: ClientCard) -> None:
+        """Refresh the audience of ``card`` and of every card sharing its address or phone.
+
+        A block reaches them all, so none may stay in a marketing audience.
+        """
+        queries = [CardQuery(phone=number) for number in card.phones]
+        if card.email:
+            queries.append(CardQuery(email=lookup_key(card.email)))
+        alike = {card.id: card}
+        for query in queries:
+            cursor: str | None = None
+            while True:
+                page = self.store.find(card.business_id, query, limit=200, cursor=cursor)
+                alike.update((other.id, other) for other in page)
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+        for other in alike.values():
+            self._refresh_permissions(other)
 
     def blocks(self, business_id: str, card_id: str) -> list[BlacklistEntry]:
         """Return every block ever placed on a card, lifted and expired ones included."""

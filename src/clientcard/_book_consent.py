@@ -9,6 +9,7 @@ and is only ever used as a base of ``ClientBook``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final, TypeVar
 
 from clientcard.card import CardUpdate, ClientCard
@@ -35,6 +36,7 @@ from clientcard.consent import (
 from clientcard.errors import NotFoundError
 from clientcard.events import EventKind
 from clientcard.storage.protocol import CardQuery
+from clientcard.storage.records import RecordQuery
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,6 +48,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 __all__ = ["MESSAGE_PURPOSES", "PROFILING_PERMISSION", "ConsentMixin"]
+
+SUPPRESSION_KIND: Final = "suppression"
+"""The record kind of an erased client's kept "do not contact" fingerprints."""
 
 PROFILING_PERMISSION: Final = ("profiling", "any")
 """The pair the permissions projection holds for a client whose consent allows profiling,
@@ -81,6 +86,9 @@ class ConsentMixin:
         def _check_version(self, card: ClientCard, expected: int) -> None: ...
         def store_events(self, events: list[DomainEvent]) -> None: ...
         def is_blocked(self, business_id: str, card_id: str) -> bool: ...
+        def is_suppressed(
+            self, business_id: str, *, email: str | None = None, phones: Iterable[str] = ()
+        ) -> bool: ...
         def _event(
             self,
             kind: EventKind,
@@ -284,7 +292,16 @@ class ConsentMixin:
             if blacklisted is None
             else blacklisted,
             guardian=self.guardian_of(card),
+            suppressed=self._suppressed(card),
         )
+
+    def _suppressed(self, card: ClientCard) -> bool:
+        """Whether the card's address or a number carries an erased client's "no"."""
+        # Most businesses keep no suppressions: one cheap query spares them the lookups.
+        query = RecordQuery(kind=SUPPRESSION_KIND)
+        if not self.store.find_records(card.business_id, query, limit=1):
+            return False
+        return self.is_suppressed(card.business_id, email=card.email, phones=card.phones)
 
     def guardian_of(self, card: ClientCard) -> ClientCard | None:
         """Return the card of ``card``'s guardian, or ``None`` (none linked, or gone)."""
@@ -345,6 +362,7 @@ class ConsentMixin:
         today = self.clock.now().date()
         guardian = self.guardian_of(card)
         blocked = self.is_blocked(card.business_id, card.id)
+        suppressed = self._suppressed(card)
         allowed = {
             (purpose.value, channel.value)
             for purpose in MESSAGE_PURPOSES
@@ -358,6 +376,7 @@ class ConsentMixin:
                 today=today,
                 guardian=guardian,
                 blacklisted=blocked,
+                suppressed=suppressed,
             )
         }
         if may_profile(state):

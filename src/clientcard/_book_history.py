@@ -34,6 +34,7 @@ from clientcard.history import (
     document_to_record,
     payment_from_record,
     payment_to_record,
+    visit_from_record,
 )
 from clientcard.money import Money
 from clientcard.stats import Aggregates, ClientFacts, ClientStatistics, aggregate, client_statistics
@@ -138,9 +139,17 @@ class HistoryMixin:
             if cursor is None:
                 return
 
-    def _check_technical_notes(self, appointment: Appointment) -> None:
-        """Sensitive technical notes need the client's explicit (Art. 9) consent."""
+    def _check_technical_notes(
+        self, appointment: Appointment, previous: Appointment | None = None
+    ) -> None:
+        """New or changed sensitive technical notes need explicit (Art. 9) consent.
+
+        Notes already kept don't block other changes (a cancellation after the
+        client withdrew): removing them is the business's call, not a side effect.
+        """
         if appointment.technical_notes is None:
+            return
+        if previous is not None and previous.technical_notes == appointment.technical_notes:
             return
         business = self.store.get_business(appointment.business_id)
         if "technical_notes" not in business.schema.sensitive_keys:
@@ -196,7 +205,7 @@ class HistoryMixin:
             if stored.card_id != appointment.card_id:
                 raise ValidationError.of("card_id", "appointment.card_changed")
             previous = appointment_from_record(stored)
-            self._check_technical_notes(appointment)
+            self._check_technical_notes(appointment, previous)
             revision = stored.revision if expected_revision is None else expected_revision
             record = appointment_to_record(appointment, revision=revision + 1)
             self.store.update_record(record, expected_revision=revision)
@@ -404,11 +413,14 @@ class HistoryMixin:
         while True:
             page = self.store.find(business_id, query, limit=_PAGE, cursor=cursor)
             for card in page:
+                visits = RecordQuery(kind=APPOINTMENT_KIND, card_id=card.id)
                 yield ClientFacts(
                     card_id=card.id,
                     client_group=card.client_group,
                     referral_source=card.referral_source,
-                    appointments=tuple(self.appointments(business_id, card.id)),
+                    appointments=tuple(
+                        visit_from_record(record) for record in self._records(business_id, visits)
+                    ),
                 )
             cursor = page.next_cursor
             if cursor is None:

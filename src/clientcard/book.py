@@ -34,6 +34,7 @@ import attrs
 
 from clientcard._book_blacklist import BlacklistMixin
 from clientcard._book_consent import MESSAGE_PURPOSES, ConsentMixin
+from clientcard._book_erasure import ErasureMixin
 from clientcard._book_gallery import GalleryMixin
 from clientcard._book_groups import GroupsMixin
 from clientcard._book_history import HistoryMixin
@@ -83,7 +84,13 @@ def _new_id() -> str:
 
 
 class ClientBook(
-    ConsentMixin, HistoryMixin, BlacklistMixin, PromotionsMixin, GroupsMixin, GalleryMixin
+    ConsentMixin,
+    HistoryMixin,
+    BlacklistMixin,
+    PromotionsMixin,
+    GroupsMixin,
+    GalleryMixin,
+    ErasureMixin,
 ):
     """Client cards of any number of businesses, kept in one store.
 

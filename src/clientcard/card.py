@@ -376,6 +376,15 @@ class ClientCard:
             items = value if isinstance(value, tuple) else (value,)
             texts.extend((key, item) for item in items if isinstance(item, str))
         texts.extend(("custom", key) for key in self.custom)
+        # One check over all the text at once; only a failure looks for the field.
+        joined = "".join(text for _, text in texts)
+        if "\x00" not in joined:
+            try:
+                joined.encode("utf-8")
+            except UnicodeEncodeError:
+                pass
+            else:
+                return
         for field, text in texts:
             if "\x00" in text:
                 raise ValueError(f"{field} may not contain U+0000")

@@ -61,6 +61,9 @@ class EventKind(enum.Enum):
     """A photo was added to a client's gallery; ``record_id`` is the photo."""
     PHOTO_REMOVED = "photo.removed"
     """A photo was removed from a client's gallery; ``record_id`` is the photo."""
+    CARD_ERASED = "card.erased"
+    """A client was erased (:meth:`~clientcard.book.ClientBook.erase`): erase them in the
+    host's other systems too. The event names the card; its receipt says what was done."""
 
 
 @attrs.frozen

@@ -56,6 +56,7 @@ __all__ = [
     "PaymentStatus",
     "ServiceLine",
     "SharedDocument",
+    "VisitFacts",
     "appointment_from_record",
     "appointment_to_record",
     "conversation_from_record",
@@ -64,6 +65,7 @@ __all__ = [
     "document_to_record",
     "payment_from_record",
     "payment_to_record",
+    "visit_from_record",
 ]
 
 APPOINTMENT_KIND: Final = "appointment"
@@ -491,3 +493,57 @@ def conversation_to_record(entry: ConversationEntry) -> Record:
 def conversation_from_record(record: Record) -> ConversationEntry:
     """Read a timeline entry back. :raises DocumentError: the document is malformed."""
     return _value(ConversationEntry, record, CONVERSATION_KIND)
+
+
+@attrs.frozen
+class VisitFacts:
+    """The part of an appointment aggregates read: when, what became of it, the spend.
+
+    .. versionadded:: 0.1.0
+    """
+
+    starts_at: dt.datetime
+    status: AppointmentStatus
+    currency: str
+    paid: Money
+
+    @property
+    def spend(self) -> Money:
+        """The price paid (or list price) once completed; nothing otherwise."""
+        if self.status is not AppointmentStatus.COMPLETED:
+            return Money.zero(self.currency)
+        return self.paid
+
+
+def _money(document: object) -> Money:
+    if not isinstance(document, dict):
+        raise ValidationError.of("price", "money.amount_invalid")
+    return Money.of(str(document["amount"]), str(document["currency"]))
+
+
+def visit_from_record(record: Record) -> VisitFacts:
+    """Read just the :class:`VisitFacts` of an appointment record, without the rest.
+
+    Aggregates read every appointment of every consenting client; building whole
+    :class:`Appointment` values for them costs ten times as much.
+
+    :raises ValidationError: not an appointment record, or its prices are malformed.
+    """
+    if record.kind != APPOINTMENT_KIND or record.key is None:
+        raise ValidationError.of("kind", "record.kind_mismatch")
+    paid = record.doc.get("price_paid")
+    if paid is not None:
+        amount = _money(paid)
+    else:
+        services = record.doc.get("services") or []
+        prices = [
+            _money(line.get("price") if isinstance(line, dict) else None) for line in services
+        ]
+        if not prices:
+            raise ValidationError.of("services", "appointment.no_service")
+        amount = Money.total(prices, prices[0].currency)
+    try:
+        status = AppointmentStatus(record.key)
+    except ValueError:
+        raise ValidationError.of("status", "record.kind_mismatch") from None
+    return VisitFacts(starts_at=record.at, status=status, currency=amount.currency, paid=amount)

@@ -170,12 +170,14 @@ def _is_labels(type_: object) -> bool:
     return type_ == Mapping[str, str]
 
 
-def make_converter() -> cattrs.Converter:
+def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
     """Build a fresh converter configured for clientcard's types.
 
     Use :data:`converter` unless you need to register hooks of your own on a copy.
+    ``detailed_validation=False`` builds the faster converter that reads documents
+    which turn out valid; it can't say where an invalid one went wrong.
     """
-    conv = cattrs.Converter(forbid_extra_keys=True)
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=detailed_validation)
     conv.register_unstructure_hook(dt.datetime, lambda value: value.isoformat())
     conv.register_structure_hook(dt.datetime, _structure_datetime)
     conv.register_unstructure_hook(dt.date, lambda value: value.isoformat())
@@ -202,6 +204,11 @@ converter: Final[cattrs.Converter] = make_converter()
 .. versionadded:: 0.1.0
 """
 
+# Reading tries the fast converter first; only a document it refuses is read again by
+# the detailed one, to name the paths at fault. Most documents are valid (the library
+# wrote them), so most reads pay for no error bookkeeping.
+_fast: Final[cattrs.Converter] = make_converter(detailed_validation=False)
+
 
 def _to_document(value: object, version: int) -> dict[str, Any]:
     document: dict[str, Any] = converter.unstructure(value)
@@ -215,6 +222,10 @@ def _from_document(kind: str, document: object, version: int, cls: type[_T]) -> 
     found = body.pop("schema_version", None)
     if found != version:
         raise DocumentError(kind, [f"$.schema_version: expected {version}"])
+    try:
+        return _fast.structure(body, cls)
+    except Exception:  # noqa: BLE001, S110 - any refusal is reported by the detailed pass below
+        pass
     try:
         return converter.structure(body, cls)
     except ClassValidationError as error:

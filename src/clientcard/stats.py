@@ -44,7 +44,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
-from typing import Final
+from typing import Final, Protocol
 
 import attrs
 
@@ -58,6 +58,7 @@ __all__ = [
     "ClientStatistics",
     "Cohort",
     "MonthFigures",
+    "Visit",
     "aggregate",
     "client_statistics",
 ]
@@ -107,7 +108,37 @@ class ClientStatistics:
     favourite_team_members: tuple[tuple[str, int], ...]
 
 
-def _currency(appointments: Sequence[Appointment], currency: str | None) -> str | None:
+class Visit(Protocol):
+    """**Protocol:** what the aggregates read of an appointment.
+
+    :class:`~clientcard.history.Appointment` is one; so is the lighter
+    :class:`~clientcard.history.VisitFacts` the book reads for aggregates.
+
+    .. versionadded:: 0.1.0
+    """
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        """When it started."""
+        ...
+
+    @property
+    def status(self) -> AppointmentStatus:
+        """Where it stands."""
+        ...
+
+    @property
+    def currency(self) -> str:
+        """The currency of its prices."""
+        ...
+
+    @property
+    def spend(self) -> Money:
+        """What it adds to the client's spend (nothing unless completed)."""
+        ...
+
+
+def _currency(appointments: Sequence[Visit], currency: str | None) -> str | None:
     currencies = {appointment.currency for appointment in appointments}
     if currency is not None:
         currencies.add(currency)
@@ -248,7 +279,7 @@ class ClientFacts:
     card_id: str
     client_group: str | None
     referral_source: str | None
-    appointments: tuple[Appointment, ...]
+    appointments: Sequence[Visit]
 
 
 @attrs.frozen
@@ -321,8 +352,9 @@ def aggregate(
             (visit.spend for visit in completed), currency
         )
         if completed:
-            first = _month(completed[0].starts_at)
-            firsts[first].append({_month_index(_month(visit.starts_at)) for visit in completed})
+            # One clock for every store and client: months are taken in now's zone.
+            months = [_month(visit.starts_at.astimezone(now.tzinfo)) for visit in completed]
+            firsts[months[0]].append({_month_index(month) for month in months})
     current = _month_index(_month(now))
     cohorts = []
     for month in sorted(firsts):

@@ -12,6 +12,7 @@ from clientcard.clock import FixedClock
 from clientcard.consent import Channel, Purpose
 from clientcard.errors import NotFoundError, ValidationError
 from clientcard.events import EventKind
+from clientcard.fingerprints import contact_fingerprints
 from clientcard.storage.protocol import CardQuery
 from clientcard.testing.doubles import ListEventSink
 from tests.support import NOW, record
@@ -110,8 +111,15 @@ class TestMayBook:
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
         entry = book.block(salon, anna, NO_SHOW, by="s")
-        assert len(entry.fingerprints) == 2
-        assert not any("anna" in print_ or "333" in print_ for print_ in entry.fingerprints)
+        card = book.get(salon, anna)
+        key = book.fingerprint_key(salon)
+        expected = contact_fingerprints(key, email=card.email, phones=card.phones)
+        assert set(entry.fingerprints) == expected
+        assert not any(
+            detail in print_
+            for print_ in entry.fingerprints
+            for detail in ("anna@example.com", "+393331234567")
+        )
 
 
 class TestMarketing:
@@ -134,6 +142,18 @@ class TestMarketing:
         assert book.count(salon, audience) == 0
         book.lift_block(salon, entry.id, by="s")
         assert book.count(salon, audience) == 1
+
+    def test_a_second_card_with_the_same_address_leaves_the_audience_too(
+        self, book: ClientBook, salon: str, anna: str
+    ) -> None:
+        twin = book.add_client(salon, {"first_name": "A.", "email": "ANNA@example.com"}).id
+        record(book, salon, anna)
+        record(book, salon, twin)
+        audience = CardQuery(contactable=("marketing", "email"))
+        assert book.count(salon, audience) == 2
+        book.block(salon, anna, NO_SHOW, by="s")
+        assert book.count(salon, audience) == 0
+        assert not book.may_contact(salon, twin, Purpose.MARKETING, Channel.EMAIL).allowed
 
     def test_a_blocked_client_still_gets_reminders(
         self, book: ClientBook, salon: str, anna: str

@@ -27,6 +27,7 @@ from clientcard.history import (
     document_to_record,
     payment_from_record,
     payment_to_record,
+    visit_from_record,
 )
 from clientcard.money import Money
 from tests.history.helpers import visit
@@ -205,3 +206,36 @@ class TestRecords:
         damaged = record.revised({**record.doc, "duration_minutes": "long"})
         with pytest.raises(DocumentError):
             appointment_from_record(damaged)
+
+
+class TestVisitFacts:
+    @given(
+        status=st.sampled_from(AppointmentStatus),
+        cents=st.integers(0, 10**7),
+        paid=st.none() | st.integers(0, 10**7),
+    )
+    def test_the_light_read_agrees_with_the_appointment(
+        self, status: AppointmentStatus, cents: int, paid: int | None
+    ) -> None:
+        appointment = Appointment(
+            id="a",
+            business_id="b",
+            card_id="c",
+            starts_at=NOW,
+            duration_minutes=30,
+            services=(ServiceLine(service_id="s", name="S", price=Money.of(cents, "EUR")),) * 2,
+            status=status,
+            price_paid=None if paid is None else Money.of(paid, "EUR"),
+        )
+        facts = visit_from_record(appointment_to_record(appointment))
+        assert (facts.starts_at, facts.status, facts.spend, facts.currency) == (
+            appointment.starts_at,
+            appointment.status,
+            appointment.spend,
+            "EUR",
+        )
+
+    def test_another_kind_of_record_is_refused(self) -> None:
+        payment = Payment(id="p", business_id="b", card_id="c", amount=Money.of(1, "EUR"), at=NOW)
+        with pytest.raises(ValidationError):
+            visit_from_record(payment_to_record(payment))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from clientcard.book import ClientBook
 from clientcard.consent import Channel, ConsentSource, Purpose
+from clientcard.erasure.requests import RequestKind
 from clientcard.errors import ValidationError
 from clientcard.history import AppointmentStatus
 from clientcard.portal import AuthenticationError, Portal, Principal
@@ -62,6 +64,17 @@ class TestProfile:
             portal.profile(principal)
         assert caught.value.code == "portal.session_ended"
         portal.sign_in(salon, "anna@new.example", PASSWORD, source="ip")
+
+    def test_an_email_another_account_uses_changes_nothing(
+        self, book: ClientBook, portal: Portal, salon: str, anna: str, principal: Principal
+    ) -> None:
+        bea = book.add_client(salon, {"first_name": "Bea", "email": "bea@example.com"}).id
+        portal.create_account(salon, bea, password=PASSWORD)
+        with pytest.raises(ValidationError) as caught:
+            portal.update_profile(principal, {"email": "bea@example.com"}, expected_version=1)
+        assert caught.value.codes == {"portal.login_taken"}
+        assert book.get(salon, anna).email == "anna@example.com"
+        portal.profile(principal)  # the session still stands
 
 
 class TestConsentAndHistory:
@@ -138,6 +151,8 @@ class TestIsolation:
             lambda: portal.consents(forged),
             lambda: portal.appointments(forged),
             lambda: portal.promotions(forged),
+            lambda: portal.download_data(forged),
+            lambda: portal.request_erasure(forged),
             lambda: portal.update_profile(forged, {"city": "X"}, expected_version=1),
             lambda: portal.change_consent(forged, Purpose.MARKETING, Channel.EMAIL, grant=False),
         ]
@@ -147,3 +162,23 @@ class TestIsolation:
         for principal in principals:
             card = book.get(principal.business_id, principal.card_id)
             assert (card.version, card.address.city) == (1, None)
+
+
+class TestDataRights:
+    def test_a_client_downloads_their_data_without_secrets(
+        self, book: ClientBook, portal: Portal, salon: str, anna: str, principal: Principal
+    ) -> None:
+        data = portal.download_data(principal)
+        document = json.dumps(data.to_dict(), default=str)
+        assert "anna@example.com" in document
+        assert "argon2" not in document
+        assert data.report()
+
+    def test_asking_for_erasure_files_a_request_and_deletes_nothing(
+        self, book: ClientBook, portal: Portal, salon: str, anna: str, principal: Principal
+    ) -> None:
+        request = portal.request_erasure(principal)
+        assert request.kind is RequestKind.ERASURE
+        assert request.received_on == NOW.date()
+        assert [r.request_id for r in book.subject_requests(salon)] == [request.request_id]
+        assert book.get(salon, anna).first_name == "Anna"

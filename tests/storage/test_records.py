@@ -61,6 +61,12 @@ class TestRecord:
             _record(**changes)
         assert caught.value.codes == {"record.text_invalid"}
 
+    @pytest.mark.parametrize("doc", [{"x": float("nan")}, {"x": float("inf")}, {"x": object()}])
+    def test_a_document_that_is_not_json_is_refused(self, doc: dict[str, object]) -> None:
+        with pytest.raises(ValidationError) as caught:
+            _record(doc=doc)
+        assert caught.value.codes == {"record.doc_invalid"}
+
     def test_revision_zero_is_refused(self) -> None:
         with pytest.raises(ValidationError):
             _record(revision=0)
@@ -96,3 +102,19 @@ class TestCursor:
         with pytest.raises(ValidationError) as caught:
             decode_record_cursor(cursor)
         assert caught.value.codes == {"query.cursor_invalid"}
+
+
+def test_a_restored_record_equals_the_record_it_was() -> None:
+    record = _record(card_id="c", key="k", revision=3)
+    restored = Record.restored(
+        business_id=record.business_id,
+        kind=record.kind,
+        id=record.id,
+        at=record.at,
+        doc=dict(record.doc),
+        card_id=record.card_id,
+        key=record.key,
+        revision=record.revision,
+    )
+    assert restored == record
+    assert restored.revised({}).revision == 4

@@ -718,7 +718,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 # The commands of the other modules register themselves on ``cli`` when imported;
 # the promo, group and photo commands are added here.
-from clientcard.cli import _history, _promotions  # noqa: E402, F401
+from clientcard.cli import _erasure, _history, _promotions  # noqa: E402, F401
 
 for _command in (_promotions.promo, _promotions.group, _promotions.photo):
     cli.add_command(_command)

@@ -6,7 +6,9 @@ machine reason, so a dispatcher can record why each recipient was skipped.
 
 The rules, in order:
 
-1. a blocked client gets no direct marketing (``blacklisted``);
+1. a blocked client gets no direct marketing (``blacklisted``), nor does anyone at the
+   address or number of an erased client who asked never to be contacted
+   (``suppressed``);
 2. the channel needs an address: an e-mail address, or a mobile number for SMS and
    WhatsApp (``no_address``); push tokens live with the host;
 3. an objection to direct marketing covers every channel and beats any consent or soft
@@ -73,9 +75,15 @@ def recipient(
     """The card whose address a message goes to: a child's guardian for service messages.
 
     A child linked to a guardian (``card.guardian_id``) has the guardian receive the
-    messages that deliver a booking; everything else is addressed to the card itself.
+    messages that deliver a booking; everything else, portal account messages included,
+    is addressed to the card itself.
     """
-    if guardian is not None and policy.basis(purpose) is LawfulBasis.CONTRACT:
+    # Account messages (sign-in and reset links) belong to whoever holds the account.
+    if (
+        guardian is not None
+        and purpose is not Purpose.ACCOUNT
+        and policy.basis(purpose) is LawfulBasis.CONTRACT
+    ):
         return guardian
     return card
 
@@ -90,6 +98,7 @@ def may_contact(
     today: dt.date,
     blacklisted: bool = False,
     guardian: ClientCard | None = None,
+    suppressed: bool = False,
 ) -> Decision:
     """Decide whether ``card`` may receive a ``purpose`` message on ``channel`` (see above).
 
@@ -101,6 +110,10 @@ def may_contact(
     marketing = purpose in DIRECT_MARKETING
     if blacklisted and marketing:
         return _no("blacklisted", basis)
+    if suppressed and marketing:
+        # An erased client's "do not contact" request, kept as fingerprints, reaches
+        # whoever now uses the same address or number.
+        return _no("suppressed", basis)
     if not _has_address(recipient(card, purpose, policy, guardian), channel):
         return _no("no_address", basis)
     if marketing and state.objects_to_marketing:

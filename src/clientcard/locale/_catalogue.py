@@ -6,10 +6,12 @@ from typing import Final
 
 from clientcard.locale._commerce import COMMERCE_MESSAGES
 from clientcard.locale._history import HISTORY_MESSAGES
+from clientcard.locale._privacy import PRIVACY_MESSAGES
 
 MESSAGES: Final[dict[str, dict[str, str]]] = {
     **COMMERCE_MESSAGES,
     **HISTORY_MESSAGES,
+    **PRIVACY_MESSAGES,
     "field.required": {
         "en": "This field is required.",
         "it": "Questo campo è obbligatorio.",

@@ -50,6 +50,11 @@ HISTORY_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "it": "Questo testo contiene caratteri che non si possono salvare.",
         "nl": "Deze tekst bevat tekens die niet opgeslagen kunnen worden.",
     },
+    "record.doc_invalid": {
+        "en": "A record's document must be a JSON object of finite numbers and text.",
+        "it": "Il documento di un record deve essere un oggetto JSON di numeri finiti e testo.",
+        "nl": "Een recorddocument moet een JSON-object met eindige getallen en tekst zijn.",
+    },
     "record.delete_unbounded": {
         "en": "Name a card, or a kind and record ids, to delete records.",
         "it": "Indica una scheda, o un tipo e gli identificativi, per cancellare record.",

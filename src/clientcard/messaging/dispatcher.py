@@ -107,6 +107,10 @@ class Dispatcher:
             business_id=business_id,
         )
 
+    def has_template(self, key: str) -> bool:
+        """Whether this dispatcher can render the template ``key``."""
+        return key in self._templates
+
     # -- queueing -----------------------------------------------------------------------
 
     def queue(
@@ -286,6 +290,7 @@ class Dispatcher:
             reason=reason,
             provider_id=provider_id,
             updated_at=self.book.clock.now(),
+            values={},  # rendered or refused: a one-time link in them must not linger
         )
         self.book.store.update_send(done)
 

@@ -48,7 +48,7 @@ def _freeze(values: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType(dict(values))
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Send:
     """One message to one client, from queueing to its outcome.
 
@@ -76,7 +76,16 @@ class Send:
     not_before: dt.datetime | None = None
     """A queued send waits until then (the end of the business's quiet hours)."""
     values: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze, hash=False)
-    """Template values the host supplied (``appointment_time``, ...)."""
+    """Template values the host supplied (``appointment_time``, ...); emptied once the send
+    has its outcome, so a one-time link in them is not kept."""
+
+    def __repr__(self) -> str:
+        # Values may carry personal data or a live link; ids and state only.
+        return (
+            f"Send(send_id={self.send_id!r}, card_id={self.card_id!r},"
+            f" template_key={self.template_key!r}, status={self.status.value},"
+            f" attempts={self.attempts})"
+        )
 
 
 @attrs.frozen

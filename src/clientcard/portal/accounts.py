@@ -23,6 +23,7 @@ from clientcard.storage.records import Record
 __all__ = [
     "ACCOUNT_KIND",
     "LINK_KIND",
+    "LOGIN_KIND",
     "THROTTLE_KIND",
     "LinkPurpose",
     "PortalAccount",
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 ACCOUNT_KIND: Final = "portal.account"
+LOGIN_KIND: Final = "portal.login"
+"""The record kind whose id (a keyed fingerprint of a login) keeps logins unique."""
 LINK_KIND: Final = "portal.link"
 THROTTLE_KIND: Final = "portal.throttle"
 
@@ -41,7 +44,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class PortalAccount:
     """A client's sign-in to a business's booking portal.
 
@@ -61,6 +64,13 @@ class PortalAccount:
     password_hash: str | None = attrs.field(default=None, repr=False)
     password_changed_at: dt.datetime | None = None
     last_sign_in_at: dt.datetime | None = None
+
+    def __repr__(self) -> str:
+        # The login is an e-mail address and the hash a secret: ids only.
+        return (
+            f"PortalAccount(id={self.id!r}, card_id={self.card_id!r},"
+            f" credential_version={self.credential_version})"
+        )
 
     def to_record(self, *, revision: int = 1) -> Record:
         """File the account under its card, looked up by its login."""

@@ -84,6 +84,11 @@ def matches(card: ClientCard, query: CardQuery, permissions: frozenset[tuple[str
     return all(checks)
 
 
+def _copy(record: Record) -> Record:
+    """A record whose document the caller may change without changing the store's."""
+    return attrs.evolve(record, doc=record.doc)
+
+
 def _due(send: Send, now: dt.datetime, stale_before: dt.datetime) -> bool:
     if send.status is SendStatus.QUEUED:
         return send.not_before is None or send.not_before <= now
@@ -415,7 +420,7 @@ class MemoryStore:
         """Return one record."""
         with self._lock:
             try:
-                return self._records[(business_id, kind, record_id)]
+                return _copy(self._records[(business_id, kind, record_id)])
             except KeyError:
                 raise NotFoundError(kind, record_id) from None
 
@@ -451,7 +456,7 @@ class MemoryStore:
                 ),
                 key=lambda record: (record.at, record.id),
             )
-        items = tuple(found[:limit])
+        items = tuple(_copy(record) for record in found[:limit])
         more = len(found) > limit
         last = items[-1] if items else None
         return Page(
@@ -492,3 +497,24 @@ class MemoryStore:
                     self._records[key] = attrs.evolve(record, card_id=to_card_id)
                     moved += 1
             return moved
+
+    # -- erasure and access -------------------------------------------------------------
+
+    def record_kinds(self, business_id: str, card_id: str) -> frozenset[str]:
+        """Return the kinds of which the card has records."""
+        with self._lock:
+            return frozenset(
+                record.kind
+                for record in self._records.values()
+                if record.business_id == business_id and record.card_id == card_id
+            )
+
+    def card_sends(self, business_id: str, card_id: str) -> list[Send]:
+        """Return every send to one card, oldest first."""
+        with self._lock:
+            found = [
+                s
+                for s in self._sends.values()
+                if s.business_id == business_id and s.card_id == card_id
+            ]
+        return sorted(found, key=lambda send: (send.queued_at, send.send_id))

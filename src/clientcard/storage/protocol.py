@@ -480,3 +480,18 @@ class ClientStore(Protocol):
         (history stays, detached from the erased card).
         """
         ...
+
+    # -- erasure and access -------------------------------------------------------------
+
+    def record_kinds(self, business_id: str, card_id: str) -> frozenset[str]:
+        """Return the kinds of which the card has records (empty if none).
+
+        Erasure and the access export walk a card's records kind by kind with
+        :meth:`find_records`; this tells them which kinds there are, including kinds
+        no module described.
+        """
+        ...
+
+    def card_sends(self, business_id: str, card_id: str) -> list[Send]:
+        """Return every send to one card, oldest first (for the client's access export)."""
+        ...

@@ -90,8 +90,16 @@ def _storable_doc(value: object) -> bool:
 
 
 def _frozen_doc(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    # A shallow copy: the caller keeping a reference to the dict can't change the record.
-    return dict(value)
+    # A deep copy through JSON: the caller's dict can't change the record later, the
+    # document is known to be JSON (no NaN, which PostgreSQL refuses), and tuples come
+    # back as lists in every store alike.
+    try:
+        copied: dict[str, Any] = json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError):
+        raise ValidationError.of("doc", "record.doc_invalid") from None
+    if not isinstance(copied, dict):
+        raise ValidationError.of("doc", "record.doc_invalid")
+    return copied
 
 
 @attrs.frozen(repr=False)
@@ -135,6 +143,39 @@ class Record:
             f"Record(kind={self.kind!r}, id={self.id!r}, business_id={self.business_id!r},"
             f" card_id={self.card_id!r}, revision={self.revision})"
         )
+
+    @classmethod
+    def restored(
+        cls,
+        *,
+        business_id: str,
+        kind: str,
+        id: str,
+        at: dt.datetime,
+        doc: dict[str, Any],
+        card_id: str | None,
+        key: str | None,
+        revision: int,
+    ) -> Record:
+        """Rebuild a record a store wrote, without validating it again.
+
+        For store implementations reading their own rows: every record was validated
+        when it was built, before it was written. Skipping the check again makes
+        listings several times faster.
+        """
+        record = object.__new__(cls)
+        for name, value in (
+            ("business_id", business_id),
+            ("kind", kind),
+            ("id", id),
+            ("at", at),
+            ("doc", doc),
+            ("card_id", card_id),
+            ("key", key),
+            ("revision", revision),
+        ):
+            object.__setattr__(record, name, value)
+        return record
 
     def revised(self, doc: Mapping[str, Any], **changes: Any) -> Record:
         """Return the next revision of this record with a new document (and columns)."""

@@ -48,6 +48,7 @@ from clientcard.errors import (
 from clientcard.events import DomainEvent, EventKind
 from clientcard.messaging.sends import Send, SendScope, SendStatus
 from clientcard.storage.protocol import CardQuery, ClientStore, SearchTerms
+from clientcard.testing._erasure_contract import ErasureStoreContract
 from clientcard.testing._record_contract import RecordStoreContract
 from clientcard.testing.strategies import cards
 
@@ -136,7 +137,7 @@ def _send(
     )
 
 
-class ClientStoreContract(RecordStoreContract):
+class ClientStoreContract(RecordStoreContract, ErasureStoreContract):
     """The contract suite; subclass it with a ``store`` fixture (see the module docs).
 
     .. versionadded:: 0.1.0

@@ -64,7 +64,7 @@ class Dialect(abc.ABC):
         Cards and businesses refuse U+0000 when they are built, so none reaches here:
         PostgreSQL's jsonb could not hold it and SQLite's json_extract stops at it.
         """
-        return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
     def decode_doc(self, stored: object) -> object:
         """Return the document a ``doc`` column held, as :meth:`encode_doc` was given it."""
@@ -99,7 +99,9 @@ class _SQLiteDialect(Dialect):
 
     def timestamp(self, value: dt.datetime) -> object:
         # Fixed-width UTC text, so SQLite's text comparison orders instants correctly.
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        # strftime's %Y doesn't pad years before 1000; the format must stay fixed-width.
+        utc = value.astimezone(dt.UTC)
+        return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"
 
     lock_card = "SELECT version FROM cards WHERE business_id = ? AND id = ?"
     lock_business = "SELECT revision FROM businesses WHERE id = ?"

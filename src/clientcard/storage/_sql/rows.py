@@ -50,6 +50,8 @@ from clientcard.storage.records import Record, RecordQuery, encode_record_cursor
 # inside a JSON path: the store must not depend on a looser rule elsewhere to stay safe.
 _CUSTOM_KEY: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
+_KNOWN_BUSINESSES: Final = 256
+
 # -- rows ---------------------------------------------------------------------------------
 
 _INSERT_CARD: Final = (
@@ -124,14 +126,34 @@ def insert_business(session: Session, dialect: Dialect, business: Business) -> N
         raise DuplicateError("business", business.id)
 
 
-def select_business(session: Session, dialect: Dialect, business_id: str) -> Business:
-    """Read a business. :raises NotFoundError: no such business."""
+def select_business(
+    session: Session,
+    dialect: Dialect,
+    business_id: str,
+    known: dict[str, tuple[object, Business]] | None = None,
+) -> Business:
+    """Read a business. :raises NotFoundError: no such business.
+
+    ``known`` maps ids to the stored document and the business read from it: a
+    business whose stored document is unchanged is not decoded again (its schema is
+    the costly part, and every lookup by phone needs the business's region).
+    """
     if not _matchable(business_id):
         raise NotFoundError("business", business_id)
     rows = session.fetch("SELECT doc FROM businesses WHERE id = ?", (business_id,))
     if not rows:
         raise NotFoundError("business", business_id)
-    return business_from_dict(dialect.decode_doc(rows[0][0]))
+    stored = rows[0][0]
+    if known is not None:
+        cached = known.get(business_id)
+        if cached is not None and cached[0] == stored:
+            return cached[1]
+    business = business_from_dict(dialect.decode_doc(stored))
+    if known is not None:
+        if len(known) >= _KNOWN_BUSINESSES:
+            known.clear()
+        known[business_id] = (stored, business)
+    return business
 
 
 def replace_business(
@@ -406,10 +428,26 @@ def select_cards(
     return Page(items=cards, next_cursor=encode_cursor(page[-1][1], page[-1][2]) if more else None)
 
 
+def _only_contactable(query: CardQuery) -> bool:
+    return attrs.evolve(query, contactable=None) == CardQuery()
+
+
 def count_cards(
     session: Session, dialect: Dialect, business_id: str, query: CardQuery | None
 ) -> int:
     """Count the cards of ``business_id`` matching ``query``."""
+    if query is not None and query.contactable is not None and _only_contactable(query):
+        # An audience count alone reads the permissions' covering index: a permission
+        # row exists only for a card of the business (it is deleted with the card).
+        purpose, channel = query.contactable
+        if not all(_matchable(value) for value in (business_id, purpose, channel)):
+            return 0
+        rows = session.fetch(
+            "SELECT count(*) FROM card_permissions"
+            " WHERE business_id = ? AND purpose = ? AND channel = ?",
+            (business_id, purpose, channel),
+        )
+        return int(rows[0][0])
     where, params = card_filter(dialect, business_id, query)
     # Only constant SQL is spliced in: card_filter binds every value.
     rows = session.fetch(f"SELECT count(*) FROM cards AS c WHERE {where}", params)  # noqa: S608
@@ -636,7 +674,7 @@ def _read_record(dialect: Dialect, row: Sequence[object]) -> Record:
     document = dialect.decode_doc(doc)
     if not isinstance(document, dict):  # pragma: no cover - only clientcard writes here
         raise TypeError("a stored record is not a JSON object")
-    return Record(
+    return Record.restored(
         business_id=str(business_id),
         kind=str(kind),
         id=str(record_id),
@@ -654,6 +692,16 @@ def insert_records(session: Session, dialect: Dialect, records: Sequence[Record]
     for business_id in sorted(businesses):
         if not session.fetch("SELECT 1 FROM businesses WHERE id = ?", (business_id,)):
             raise NotFoundError("business", business_id)
+    # Every id is checked before anything is written: PostgreSQL runs a unit of work
+    # without savepoints, so a refused batch must not leave its first records behind.
+    seen: set[tuple[str, str, str]] = set()
+    for record in records:
+        owner = (record.business_id, record.kind, record.id)
+        if owner in seen or session.fetch(
+            "SELECT 1 FROM records WHERE business_id = ? AND kind = ? AND id = ?", owner
+        ):
+            raise DuplicateError(record.kind, record.id)
+        seen.add(owner)
     for record in records:
         inserted = session.execute(
             f"INSERT INTO records ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
@@ -792,3 +840,30 @@ def move_records(
         "UPDATE records SET card_id = ? WHERE business_id = ? AND card_id = ?",
         (to_card_id, business_id, from_card_id),
     )
+
+
+# -- erasure and access -------------------------------------------------------------------
+
+
+def select_record_kinds(session: Session, business_id: str, card_id: str) -> frozenset[str]:
+    """Read the distinct kinds of a card's records (from the by-card index)."""
+    if not _matchable(business_id) or not _matchable(card_id):
+        return frozenset()
+    rows = session.fetch(
+        "SELECT DISTINCT kind FROM records WHERE business_id = ? AND card_id = ?",
+        (business_id, card_id),
+    )
+    return frozenset(str(row[0]) for row in rows)
+
+
+def select_card_sends(
+    session: Session, dialect: Dialect, business_id: str, card_id: str
+) -> list[Send]:
+    """Read every send to one card, oldest first (from the by-card index)."""
+    if not _matchable(business_id) or not _matchable(card_id):
+        return []
+    rows = session.fetch(
+        "SELECT doc FROM sends WHERE business_id = ? AND card_id = ? ORDER BY queued_at, send_id",
+        (business_id, card_id),
+    )
+    return [send_from_dict(dialect.decode_doc(row[0])) for row in rows]

@@ -84,6 +84,8 @@ class SQLStore(abc.ABC):
         self._dialect = dialect
         self._max_retries = max_retries
         self._units = _Units()
+        # Decoded businesses by id, with the stored document they came from.
+        self._known_businesses: dict[str, tuple[object, Business]] = {}
 
     def in_transaction(self) -> bool:
         """Tell whether the calling thread is inside :meth:`transaction`."""
@@ -279,7 +281,10 @@ class SQLStore(abc.ABC):
 
     def get_business(self, business_id: str) -> Business:
         """Return a business. :raises NotFoundError: no such business."""
-        return self._run(lambda s: rows.select_business(s, self._dialect, business_id), write=False)
+        return self._run(
+            lambda s: rows.select_business(s, self._dialect, business_id, self._known_businesses),
+            write=False,
+        )
 
     def update_business(self, business: Business, *, expected_revision: int) -> None:
         """Replace a business whose stored schema revision is ``expected_revision``.
@@ -535,4 +540,16 @@ class SQLStore(abc.ABC):
         """Move every record of one card to another (or to none); return how many moved."""
         return self._run(
             lambda s: rows.move_records(s, business_id, from_card_id, to_card_id), write=True
+        )
+
+    # -- erasure and access -------------------------------------------------------------
+
+    def record_kinds(self, business_id: str, card_id: str) -> frozenset[str]:
+        """Return the kinds of which the card has records (empty if none)."""
+        return self._run(lambda s: rows.select_record_kinds(s, business_id, card_id), write=False)
+
+    def card_sends(self, business_id: str, card_id: str) -> list[Send]:
+        """Return every send to one card, oldest first."""
+        return self._run(
+            lambda s: rows.select_card_sends(s, self._dialect, business_id, card_id), write=False
         )

@@ -1,0 +1,341 @@
+"""The benchmarks with targets (issue 8), each timed beside its floor in alternating pairs.
+
+| figure | floor | target |
+|---|---|---|
+| validate and normalise a card | raw phonenumbers + email-validator on the same rows | <= 1.25x |
+| card JSON round trip | pydantic v2 on the same shape | <= 1.0x |
+| audience count, SQLite and PostgreSQL | the raw count on the covering index | <= 1.2x |
+| phone lookup typed in any format | parse + the raw indexed lookup | <= 1.3x |
+| accent-insensitive name search | a raw prefix query | (reported) |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import tempfile
+import uuid
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import email_validator
+import phonenumbers
+import pydantic
+from pairs import pairs, result
+
+import consent  # bench/consent.py, beside this file
+import storage  # bench/storage.py, beside this file
+from clientcard import Context, FieldSchema
+from clientcard.book import ClientBook
+from clientcard.card import ClientCard
+from clientcard.serialization import card_from_dict, card_to_dict
+from clientcard.storage import _sql
+from clientcard.storage.protocol import CardQuery
+from clientcard.storage.sqlite import SQLiteStore
+
+TODAY = dt.date(2026, 11, 23)
+NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+
+
+def _rows(count: int) -> list[dict[str, str]]:
+    return [
+        {
+            "first_name": f"Anna {chr(65 + i % 26)}",
+            "last_name": "Rossi",
+            "email": f"anna.{i}@example.com",
+            "phones": f"333 {1000000 + i:07d}",
+        }
+        for i in range(count)
+    ]
+
+
+def validation(count: int = 500) -> dict[str, Any]:
+    """Validate and normalise ``count`` rows, beside the raw libraries on the same rows."""
+    rows = _rows(count)
+    schema = FieldSchema.default()
+
+    def ours() -> None:
+        for row in rows:
+            schema.validate(row, Context.IMPORT, today=TODAY)
+
+    def floor() -> None:
+        for row in rows:
+            number = phonenumbers.parse(row["phones"], "IT")
+            phonenumbers.is_valid_number(number)
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            email_validator.validate_email(row["email"], check_deliverability=False)
+
+    return result(
+        f"validate and normalise a card ({count} rows)",
+        pairs(ours, floor),
+        "phonenumbers parse + is_valid + E.164, email-validator",
+        per=count,
+        unit="cards/s",
+        target=1.25,
+    )
+
+
+class _Address(pydantic.BaseModel):
+    street: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    country: str | None = None
+
+
+class _PydanticCard(pydantic.BaseModel):
+    """The card's shape in pydantic v2, as a host might write it."""
+
+    id: str
+    business_id: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int = 1
+    status: str = "active"
+    first_name: str = ""
+    last_name: str = ""
+    email: str | None = None
+    phones: tuple[str, ...] = ()
+    address: _Address = _Address()
+    weight_kg: Decimal | None = None
+    notes: str = ""
+    client_group: str | None = None
+    tags: tuple[str, ...] = ()
+    referral_source: str | None = None
+    language: str | None = None
+    custom: dict[str, str | bool | Decimal] = {}
+
+
+def _cards(count: int) -> list[ClientCard]:
+    return [
+        ClientCard(
+            id=f"card-{i}",
+            business_id="salon",
+            created_at=NOW,
+            updated_at=NOW,
+            first_name="Anna",
+            last_name=f"Rossi {i}",
+            email=f"anna.{i}@example.com",
+            phones=(f"+39333{1000000 + i:07d}",),
+            notes="Prefers mornings",
+            client_group="vip",
+            tags=("colour", "regular"),
+            weight_kg=Decimal("61.5"),
+            custom={"hair_length": "long", "newsletter": True},
+        )
+        for i in range(count)
+    ]
+
+
+def json_round_trip(count: int = 500) -> dict[str, Any]:
+    """Card to JSON-ready dict and back, beside pydantic v2 on the same shape."""
+    cards = _cards(count)
+    models = [
+        _PydanticCard.model_validate(
+            {**card_to_dict(card), "address": card_to_dict(card)["address"]}
+        )
+        for card in cards
+    ]
+
+    def ours() -> None:
+        for card in cards:
+            card_from_dict(card_to_dict(card))
+
+    def floor() -> None:
+        for model in models:
+            _PydanticCard.model_validate(model.model_dump(mode="json"))
+
+    return result(
+        f"card JSON round trip ({count} cards)",
+        pairs(ours, floor),
+        "pydantic v2 model_dump(mode='json') + model_validate, same shape",
+        per=count,
+        unit="cards/s",
+        target=1.0,
+    )
+
+
+def _sqlite_book(count: int) -> tuple[ClientBook, SQLiteStore, str, Path]:
+    path = Path(tempfile.mkdtemp(prefix="cc-targets-")) / "cards.db"
+    store = SQLiteStore(path)
+    business_id = storage._business(store)
+    store.close()
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("BEGIN")
+    for offset in range(0, count, 20_000):
+        cards = storage.make_cards(business_id, min(20_000, count - offset))
+        cards = [
+            ClientCard(
+                id=f"card-{offset + n:08d}",
+                business_id=business_id,
+                created_at=NOW,
+                updated_at=NOW,
+                first_name=card.first_name,
+                last_name=f"{storage.LAST[(offset + n) % len(storage.LAST)]} {offset + n}",
+                phones=(f"+39333{offset + n:07d}",),
+            )
+            for n, card in enumerate(cards)
+        ]
+        for sql, params in storage.insert_statements(cards, _sql.SQLITE):
+            raw.execute(sql, params)
+    raw.execute("COMMIT")
+    raw.execute("ANALYZE")
+    raw.close()
+    store = SQLiteStore(path)
+    return ClientBook(store), store, business_id, path
+
+
+def lookups(count: int | None = None) -> list[dict[str, Any]]:
+    """Phone lookup typed in any format and name search, over ``count`` SQLite cards."""
+    count = count or int(os.environ.get("BENCH_CARDS", "100000"))
+    book, store, business_id, path = _sqlite_book(count)
+    raw = sqlite3.connect(path)
+    step = max(count // 200, 1)
+    typed = [f"333 {i // 10000:03d} {i % 10000:04d}" for i in range(0, count, step)][:200]
+    lookup_sql = (
+        "SELECT c.doc FROM card_phones p JOIN cards c"
+        " ON c.business_id = p.business_id AND c.id = p.card_id"
+        " WHERE p.business_id = ? AND p.number = ?"
+    )
+
+    def ours_phone() -> None:
+        for number in typed:
+            book.find_by_phone(business_id, number)
+
+    def floor_phone() -> None:
+        for number in typed:
+            parsed = phonenumbers.parse(number, "IT")
+            e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            raw.execute(lookup_sql, (business_id, e164)).fetchall()
+
+    names = [f"{storage.LAST[i % len(storage.LAST)].lower()} {i}" for i in range(0, count, step)]
+    names = names[:50]
+    prefix_sql = (
+        "SELECT doc FROM cards WHERE business_id = ? AND sort_key >= ? AND sort_key < ?"
+        " ORDER BY sort_key, id LIMIT 20"
+    )
+
+    def ours_name() -> None:
+        for name in names:
+            book.search(business_id, name)
+
+    def floor_name() -> None:
+        for name in names:
+            raw.execute(prefix_sql, (business_id, name, name + "\uffff")).fetchall()
+
+    rows = [
+        result(
+            f"phone lookup typed in any format, {len(typed)} lookups over {count} cards (SQLite)",
+            pairs(ours_phone, floor_phone),
+            "phonenumbers parse + E.164 + the raw indexed SELECT",
+            per=len(typed),
+            unit="lookups/s",
+            target=1.3,
+        ),
+        result(
+            f"accent-insensitive name search, {len(names)} searches over {count} cards (SQLite)",
+            pairs(ours_name, floor_name),
+            "a raw prefix query on the sort key",
+            per=len(names),
+            unit="searches/s",
+        ),
+    ]
+    store.close()
+    raw.close()
+    return rows
+
+
+_AUDIENCE = CardQuery(contactable=("marketing", "email"))
+_COVERING = (
+    "SELECT count(*) FROM card_permissions"
+    " WHERE business_id = ? AND purpose = 'marketing' AND channel = 'email'"
+)
+
+
+def audience_sqlite(count: int | None = None) -> dict[str, Any]:
+    """The audience count over ``count`` SQLite cards, beside the covering-index count."""
+    count = count or consent.audience_cards()
+    path = Path(tempfile.mkdtemp(prefix="cc-audience-")) / "audience.db"
+    business_id = consent._load(path, count)
+    store = SQLiteStore(path)
+    raw = sqlite3.connect(path)
+    timing = pairs(
+        lambda: store.count(business_id, _AUDIENCE),
+        lambda: raw.execute(_COVERING, (business_id,)).fetchall(),
+    )
+    store.close()
+    raw.close()
+    return result(
+        f"audience count over {count} cards (SQLite)",
+        timing,
+        "sqlite3 COUNT on the covering (business, purpose, channel) index",
+        per=1,
+        unit="queries/s",
+        target=1.2,
+    )
+
+
+def audience_postgres(dsn: str, count: int | None = None) -> dict[str, Any]:
+    """The audience count over ``count`` PostgreSQL cards, beside the covering count."""
+    import psycopg
+    from psycopg import sql as pgsql
+
+    from clientcard.storage.postgres import PostgresStore
+
+    count = count or int(os.environ.get("BENCH_AUDIENCE_PG", str(consent.audience_cards())))
+    schema = f"cc_bench_{uuid.uuid4().hex[:10]}"
+    store = PostgresStore(dsn, schema=schema)
+    try:
+        business_id = storage._business(store)
+        with psycopg.connect(dsn) as raw:
+            raw.execute(pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(schema)))
+            with raw.cursor() as cursor:
+                for offset in range(0, count, 20_000):
+                    size = min(20_000, count - offset)
+                    cursor.executemany(
+                        "INSERT INTO cards (business_id, id, version, sort_key, name_fold,"
+                        " name_fold_reversed, email_key, status, client_group, guardian_id, doc)"
+                        " VALUES (%s, %s, 1, %s, %s, %s, NULL, 'active', NULL, NULL, '{}')",
+                        [
+                            (
+                                business_id,
+                                f"card-{offset + n:08d}",
+                                f"rossi {offset + n}",
+                                f"anna rossi {offset + n}",
+                                f"rossi {offset + n} anna",
+                            )
+                            for n in range(size)
+                        ],
+                    )
+                    cursor.executemany(
+                        "INSERT INTO card_permissions (business_id, card_id, purpose, channel)"
+                        " VALUES (%s, %s, 'marketing', 'email')",
+                        [
+                            (business_id, f"card-{offset + n:08d}")
+                            for n in range(size)
+                            if (offset + n) % 3 == 0
+                        ],
+                    )
+            raw.commit()
+            raw.execute("ANALYZE")
+            covering = _COVERING.replace("?", "%s")
+            timing = pairs(
+                lambda: store.count(business_id, _AUDIENCE),
+                lambda: raw.execute(covering, (business_id,)).fetchall(),
+            )
+            raw.rollback()
+    finally:
+        store.close()
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            connection.execute(
+                pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(pgsql.Identifier(schema))
+            )
+    return result(
+        f"audience count over {count} cards (PostgreSQL)",
+        timing,
+        "psycopg COUNT on the covering (business, purpose, channel) index",
+        per=1,
+        unit="queries/s",
+        target=1.2,
+    )

@@ -1,0 +1,388 @@
+"""The privacy commands of ``clientcard``: erase, retention, export-subject and friends.
+
+Registered on the ``clientcard`` group when :mod:`clientcard.cli._commands` loads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import TextIO
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from clientcard.cli._commands import _Context, _pairs, business_option, cli, console
+from clientcard.consent import Purpose
+from clientcard.erasure import (
+    ErasureMode,
+    ErasurePolicy,
+    ExtensionReason,
+    RequestKind,
+    RetentionRules,
+    receipt_from_dict,
+    receipt_to_dict,
+)
+from clientcard.errors import DocumentError
+
+_LANGS = click.Choice(["en", "it", "nl"])
+_MODES = click.Choice([mode.value for mode in ErasureMode])
+
+by_option = click.option(
+    "--by", "actor", default="staff", show_default=True, help="Who does it (for the audit trail)."
+)
+
+
+@cli.command()
+@business_option
+@click.argument("card_id")
+@click.option("--mode", type=_MODES, help="Delete or anonymise (the policy's mode by default).")
+@click.option(
+    "--suppress/--no-suppress",
+    default=None,
+    help="Keep fingerprints of the e-mail and phones so they are never contacted again.",
+)
+@click.option("--yes", is_flag=True, help="Erase without asking (for scripts).")
+@click.option("--lang", type=_LANGS, help="Language of the plan (the business's by default).")
+@click.option(
+    "--receipts",
+    "receipts_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="CLIENTCARD_RECEIPTS",
+    help="Append the receipt to this JSON-lines file, kept apart from backups "
+    "(env CLIENTCARD_RECEIPTS).",
+)
+@by_option
+@click.pass_obj
+def erase(
+    obj: _Context,
+    business_id: str,
+    card_id: str,
+    mode: str | None,
+    suppress: bool | None,
+    yes: bool,
+    lang: str | None,
+    receipts_file: Path | None,
+    actor: str,
+) -> None:
+    """Erase a client: show what will go and what stays, ask, then do it in one step."""
+    with obj.book() as book:
+        language = lang or book.business(business_id).language
+        plan = book.plan_erasure(
+            business_id, card_id, mode=ErasureMode(mode) if mode else None, suppress=suppress
+        )
+        for line in plan.lines(language):
+            console.print(Text(line))
+        if not yes:
+            click.confirm("Erase this client?", abort=True)
+        receipt = book.erase(plan, actor=actor, via="clientcard erase")
+    if receipts_file is not None:
+        with receipts_file.open("a", encoding="utf-8") as file:
+            file.write(json.dumps(receipt_to_dict(receipt), separators=(",", ":")) + "\n")
+    console.print(f"erased {card_id}; receipt {receipt.receipt_id}")
+
+
+@cli.command(name="replay-erasures")
+@business_option
+@click.argument("receipts_file", type=click.File("r", encoding="utf-8"))
+@by_option
+@click.pass_obj
+def replay_erasures(obj: _Context, business_id: str, receipts_file: TextIO, actor: str) -> None:
+    """Erase again the clients a restored backup brought back (receipts as JSON lines)."""
+    receipts = []
+    for number, line in enumerate(receipts_file, start=1):
+        if not line.strip():
+            continue
+        try:
+            receipts.append(receipt_from_dict(json.loads(line)))
+        except (json.JSONDecodeError, DocumentError):
+            raise click.BadParameter(f"line {number} is not a receipt") from None
+    with obj.book() as book:
+        replayed = book.replay_erasures(
+            business_id, receipts, actor=actor, via="clientcard replay-erasures"
+        )
+    console.print(f"{len(replayed)} of {len(receipts)} erased again")
+
+
+@cli.command()
+@business_option
+@click.option("--run", "really", is_flag=True, help="Carry out what is due (default: report).")
+@click.option("--yes", is_flag=True, help="With --run: do not ask first.")
+@by_option
+@click.pass_obj
+def retention(obj: _Context, business_id: str, really: bool, yes: bool, actor: str) -> None:
+    """Show what the retention rules make due now; with --run, carry it out."""
+    with obj.book() as book:
+        report = book.due_erasures(business_id)
+        table = Table("client", "what", "rule", "since", "of")
+        for item in report.items:
+            table.add_row(
+                item.card_id or "",
+                item.action.value,
+                item.rule.value,
+                item.since.date().isoformat(),
+                ", ".join(item.targets),
+            )
+        console.print(table)
+        console.print(f"{len(report)} due")
+        if not really or not report.items:
+            return
+        if not yes:
+            click.confirm("Carry it out?", abort=True)
+        run = book.run_retention(business_id, report, actor=actor, via="clientcard retention")
+    console.print(f"done {len(run.done)}, skipped {len(run.skipped)} (no longer due)")
+
+
+@cli.command(name="export-subject")
+@business_option
+@click.argument("card_id")
+@click.option("--report", "as_report", is_flag=True, help="The readable report, not JSON.")
+@click.option("--lang", type=_LANGS, help="Language of the report (the client's by default).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to this file (it holds the client's personal data).",
+)
+@by_option
+@click.pass_obj
+def export_subject(
+    obj: _Context,
+    business_id: str,
+    card_id: str,
+    as_report: bool,
+    lang: str | None,
+    output: Path | None,
+    actor: str,
+) -> None:
+    """Everything about one client: JSON for portability, or a report to read (Art. 15, 20)."""
+    with obj.book() as book:
+        data = book.export_subject(
+            business_id, card_id, actor=actor, via="clientcard export-subject"
+        )
+    text = (
+        data.report(lang).text()
+        if as_report
+        else json.dumps(data.to_dict(), indent=2, ensure_ascii=False)
+    )
+    if output is None:
+        click.echo(text)
+        return
+    output.write_text(text + "\n", encoding="utf-8")
+    output.chmod(0o600)
+    console.print(f"wrote {output}")
+
+
+@cli.command(name="import-subject")
+@business_option
+@click.argument("document", type=click.File("r", encoding="utf-8"))
+@click.option(
+    "--same-controller",
+    is_flag=True,
+    help="The same business moving its books: carry consent and sends too.",
+)
+@by_option
+@click.pass_obj
+def import_subject(
+    obj: _Context, business_id: str, document: TextIO, same_controller: bool, actor: str
+) -> None:
+    """Create a client from another book's export-subject document."""
+    try:
+        content = json.load(document)
+    except json.JSONDecodeError as error:
+        raise click.BadParameter(f"not JSON (line {error.lineno})") from None
+    with obj.book() as book:
+        imported = book.import_subject(
+            business_id,
+            content,
+            actor=actor,
+            same_controller=same_controller,
+            via="clientcard import-subject",
+        )
+    console.print(imported.card.id)
+    if imported.dropped:
+        console.print(f"left out without health consent: {', '.join(imported.dropped)}")
+
+
+def _months(items: tuple[str, ...], what: str) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for key, value in _pairs(items, what).items():
+        try:
+            found[key] = int(str(value))
+        except ValueError:
+            raise click.BadParameter(f"{what} needs whole months: KEY=MONTHS") from None
+    return found
+
+
+@cli.command(name="erasure-policy")
+@business_option
+@click.option("--mode", type=_MODES, help="What an erasure does by default.")
+@click.option("--legal-hold-years", type=int, help="Years fiscal records are kept.")
+@click.option("--keep-blocks/--no-keep-blocks", default=None, help="Blocks survive erasure.")
+@click.option("--suppress/--no-suppress", default=None, help="Keep do-not-contact fingerprints.")
+@click.option("--inactive-months", type=int, help="Erase clients not seen for this long.")
+@click.option("--prospect-days", type=int, help="Erase prospects who never booked after this.")
+@click.option("--field", "fields", multiple=True, help="KEY=MONTHS: clear a field sooner.")
+@click.option("--consent", "consents", multiple=True, help="PURPOSE=MONTHS: consent lapses.")
+@by_option
+@click.pass_obj
+def erasure_policy(
+    obj: _Context,
+    business_id: str,
+    mode: str | None,
+    legal_hold_years: int | None,
+    keep_blocks: bool | None,
+    suppress: bool | None,
+    inactive_months: int | None,
+    prospect_days: int | None,
+    fields: tuple[str, ...],
+    consents: tuple[str, ...],
+    actor: str,
+) -> None:
+    """Show the business's erasure policy; any option changes it."""
+    with obj.book() as book:
+        policy = book.erasure_policy(business_id)
+        rules = policy.retention
+        changes = (mode, legal_hold_years, keep_blocks, suppress, inactive_months, prospect_days)
+        if any(value is not None for value in changes) or fields or consents:
+            purposes = {
+                Purpose(key): months for key, months in _months(consents, "--consent").items()
+            }
+            rules = RetentionRules(
+                inactive_months=inactive_months or rules.inactive_months,
+                prospect_days=prospect_days or rules.prospect_days,
+                consent_months={**rules.consent_months, **purposes},
+                field_months={**rules.field_months, **_months(fields, "--field")},
+                inactive_mode=rules.inactive_mode,
+            )
+            policy = book.set_erasure_policy(
+                business_id,
+                ErasurePolicy(
+                    mode=ErasureMode(mode) if mode else policy.mode,
+                    treatments=policy.treatments,
+                    legal_hold_years=policy.legal_hold_years
+                    if legal_hold_years is None
+                    else legal_hold_years,
+                    keep_blocks=policy.keep_blocks if keep_blocks is None else keep_blocks,
+                    suppress_contacts=policy.suppress_contacts if suppress is None else suppress,
+                    retention=rules,
+                ),
+                actor=actor,
+                via="clientcard erasure-policy",
+            )
+        region = book.business(business_id).region
+    console.print(f"mode: {policy.mode.value}")
+    console.print(f"legal hold: {policy.hold_years(region)} years ({region})")
+    console.print(f"keep blocks: {'yes' if policy.keep_blocks else 'no'}")
+    console.print(f"suppress contacts: {'yes' if policy.suppress_contacts else 'no'}")
+    console.print(f"inactive after: {rules.inactive_months or '-'} months")
+    console.print(f"prospects after: {rules.prospect_days or '-'} days")
+    for key, months in sorted(rules.field_months.items()):
+        console.print(f"field {key}: {months} months")
+    for purpose, months in sorted(rules.consent_months.items(), key=lambda item: item[0].value):
+        console.print(f"consent {purpose.value}: {months} months")
+
+
+@cli.group()
+def requests() -> None:
+    """Clients' requests to erase, see or take their data, and their deadlines."""
+
+
+@requests.command(name="add")
+@business_option
+@click.argument("card_id")
+@click.option("--kind", type=click.Choice([k.value for k in RequestKind]), required=True)
+@click.option("--received", type=click.DateTime(["%Y-%m-%d"]), help="Day it arrived (today).")
+@by_option
+@click.pass_obj
+def requests_add(
+    obj: _Context,
+    business_id: str,
+    card_id: str,
+    kind: str,
+    received: dt.datetime | None,
+    actor: str,
+) -> None:
+    """Record a request; its deadline is a month after it arrived."""
+    with obj.book() as book:
+        request = book.receive_request(
+            business_id,
+            card_id,
+            RequestKind(kind),
+            recorded_by=actor,
+            received_on=received.date() if received else None,
+            via="clientcard requests add",
+        )
+    console.print(f"{request.request_id} due by {request.deadline.isoformat()}")
+
+
+@requests.command(name="extend")
+@business_option
+@click.argument("request_id")
+@click.option("--reason", type=click.Choice([r.value for r in ExtensionReason]), required=True)
+@by_option
+@click.pass_obj
+def requests_extend(
+    obj: _Context, business_id: str, request_id: str, reason: str, actor: str
+) -> None:
+    """Extend a request's deadline by two months (once; tell the client why)."""
+    with obj.book() as book:
+        request = book.extend_request(
+            business_id, request_id, ExtensionReason(reason), actor=actor, via="clientcard"
+        )
+    console.print(f"{request.request_id} due by {request.deadline.isoformat()}")
+
+
+@requests.command(name="list")
+@business_option
+@click.option("--overdue", is_flag=True, help="Only open requests past their deadline.")
+@click.pass_obj
+def requests_list(obj: _Context, business_id: str, overdue: bool) -> None:
+    """List the open requests, oldest first, with their deadlines."""
+    with obj.book() as book:
+        found = (
+            book.overdue_requests(business_id)
+            if overdue
+            else book.subject_requests(business_id, open_only=True)
+        )
+        today = book.clock.now().date()
+    table = Table("request", "client", "kind", "received", "due", "late")
+    for request in found:
+        table.add_row(
+            request.request_id,
+            request.card_id,
+            request.kind.value,
+            request.received_on.isoformat(),
+            request.deadline.isoformat(),
+            "LATE" if request.is_overdue(today) else "",
+        )
+    console.print(table)
+    console.print(f"{len(found)} open" + (" and late" if overdue else ""))
+
+
+@cli.command(name="audit")
+@business_option
+@click.option("--card", "card_id", help="Only entries about this client.")
+@click.pass_obj
+def audit(obj: _Context, business_id: str, card_id: str | None) -> None:
+    """Show the privacy audit trail and check that it is intact."""
+    with obj.book() as book:
+        entries = book.audit_trail(business_id, card_id=card_id)
+        check = book.verify_audit_trail(business_id)
+    table = Table("#", "when", "what", "client", "who", "through")
+    for entry in entries:
+        table.add_row(
+            str(entry.seq),
+            entry.at.isoformat(timespec="seconds"),
+            entry.action.value,
+            entry.card_id or "",
+            entry.actor,
+            entry.via,
+        )
+    console.print(table)
+    if check.intact:
+        console.print(f"chain intact: {check.entries} entries")
+        return
+    raise click.ClickException(f"chain broken at entry {check.broken_at} ({check.problem})")

@@ -1,0 +1,77 @@
+"""Erasure, retention and data-subject rights: the pure core and its documents.
+
+* :mod:`~clientcard.erasure.policy` -- what erasing a client does, per business and kind;
+  legal holds per country.
+* :mod:`~clientcard.erasure.plan` -- the plan staff confirm before anything is erased.
+* :mod:`~clientcard.erasure.receipts` -- the record of each erasure, replayable.
+* :mod:`~clientcard.erasure.proof` -- the consent ledger kept as pseudonymised proof.
+* :mod:`~clientcard.erasure.requests` -- data-subject requests and their deadlines.
+* :mod:`~clientcard.erasure.retention` -- the clocks that make clients and data due.
+* :mod:`~clientcard.erasure.audit` -- the hash-chained privacy audit trail.
+* :mod:`~clientcard.erasure.portability` -- the access document, its JSON Schema and the
+  report in the client's language.
+
+:class:`~clientcard.book.ClientBook` runs them against a store; see ``docs/erasure.md``.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from clientcard.erasure.audit import AuditAction, AuditEntry, ChainCheck, verify_chain
+from clientcard.erasure.plan import Consequence, ErasurePlan, KindCount
+from clientcard.erasure.policy import (
+    DEFAULT_LEGAL_HOLD_YEARS,
+    LEGAL_HOLD_YEARS,
+    ErasureMode,
+    ErasurePolicy,
+    RecordAction,
+    RetentionRules,
+    policy_from_dict,
+    policy_to_dict,
+)
+from clientcard.erasure.portability import (
+    SubjectData,
+    SubjectReport,
+    subject_from_dict,
+    subject_report,
+    subject_schema,
+    subject_to_dict,
+)
+from clientcard.erasure.receipts import ErasureReceipt, receipt_from_dict, receipt_to_dict
+from clientcard.erasure.requests import ExtensionReason, RequestKind, SubjectRequest
+from clientcard.erasure.retention import DueAction, DueItem, RetentionReport, RetentionRule
+
+__all__ = [
+    "DEFAULT_LEGAL_HOLD_YEARS",
+    "LEGAL_HOLD_YEARS",
+    "AuditAction",
+    "AuditEntry",
+    "ChainCheck",
+    "Consequence",
+    "DueAction",
+    "DueItem",
+    "ErasureMode",
+    "ErasurePlan",
+    "ErasurePolicy",
+    "ErasureReceipt",
+    "ExtensionReason",
+    "KindCount",
+    "RecordAction",
+    "RequestKind",
+    "RetentionReport",
+    "RetentionRule",
+    "RetentionRules",
+    "SubjectData",
+    "SubjectReport",
+    "SubjectRequest",
+    "policy_from_dict",
+    "policy_to_dict",
+    "receipt_from_dict",
+    "receipt_to_dict",
+    "subject_from_dict",
+    "subject_report",
+    "subject_schema",
+    "subject_to_dict",
+    "verify_chain",
+]

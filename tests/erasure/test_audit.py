@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+
+import attrs
+import pytest
+
+from clientcard.book import ClientBook
+from clientcard.erasure import AuditAction, AuditEntry, verify_chain
+from clientcard.erasure.audit import AUDIT_HEAD_KIND, AUDIT_KIND, GENESIS, chain
+from clientcard.errors import ValidationError
+from clientcard.storage.sqlite import SQLiteStore
+from tests.support import NOW
+
+
+def trail(length: int) -> list[AuditEntry]:
+    entries: list[AuditEntry] = []
+    for number in range(length):
+        entries.append(
+            chain(
+                entries[-1].link if entries else None,
+                business_id="b",
+                at=NOW + dt.timedelta(minutes=number),
+                action=AuditAction.VIEWED,
+                actor="staff-7",
+                via="GET /clients/{id}",
+                card_id=f"card-{number}",
+            )
+        )
+    return entries
+
+
+class TestTheChain:
+    def test_an_untouched_chain_is_intact_in_any_order(self) -> None:
+        entries = trail(4)
+        check = verify_chain(reversed(entries), entries[-1].link)
+        assert (check.intact, check.entries) == (True, 4)
+
+    def test_the_first_entry_follows_the_genesis_hash(self) -> None:
+        assert trail(1)[0].previous == GENESIS
+
+    def test_a_changed_entry_breaks_its_own_hash(self) -> None:
+        entries = trail(3)
+        entries[1] = attrs.evolve(entries[1], card_id="card-9")
+        check = verify_chain(entries)
+        assert (check.broken_at, check.problem) == (2, "hash")
+
+    def test_a_rehashed_entry_breaks_the_next_link(self) -> None:
+        entries = trail(3)
+        forged = attrs.evolve(entries[1], actor="someone")
+        entries[1] = attrs.evolve(forged, hash=forged.computed_hash())
+        assert verify_chain(entries).problem == "link"
+
+    def test_a_removed_entry_is_a_gap(self) -> None:
+        entries = trail(3)
+        assert verify_chain([entries[0], entries[2]]).problem == "gap"
+
+    def test_entries_cut_off_the_end_disagree_with_the_head(self) -> None:
+        entries = trail(3)
+        check = verify_chain(entries[:2], entries[-1].link)
+        assert (check.intact, check.problem) == (False, "head")
+
+    def test_details_hold_ids_and_codes_only(self) -> None:
+        with pytest.raises(ValidationError) as caught:
+            chain(
+                None,
+                business_id="b",
+                at=NOW,
+                action=AuditAction.MERGED,
+                actor="staff-7",
+                via="merge",
+                detail={"note": "Anna asked"},
+            )
+        assert caught.value.fields == {"detail.note"}
+
+
+class TestThroughTheBook:
+    def test_a_host_records_a_view_and_the_trail_shows_it(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        card = book.add_client(salon, {"first_name": "Anna"})
+        entry = book.audit(
+            salon,
+            AuditAction.VIEWED,
+            actor="staff-7",
+            via="GET /clients/{id}",
+            card_id=card.id,
+        )
+        assert book.audit_trail(salon, card_id=card.id) == [entry]
+        assert book.audit_head(salon) == entry.link
+        assert book.verify_audit_trail(salon).intact
+
+    def test_a_business_without_entries_has_an_intact_empty_trail(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        assert book.audit_head(salon) is None
+        assert book.verify_audit_trail(salon).entries == 0
+
+    def test_tampering_in_the_store_is_found(self, book: ClientBook, salon: str) -> None:
+        for _ in range(3):
+            book.audit(salon, AuditAction.VIEWED, actor="staff-7", via="GET /clients")
+        stored = book.store.get_record(salon, AUDIT_KIND, f"{2:012d}")
+        forged = {**stored.doc, "actor": "nobody"}
+        book.store.update_record(stored.revised(forged), expected_revision=stored.revision)
+        assert book.verify_audit_trail(salon).broken_at == 2
+
+    def test_cutting_the_newest_entry_is_found(self, book: ClientBook, salon: str) -> None:
+        for _ in range(2):
+            book.audit(salon, AuditAction.VIEWED, actor="staff-7", via="GET /clients")
+        book.store.delete_records(salon, kind=AUDIT_KIND, record_ids=[f"{2:012d}"])
+        assert book.verify_audit_trail(salon).problem == "head"
+        assert book.store.get_record(salon, AUDIT_HEAD_KIND, salon).doc["seq"] == 2
+
+    def test_writers_racing_on_sqlite_keep_one_unbroken_chain(self, tmp_path: Path) -> None:
+        store = SQLiteStore(tmp_path / "audit.db")
+        book = ClientBook(store)
+        salon = book.create_business(name="Salone").id
+
+        def view() -> None:
+            for _ in range(10):
+                book.audit(salon, AuditAction.VIEWED, actor="staff-7", via="GET /clients")
+
+        threads = [threading.Thread(target=view) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        check = book.verify_audit_trail(salon)
+        store.close()
+        assert (check.intact, check.entries) == (True, 40)

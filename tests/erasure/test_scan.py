@@ -1,0 +1,364 @@
+"""After an erasure, no byte of the client is left anywhere the library writes.
+
+A client is seeded with a unique marker in every field of their card, in every kind of
+record kept beside it, in their consent evidence, their sends and their blobs; they are
+exported, then erased under the policy that keeps the most (anonymise, keep blocks,
+suppress contacts). Then every file the library wrote -- the SQLite database and its
+``-wal`` and ``-shm`` files, the event file, the blob store -- is read byte for byte,
+and on PostgreSQL every row of every table as text, and no marker may be found. A second
+client seeded the same way stays, and is found, so the scan is known to see what it
+looks for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from clientcard.blacklist import BlockReason
+from clientcard.book import ClientBook
+from clientcard.clock import FixedClock
+from clientcard.consent import Channel, ConsentAction, ConsentSource, Purpose
+from clientcard.erasure import ErasureMode, ErasurePolicy, RequestKind
+from clientcard.gallery import PhotoKind
+from clientcard.history import (
+    Appointment,
+    AppointmentStatus,
+    ConversationDirection,
+    ConversationEntry,
+    Payment,
+    ServiceLine,
+    SharedDocument,
+)
+from clientcard.messaging.sends import Send, SendStatus
+from clientcard.money import Money
+from clientcard.portal import LinkPurpose, Portal
+from clientcard.schema import FieldDefinition, FieldType
+from clientcard.sinks import JsonLinesEventSink
+from clientcard.storage.files import FileBlobStore
+from clientcard.storage.sqlite import SQLiteStore
+from tests.erasure.conftest import PNG
+from tests.support import NOW
+
+
+def markers(tag: str) -> dict[str, str]:
+    """Field values unique to one client (``tag`` makes them unique between clients)."""
+    return {
+        "first_name": f"Zorbla{tag}ine",
+        "last_name": f"Quimber{tag}ova",
+        "email": f"zorbmail{tag}@quimbexmail.com",
+        "phones": "+39 333 9731 46" + {"x": "2", "w": "8"}[tag],
+        "street": f"Via Plumbix{tag}ona 17",
+        "city": f"Grumble{tag}ton",
+        "tax_code": {"x": "ZRBQMB85T10H501F", "w": "WTNQMB85T10H501A"}[tag],
+        "pec": f"zorbpec{tag}@pecquimbex.it",
+        "notes": f"Notezorbli{tag}quax",
+        "client_group": f"grpzorbli{tag}x",
+        "tags": f"tagzorbli{tag}x",
+        "referral_source": f"refzorbli{tag}x",
+        "education": f"eduzorbli{tag}x",
+        "profession": f"profzorbli{tag}x",
+        "birth_date": {"x": "1911-11-11", "w": "1912-12-12"}[tag],
+        "colour": f"colourzorbli{tag}x",
+    }
+
+
+def record_markers(tag: str) -> dict[str, str]:
+    return {
+        "allergies": f"allergyzorbli{tag}x",
+        "appointment": f"apptnotezorbli{tag}x",
+        "technical": f"technotezorbli{tag}x",
+        "payer": f"payerzorbli{tag}x",
+        "conversation": f"convzorbli{tag}x",
+        "document": f"doczorbli{tag}x",
+        "caption": f"photozorbli{tag}x",
+        "picture": f"picturebyteszorbli{tag}x",
+        "photo": f"photobyteszorbli{tag}x",
+        "block": f"blocknotezorbli{tag}x",
+        "evidence": f"evidencezorbli{tag}x",
+        "send": f"sendvaluezorbli{tag}x",
+    }
+
+
+def searchable(tag: str) -> list[str]:
+    """What the scan looks for, lower-cased: every marker and each stored form of it."""
+    found = [*markers(tag).values(), *record_markers(tag).values()]
+    phone = markers(tag)["phones"].replace(" ", "")
+    found.extend((phone, phone.lstrip("+")))
+    found.remove(markers(tag)["phones"])
+    return [marker.lower() for marker in found]
+
+
+def seed(book: ClientBook, salon: str, blobs: FileBlobStore, tag: str) -> str:
+    values = markers(tag)
+    more = record_markers(tag)
+    picture = blobs.put(salon, more["picture"].encode())
+    card = book.add_client(salon, {**values, "country": "IT", "language": "it", "picture": picture})
+    grant = {"source": ConsentSource.BOOKING_FORM, "recorded_by": "client"}
+    book.record_consent(
+        salon,
+        card.id,
+        ConsentAction.GRANT,
+        purpose=Purpose.MARKETING,
+        channel=Channel.EMAIL,
+        wording_version="newsletter-v2",
+        evidence_ref=more["evidence"],
+        **grant,  # type: ignore[arg-type]
+    )
+    book.record_consent(
+        salon,
+        card.id,
+        ConsentAction.GRANT,
+        purpose=Purpose.SPECIAL_CATEGORY_DATA,
+        wording_version="health-v1",
+        **grant,  # type: ignore[arg-type]
+    )
+    book.edit(
+        salon,
+        card.id,
+        {"allergies": more["allergies"], "weight_kg": "61.93"},
+        expected_version=1,
+    )
+    earlier = NOW - dt.timedelta(days=3)
+    visit = book.record_appointment(
+        Appointment(
+            id=str(uuid.uuid4()),
+            business_id=salon,
+            card_id=card.id,
+            starts_at=earlier,
+            duration_minutes=90,
+            services=(
+                ServiceLine(service_id="balayage", name="Balayage", price=Money.of("80", "EUR")),
+            ),
+            status=AppointmentStatus.COMPLETED,
+            notes=more["appointment"],
+            technical_notes=more["technical"],
+        )
+    )
+    book.record_payment(
+        Payment(
+            id=str(uuid.uuid4()),
+            business_id=salon,
+            card_id=card.id,
+            amount=Money.of("80", "EUR"),
+            at=earlier,
+            appointment_id=visit.id,
+            invoice_number=f"INV-{tag}-001",
+            notes=more["payer"],
+        )
+    )
+    book.share_document(
+        SharedDocument(
+            id=str(uuid.uuid4()),
+            business_id=salon,
+            card_id=card.id,
+            title=more["document"],
+            ref=f"docs/{more['document']}.pdf",
+            shared_at=earlier,
+        )
+    )
+    book.record_conversation(
+        ConversationEntry(
+            id=str(uuid.uuid4()),
+            business_id=salon,
+            card_id=card.id,
+            at=earlier,
+            direction=ConversationDirection.INCOMING,
+            summary=more["conversation"],
+        )
+    )
+    book.add_photo(
+        salon,
+        card.id,
+        PNG + more["photo"].encode(),
+        kind=PhotoKind.RESULT,
+        caption=more["caption"],
+        appointment_id=visit.id,
+    )
+    book.block(salon, card.id, BlockReason.NO_SHOW, by="staff-7", note=more["block"])
+    portal = Portal(book)
+    portal.create_account(salon, card.id)  # its login is the client's e-mail address
+    portal.issue_link(salon, card.id, LinkPurpose.SIGN_IN)
+    book.store.add_sends(
+        [
+            Send(
+                send_id=str(uuid.uuid4()),
+                batch_id="batch-1",
+                business_id=salon,
+                card_id=card.id,
+                purpose=Purpose.MARKETING,
+                channel=Channel.EMAIL,
+                template_key="promo",
+                status=SendStatus.SENT,
+                queued_at=NOW,
+                updated_at=NOW,
+                values={"first_name": values["first_name"], "offer": more["send"]},
+            )
+        ]
+    )
+    return card.id
+
+
+def prepare(book: ClientBook, salon: str, blobs: FileBlobStore) -> tuple[str, str]:
+    """Seed the client to erase and a witness; export the first; return both ids."""
+    book.change_schema(
+        salon,
+        lambda schema: schema.add(
+            FieldDefinition(key="colour", type=FieldType.TEXT, labels={"en": "Colour"})
+        ).add(
+            FieldDefinition(
+                key="allergies",
+                type=FieldType.LONG_TEXT,
+                labels={"en": "Allergies"},
+                sensitive=True,
+            )
+        ),
+    )
+    book.set_erasure_policy(
+        salon,
+        ErasurePolicy(mode=ErasureMode.ANONYMISE, keep_blocks=True, suppress_contacts=True),
+        actor="owner",
+    )
+    erased = seed(book, salon, blobs, "x")
+    witness = seed(book, salon, blobs, "w")
+    book.receive_request(salon, erased, RequestKind.ERASURE, recorded_by="staff-7")
+    book.export_subject(salon, erased, actor="staff-7")
+    return erased, witness
+
+
+def found_in(data: bytes, wanted: list[str]) -> set[str]:
+    text = data.lower()
+    return {marker for marker in wanted if marker.encode("utf-8") in text}
+
+
+def files_of(path: Path) -> bytes:
+    """The database file and its write-ahead log and shared-memory index, if present."""
+    parts = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+    return b"".join(part.read_bytes() for part in parts if part.exists())
+
+
+@pytest.fixture
+def book_on(tmp_path: Path) -> Iterator[tuple[ClientBook, FileBlobStore, Path]]:
+    events = tmp_path / "events.jsonl"
+    blobs = FileBlobStore(tmp_path / "blobs")
+    with SQLiteStore(tmp_path / "cards.db") as store:
+        book = ClientBook(
+            store, clock=FixedClock(NOW), events=JsonLinesEventSink(events), blobs=blobs
+        )
+        yield book, blobs, tmp_path
+
+
+def blob_files(blobs: FileBlobStore) -> list[Path]:
+    return [path for path in blobs.root.rglob("*") if path.is_file()]
+
+
+def erase_and_scan(book: ClientBook, blobs: FileBlobStore, root: Path) -> set[str]:
+    """Seed, erase, and return the erased client's markers still found anywhere."""
+    salon = book.create_business(name="Salone", region="IT", language="it").id
+    erased, witness = prepare(book, salon, blobs)
+    gone, kept = searchable("x"), searchable("w")
+    database = root / "cards.db"
+    written = b"".join([files_of(database), *(path.read_bytes() for path in blob_files(blobs))])
+    assert found_in(written, gone) == set(gone), "the scan must see the seeded client"
+
+    book.erase(book.plan_erasure(salon, erased), actor="staff-7")
+
+    remaining = [path.read_bytes() for path in blob_files(blobs)]
+    assert found_in(b"".join([files_of(database), *remaining]), kept) == set(kept)
+    assert book.get(salon, witness).first_name == markers("w")["first_name"]
+    assert len(remaining) == 2  # the witness's picture and photo
+    everything = b"".join([files_of(database), (root / "events.jsonl").read_bytes(), *remaining])
+    return found_in(everything, gone)
+
+
+def test_sqlite_files_events_and_blobs_hold_no_byte_of_an_erased_client(
+    book_on: tuple[ClientBook, FileBlobStore, Path],
+) -> None:
+    assert erase_and_scan(*book_on) == set()
+
+
+class TestTheScanWouldNotice:
+    """Controls: take away one safeguard and the scan finds the client again."""
+
+    def test_without_the_checkpoint_the_log_still_holds_the_client(
+        self, book_on: tuple[ClientBook, FileBlobStore, Path], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(ClientBook, "_checkpoint", lambda _self: None)
+        assert erase_and_scan(*book_on)
+
+    def test_without_secure_delete_freed_pages_still_hold_the_client(
+        self, book_on: tuple[ClientBook, FileBlobStore, Path]
+    ) -> None:
+        book = book_on[0]
+        assert isinstance(book.store, SQLiteStore)
+        book.store._connection().execute("PRAGMA secure_delete = OFF")
+        assert erase_and_scan(*book_on)
+
+
+@pytest.mark.postgres
+def test_postgres_rows_hold_no_value_of_an_erased_client(
+    postgres: str, postgres_schema: str, tmp_path: Path
+) -> None:
+    import psycopg
+    from psycopg import sql
+
+    from clientcard.storage.postgres import PostgresStore
+
+    blobs = FileBlobStore(tmp_path / "blobs")
+    with PostgresStore(postgres, schema=postgres_schema) as store:
+        book = ClientBook(
+            store, clock=FixedClock(NOW), events=JsonLinesEventSink(tmp_path / "e"), blobs=blobs
+        )
+        salon = book.create_business(name="Salone", region="IT", language="it").id
+        erased, _ = prepare(book, salon, blobs)
+        gone, kept = searchable("x"), searchable("w")
+
+        def written() -> bytes:
+            files = [path.read_bytes() for path in blob_files(blobs)]
+            return b"".join([_rows(postgres, postgres_schema), *files])
+
+        assert found_in(written(), gone) == set(gone)
+
+        book.erase(book.plan_erasure(salon, erased), actor="staff-7")
+
+        assert found_in(written(), gone) == set()
+        assert found_in(written(), kept) == set(kept)
+        # Dead row versions and planner statistics are the host's to clean (VACUUM,
+        # ANALYZE; autovacuum does both). Once analysed, the statistics hold none either.
+        with psycopg.connect(postgres, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("ANALYZE {}.records").format(sql.Identifier(postgres_schema))
+            )
+            stats = connection.execute(
+                "SELECT coalesce(string_agg(s::text, ' '), '') FROM pg_stats AS s"
+                " WHERE schemaname = %s",
+                (postgres_schema,),
+            ).fetchone()
+        assert stats is not None
+        assert found_in(str(stats[0]).encode(), gone) == set()
+
+
+def _rows(dsn: str, schema: str) -> bytes:
+    """Every row of every table of the schema, as text."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(dsn) as connection:
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                (schema,),
+            )
+        ]
+        texts = []
+        for table in tables:
+            query = sql.SQL("SELECT t::text FROM {}.{} AS t").format(
+                sql.Identifier(schema), sql.Identifier(table)
+            )
+            texts.extend(str(row[0]) for row in connection.execute(query))
+    return "\n".join(texts).encode("utf-8")
