@@ -17,6 +17,7 @@ from clientcard.exchange.merge import (
     purge_merge_snapshots,
     undo_merge,
 )
+from clientcard.portal import AuthenticationError, PasswordHasher, Portal
 from clientcard.schema import FieldDefinition, FieldType
 from clientcard.storage import RecordQuery
 from clientcard.storage.records import Record
@@ -301,3 +302,21 @@ class TestUndo:
         client = book.add_client(salon, {"first_name": "Eva", "email": "eva@example.it"})
         merged(book, salon, prospect, client)
         assert book.get(salon, prospect.id).status is CardStatus.ACTIVE
+
+
+def test_the_absorbed_cards_portal_account_ends_with_the_merge(
+    book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
+) -> None:
+    keep, other = pair
+    other = book.edit(
+        salon, other.id, {"email": "g.bianchi@example.it"}, expected_version=other.version
+    ).card
+    portal = Portal(book, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    portal.create_account(salon, keep.id, password="a long and quiet river")
+    portal.create_account(salon, other.id, password="another long quiet river")
+    merged(book, salon, keep, other)
+    accounts = book.store.find_records(salon, RecordQuery(kind="portal.account")).items
+    assert [record.id for record in accounts] == [keep.id]
+    with pytest.raises(AuthenticationError):
+        portal.sign_in(salon, other.email or "", "another long quiet river", source="ip")
+    portal.sign_in(salon, keep.email or "", "a long and quiet river", source="ip")

@@ -60,6 +60,7 @@ from clientcard.events import DomainEvent, EventKind
 from clientcard.exchange.duplicates import Match, match
 from clientcard.kinds import KINDS
 from clientcard.locale import message
+from clientcard.portal.accounts import ACCOUNT_KIND, LINK_KIND, LOGIN_KIND
 from clientcard.serialization import (
     card_from_dict,
     card_to_dict,
@@ -428,6 +429,10 @@ def merge_cards(
                 "recorded_by": recorded_by,
             },
         )
+        # A portal account is the absorbed client's sign-in, not history: it ends with
+        # the merge (a card has one account), and the client signs up on the survivor.
+        for kind in (ACCOUNT_KIND, LOGIN_KIND, LINK_KIND):
+            store.delete_records(business_id, card_id=absorbed_id, kind=kind)
         store.reassign_records(business_id, absorbed_id, survivor_id)
         store.delete(business_id, absorbed_id, expected_version=plan.absorbed.version)
         store.update(plan.result, expected_version=plan.survivor.version)
