@@ -15,6 +15,7 @@ import targets  # bench/targets.py, beside this file
 import consent  # bench/consent.py, beside this file
 import exchange  # bench/exchange.py, beside this file
 import history  # bench/history.py, beside this file
+import portal  # bench/portal.py, beside this file
 import storage  # bench/storage.py, beside this file
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -33,6 +34,7 @@ def main() -> None:
     results.append(history.client_statistics())
     results.append(history.aggregates())
     results.append(history.erasure())
+    results.append(portal.sign_in_timing())
     count = storage.cards_to_bench()
     results += storage.sqlite_suite(count)
     results += exchange.suite()
