@@ -33,7 +33,7 @@ import attrs
 
 from clientcard.contact.name import normalize_text
 from clientcard.errors import InvalidValueError, ValidationError
-from clientcard.serialization import document_of, value_of
+from clientcard.serialization import record_document, record_value
 from clientcard.storage.records import Record
 
 __all__ = [
@@ -175,15 +175,12 @@ def booking_decision(
 
 def entry_to_records(entry: BlacklistEntry, *, revision: int = 1) -> tuple[Record, ...]:
     """The entry's own record, then one match record per fingerprint."""
-    document = document_of(entry)
-    for column in ("id", "business_id", "card_id"):
-        document.pop(column)
     own = Record(
         business_id=entry.business_id,
         kind=BLACKLIST_KIND,
         id=entry.id,
         at=entry.at,
-        doc=document,
+        doc=record_document(entry),
         card_id=entry.card_id,
         revision=revision,
     )
@@ -204,10 +201,4 @@ def entry_to_records(entry: BlacklistEntry, *, revision: int = 1) -> tuple[Recor
 
 def entry_from_record(record: Record) -> BlacklistEntry:
     """Read an entry back. :raises DocumentError: the document is malformed."""
-    document = {
-        **record.doc,
-        "id": record.id,
-        "business_id": record.business_id,
-        "card_id": record.card_id,
-    }
-    return value_of(BlacklistEntry, document, kind=BLACKLIST_KIND)
+    return record_value(BlacklistEntry, record)

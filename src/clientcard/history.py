@@ -38,7 +38,7 @@ from clientcard.consent.purposes import Channel
 from clientcard.contact.name import normalize_text
 from clientcard.errors import InvalidValueError, ValidationError
 from clientcard.money import Money
-from clientcard.serialization import document_of, value_of
+from clientcard.serialization import record_document, record_value
 from clientcard.storage.records import Record
 
 __all__ = [
@@ -402,24 +402,10 @@ class ConversationEntry:
 # -- records ------------------------------------------------------------------------------
 
 
-def _document(value: object) -> dict[str, Any]:
-    document = document_of(value)
-    # Identity lives in the record's own columns; the document carries the rest.
-    for column in ("id", "business_id", "card_id"):
-        document.pop(column, None)
-    return document
-
-
 def _value(cls: type[_T], record: Record, kind: str) -> _T:
     if record.kind != kind or record.card_id is None:
         raise ValidationError.of("kind", "record.kind_mismatch")
-    document = {
-        **record.doc,
-        "id": record.id,
-        "business_id": record.business_id,
-        "card_id": record.card_id,
-    }
-    return value_of(cls, document, kind=kind)
+    return record_value(cls, record)
 
 
 def appointment_to_record(appointment: Appointment, *, revision: int = 1) -> Record:
@@ -429,7 +415,7 @@ def appointment_to_record(appointment: Appointment, *, revision: int = 1) -> Rec
         kind=APPOINTMENT_KIND,
         id=appointment.id,
         at=appointment.starts_at,
-        doc=_document(appointment),
+        doc=record_document(appointment),
         card_id=appointment.card_id,
         key=appointment.status.value,
         revision=revision,
@@ -448,7 +434,7 @@ def payment_to_record(payment: Payment, *, revision: int = 1) -> Record:
         kind=PAYMENT_KIND,
         id=payment.id,
         at=payment.at,
-        doc=_document(payment),
+        doc=record_document(payment),
         card_id=payment.card_id,
         key=payment.invoice_number,
         revision=revision,
@@ -467,7 +453,7 @@ def document_to_record(document: SharedDocument) -> Record:
         kind=DOCUMENT_KIND,
         id=document.id,
         at=document.shared_at,
-        doc=_document(document),
+        doc=record_document(document),
         card_id=document.card_id,
     )
 
@@ -484,7 +470,7 @@ def conversation_to_record(entry: ConversationEntry) -> Record:
         kind=CONVERSATION_KIND,
         id=entry.id,
         at=entry.at,
-        doc=_document(entry),
+        doc=record_document(entry),
         card_id=entry.card_id,
         key=entry.send_id,
     )

@@ -21,8 +21,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
@@ -33,6 +34,10 @@ from clientcard.errors import DocumentError
 from clientcard.events import DomainEvent
 from clientcard.messaging.sends import Send
 from clientcard.schema import FieldSchema
+
+if TYPE_CHECKING:
+    # Only for annotations: the storage package imports this module.
+    from clientcard.storage.records import Record
 
 __all__ = [
     "BUSINESS_DOCUMENT_VERSION",
@@ -52,6 +57,8 @@ __all__ = [
     "event_from_dict",
     "event_to_dict",
     "make_converter",
+    "record_document",
+    "record_value",
     "schema_from_dict",
     "schema_to_dict",
     "send_from_dict",
@@ -249,6 +256,39 @@ def value_of(cls: type[_T], document: object, *, kind: str, version: int = 1) ->
     :raises DocumentError: the document is not a version ``version`` ``kind``.
     """
     return _from_document(kind, document, version, cls)
+
+
+_RECORD_COLUMNS: Final = ("id", "business_id", "card_id")
+
+
+def record_document(value: object, version: int = 1) -> dict[str, Any]:
+    """:func:`document_of` without the fields a record keeps in its own columns.
+
+    A value filed as a :class:`~clientcard.storage.records.Record` keeps its ``id``,
+    ``business_id`` and ``card_id`` in the record's columns, not twice.
+    """
+    document = _to_document(value, version)
+    for column in _RECORD_COLUMNS:
+        document.pop(column, None)
+    return document
+
+
+def record_value(cls: type[_T], record: Record, *, version: int = 1, **extra: object) -> _T:
+    """Read a value of ``cls`` back from a record made with :func:`record_document`.
+
+    The record's columns that ``cls`` has come back as fields; ``extra`` adds others
+    kept in columns (a digest in ``key``, say).
+
+    :raises DocumentError: the document is not a version ``version`` value of the kind.
+    """
+    fields = attrs.fields_dict(cls)  # type: ignore[arg-type]
+    columns = {"id": record.id, "business_id": record.business_id, "card_id": record.card_id}
+    document = {
+        **record.doc,
+        **{name: value for name, value in columns.items() if name in fields},
+        **extra,
+    }
+    return _from_document(record.kind, document, version, cls)
 
 
 def _describe(exc: BaseException, _type: object) -> str:

@@ -17,7 +17,7 @@ from typing import Final
 
 import attrs
 
-from clientcard.serialization import document_of, value_of
+from clientcard.serialization import record_document, record_value
 from clientcard.storage.records import Record
 
 __all__ = [
@@ -74,15 +74,12 @@ class PortalAccount:
 
     def to_record(self, *, revision: int = 1) -> Record:
         """File the account under its card, looked up by its login."""
-        document = document_of(self)
-        for column in ("id", "business_id", "card_id"):
-            document.pop(column)
         return Record(
             business_id=self.business_id,
             kind=ACCOUNT_KIND,
             id=self.id,
             at=self.created_at,
-            doc=document,
+            doc=record_document(self),
             card_id=self.card_id,
             key=self.login.casefold(),
             revision=revision,
@@ -91,13 +88,7 @@ class PortalAccount:
     @classmethod
     def from_record(cls, record: Record) -> PortalAccount:
         """Read an account back."""
-        document = {
-            **record.doc,
-            "id": record.id,
-            "business_id": record.business_id,
-            "card_id": record.card_id,
-        }
-        return value_of(cls, document, kind=ACCOUNT_KIND)
+        return record_value(cls, record)
 
 
 class LinkPurpose(enum.Enum):
@@ -132,15 +123,12 @@ class SignInLink:
 
     def to_record(self, *, revision: int = 1) -> Record:
         """File the link under its card, looked up by its token's digest."""
-        document = document_of(self)
-        for column in ("id", "business_id", "card_id", "digest"):
-            document.pop(column)
         return Record(
             business_id=self.business_id,
             kind=LINK_KIND,
             id=self.id,
             at=self.issued_at,
-            doc=document,
+            doc=record_document(self),
             card_id=self.card_id,
             key=self.digest,
             revision=revision,
@@ -149,14 +137,7 @@ class SignInLink:
     @classmethod
     def from_record(cls, record: Record) -> SignInLink:
         """Read a link back."""
-        document = {
-            **record.doc,
-            "id": record.id,
-            "business_id": record.business_id,
-            "card_id": record.card_id,
-            "digest": record.key,
-        }
-        return value_of(cls, document, kind=LINK_KIND)
+        return record_value(cls, record, digest=record.key)
 
 
 @attrs.frozen
@@ -174,20 +155,16 @@ class Throttle:
 
     def to_record(self, *, revision: int = 1) -> Record:
         """File the throttle under its first failure."""
-        document = document_of(self)
-        for column in ("id", "business_id"):
-            document.pop(column)
         return Record(
             business_id=self.business_id,
             kind=THROTTLE_KIND,
             id=self.id,
             at=self.first_failure_at,
-            doc=document,
+            doc=record_document(self),
             revision=revision,
         )
 
     @classmethod
     def from_record(cls, record: Record) -> Throttle:
         """Read a throttle back."""
-        document = {**record.doc, "id": record.id, "business_id": record.business_id}
-        return value_of(cls, document, kind=THROTTLE_KIND)
+        return record_value(cls, record)
