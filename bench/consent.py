@@ -1,16 +1,13 @@
-"""Consent benchmarks: decisions per second, and the audience query over many cards.
+"""Consent benchmarks: decisions per second, and the audience file the targets time.
 
-The audience query (who may receive marketing by e-mail) runs through the SQLite store
-and, beside it, the same statements through bare sqlite3, on a file of ``BENCH_AUDIENCE``
-cards (one million by default) of which a third may be contacted.
+``_load`` fills a file of ``BENCH_AUDIENCE`` cards (one million by default) of which a
+third may be contacted; ``targets.audience_sqlite`` times the count on it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -28,8 +25,6 @@ from clientcard.consent import (
     replay,
 )
 from clientcard.storage import _sql
-from clientcard.storage.protocol import CardQuery
-from clientcard.storage.sqlite import SQLiteStore
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
 CHUNK = 50_000
@@ -98,14 +93,8 @@ def decisions(count: int = 100_000) -> dict[str, Any]:
     }
 
 
-def _load(path: Path, count: int) -> str:
-    store = SQLiteStore(path)
-    business_id = storage._business(store)
-    store.close()
-    raw = sqlite3.connect(path, isolation_level=None)
-    raw.execute("PRAGMA journal_mode=WAL")
-    raw.execute("PRAGMA synchronous=NORMAL")
-    raw.execute("BEGIN")
+def _load(count: int) -> tuple[Path, str]:
+    path, business_id, raw = storage.raw_file("cc-audience-")
     for offset in range(0, count, CHUNK):
         cards = [
             ClientCard(
@@ -129,50 +118,7 @@ def _load(path: Path, count: int) -> str:
     raw.execute("COMMIT")
     raw.execute("ANALYZE")
     raw.close()
-    return business_id
-
-
-def audience(count: int) -> list[dict[str, Any]]:
-    """Time the audience count and first page, store beside raw SQL, over ``count`` cards."""
-    path = Path(tempfile.mkdtemp(prefix="cc-audience-")) / "audience.db"
-    business_id = _load(path, count)
-    query = CardQuery(contactable=("marketing", "email"))
-    store = SQLiteStore(path)
-    raw = sqlite3.connect(path)
-    repeats = 5
-    ours_count = storage.timed(lambda: [store.count(business_id, query) for _ in range(repeats)])
-    recorder = storage.Recorder()
-    _sql.rows.count_cards(recorder, _sql.SQLITE, business_id, query)  # type: ignore[arg-type]
-    ((count_sql, count_params),) = recorder.statements
-    floor_count = storage.timed(
-        lambda: [raw.execute(count_sql, count_params).fetchall() for _ in range(repeats)]
-    )
-    ours_page = storage.timed(
-        lambda: [store.find(business_id, query, limit=500) for _ in range(repeats)]
-    )
-    page_sql = storage.find_statements(_sql.SQLITE, business_id, [query] * repeats, 500)
-    floor_page = storage.timed(lambda: [raw.execute(s, p).fetchall() for s, p in page_sql])
-    total = store.count(business_id, query)
-    store.close()
-    raw.close()
-    return [
-        storage.row(
-            f"audience count over {count} cards ({total} may receive)",
-            ours_count,
-            floor_count,
-            "sqlite3 executing the same COUNT",
-            per=repeats,
-            unit="queries/s",
-        ),
-        storage.row(
-            f"audience first page of 500 over {count} cards",
-            ours_page,
-            floor_page,
-            "sqlite3 executing the same SELECT",
-            per=repeats,
-            unit="pages/s",
-        ),
-    ]
+    return path, business_id
 
 
 def audience_cards() -> int:

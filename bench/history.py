@@ -139,14 +139,7 @@ def client_statistics(visits: int | None = None) -> dict[str, Any]:
 def aggregates(clients: int | None = None) -> dict[str, Any]:
     """Time aggregates over ``clients`` clients beside a raw spend-by-group query."""
     clients = clients or int(os.environ.get("BENCH_STATS_CLIENTS", "100000"))
-    path = Path(tempfile.mkdtemp(prefix="cc-aggregates-")) / "aggregates.db"
-    store = SQLiteStore(path)
-    business_id = storage._business(store)
-    store.close()
-    raw = sqlite3.connect(path, isolation_level=None)
-    raw.execute("PRAGMA journal_mode=WAL")
-    raw.execute("PRAGMA synchronous=NORMAL")
-    raw.execute("BEGIN")
+    path, business_id, raw = storage.raw_file("cc-aggregates-")
     for offset in range(0, clients, CHUNK):
         cards = [
             ClientCard(
@@ -210,12 +203,7 @@ def erasure(clients: int | None = None) -> dict[str, Any]:
     writes the receipt and the audit entry, files the event and checkpoints.
     """
     clients = clients or int(os.environ.get("BENCH_ERASURE_CLIENTS", "100000"))
-    path = Path(tempfile.mkdtemp(prefix="cc-erasure-")) / "erasure.db"
-    store = SQLiteStore(path)
-    business_id = storage._business(store)
-    store.close()
-    raw = sqlite3.connect(path, isolation_level=None)
-    raw.execute("BEGIN")
+    path, business_id, raw = storage.raw_file("cc-erasure-")
     for offset in range(0, clients, CHUNK):
         cards = [
             ClientCard(

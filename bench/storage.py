@@ -105,6 +105,22 @@ def _business(store: ClientStore) -> str:
     return business.id
 
 
+def raw_file(prefix: str) -> tuple[Path, str, sqlite3.Connection]:
+    """A new store file with one business, and a bare connection to it inside BEGIN.
+
+    The loaders fill it with the library's own statements, far faster than the store.
+    """
+    path = Path(tempfile.mkdtemp(prefix=prefix)) / "bench.db"
+    store = SQLiteStore(path)
+    business_id = _business(store)
+    store.close()
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute("PRAGMA synchronous=NORMAL")
+    raw.execute("BEGIN")
+    return path, business_id, raw
+
+
 def _bulk_add(store: ClientStore, cards: list[ClientCard]) -> None:
     with store.transaction():
         for card in cards:

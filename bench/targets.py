@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-import tempfile
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -157,12 +156,7 @@ def json_round_trip(count: int = 500) -> dict[str, Any]:
 
 
 def _sqlite_book(count: int) -> tuple[ClientBook, SQLiteStore, str, Path]:
-    path = Path(tempfile.mkdtemp(prefix="cc-targets-")) / "cards.db"
-    store = SQLiteStore(path)
-    business_id = storage._business(store)
-    store.close()
-    raw = sqlite3.connect(path, isolation_level=None)
-    raw.execute("BEGIN")
+    path, business_id, raw = storage.raw_file("cc-targets-")
     for offset in range(0, count, 20_000):
         cards = storage.make_cards(business_id, min(20_000, count - offset))
         cards = [
@@ -256,8 +250,7 @@ _COVERING = (
 def audience_sqlite(count: int | None = None) -> dict[str, Any]:
     """The audience count over ``count`` SQLite cards, beside the covering-index count."""
     count = count or consent.audience_cards()
-    path = Path(tempfile.mkdtemp(prefix="cc-audience-")) / "audience.db"
-    business_id = consent._load(path, count)
+    path, business_id = consent._load(count)
     store = SQLiteStore(path)
     raw = sqlite3.connect(path)
     timing = pairs(
