@@ -2,7 +2,8 @@
 
 Run from the repository root as ``python -m tests.erasure._erase_worker DB BUSINESS BLOBS``:
 it prints ``ready``, then plans and erases each remaining client (anonymising, with
-their pictures in the blob directory BLOBS) until none is left or it is killed.
+their pictures in the blob directory BLOBS) until none is left or it is killed, printing
+``erased`` after each commit so the test can aim its kill between two erasures.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ def main(db: str, business_id: str, blobs: str) -> None:
         for card in list(book.list_cards(business_id, limit=500)):
             plan = book.plan_erasure(business_id, card.id, mode=ErasureMode.ANONYMISE)
             book.erase(plan, actor="crash-test")
+            sys.stdout.write("erased\n")
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -114,7 +114,11 @@ def test_killed_erasures_leave_every_client_whole_or_wholly_erased(tmp_path: Pat
         with worker(db, salon, blobs) as process:
             assert process.stdout is not None
             assert process.stdout.readline().strip() == "ready"
-            time.sleep(rng.uniform(0.05, 0.3))
+            # Wait for a commit rather than a fixed time, which a slow machine can
+            # overrun before the first erasure or a fast one after the last; the jitter
+            # then lands the kill anywhere inside the next erasure's transaction.
+            assert process.stdout.readline().strip() == "erased"
+            time.sleep(rng.uniform(0, 0.03))
             process.kill()
             process.wait(timeout=60)
         seen.append(states(db, salon, cards).count("erased"))
