@@ -4,12 +4,13 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: help venv lint typecheck unit test docs notebooks demo webapp fuzz bench clean
+.PHONY: help venv lint typecheck unit test docs locale notebooks demo webapp fuzz bench clean
 
 help:
 	@echo "make demo   - set up .venv and run the narrated demo on an embedded SQLite file"
 	@echo "make test   - set up .venv, lint, type-check, run the whole test suite, build the docs"
 	@echo "make docs   - build the documentation site into site/ (warnings are errors)"
+	@echo "make locale - extract the texts to translate, update the it/nl catalogs, compile them"
 	@echo "make notebooks - run the notebooks in examples/ and save their outputs"
 	@echo "make webapp - run the reference booking site (examples/webapp) on 127.0.0.1:8000"
 	@echo "make fuzz   - run the property tests with the thorough hypothesis profile"
@@ -40,6 +41,19 @@ test: lint typecheck unit docs
 # --quiet would hide them from --strict, so the build talks.
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+# Texts are marked N_(context, english) in the library and _(english) in the CLI. The
+# catalogs are committed, compiled ones included, so an install needs no Babel; the tests
+# fail when they lag behind the source or miss a translation.
+LOCALE_DIR = src/clientcard/locale
+locale: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-default-keywords \
+	    --keywords 'N_:1c,2' --keywords _ --add-comments TRANSLATORS: --width 100 \
+	    --project clientcard --copyright-holder 'clientcard authors' \
+	    --output-file $(LOCALE_DIR)/clientcard.pot src
+	$(BIN)/pybabel update --input-file $(LOCALE_DIR)/clientcard.pot --output-dir $(LOCALE_DIR) \
+	    --domain clientcard --width 100 --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile --directory $(LOCALE_DIR) --domain clientcard --statistics
 
 # The tests run every notebook from scratch; this saves the outputs that GitHub shows.
 notebooks: $(STAMP)

@@ -2,27 +2,19 @@
 
 Issue messages are looked up by their machine code; a code or language without a
 translation falls back to English, and an unknown code to the code itself, so a message is
-never missing.
+never missing. The English texts live in the source; the Italian and Dutch ones in gettext
+catalogs (``clientcard/locale/<lang>/LC_MESSAGES/clientcard.po``, compiled to ``.mo``),
+extracted and compiled with Babel by ``make locale``.
 
 .. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
 
-from typing import Final, Literal, get_args
-
 from clientcard.locale._catalogue import FIELD_LABELS, MESSAGES
+from clientcard.locale._gettext import DEFAULT_LANGUAGE, LANGUAGES, Language
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "Language", "field_label", "message"]
-
-Language = Literal["en", "it", "nl"]
-"""A language clientcard ships messages and built-in labels in."""
-
-LANGUAGES: Final[tuple[Language, ...]] = get_args(Language)
-"""Every supported language, English first."""
-
-DEFAULT_LANGUAGE: Final[Language] = "en"
-"""The language used when none is asked for, and the fallback for missing texts."""
 
 
 def message(code: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
