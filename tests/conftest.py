@@ -24,6 +24,10 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
 
+# The command line speaks the language of its environment; the tests read its English
+# unless a test asks for another (a developer's LANG=it_IT must not change what they see).
+os.environ["CLIENTCARD_LANG"] = "en"
+
 
 @pytest.fixture
 def today() -> dt.date:

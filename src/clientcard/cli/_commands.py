@@ -19,6 +19,7 @@ from rich.text import Text
 
 from clientcard.book import ClientBook
 from clientcard.card import CardStatus, ClientCard
+from clientcard.cli._i18n import _
 from clientcard.consent import DIRECT_MARKETING, Channel, ConsentAction, ConsentSource, Purpose
 from clientcard.contact import phone
 from clientcard.errors import ClientCardError, ValidationError
@@ -115,16 +116,15 @@ def _card_panel(card: ClientCard, schema: FieldSchema, lang: str) -> Panel:
     return Panel(table, title=title, subtitle=subtitle, expand=False)
 
 
-@click.group()
+@click.group(help=_("Keep a business's client cards in an embedded SQLite file."))
 @click.option(
     "--db",
     default=lambda: os.environ.get("CLIENTCARD_DB", DEFAULT_DB),
     show_default=DEFAULT_DB,
-    help="SQLite file holding the client cards (env CLIENTCARD_DB).",
+    help=_("SQLite file holding the client cards (env CLIENTCARD_DB)."),
 )
 @click.pass_context
 def cli(ctx: click.Context, db: str) -> None:
-    """Keep a business's client cards in an embedded SQLite file."""
     ctx.obj = _Context(db)
 
 
@@ -134,20 +134,20 @@ business_option = click.option(
     "business_id",
     required=True,
     envvar="CLIENTCARD_BUSINESS",
-    help="The business id (env CLIENTCARD_BUSINESS).",
+    help=_("The business id (env CLIENTCARD_BUSINESS)."),
 )
 
 
-@cli.command()
+@cli.command(help=_("Create a business, with the default client card schema or the one given."))
 @click.argument("business_id")
-@click.option("--name", required=True, help="The business's name.")
-@click.option("--region", default="IT", show_default=True, help="ISO country for phones.")
+@click.option("--name", required=True, help=_("The business's name."))
+@click.option("--region", default="IT", show_default=True, help=_("ISO country for phones."))
 @click.option("--language", default="en", show_default=True, type=click.Choice(["en", "it", "nl"]))
 @click.option(
     "--schema",
     "schema_file",
     type=click.File("r", encoding="utf-8"),
-    help="A field schema document (as `schema export` writes); the default schema if absent.",
+    help=_("A field schema document (as `schema export` writes); the default schema if absent."),
 )
 @click.pass_obj
 def init(
@@ -158,21 +158,24 @@ def init(
     language: str,
     schema_file: TextIO | None,
 ) -> None:
-    """Create a business, with the default client card schema or the one given."""
     schema = None
     if schema_file is not None:
         try:
             document = json.load(schema_file)
         except json.JSONDecodeError as error:
             raise click.BadParameter(
-                f"not JSON (line {error.lineno})", param_hint="--schema"
+                _("not JSON (line {line})").format(line=error.lineno), param_hint="--schema"
             ) from None
         schema = schema_from_dict(document)
     with obj.book() as book:
         business = book.create_business(
             business_id=business_id, name=name, region=region, language=language, schema=schema
         )
-    console.print(f"created business {business.id} ({business.region}, {business.language})")
+    console.print(
+        _("created business {id} ({region}, {language})").format(
+            id=business.id, region=business.region, language=business.language
+        )
+    )
 
 
 @cli.command()
