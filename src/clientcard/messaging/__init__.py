@@ -8,10 +8,12 @@ from __future__ import annotations
 from clientcard.messaging.message import OutgoingMessage, check_message
 from clientcard.messaging.notifier import DeliveryError, Notifier
 from clientcard.messaging.smtp import SMTPNotifier
+from clientcard.messaging.starter import STARTER_KEYS, starter_template, starter_templates
 from clientcard.messaging.templates import PLACEHOLDERS, MessageTemplate, TemplateText
 
 __all__ = [
     "PLACEHOLDERS",
+    "STARTER_KEYS",
     "DeliveryError",
     "MessageTemplate",
     "Notifier",
@@ -19,4 +21,6 @@ __all__ = [
     "SMTPNotifier",
     "TemplateText",
     "check_message",
+    "starter_template",
+    "starter_templates",
 ]
