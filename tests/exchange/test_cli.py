@@ -34,6 +34,24 @@ class TestImportCommand:
         assert "(ignored)" in out
         assert "0 of 0" in cli.ok("list", "-b", "bella")
 
+    @pytest.mark.parametrize(
+        ("name", "content"),
+        [
+            ("contacts.vcf", "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Bianchi;Giulia;;;\r\nEND:VCARD\r\n"),
+            ("cards.json", '[{"first_name": "Giulia"}]'),
+        ],
+        ids=["vcard", "json"],
+    )
+    def test_previewing_a_file_without_columns_writes_nothing(
+        self, cli: Cli, tmp_path: Path, name: str, content: str
+    ) -> None:
+        path = tmp_path / name
+        path.write_text(content, encoding="utf-8")
+        out = cli.ok("import", "-b", "bella", str(path), "--preview")
+        assert "no column mapping to preview" in out
+        assert "0 of 0" in cli.ok("list", "-b", "bella")
+        assert not path.with_name(name + ".report.json").exists()
+
     def test_a_dry_run_reports_and_writes_nothing(self, cli: Cli, clients: Path) -> None:
         out = cli.ok("import", "-b", "bella", str(clients), "--dry-run")
         assert "Prova, nulla scritto" in out

@@ -116,8 +116,13 @@ def import_command(
             if overrides:
                 mapping = mapping.with_targets(overrides)
             console.print(_mapping_table(mapping))
-            if preview:
-                return
+        if preview:
+            if headers is None:
+                # vCards and JSON cards name their own fields: nothing to map, and a
+                # preview never writes. The dry run is the look before importing.
+                console.print(f"{chosen} files name their fields: no column mapping to preview")
+                console.print("check the cards with --dry-run")
+            return
         progress = Progress(
             TextColumn("importing"),
             BarColumn(),
