@@ -133,7 +133,7 @@ class TestDuplicatesAndMerge:
 
     def test_merge_previews_then_merges_then_undoes(self, cli: Cli, twins: list[str]) -> None:
         keep, other = twins
-        preview = cli.ok("merge", "-b", "bella", keep, other, "--prefer-other", "city")
+        preview = cli.ok("merge", "-b", "bella", keep, other)
         assert "both set, kept from the first: city" in preview
         assert "preview only" in preview
         done = cli.ok("merge", "-b", "bella", keep, other, "--yes")
@@ -141,6 +141,17 @@ class TestDuplicatesAndMerge:
         assert "1 of 1" in cli.ok("list", "-b", "bella")
         assert "are back" in cli.ok("merge", "-b", "bella", "--undo", merge_id)
         assert "2 of 2" in cli.ok("list", "-b", "bella")
+
+    def test_a_field_preferred_from_the_other_card_is_previewed_as_taken_from_it(
+        self, cli: Cli, twins: list[str]
+    ) -> None:
+        keep, other = twins
+        preview = cli.ok("merge", "-b", "bella", keep, other, "--prefer-other", "city")
+        assert "both set, taken from the other card: city" in preview
+        assert "kept from the first" not in preview
+        theirs = "Monza" if "Monza" in cli.ok("show", "-b", "bella", other) else "Milano"
+        cli.ok("merge", "-b", "bella", keep, other, "--prefer-other", "city", "--yes")
+        assert theirs in cli.ok("show", "-b", "bella", keep)
 
     def test_purging_makes_merges_permanent(self, cli: Cli, twins: list[str]) -> None:
         cli.ok("merge", "-b", "bella", *twins, "--yes")

@@ -294,17 +294,19 @@ def merge_command(
         keep, other = card_ids
         choices = dict.fromkeys(prefer, "absorbed")
         plan = preview_merge(book, business_id, keep, other, prefer=choices)  # type: ignore[arg-type]
-        summary = plan.to_dict()
-        for label, key in (
-            ("changes", "changed"),
-            ("taken from the other card", "filled"),
-            ("both set, kept from the first", "conflicts"),
-            ("consent made stricter", "stricter"),
-            ("warnings", "warnings"),
+        # A conflict keeps the first card's value unless --prefer-other named the field.
+        kept = [key for key in plan.conflicts if key not in choices]
+        taken = [key for key in plan.conflicts if key in choices]
+        for label, items in (
+            ("changes", plan.changed),
+            ("taken from the other card", plan.filled),
+            ("both set, kept from the first", kept),
+            ("both set, taken from the other card", taken),
+            ("consent made stricter", plan.stricter),
+            ("warnings", plan.warnings),
         ):
-            items = summary[key]
             if items:
-                console.print(f"{label}: {', '.join(map(str, items))}")  # type: ignore[call-overload]
+                console.print(f"{label}: {', '.join(items)}")
         console.print(f"match score {plan.match.score:.2f} ({', '.join(plan.match.reasons)})")
         if not yes:
             console.print("preview only: add --yes to merge")
