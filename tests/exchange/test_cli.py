@@ -131,6 +131,16 @@ class TestDuplicatesAndMerge:
         assert "same_email, same_name" in out
         assert "1 pairs" in out
 
+    def test_duplicates_show_whole_ids_in_a_narrow_terminal(
+        self, cli: Cli, twins: list[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from clientcard.cli._exchange import console  # after `cli` loaded the commands
+
+        # The console took its width from COLUMNS when first used; narrow it directly.
+        monkeypatch.setattr(console, "width", 72)
+        out = cli.ok("duplicates", "-b", "bella")
+        assert all(card_id in out for card_id in twins)
+
     def test_merge_previews_then_merges_then_undoes(self, cli: Cli, twins: list[str]) -> None:
         keep, other = twins
         preview = cli.ok("merge", "-b", "bella", keep, other)

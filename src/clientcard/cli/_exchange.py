@@ -243,7 +243,9 @@ def duplicates_command(obj: _Context, business_id: str, min_score: float, as_jso
         if as_json:
             click.echo(json.dumps([pair.to_dict() for pair in pairs], indent=2))
             return
-        table = Table("score", "client", "client", "why", "ids")
+        table = Table("score", "client", "client", "why")
+        # Whole ids, however narrow the terminal: they are what `merge` takes.
+        table.add_column("ids", no_wrap=True, min_width=36)
         for pair in pairs:
             first, second = pair.card_ids
             table.add_row(
