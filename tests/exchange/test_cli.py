@@ -58,6 +58,16 @@ class TestImportCommand:
         assert "row 3, column 3: $.phones: phone.invalid" in out
         assert "0 of 0" in cli.ok("list", "-b", "bella")
 
+    def test_a_dry_run_tells_of_likely_twins_without_calling_them_imported(
+        self, cli: Cli, clients: Path
+    ) -> None:
+        cli.ok("add", "-b", "bella", "first_name=Giula", "last_name=Bianchi", "phones=3331234567")
+        out = cli.ok("import", "-b", "bella", str(clients), "--dry-run")
+        assert "1 rows look like cards already there: see the report" in out
+        assert "imported cards" not in out
+        out = cli.ok("import", "-b", "bella", str(clients))
+        assert "1 imported cards look like cards already there: see duplicates" in out
+
     def test_an_import_writes_a_json_report_beside_the_file(self, cli: Cli, clients: Path) -> None:
         out = cli.ok(
             "import", "-b", "bella", str(clients), "--map", "Newsletter=consent.marketing.email",

@@ -152,7 +152,9 @@ def import_command(
     if len(report.rejected) > _SHOWN_ISSUES:
         console.print(f"  ... {len(report.rejected) - _SHOWN_ISSUES} more in the report")
     likely = [d for d in report.duplicates if d.action == "imported"]
-    if likely:
+    if likely and report.dry_run:
+        console.print(f"{len(likely)} rows look like cards already there: see the report")
+    elif likely:
         console.print(f"{len(likely)} imported cards look like cards already there: see duplicates")
     console.print(f"report: {target}")
 
