@@ -26,8 +26,9 @@ _MAX_TAGS: Final = 50
 MAX_TAG_LENGTH: Final = 40
 _MAX_ITEMS: Final = 200
 _OLDEST_YEAR: Final = 1900
-_TRUE: Final = frozenset({"true", "yes", "y", "1", "on", "si", "sì", "ja", "waar"})
-_FALSE: Final = frozenset({"false", "no", "n", "0", "off", "nee", "onwaar"})
+# With TRUE and FALSE as Italian and Dutch Excel write them into a CSV.
+_TRUE: Final = frozenset({"true", "yes", "y", "1", "on", "si", "sì", "vero", "ja", "waar"})
+_FALSE: Final = frozenset({"false", "no", "n", "0", "off", "falso", "nee", "onwaar"})
 
 
 def max_length(definition: FieldDefinition) -> int | None:

@@ -171,6 +171,20 @@ class TestCells:
         )
         assert [issue.code for issue in row.issues] == ["consent.invalid"]
 
+    @pytest.mark.parametrize(
+        ("cell", "stated"),
+        [("VERO", True), ("FALSO", False), ("WAAR", True), ("ONWAAR", False)],
+    )
+    def test_a_checkbox_saved_by_an_italian_or_dutch_excel_is_a_yes_or_no(
+        self, cell: str, stated: bool
+    ) -> None:
+        mapping = ColumnMapping(headers=("c",), targets=("consent.marketing.email",))
+        row = apply_mapping(
+            mapping, (cell,), FieldSchema.default(), order="dmy", today=TODAY, lang="it"
+        )
+        assert row.consent == {"marketing.email": stated}
+        assert row.issues == ()
+
 
 class TestDates:
     @pytest.mark.parametrize(

@@ -356,6 +356,9 @@ class TestCustomFieldTypes:
         [
             (FieldType.BOOLEAN, "sì", True),
             (FieldType.BOOLEAN, "nee", False),
+            (FieldType.BOOLEAN, "VERO", True),  # Italian Excel's TRUE, saved as CSV
+            (FieldType.BOOLEAN, "FALSO", False),
+            (FieldType.BOOLEAN, "ONWAAR", False),  # Dutch Excel's FALSE
             (FieldType.BOOLEAN, False, False),
             (FieldType.DATE, "2027-01-15", dt.date(2027, 1, 15)),
             (FieldType.DATE, dt.date(2020, 1, 1), dt.date(2020, 1, 1)),

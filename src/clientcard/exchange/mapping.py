@@ -57,8 +57,11 @@ SPECIAL_TARGETS: Final = frozenset({"full_name", "name_infix", "house_number"})
 _NON_ALNUM: Final = re.compile(r"[^0-9a-z]+")
 _LIST_SPLIT: Final = re.compile(r"\s*(?:[;,\n]|:::)\s*")
 _PHONE_SPLIT: Final = re.compile(r"\s*(?:[;,\n]|:::)\s*")
-_YES: Final = frozenset({"yes", "y", "true", "1", "si", "ja", "x", "granted", "on"})
-_NO: Final = frozenset({"no", "n", "false", "0", "nee", "withdrawn", "off", "refused"})
+# TRUE and FALSE as Italian and Dutch Excel write them into a CSV: VERO/FALSO, WAAR/ONWAAR.
+_YES: Final = frozenset({"yes", "y", "true", "1", "si", "ja", "x", "granted", "on", "vero", "waar"})
+_NO: Final = frozenset(
+    {"no", "n", "false", "0", "nee", "withdrawn", "off", "refused", "falso", "onwaar"}
+)
 
 
 def normalise_header(header: str) -> str:
