@@ -6,7 +6,8 @@ business's fields, validates every row in the import context, and reports each r
 rejects (number, field, reason -- never a value); it writes a selection of cards back out
 in the same formats; and it finds and merges cards that are one client.
 
-* Reading: :func:`open_table` / :func:`open_records` pick the reader by file name
+* Reading: :func:`file_format` tells a file's format by its name and
+  :func:`open_source` opens it with the matching reader
   (:func:`~clientcard.exchange.csv.open_csv`,
   :func:`~clientcard.exchange.xlsx.open_xlsx`,
   :func:`~clientcard.exchange.vcard.open_vcards`,
