@@ -46,7 +46,7 @@ from clientcard._normalise import MAX_PHONES, MAX_TAG_LENGTH, max_length, normal
 from clientcard.card import BUILTIN_KEYS, IDENTITY_KEYS, ClientCard, FieldValue
 from clientcard.contact import address
 from clientcard.errors import FieldIssue, InvalidValueError, SchemaError, ValidationError
-from clientcard.locale import DEFAULT_LANGUAGE, field_label, message
+from clientcard.locale import DEFAULT_LANGUAGE, LANGUAGES, field_label, message
 from clientcard.locale._catalogue import GENDER_LABELS, LANGUAGE_LABELS
 
 __all__ = [
@@ -72,7 +72,7 @@ def _builtin(
     max_value: str | None = None,
     max_length: int | None = None,
 ) -> FieldDefinition:
-    labels = {lang: field_label(key, lang) or key for lang in ("en", "it", "nl")}
+    labels: dict[str, str] = {lang: field_label(key, lang) or key for lang in LANGUAGES}
     return FieldDefinition(
         key=key,
         type=type_,

@@ -87,6 +87,11 @@ def test_an_unshipped_language_is_refused() -> None:
         starter_template("welcome", languages=["en", "fr"])
 
 
+def test_a_bare_string_of_languages_is_refused() -> None:
+    with pytest.raises(ValueError, match="list"):
+        starter_template("welcome", languages="it")
+
+
 def test_an_unknown_starter_is_a_key_error() -> None:
     with pytest.raises(KeyError):
         starter_template("newsletter")

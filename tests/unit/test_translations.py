@@ -17,8 +17,9 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+import clientcard.messaging.starter
 from clientcard.locale import LANGUAGES, field_label, message
-from clientcard.locale._gettext import DOMAIN, LOCALE_DIR, translation
+from clientcard.locale._gettext import DOMAIN, LOCALE_DIR, MARKED, translation
 
 SRC = LOCALE_DIR.parents[1]
 TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
@@ -94,9 +95,28 @@ def test_the_compiled_catalog_says_what_the_po_file_says(lang: str) -> None:
         assert said == str(entry.string), "the .mo file is stale: make locale"
 
 
-def test_english_needs_no_catalog() -> None:
-    assert isinstance(translation("en"), gettext.NullTranslations)
-    assert translation("en").pgettext("field.required", "anything") == "anything"
+def test_what_the_library_uses_is_what_babel_extracts(
+    marked: set[tuple[str | None, str]],
+) -> None:
+    assert clientcard.messaging.starter.STARTER_KEYS  # its texts are collected on import
+    used = set(MARKED.items())
+    assert sorted(used - marked, key=str) == [], "a text marked in a way extraction misses"
+    assert sorted({key for key in marked if key[0]} - used, key=str) == []
+
+
+def test_english_is_the_source_and_needs_no_catalog() -> None:
+    assert type(translation("en")) is gettext.NullTranslations
+    assert not (LOCALE_DIR / "en").exists()
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_a_shipped_language_reads_its_compiled_catalog(lang: str) -> None:
+    assert type(translation(lang)) is gettext.GNUTranslations
+
+
+def test_a_language_clientcard_does_not_ship_speaks_english() -> None:
+    assert type(translation("fr")) is gettext.NullTranslations
+    assert message("field.required", "fr") == "This field is required."
 
 
 @pytest.mark.parametrize(

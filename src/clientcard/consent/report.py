@@ -11,24 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Final
 
 import attrs
 
 from clientcard.consent.ledger import ConsentAction, ConsentEvent, replay
 from clientcard.locale import DEFAULT_LANGUAGE
-from clientcard.locale._catalogue import CONSENT_TEXTS
+from clientcard.locale._catalogue import CONSENT_TEXTS, WORDS
 
 __all__ = ["ConsentReport", "consent_report"]
-
-_MONTHS: Final = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-    "it": ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
-           "settembre", "ottobre", "novembre", "dicembre"),
-    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-           "september", "oktober", "november", "december"),
-}  # fmt: skip
 
 
 @attrs.frozen
@@ -52,8 +42,11 @@ def _text(key: str, lang: str) -> str:
 
 
 def _date(at: dt.datetime, lang: str) -> str:
-    months = _MONTHS.get(lang, _MONTHS[DEFAULT_LANGUAGE])
-    return f"{at.day} {months[at.month - 1]} {at.year}"
+    def word(key: str) -> str:
+        texts = WORDS[key]
+        return texts.get(lang) or texts[DEFAULT_LANGUAGE]
+
+    return word("date").format(day=at.day, month=word(f"month.{at.month}"), year=at.year)
 
 
 def _what(event: ConsentEvent, lang: str) -> str:

@@ -34,6 +34,7 @@ import attrs
 from clientcard.card import BirthDate, ClientCard, FieldValue, Gender
 from clientcard.consent import NOT_MESSAGES, replay
 from clientcard.contact import phone
+from clientcard.locale._catalogue import WORDS
 from clientcard.schema import FieldDefinition, FieldType
 from clientcard.storage.protocol import CardQuery
 
@@ -45,7 +46,6 @@ __all__ = ["ExportFormat", "ExportReport", "Selection", "export_cards", "text_va
 ExportFormat = Literal["csv", "xlsx", "vcard", "json"]
 """The formats :func:`export_cards` writes."""
 
-_YES_NO: Final = {"en": ("yes", "no"), "it": ("sì", "no"), "nl": ("ja", "nee")}
 _PAGE: Final = 500
 
 
@@ -135,7 +135,7 @@ def _text(definition: FieldDefinition, value: FieldValue, lang: str) -> str | li
             return [labels.get(item, item) for item in value]
         return list(value)
     if isinstance(value, bool):
-        yes, no = _YES_NO.get(lang, _YES_NO["en"])
+        yes, no = (WORDS[word].get(lang) or WORDS[word]["en"] for word in ("yes", "no"))
         return yes if value else no
     if isinstance(value, Gender):
         value = value.value

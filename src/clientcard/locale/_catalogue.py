@@ -166,6 +166,26 @@ _CONSENT_TEXTS: Final[dict[str, str]] = english(
     N_("consent:source.api", "connected system"),
 )
 
+# Words the reports and exports put together: yes and no, and dates written out.
+_WORDS: Final[dict[str, str]] = english(
+    N_("word:yes", "yes"),
+    N_("word:no", "no"),
+    # TRANSLATORS: a date in a consent report; {month} is a month's name from below.
+    N_("word:date", "{day} {month} {year}"),
+    N_("word:month.1", "January"),
+    N_("word:month.2", "February"),
+    N_("word:month.3", "March"),
+    N_("word:month.4", "April"),
+    N_("word:month.5", "May"),
+    N_("word:month.6", "June"),
+    N_("word:month.7", "July"),
+    N_("word:month.8", "August"),
+    N_("word:month.9", "September"),
+    N_("word:month.10", "October"),
+    N_("word:month.11", "November"),
+    N_("word:month.12", "December"),
+)
+
 # Each table, translated once at import: message codes and keys to a text per language.
 MESSAGES: Final[dict[str, dict[str, str]]] = in_languages(
     {**_MESSAGES, **COMMERCE_MESSAGES, **HISTORY_MESSAGES, **PRIVACY_MESSAGES}, LANGUAGES
@@ -174,3 +194,4 @@ FIELD_LABELS: Final = in_languages(_FIELD_LABELS, LANGUAGES, prefix="label:")
 LANGUAGE_LABELS: Final = in_languages(_LANGUAGE_LABELS, LANGUAGES, prefix="language:")
 GENDER_LABELS: Final = in_languages(_GENDER_LABELS, LANGUAGES, prefix="gender:")
 CONSENT_TEXTS: Final = in_languages(_CONSENT_TEXTS, LANGUAGES, prefix="consent:")
+WORDS: Final = in_languages(_WORDS, LANGUAGES, prefix="word:")

@@ -48,8 +48,8 @@ _STARTERS: Final[dict[str, _Starter]] = {
     "welcome": _Starter(Purpose.WELCOME),
 }
 
-# TRANSLATORS: message templates. Keep every $placeholder as it is; an SMS carries the
-# body only, so keep bodies short.
+# Translators keep every $placeholder as it is (docs/translations.md); an SMS carries
+# the body only, so bodies stay short.
 _TEXTS: Final[dict[str, str]] = english(
     N_("template:appointment_reminder.subject", "Your appointment at ${business_name}"),
     N_(
@@ -119,9 +119,12 @@ def starter_template(key: str, *, languages: Iterable[str] = LANGUAGES) -> Messa
     portal's sign-in links use ``portal_link`` by default).
 
     :raises KeyError: ``key`` is not one of :data:`STARTER_KEYS`.
-    :raises ValueError: a language clientcard does not ship.
+    :raises ValueError: a language clientcard does not ship (a template must not speak
+        English while claiming another language), or a bare string for ``languages``.
     """
     starter = _STARTERS[key]
+    if isinstance(languages, str):
+        raise ValueError("give languages as a list, such as ['it']")
     langs = tuple(languages)
     unknown = sorted(set(langs) - set(LANGUAGES))
     if unknown:
@@ -138,6 +141,11 @@ def starter_template(key: str, *, languages: Iterable[str] = LANGUAGES) -> Messa
 
 
 def starter_templates(*, languages: Iterable[str] = LANGUAGES) -> tuple[MessageTemplate, ...]:
-    """Return every starter template, in the order of :data:`STARTER_KEYS`."""
+    """Return every starter template, in the order of :data:`STARTER_KEYS`.
+
+    :raises ValueError: as :func:`starter_template`.
+    """
+    if isinstance(languages, str):
+        raise ValueError("give languages as a list, such as ['it']")
     langs = tuple(languages)
     return tuple(starter_template(key, languages=langs) for key in STARTER_KEYS)

@@ -28,6 +28,7 @@ from clientcard.card import (
 )
 from clientcard.contact import email as _email
 from clientcard.contact import name as _name
+from clientcard.locale import LANGUAGES
 
 __all__ = [
     "REGIONS",
@@ -222,7 +223,7 @@ def cards(business_id: str | None = None) -> st.SearchStrategy[ClientCard]:
             education=draw(st.none() | _WORDS),
             profession=draw(st.none() | _WORDS),
             picture=draw(st.none() | st.uuids().map(lambda u: f"blob/{u}")),
-            language=draw(st.none() | st.sampled_from(["en", "it", "nl"])),
+            language=draw(st.none() | st.sampled_from(LANGUAGES)),
             custom=draw(
                 st.dictionaries(
                     st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True).filter(
