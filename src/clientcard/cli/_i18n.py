@@ -1,8 +1,9 @@
 """The language the ``clientcard`` command speaks, and its translation function.
 
 The command speaks English, Italian or Dutch: ``CLIENTCARD_LANG`` chooses (``it``), else
-the first supported language of the POSIX variables gettext reads (``LANGUAGE``,
-``LC_ALL``, ``LC_MESSAGES``, ``LANG``, e.g. ``it_IT.UTF-8``), else English. Help texts are
+the POSIX variables gettext reads, the first one set deciding (``LANGUAGE``, which may
+list several, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``, e.g. ``it_IT.UTF-8``), else English;
+a language clientcard does not ship (``fr``, ``C``) means English. Help texts are
 translated when the command is loaded; output, each time it is printed.
 """
 
@@ -19,13 +20,16 @@ ENVIRONMENT = ("CLIENTCARD_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 def cli_language() -> str:
     """The language the command line speaks now, from the environment."""
     for variable in ENVIRONMENT:
-        # LANGUAGE may list several, by preference: "nl:it:en".
-        for wanted in os.environ.get(variable, "").split(":"):
+        value = os.environ.get(variable, "")
+        if not value:
+            continue
+        # The first variable set decides, as in gettext; LANGUAGE may list several by
+        # preference ("nl:it:en"), and LC_ALL=C asks for the untranslated texts.
+        for wanted in value.split(":"):
             code = wanted.partition("_")[0].partition(".")[0].lower()
             if code in LANGUAGES:
                 return code
-            if code and variable != "LANGUAGE":
-                break
+        return DEFAULT_LANGUAGE
     return DEFAULT_LANGUAGE
 
 
