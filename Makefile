@@ -42,13 +42,14 @@ test: lint typecheck unit docs
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
-# Texts are marked N_(context, english) in the library and _(english) in the CLI. The
-# catalogs are committed, compiled ones included, so an install needs no Babel; the tests
-# fail when they lag behind the source or miss a translation.
+# Texts are marked N_(context, english) in the library, _(english) in the CLI, and
+# _N(english) where the CLI or click translates them later. The catalogs are committed,
+# compiled ones included, so an install needs no Babel; the tests fail when they lag
+# behind the source or miss a translation.
 LOCALE_DIR = src/clientcard/locale
 locale: $(STAMP)
 	$(BIN)/pybabel extract --mapping-file babel.cfg --no-default-keywords \
-	    --keywords 'N_:1c,2' --keywords _ --add-comments TRANSLATORS: --width 100 \
+	    --keywords 'N_:1c,2' --keywords _ --keywords _N --add-comments TRANSLATORS: --width 100 \
 	    --project clientcard --copyright-holder 'clientcard authors' \
 	    --output-file $(LOCALE_DIR)/clientcard.pot src
 	$(BIN)/pybabel update --input-file $(LOCALE_DIR)/clientcard.pot --output-dir $(LOCALE_DIR) \

@@ -1,14 +1,18 @@
 """The command line speaks English, Italian or Dutch, chosen by the environment.
 
 The suite pins ``CLIENTCARD_LANG=en`` (``tests/conftest.py``); these tests set another
-language for one call at a time.
+language for one call at a time. Output is translated when it is printed, so it follows
+the environment of each call.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from clientcard.cli._i18n import ENVIRONMENT, cli_language
+from tests.cli_support import Cli
 
 
 @pytest.fixture
@@ -66,3 +70,145 @@ class TestTheLanguageChosen:
     def test_case_does_not_matter(self, bare: pytest.MonkeyPatch) -> None:
         bare.setenv("CLIENTCARD_LANG", "IT")
         assert cli_language() == "it"
+
+
+@pytest.fixture
+def anna(cli: Cli) -> str:
+    return cli.ok("add", "-b", "bella", "first_name=Anna", "email=anna@example.com").strip()
+
+
+class TestOutput:
+    def test_tables_and_counts_speak_italian(
+        self, cli: Cli, anna: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("CLIENTCARD_LANG", "it")
+        listed = cli.ok("list", "-b", "bella")
+        assert "telefono" in listed
+        assert "1 su 1" in listed
+
+    def test_tables_and_counts_speak_dutch(
+        self, cli: Cli, anna: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("CLIENTCARD_LANG", "nl")
+        listed = cli.ok("list", "-b", "bella")
+        assert "telefoon" in listed
+        assert "1 van 1" in listed
+
+    def test_a_summary_keeps_its_values_in_the_translated_sentence(
+        self, cli: Cli, anna: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("CLIENTCARD_LANG", "nl")
+        out = cli.ok("edit", "-b", "bella", anna, "city=Utrecht")
+        assert out.strip() == f"{anna} v2: gewijzigd city"
+
+    def test_the_language_is_read_at_each_call(
+        self, cli: Cli, anna: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        assert "1 of 1" in cli.ok("list", "-b", "bella")
+        monkeypatch.setenv("CLIENTCARD_LANG", "it")
+        assert "1 su 1" in cli.ok("list", "-b", "bella")
+
+    def test_the_card_shows_its_labels_in_the_command_language(
+        self, cli: Cli, anna: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("CLIENTCARD_LANG", "nl")
+        shown = cli.ok("show", "-b", "bella", anna)
+        assert "Voornaam" in shown  # the salon speaks Italian; the desk, Dutch
+        assert "overzicht" in shown
+
+    def test_errors_speak_the_language(self, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("CLIENTCARD_LANG", "it")
+        status, _, err = cli("show", "-b", "bella", "nope")
+        assert (status, err.strip()) == (1, "errore: scheda cliente 'nope' inesistente")
+
+    def test_a_duplicate_is_reported_in_dutch(
+        self, cli: Cli, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("CLIENTCARD_LANG", "nl")
+        status, _, err = cli("init", "bella", "--name", "Again")
+        assert (status, err.strip()) == (1, "fout: bedrijf 'bella' bestaat al")
+
+    def test_a_version_conflict_is_reported_in_italian(
+        self, cli: Cli, anna: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        cli.ok("edit", "-b", "bella", anna, "city=Roma")
+        monkeypatch.setenv("CLIENTCARD_LANG", "it")
+        status, _, err = cli("edit", "-b", "bella", anna, "city=Milano", "--version", "1")
+        assert status == 1
+        assert f"scheda cliente '{anna}': attesa la versione 1, quella salvata è la 2" in err
+
+    def test_a_record_kind_without_a_translation_is_named_by_its_code(
+        self, cli: Cli, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("CLIENTCARD_LANG", "it")
+        status, _, err = cli("blacklist", "lift", "-b", "bella", "nope")
+        assert (status, err.strip()) == (1, "errore: blacklist 'nope' inesistente")
+
+    def test_an_edit_that_changes_nothing_says_so(
+        self, cli: Cli, anna: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("CLIENTCARD_LANG", "nl")
+        out = cli.ok("edit", "-b", "bella", anna, "first_name=Anna")
+        assert out.strip() == f"{anna} v1: niets gewijzigd"
+
+    def test_validation_messages_follow_the_command_not_the_business(
+        self, cli: Cli, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("CLIENTCARD_LANG", "nl")
+        status, _, err = cli("add", "-b", "bella", "email=nope")
+        assert status == 1
+        assert "Dit is geen geldig e-mailadres." in err
+        assert "email.invalid" in err  # codes stay as they are
+
+    def test_consent_confirmations_follow_the_command(
+        self, cli: Cli, anna: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("CLIENTCARD_LANG", "nl")
+        granted = cli.ok(
+            "consent", "grant", "-b", "bella", anna, "--purpose", "marketing",
+            "--channel", "email", "--wording", "v1",
+        )  # fmt: skip
+        assert "marketing en promoties" in granted
+
+    def test_a_lang_option_still_chooses_the_report_language(
+        self, cli: Cli, anna: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("CLIENTCARD_LANG", "nl")
+        cli.ok(
+            "consent", "grant", "-b", "bella", anna, "--purpose", "marketing",
+            "--channel", "email", "--wording", "v1",
+        )  # fmt: skip
+        shown = cli.ok("consent", "show", "-b", "bella", anna, "--lang", "it")
+        assert "marketing e promozioni" in shown
+
+    def test_the_import_summary_speaks_the_command_language(
+        self, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        clients = tmp_path / "clients.csv"
+        clients.write_text("First name;E-mail\nSanne;sanne@example.nl\n", encoding="utf-8")
+        monkeypatch.setenv("CLIENTCARD_LANG", "it")
+        out = cli.ok("import", "-b", "bella", str(clients), "--dry-run")
+        assert "Prova, nulla scritto: 1 righe lette" in out
+        assert "abbinamento delle colonne" in out
+
+    def test_a_posix_locale_picks_italian(
+        self, cli: Cli, anna: str, bare: pytest.MonkeyPatch
+    ) -> None:
+        bare.setenv("LANG", "it_IT.UTF-8")
+        assert "1 su 1" in cli.ok("list", "-b", "bella")
+
+    def test_an_unsupported_language_prints_english(
+        self, cli: Cli, anna: str, bare: pytest.MonkeyPatch
+    ) -> None:
+        bare.setenv("CLIENTCARD_LANG", "fr")
+        bare.setenv("LANG", "it_IT.UTF-8")
+        assert "1 of 1" in cli.ok("list", "-b", "bella")
+
+    def test_codes_and_values_stay_untranslated(
+        self, cli: Cli, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        cli.ok("add", "-b", "bella", "first_name=Carla")
+        monkeypatch.setenv("CLIENTCARD_LANG", "it")
+        counted = cli.ok("audience", "-b", "bella", "--purpose", "marketing", "--channel", "sms")
+        assert "possono ricevere marketing via sms: 0" in counted
+        assert "esclusi per no_address: 1" in counted

@@ -36,7 +36,7 @@ class TestImportCommand:
 
     def test_a_dry_run_reports_and_writes_nothing(self, cli: Cli, clients: Path) -> None:
         out = cli.ok("import", "-b", "bella", str(clients), "--dry-run")
-        assert "Prova, nulla scritto" in out
+        assert "Dry run, nothing written" in out
         assert "row 3, column 3: $.phones: phone.invalid" in out
         assert "0 of 0" in cli.ok("list", "-b", "bella")
 
@@ -45,13 +45,13 @@ class TestImportCommand:
             "import", "-b", "bella", str(clients), "--map", "Newsletter=consent.marketing.email",
             "--consent-wording", "newsletter-v1",
         )  # fmt: skip
-        assert "3 righe lette: 2 importate" in out
+        assert "3 rows read: 2 imported" in out
         report = json.loads(clients.with_name("clienti.csv.report.json").read_text())
         assert report["counts"]["consent_recorded"] == 2
         assert "2 of 2" in cli.ok("list", "-b", "bella")
         again = cli.ok("import", "-b", "bella", str(clients), "--map", "5=",
                        "--report", str(clients.with_name("again.json")))  # fmt: skip
-        assert "0 importate, 2 già presenti" in again
+        assert "0 imported, 2 already present" in again
 
     def test_an_unknown_file_type_is_a_usage_error(self, cli: Cli, tmp_path: Path) -> None:
         path = tmp_path / "clients.pdf"

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 import sys
 
+from clientcard.cli._i18n import _
+
 __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    It speaks the language of ``CLIENTCARD_LANG``, else of the POSIX locale variables
+    (English, Italian or Dutch; English for any other).
+    """
     try:
         from clientcard.cli._commands import run  # noqa: PLC0415 - optional dependency
     except ImportError as error:  # pragma: no cover - exercised only without the extra
         print(
-            f"clientcard: the command line needs click and rich ({error.name} is missing); "
-            "install them with: pip install 'clientcard[cli]'",
+            _(
+                "clientcard: the command line needs click and rich ({name} is missing); "
+                "install them with: pip install 'clientcard[cli]'"
+            ).format(name=error.name),
             file=sys.stderr,
         )
         return 2

@@ -36,3 +36,8 @@ def cli_language() -> str:
 def _(text: str) -> str:
     """Translate an English text of the command line into its current language."""
     return translation(cli_language()).gettext(text)
+
+
+def _N(text: str) -> str:  # noqa: N802 - the marker's name, as Babel extracts it
+    """Mark ``text`` for extraction only; :func:`_` translates it later."""
+    return text
