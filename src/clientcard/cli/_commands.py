@@ -19,7 +19,7 @@ from rich.text import Text
 
 from clientcard.book import ClientBook
 from clientcard.card import CardStatus, ClientCard
-from clientcard.cli._i18n import _N, _, cli_language
+from clientcard.cli._i18n import _N, _, cli_language, click_speaks
 from clientcard.consent import DIRECT_MARKETING, Channel, ConsentAction, ConsentSource, Purpose
 from clientcard.contact import phone
 from clientcard.errors import (
@@ -795,6 +795,11 @@ def send(
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run ``clientcard`` with ``argv``; errors print one line and give a non-zero status."""
+    with click_speaks(cli_language()):
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
         status = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Abort:
