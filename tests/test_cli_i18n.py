@@ -151,6 +151,14 @@ class TestOutput:
         status, _, err = cli("blacklist", "lift", "-b", "bella", "nope")
         assert (status, err.strip()) == (1, "errore: blacklist 'nope' inesistente")
 
+    def test_a_refused_promo_code_gives_its_reason_in_dutch(
+        self, cli: Cli, anna: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("CLIENTCARD_LANG", "nl")
+        status, _, err = cli("promo", "redeem", "-b", "bella", anna, "NOSUCH")
+        assert status == 1
+        assert "promotion.unknown: Er is geen promotie met deze code." in err
+
     def test_an_edit_that_changes_nothing_says_so(
         self, cli: Cli, anna: str, monkeypatch: pytest.MonkeyPatch
     ) -> None:

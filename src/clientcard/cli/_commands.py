@@ -32,6 +32,7 @@ from clientcard.errors import (
 from clientcard.fingerprints import MIN_SECRET_BYTES
 from clientcard.messaging import MessageTemplate, SMTPNotifier, TemplateText
 from clientcard.messaging.dispatcher import Dispatcher
+from clientcard.promotions import RedemptionRefusedError
 from clientcard.schema import Choice, FieldDefinition, FieldSchema, FieldType
 from clientcard.serialization import schema_from_dict, schema_to_dict
 from clientcard.storage.protocol import CardQuery
@@ -106,6 +107,8 @@ def _describe(error: ClientCardError) -> str:
             else _("{kind} {id} already exists")
         )
         return text.format(kind=kind, id=repr(error.ident))
+    if isinstance(error, RedemptionRefusedError):
+        return f"{error.code}: {error.text(cli_language())}"
     if isinstance(error, VersionConflictError):
         return _("card {id}: expected version {expected}, the stored version is {actual}").format(
             id=repr(error.card_id), expected=error.expected, actual=error.actual
