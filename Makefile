@@ -42,17 +42,18 @@ test: lint typecheck unit docs
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
-# Texts are marked N_(context, english) in the library and _(english) in the CLI. The
-# catalogs are committed, compiled ones included, so an install needs no Babel; the tests
-# fail when they lag behind the source or miss a translation. A changed English text
-# keeps its old translation as fuzzy (with the previous English beside it) for the
-# translator to check; fuzzy texts are not compiled, so English shows until then. The
-# template has no header, so a run that changes no text changes no file.
+# Texts are marked N_(context, english) in the library, _(english) in the CLI, and
+# _N(english) where the CLI or click translates them later. The catalogs are committed,
+# compiled ones included, so an install needs no Babel; the tests fail when they lag
+# behind the source or miss a translation. A changed English text keeps its old
+# translation as fuzzy (with the previous English beside it) for the translator to
+# check; fuzzy texts are not compiled, so English shows until then. The template has no
+# header, so a run that changes no text changes no file.
 LOCALE_DIR = src/clientcard/locale
 locale: $(STAMP)
 	$(BIN)/pybabel extract --mapping-file babel.cfg --no-default-keywords \
-	    --keywords 'N_:1c,2' --keywords _ --add-comments TRANSLATORS: --width 100 \
-	    --omit-header --output-file $(LOCALE_DIR)/clientcard.pot src
+	    --keywords 'N_:1c,2' --keywords _ --keywords _N --add-comments TRANSLATORS: \
+	    --width 100 --omit-header --output-file $(LOCALE_DIR)/clientcard.pot src
 	$(BIN)/pybabel update --input-file $(LOCALE_DIR)/clientcard.pot --output-dir $(LOCALE_DIR) \
 	    --domain clientcard --width 100 --ignore-obsolete --previous \
 	    --ignore-pot-creation-date

@@ -221,7 +221,7 @@ def test_consent_is_granted_shown_and_counted_from_the_command_line(cli: Cli) ->
         "--by",
         "staff-3",
     )
-    assert "marketing e promozioni" in granted  # the salon speaks Italian
+    assert "agree to marketing and promotions by e-mail" in granted  # the command's language
     counted = cli.ok("audience", "-b", "bella", "--purpose", "marketing", "--channel", "email")
     assert "1 may receive marketing by email" in counted
     assert "1 excluded: no_consent" in counted
@@ -250,7 +250,7 @@ def test_withdrawal_and_objection_from_the_command_line(cli: Cli) -> None:
         "consent", "withdraw", "-b", "bella", anna, "--purpose", "marketing", "--channel", "email"
     )
     objected = cli.ok("consent", "object", "-b", "bella", anna)
-    assert "Ti opponi a tutto il marketing diretto." in objected
+    assert "You object to all direct marketing." in objected
     status, _, err = cli(
         "consent", "grant", "-b", "bella", anna, "--purpose", "marketing", "--wording", "v1"
     )

@@ -52,9 +52,17 @@ class TestImportCommand:
         assert "0 of 0" in cli.ok("list", "-b", "bella")
         assert not path.with_name(name + ".report.json").exists()
 
+    def test_a_column_mapping_for_a_vcard_is_refused(self, cli: Cli, tmp_path: Path) -> None:
+        path = tmp_path / "contacts.vcf"
+        path.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Giulia\r\nEND:VCARD\r\n", "utf-8")
+        status, _out, err = cli("import", "-b", "bella", str(path), "--map", "FN=notes")
+        assert status == 2
+        assert "--map is for CSV and Excel files" in err
+        assert "0 of 0" in cli.ok("list", "-b", "bella")
+
     def test_a_dry_run_reports_and_writes_nothing(self, cli: Cli, clients: Path) -> None:
         out = cli.ok("import", "-b", "bella", str(clients), "--dry-run")
-        assert "Prova, nulla scritto" in out
+        assert "Dry run, nothing written" in out
         assert "row 3, column 3: $.phones: phone.invalid" in out
         assert "0 of 0" in cli.ok("list", "-b", "bella")
 
@@ -73,13 +81,13 @@ class TestImportCommand:
             "import", "-b", "bella", str(clients), "--map", "Newsletter=consent.marketing.email",
             "--consent-wording", "newsletter-v1",
         )  # fmt: skip
-        assert "3 righe lette: 2 importate" in out
+        assert "3 rows read: 2 imported" in out
         report = json.loads(clients.with_name("clienti.csv.report.json").read_text())
         assert report["counts"]["consent_recorded"] == 2
         assert "2 of 2" in cli.ok("list", "-b", "bella")
         again = cli.ok("import", "-b", "bella", str(clients), "--map", "5=",
                        "--report", str(clients.with_name("again.json")))  # fmt: skip
-        assert "0 importate, 2 già presenti" in again
+        assert "0 imported, 2 already present" in again
 
     def test_an_unknown_file_type_is_a_usage_error(self, cli: Cli, tmp_path: Path) -> None:
         path = tmp_path / "clients.pdf"

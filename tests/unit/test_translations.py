@@ -24,7 +24,7 @@ from clientcard.locale._gettext import DOMAIN, LOCALE_DIR, MARKED, translation
 SRC = LOCALE_DIR.parents[1]
 TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
 # The options `make locale` passes to `pybabel extract`.
-KEYWORDS = {"N_": ((1, "c"), 2), "_": None}
+KEYWORDS = {"N_": ((1, "c"), 2), "_": None, "_N": None}
 
 
 def entries(catalog: Catalog) -> dict[tuple[str | None, str], Message]:

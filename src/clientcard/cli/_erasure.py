@@ -14,7 +14,8 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from clientcard.cli._commands import _Context, _pairs, business_option, cli, console
+from clientcard.cli._commands import _Context, _pairs, _yes, business_option, cli, console
+from clientcard.cli._i18n import _
 from clientcard.consent import Purpose
 from clientcard.erasure import (
     ErasureMode,
@@ -26,33 +27,42 @@ from clientcard.erasure import (
     receipt_to_dict,
 )
 from clientcard.errors import DocumentError
+from clientcard.locale import LANGUAGES
 
-_LANGS = click.Choice(["en", "it", "nl"])
+_LANGS = click.Choice(LANGUAGES)
 _MODES = click.Choice([mode.value for mode in ErasureMode])
 
 by_option = click.option(
-    "--by", "actor", default="staff", show_default=True, help="Who does it (for the audit trail)."
+    "--by",
+    "actor",
+    default="staff",
+    show_default=True,
+    help=_("Who does it (for the audit trail)."),
 )
 
 
-@cli.command()
+@cli.command(
+    help=_("Erase a client: show what will go and what stays, ask, then do it in one step.")
+)
 @business_option
 @click.argument("card_id")
-@click.option("--mode", type=_MODES, help="Delete or anonymise (the policy's mode by default).")
+@click.option("--mode", type=_MODES, help=_("Delete or anonymise (the policy's mode by default)."))
 @click.option(
     "--suppress/--no-suppress",
     default=None,
-    help="Keep fingerprints of the e-mail and phones so they are never contacted again.",
+    help=_("Keep fingerprints of the e-mail and phones so they are never contacted again."),
 )
-@click.option("--yes", is_flag=True, help="Erase without asking (for scripts).")
-@click.option("--lang", type=_LANGS, help="Language of the plan (the business's by default).")
+@click.option("--yes", is_flag=True, help=_("Erase without asking (for scripts)."))
+@click.option("--lang", type=_LANGS, help=_("Language of the plan (the business's by default)."))
 @click.option(
     "--receipts",
     "receipts_file",
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="CLIENTCARD_RECEIPTS",
-    help="Append the receipt to this JSON-lines file, kept apart from backups "
-    "(env CLIENTCARD_RECEIPTS).",
+    help=_(
+        "Append the receipt to this JSON-lines file, kept apart from backups "
+        "(env CLIENTCARD_RECEIPTS)."
+    ),
 )
 @by_option
 @click.pass_obj
@@ -67,7 +77,6 @@ def erase(
     receipts_file: Path | None,
     actor: str,
 ) -> None:
-    """Erase a client: show what will go and what stays, ask, then do it in one step."""
     with obj.book() as book:
         language = lang or book.business(business_id).language
         plan = book.plan_erasure(
@@ -76,21 +85,25 @@ def erase(
         for line in plan.lines(language):
             console.print(Text(line))
         if not yes:
-            click.confirm("Erase this client?", abort=True)
+            click.confirm(_("Erase this client?"), abort=True)
         receipt = book.erase(plan, actor=actor, via="clientcard erase")
     if receipts_file is not None:
         with receipts_file.open("a", encoding="utf-8") as file:
             file.write(json.dumps(receipt_to_dict(receipt), separators=(",", ":")) + "\n")
-    console.print(f"erased {card_id}; receipt {receipt.receipt_id}")
+    console.print(
+        _("erased {id}; receipt {receipt}").format(id=card_id, receipt=receipt.receipt_id)
+    )
 
 
-@cli.command(name="replay-erasures")
+@cli.command(
+    name="replay-erasures",
+    help=_("Erase again the clients a restored backup brought back (receipts as JSON lines)."),
+)
 @business_option
 @click.argument("receipts_file", type=click.File("r", encoding="utf-8"))
 @by_option
 @click.pass_obj
 def replay_erasures(obj: _Context, business_id: str, receipts_file: TextIO, actor: str) -> None:
-    """Erase again the clients a restored backup brought back (receipts as JSON lines)."""
     receipts = []
     for number, line in enumerate(receipts_file, start=1):
         if not line.strip():
@@ -98,25 +111,28 @@ def replay_erasures(obj: _Context, business_id: str, receipts_file: TextIO, acto
         try:
             receipts.append(receipt_from_dict(json.loads(line)))
         except (json.JSONDecodeError, DocumentError):
-            raise click.BadParameter(f"line {number} is not a receipt") from None
+            raise click.BadParameter(
+                _("line {line} is not a receipt").format(line=number)
+            ) from None
     with obj.book() as book:
         replayed = book.replay_erasures(
             business_id, receipts, actor=actor, via="clientcard replay-erasures"
         )
-    console.print(f"{len(replayed)} of {len(receipts)} erased again")
+    console.print(
+        _("{erased} of {total} erased again").format(erased=len(replayed), total=len(receipts))
+    )
 
 
-@cli.command()
+@cli.command(help=_("Show what the retention rules make due now; with --run, carry it out."))
 @business_option
-@click.option("--run", "really", is_flag=True, help="Carry out what is due (default: report).")
-@click.option("--yes", is_flag=True, help="With --run: do not ask first.")
+@click.option("--run", "really", is_flag=True, help=_("Carry out what is due (default: report)."))
+@click.option("--yes", is_flag=True, help=_("With --run: do not ask first."))
 @by_option
 @click.pass_obj
 def retention(obj: _Context, business_id: str, really: bool, yes: bool, actor: str) -> None:
-    """Show what the retention rules make due now; with --run, carry it out."""
     with obj.book() as book:
         report = book.due_erasures(business_id)
-        table = Table("client", "what", "rule", "since", "of")
+        table = Table(_("client"), _("what"), _("rule"), _("since"), _("of"))
         for item in report.items:
             table.add_row(
                 item.card_id or "",
@@ -126,25 +142,32 @@ def retention(obj: _Context, business_id: str, really: bool, yes: bool, actor: s
                 ", ".join(item.targets),
             )
         console.print(table)
-        console.print(f"{len(report)} due")
+        console.print(_("{count} due").format(count=len(report)))
         if not really or not report.items:
             return
         if not yes:
-            click.confirm("Carry it out?", abort=True)
+            click.confirm(_("Carry it out?"), abort=True)
         run = book.run_retention(business_id, report, actor=actor, via="clientcard retention")
-    console.print(f"done {len(run.done)}, skipped {len(run.skipped)} (no longer due)")
+    console.print(
+        _("done {done}, skipped {skipped} (no longer due)").format(
+            done=len(run.done), skipped=len(run.skipped)
+        )
+    )
 
 
-@cli.command(name="export-subject")
+@cli.command(
+    name="export-subject",
+    help=_("Everything about one client: JSON for portability, or a report to read (Art. 15, 20)."),
+)
 @business_option
 @click.argument("card_id")
-@click.option("--report", "as_report", is_flag=True, help="The readable report, not JSON.")
-@click.option("--lang", type=_LANGS, help="Language of the report (the client's by default).")
+@click.option("--report", "as_report", is_flag=True, help=_("The readable report, not JSON."))
+@click.option("--lang", type=_LANGS, help=_("Language of the report (the client's by default)."))
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write to this file (it holds the client's personal data).",
+    help=_("Write to this file (it holds the client's personal data)."),
 )
 @by_option
 @click.pass_obj
@@ -157,7 +180,6 @@ def export_subject(
     output: Path | None,
     actor: str,
 ) -> None:
-    """Everything about one client: JSON for portability, or a report to read (Art. 15, 20)."""
     with obj.book() as book:
         data = book.export_subject(
             business_id, card_id, actor=actor, via="clientcard export-subject"
@@ -172,27 +194,28 @@ def export_subject(
         return
     output.write_text(text + "\n", encoding="utf-8")
     output.chmod(0o600)
-    console.print(f"wrote {output}")
+    console.print(_("wrote {file}").format(file=output))
 
 
-@cli.command(name="import-subject")
+@cli.command(
+    name="import-subject", help=_("Create a client from another book's export-subject document.")
+)
 @business_option
 @click.argument("document", type=click.File("r", encoding="utf-8"))
 @click.option(
     "--same-controller",
     is_flag=True,
-    help="The same business moving its books: carry consent and sends too.",
+    help=_("The same business moving its books: carry consent and sends too."),
 )
 @by_option
 @click.pass_obj
 def import_subject(
     obj: _Context, business_id: str, document: TextIO, same_controller: bool, actor: str
 ) -> None:
-    """Create a client from another book's export-subject document."""
     try:
         content = json.load(document)
     except json.JSONDecodeError as error:
-        raise click.BadParameter(f"not JSON (line {error.lineno})") from None
+        raise click.BadParameter(_("not JSON (line {line})").format(line=error.lineno)) from None
     with obj.book() as book:
         imported = book.import_subject(
             business_id,
@@ -203,29 +226,35 @@ def import_subject(
         )
     console.print(imported.card.id)
     if imported.dropped:
-        console.print(f"left out without health consent: {', '.join(imported.dropped)}")
+        console.print(
+            _("left out without health consent: {fields}").format(
+                fields=", ".join(imported.dropped)
+            )
+        )
 
 
-def _months(items: tuple[str, ...], what: str) -> dict[str, int]:
+def _months(items: tuple[str, ...], param: str) -> dict[str, int]:
     found: dict[str, int] = {}
-    for key, value in _pairs(items, what).items():
+    for key, value in _pairs(items, param).items():
         try:
             found[key] = int(str(value))
         except ValueError:
-            raise click.BadParameter(f"{what} needs whole months: KEY=MONTHS") from None
+            raise click.BadParameter(_("use whole months: KEY=MONTHS"), param_hint=param) from None
     return found
 
 
-@cli.command(name="erasure-policy")
+@cli.command(
+    name="erasure-policy", help=_("Show the business's erasure policy; any option changes it.")
+)
 @business_option
-@click.option("--mode", type=_MODES, help="What an erasure does by default.")
-@click.option("--legal-hold-years", type=int, help="Years fiscal records are kept.")
-@click.option("--keep-blocks/--no-keep-blocks", default=None, help="Blocks survive erasure.")
-@click.option("--suppress/--no-suppress", default=None, help="Keep do-not-contact fingerprints.")
-@click.option("--inactive-months", type=int, help="Erase clients not seen for this long.")
-@click.option("--prospect-days", type=int, help="Erase prospects who never booked after this.")
-@click.option("--field", "fields", multiple=True, help="KEY=MONTHS: clear a field sooner.")
-@click.option("--consent", "consents", multiple=True, help="PURPOSE=MONTHS: consent lapses.")
+@click.option("--mode", type=_MODES, help=_("What an erasure does by default."))
+@click.option("--legal-hold-years", type=int, help=_("Years fiscal records are kept."))
+@click.option("--keep-blocks/--no-keep-blocks", default=None, help=_("Blocks survive erasure."))
+@click.option("--suppress/--no-suppress", default=None, help=_("Keep do-not-contact fingerprints."))
+@click.option("--inactive-months", type=int, help=_("Erase clients not seen for this long."))
+@click.option("--prospect-days", type=int, help=_("Erase prospects who never booked after this."))
+@click.option("--field", "fields", multiple=True, help=_("KEY=MONTHS: clear a field sooner."))
+@click.option("--consent", "consents", multiple=True, help=_("PURPOSE=MONTHS: consent lapses."))
 @by_option
 @click.pass_obj
 def erasure_policy(
@@ -241,7 +270,6 @@ def erasure_policy(
     consents: tuple[str, ...],
     actor: str,
 ) -> None:
-    """Show the business's erasure policy; any option changes it."""
     with obj.book() as book:
         policy = book.erasure_policy(business_id)
         rules = policy.retention
@@ -273,28 +301,39 @@ def erasure_policy(
                 via="clientcard erasure-policy",
             )
         region = book.business(business_id).region
-    console.print(f"mode: {policy.mode.value}")
-    console.print(f"legal hold: {policy.hold_years(region)} years ({region})")
-    console.print(f"keep blocks: {'yes' if policy.keep_blocks else 'no'}")
-    console.print(f"suppress contacts: {'yes' if policy.suppress_contacts else 'no'}")
-    console.print(f"inactive after: {rules.inactive_months or '-'} months")
-    console.print(f"prospects after: {rules.prospect_days or '-'} days")
+    console.print(_("mode: {mode}").format(mode=policy.mode.value))
+    console.print(
+        _("legal hold: {years} years ({region})").format(
+            years=policy.hold_years(region), region=region
+        )
+    )
+    console.print(_("keep blocks: {answer}").format(answer=_yes(policy.keep_blocks)))
+    console.print(_("suppress contacts: {answer}").format(answer=_yes(policy.suppress_contacts)))
+    console.print(_("inactive after: {months} months").format(months=rules.inactive_months or "-"))
+    console.print(_("prospects after: {days} days").format(days=rules.prospect_days or "-"))
     for key, months in sorted(rules.field_months.items()):
-        console.print(f"field {key}: {months} months")
+        console.print(_("field {key}: {months} months").format(key=key, months=months))
     for purpose, months in sorted(rules.consent_months.items(), key=lambda item: item[0].value):
-        console.print(f"consent {purpose.value}: {months} months")
+        console.print(
+            _("consent {purpose}: {months} months").format(purpose=purpose.value, months=months)
+        )
 
 
-@cli.group()
+@cli.group(help=_("Clients' requests to erase, see or take their data, and their deadlines."))
 def requests() -> None:
-    """Clients' requests to erase, see or take their data, and their deadlines."""
+    pass
 
 
-@requests.command(name="add")
+@requests.command(name="add", help=_("Record a request; its deadline is a month after it arrived."))
 @business_option
 @click.argument("card_id")
-@click.option("--kind", type=click.Choice([k.value for k in RequestKind]), required=True)
-@click.option("--received", type=click.DateTime(["%Y-%m-%d"]), help="Day it arrived (today).")
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in RequestKind]),
+    required=True,
+    help=_("What the client asks for."),
+)
+@click.option("--received", type=click.DateTime(["%Y-%m-%d"]), help=_("Day it arrived (today)."))
 @by_option
 @click.pass_obj
 def requests_add(
@@ -305,7 +344,6 @@ def requests_add(
     received: dt.datetime | None,
     actor: str,
 ) -> None:
-    """Record a request; its deadline is a month after it arrived."""
     with obj.book() as book:
         request = book.receive_request(
             business_id,
@@ -315,32 +353,48 @@ def requests_add(
             received_on=received.date() if received else None,
             via="clientcard requests add",
         )
-    console.print(f"{request.request_id} due by {request.deadline.isoformat()}")
+    console.print(
+        _("{id} due by {deadline}").format(
+            id=request.request_id, deadline=request.deadline.isoformat()
+        )
+    )
 
 
-@requests.command(name="extend")
+@requests.command(
+    name="extend",
+    help=_("Extend a request's deadline by two months (once; tell the client why)."),
+)
 @business_option
 @click.argument("request_id")
-@click.option("--reason", type=click.Choice([r.value for r in ExtensionReason]), required=True)
+@click.option(
+    "--reason",
+    type=click.Choice([r.value for r in ExtensionReason]),
+    required=True,
+    help=_("Why it takes longer."),
+)
 @by_option
 @click.pass_obj
 def requests_extend(
     obj: _Context, business_id: str, request_id: str, reason: str, actor: str
 ) -> None:
-    """Extend a request's deadline by two months (once; tell the client why)."""
     with obj.book() as book:
         request = book.extend_request(
             business_id, request_id, ExtensionReason(reason), actor=actor, via="clientcard"
         )
-    console.print(f"{request.request_id} due by {request.deadline.isoformat()}")
+    console.print(
+        _("{id} due by {deadline}").format(
+            id=request.request_id, deadline=request.deadline.isoformat()
+        )
+    )
 
 
-@requests.command(name="list")
+@requests.command(
+    name="list", help=_("List the open requests, oldest first, with their deadlines.")
+)
 @business_option
-@click.option("--overdue", is_flag=True, help="Only open requests past their deadline.")
+@click.option("--overdue", is_flag=True, help=_("Only open requests past their deadline."))
 @click.pass_obj
 def requests_list(obj: _Context, business_id: str, overdue: bool) -> None:
-    """List the open requests, oldest first, with their deadlines."""
     with obj.book() as book:
         found = (
             book.overdue_requests(business_id)
@@ -348,7 +402,7 @@ def requests_list(obj: _Context, business_id: str, overdue: bool) -> None:
             else book.subject_requests(business_id, open_only=True)
         )
         today = book.clock.now().date()
-    table = Table("request", "client", "kind", "received", "due", "late")
+    table = Table(_("request"), _("client"), _("kind"), _("received"), _("due"), _("late"))
     for request in found:
         table.add_row(
             request.request_id,
@@ -356,22 +410,22 @@ def requests_list(obj: _Context, business_id: str, overdue: bool) -> None:
             request.kind.value,
             request.received_on.isoformat(),
             request.deadline.isoformat(),
-            "LATE" if request.is_overdue(today) else "",
+            _("LATE") if request.is_overdue(today) else "",
         )
     console.print(table)
-    console.print(f"{len(found)} open" + (" and late" if overdue else ""))
+    text = _("{count} open and late") if overdue else _("{count} open")
+    console.print(text.format(count=len(found)))
 
 
-@cli.command(name="audit")
+@cli.command(name="audit", help=_("Show the privacy audit trail and check that it is intact."))
 @business_option
-@click.option("--card", "card_id", help="Only entries about this client.")
+@click.option("--card", "card_id", help=_("Only entries about this client."))
 @click.pass_obj
 def audit(obj: _Context, business_id: str, card_id: str | None) -> None:
-    """Show the privacy audit trail and check that it is intact."""
     with obj.book() as book:
         entries = book.audit_trail(business_id, card_id=card_id)
         check = book.verify_audit_trail(business_id)
-    table = Table("#", "when", "what", "client", "who", "through")
+    table = Table("#", _("when"), _("what"), _("client"), _("who"), _("through"))
     for entry in entries:
         table.add_row(
             str(entry.seq),
@@ -383,6 +437,10 @@ def audit(obj: _Context, business_id: str, card_id: str | None) -> None:
         )
     console.print(table)
     if check.intact:
-        console.print(f"chain intact: {check.entries} entries")
+        console.print(_("chain intact: {count} entries").format(count=check.entries))
         return
-    raise click.ClickException(f"chain broken at entry {check.broken_at} ({check.problem})")
+    raise click.ClickException(
+        _("chain broken at entry {entry} ({problem})").format(
+            entry=check.broken_at, problem=check.problem
+        )
+    )

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from clientcard.cli._commands import _Context, _pairs
+from clientcard.cli._i18n import _, cli_language
 from clientcard.exchange import (
     ColumnMapping,
     Selection,
@@ -27,6 +28,7 @@ from clientcard.exchange import (
     open_source,
 )
 from clientcard.exchange.merge import merge_cards, preview_merge, purge_merge_snapshots, undo_merge
+from clientcard.locale import LANGUAGES
 from clientcard.storage.protocol import CardQuery
 
 __all__ = ["register"]
@@ -38,39 +40,39 @@ business_option = click.option(
     "business_id",
     required=True,
     envvar="CLIENTCARD_BUSINESS",
-    help="The business id (env CLIENTCARD_BUSINESS).",
+    help=_("The business id (env CLIENTCARD_BUSINESS)."),
 )
 _FORMATS = click.Choice(["csv", "xlsx", "vcard", "json"])
 _SHOWN_ISSUES = 50
 
 
 def _mapping_table(mapping: ColumnMapping) -> Table:
-    table = Table("column", "header", "field", title="column mapping")
+    table = Table(_("column"), _("header"), _("field"), title=_("column mapping"))
     for number, (header, target) in enumerate(
         zip(mapping.headers, mapping.targets, strict=True), start=1
     ):
-        table.add_row(str(number), Text(header), Text(target or "(ignored)"))
+        table.add_row(str(number), Text(header), Text(target or _("(ignored)")))
     return table
 
 
-@click.command(name="import")
+@click.command(name="import", help=_("Import clients from a CSV, Excel, vCard or JSON file."))
 @business_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "format_", type=_FORMATS, help="Default: from the file name.")
-@click.option("--encoding", help="Default: detected (UTF-8, UTF-16, Windows-1252).")
-@click.option("--delimiter", help="CSV only; default: detected.")
-@click.option("--sheet", help="Excel only; default: the first sheet.")
-@click.option("--map", "maps", multiple=True, help="HEADER=FIELD (or N=FIELD, or HEADER=).")
-@click.option("--preview", is_flag=True, help="Show the column mapping and stop.")
-@click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
-@click.option("--consent-wording", help="Version of the text clients agreed to (for consent).")
-@click.option("--skip-duplicates", is_flag=True, help="Leave out likely duplicates.")
-@click.option("--date-order", type=click.Choice(["dmy", "mdy"]), help="How to read 03/04/1985.")
+@click.option("--format", "format_", type=_FORMATS, help=_("Default: from the file name."))
+@click.option("--encoding", help=_("Default: detected (UTF-8, UTF-16, Windows-1252)."))
+@click.option("--delimiter", help=_("CSV only; default: detected."))
+@click.option("--sheet", help=_("Excel only; default: the first sheet."))
+@click.option("--map", "maps", multiple=True, help=_("HEADER=FIELD (or N=FIELD, or HEADER=)."))
+@click.option("--preview", is_flag=True, help=_("Show the column mapping and stop."))
+@click.option("--dry-run", is_flag=True, help=_("Check every row, write nothing."))
+@click.option("--consent-wording", help=_("Version of the text clients agreed to (for consent)."))
+@click.option("--skip-duplicates", is_flag=True, help=_("Leave out likely duplicates."))
+@click.option("--date-order", type=click.Choice(["dmy", "mdy"]), help=_("How to read 03/04/1985."))
 @click.option(
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the JSON report (default: FILE.report.json).",
+    help=_("Where to write the JSON report (default: FILE.report.json)."),
 )
 @click.pass_obj
 def import_command(
@@ -89,11 +91,22 @@ def import_command(
     date_order: str | None,
     report_path: Path | None,
 ) -> None:
-    """Import clients from a CSV, Excel, vCard or JSON file."""
     try:
         chosen = format_ or file_format(file)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="FILE") from None
+    except ValueError:
+        # The one reason file_format refuses a name, in the command's language.
+        raise click.BadParameter(
+            _("unknown file type: use .csv, .xlsx, .vcf or .json"), param_hint="FILE"
+        ) from None
+    if maps and chosen in {"vcard", "json"}:
+        # These files name their own fields; ignoring the option would import the
+        # cards otherwise than the operator asked.
+        raise click.BadParameter(
+            _("{format} files name their own fields: --map is for CSV and Excel files").format(
+                format=chosen
+            ),
+            param_hint="--map",
+        )
     overrides: dict[str | int, str | None] = {}
     for column, target in _pairs(maps, "--map").items():
         key: str | int = int(column) if column.isdigit() else column
@@ -120,13 +133,17 @@ def import_command(
             if headers is None:
                 # vCards and JSON cards name their own fields: nothing to map, and a
                 # preview never writes. The dry run is the look before importing.
-                console.print(f"{chosen} files name their fields: no column mapping to preview")
-                console.print("check the cards with --dry-run")
+                console.print(
+                    _(
+                        "{format} files name their fields: no column mapping to preview; "
+                        "check the cards with --dry-run"
+                    ).format(format=chosen)
+                )
             return
         progress = Progress(
-            TextColumn("importing"),
+            TextColumn(_("importing")),
             BarColumn(),
-            TextColumn("{task.completed} rows"),
+            TextColumn(_("{task.completed} rows")),
             TimeElapsedColumn(),
             console=console,
             transient=True,
@@ -142,6 +159,7 @@ def import_command(
                 consent_wording=consent_wording,
                 on_duplicate="skip" if skip_duplicates else "import",
                 date_order=date_order,  # type: ignore[arg-type]
+                lang=cli_language(),
                 progress=lambda count: progress.advance(task, count),
             )
     target = report_path or file.with_name(file.name + ".report.json")
@@ -150,27 +168,43 @@ def import_command(
     for issue in report.rejected[:_SHOWN_ISSUES]:
         console.print(Text(f"  {issue}"))
     if len(report.rejected) > _SHOWN_ISSUES:
-        console.print(f"  ... {len(report.rejected) - _SHOWN_ISSUES} more in the report")
+        console.print(
+            _("  ... {count} more in the report").format(count=len(report.rejected) - _SHOWN_ISSUES)
+        )
     likely = [d for d in report.duplicates if d.action == "imported"]
     if likely and report.dry_run:
-        console.print(f"{len(likely)} rows look like cards already there: see the report")
+        console.print(
+            _("{count} rows look like cards already there: see the report").format(
+                count=len(likely)
+            )
+        )
     elif likely:
-        console.print(f"{len(likely)} imported cards look like cards already there: see duplicates")
-    console.print(f"report: {target}")
+        console.print(
+            _("{count} imported cards look like cards already there: see duplicates").format(
+                count=len(likely)
+            )
+        )
+    console.print(_("report: {file}").format(file=target))
 
 
-@click.command(name="export")
+@click.command(
+    name="export", help=_("Export a selection of clients to CSV, Excel, vCard 4.0 or JSON.")
+)
 @business_option
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "format_", type=_FORMATS, help="Default: from the file name.")
-@click.option("--search", help="Only clients found by this search.")
-@click.option("--group", help="Only this client group.")
-@click.option("--tag", help="Only clients with this tag.")
-@click.option("--segment", help="Only clients who may receive PURPOSE.CHANNEL.")
-@click.option("--field", "fields", multiple=True, help="Only clients with custom KEY=VALUE.")
-@click.option("--include-sensitive", is_flag=True, help="Include health data fields.")
-@click.option("--include-consent", is_flag=True, help="JSON only: each client's consent.")
-@click.option("--lang", type=click.Choice(["en", "it", "nl"]), help="Labels' language.")
+@click.option("--format", "format_", type=_FORMATS, help=_("Default: from the file name."))
+@click.option("--search", help=_("Only clients found by this search."))
+@click.option("--group", help=_("Only this client group."))
+@click.option("--tag", help=_("Only clients with this tag."))
+@click.option("--segment", help=_("Only clients who may receive PURPOSE.CHANNEL."))
+@click.option("--field", "fields", multiple=True, help=_("Only clients with custom KEY=VALUE."))
+@click.option("--include-sensitive", is_flag=True, help=_("Include health data fields."))
+@click.option("--include-consent", is_flag=True, help=_("JSON only: each client's consent."))
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    help=_("Labels' language (the business's by default)."),
+)
 @click.pass_obj
 def export_command(
     obj: _Context,
@@ -186,20 +220,22 @@ def export_command(
     include_consent: bool,
     lang: str | None,
 ) -> None:
-    """Export a selection of clients to CSV, Excel, vCard 4.0 or JSON."""
     try:
         chosen = format_ or file_format(file)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="FILE") from None
+    except ValueError:
+        # The one reason file_format refuses a name, in the command's language.
+        raise click.BadParameter(
+            _("unknown file type: use .csv, .xlsx, .vcf or .json"), param_hint="FILE"
+        ) from None
     contactable = None
     if segment is not None:
-        purpose, _, channel = segment.partition(".")
+        purpose, _sep, channel = segment.partition(".")
         if not channel:
-            raise click.BadParameter("use PURPOSE.CHANNEL", param_hint="--segment")
+            raise click.BadParameter(_("use PURPOSE.CHANNEL"), param_hint="--segment")
         contactable = (purpose, channel)
     custom = _pairs(fields, "--field")
     if len(custom) > 1:
-        raise click.BadParameter("one custom field at a time", param_hint="--field")
+        raise click.BadParameter(_("one custom field at a time"), param_hint="--field")
     custom_field, custom_value = next(iter(custom.items()), (None, None))
     query = CardQuery(
         group=group,
@@ -219,10 +255,16 @@ def export_command(
             include_consent=include_consent,
             lang=lang,
         )
-    console.print(f"exported {report.count} clients to {file} ({report.format})")
+    console.print(
+        _("exported {count} clients to {file} ({format})").format(
+            count=report.count, file=file, format=report.format
+        )
+    )
     if report.left_out:
         console.print(
-            "left out (health data, --include-sensitive to add): " + ", ".join(report.left_out)
+            _("left out (health data, --include-sensitive to add): {fields}").format(
+                fields=", ".join(report.left_out)
+            )
         )
 
 
@@ -231,13 +273,20 @@ def _name(book: Any, business_id: str, card_id: str) -> str:
     return str(card.display_name or card.email or card.id)
 
 
-@click.command(name="duplicates")
+@click.command(
+    name="duplicates", help=_("List clients that seem to be one person, most likely first.")
+)
 @business_option
-@click.option("--min-score", default=0.5, show_default=True, type=click.FloatRange(0, 1))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (ids, scores, reasons).")
+@click.option(
+    "--min-score",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help=_("Leave out pairs less likely than this."),
+)
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON (ids, scores, reasons)."))
 @click.pass_obj
 def duplicates_command(obj: _Context, business_id: str, min_score: float, as_json: bool) -> None:
-    """List clients that seem to be one person, most likely first."""
     import json  # noqa: PLC0415
 
     with obj.book() as book:
@@ -245,9 +294,9 @@ def duplicates_command(obj: _Context, business_id: str, min_score: float, as_jso
         if as_json:
             click.echo(json.dumps([pair.to_dict() for pair in pairs], indent=2))
             return
-        table = Table("score", "client", "client", "why")
+        table = Table(_("score"), _("client"), _("client"), _("why"))
         # Whole ids, however narrow the terminal: they are what `merge` takes.
-        table.add_column("ids", no_wrap=True, min_width=36)
+        table.add_column(_("ids"), no_wrap=True, min_width=36)
         for pair in pairs:
             first, second = pair.card_ids
             table.add_row(
@@ -258,18 +307,21 @@ def duplicates_command(obj: _Context, business_id: str, min_score: float, as_jso
                 Text(f"{first}\n{second}"),
             )
     console.print(table)
-    console.print(f"{len(pairs)} pairs")
+    console.print(_("{count} pairs").format(count=len(pairs)))
 
 
-@click.command(name="merge")
+@click.command(
+    name="merge",
+    help=_("Merge the second card into the first (KEEP OTHER), undo a merge, or purge snapshots."),
+)
 @business_option
 @click.argument("card_ids", nargs=-1)
-@click.option("--yes", is_flag=True, help="Merge for real (default: show the preview).")
-@click.option("--prefer-other", "prefer", multiple=True, help="FIELD to take from the second.")
-@click.option("--undo", "undo_id", help="Undo the merge with this id.")
-@click.option("--purge", is_flag=True, help="Delete merge snapshots: merges become permanent.")
-@click.option("--before", type=click.DateTime(["%Y-%m-%d"]), help="With --purge: older only.")
-@click.option("--by", default="staff", show_default=True, help="Who merges.")
+@click.option("--yes", is_flag=True, help=_("Merge for real (default: show the preview)."))
+@click.option("--prefer-other", "prefer", multiple=True, help=_("FIELD to take from the second."))
+@click.option("--undo", "undo_id", help=_("Undo the merge with this id."))
+@click.option("--purge", is_flag=True, help=_("Delete merge snapshots: merges become permanent."))
+@click.option("--before", type=click.DateTime(["%Y-%m-%d"]), help=_("With --purge: older only."))
+@click.option("--by", default="staff", show_default=True, help=_("Who merges."))
 @click.pass_obj
 def merge_command(
     obj: _Context,
@@ -282,38 +334,49 @@ def merge_command(
     before: dt.datetime | None,
     by: str,
 ) -> None:
-    """Merge the second card into the first (KEEP OTHER), undo a merge, or purge snapshots."""
     with obj.book() as book:
         if undo_id is not None:
             survivor, restored = undo_merge(book, business_id, undo_id, recorded_by=by)
-            console.print(f"undone: {survivor.id} v{survivor.version} and {restored.id} are back")
+            console.print(
+                _("undone: {kept} v{version} and {other} are back").format(
+                    kept=survivor.id, version=survivor.version, other=restored.id
+                )
+            )
             return
         if purge:
             cutoff = before.replace(tzinfo=dt.UTC) if before is not None else None
             count = purge_merge_snapshots(book, business_id, before=cutoff)
-            console.print(f"purged {count} merge snapshots; those merges are now permanent")
+            console.print(
+                _("purged {count} merge snapshots; those merges are now permanent").format(
+                    count=count
+                )
+            )
             return
         if len(card_ids) != 2:
-            raise click.UsageError("give the card to keep and the card to merge into it")
+            raise click.UsageError(_("give the card to keep and the card to merge into it"))
         keep, other = card_ids
         choices = dict.fromkeys(prefer, "absorbed")
         plan = preview_merge(book, business_id, keep, other, prefer=choices)  # type: ignore[arg-type]
         # A conflict keeps the first card's value unless --prefer-other named the field.
         kept = [key for key in plan.conflicts if key not in choices]
         taken = [key for key in plan.conflicts if key in choices]
-        for label, items in (
-            ("changes", plan.changed),
-            ("taken from the other card", plan.filled),
-            ("both set, kept from the first", kept),
-            ("both set, taken from the other card", taken),
-            ("consent made stricter", plan.stricter),
-            ("warnings", plan.warnings),
+        for line, items in (
+            (_("changes: {items}"), plan.changed),
+            (_("taken from the other card: {items}"), plan.filled),
+            (_("both set, kept from the first: {items}"), kept),
+            (_("both set, taken from the other card: {items}"), taken),
+            (_("consent made stricter: {items}"), plan.stricter),
+            (_("warnings: {items}"), plan.warnings),
         ):
             if items:
-                console.print(f"{label}: {', '.join(items)}")
-        console.print(f"match score {plan.match.score:.2f} ({', '.join(plan.match.reasons)})")
+                console.print(line.format(items=", ".join(items)))
+        console.print(
+            _("match score {score} ({reasons})").format(
+                score=f"{plan.match.score:.2f}", reasons=", ".join(plan.match.reasons)
+            )
+        )
         if not yes:
-            console.print("preview only: add --yes to merge")
+            console.print(_("preview only: add --yes to merge"))
             return
         result = merge_cards(
             book,
@@ -325,7 +388,9 @@ def merge_command(
             prefer=choices,  # type: ignore[arg-type]
         )
     console.print(
-        f"merged into {result.card.id} v{result.card.version}; undo: --undo {result.merge_id}"
+        _("merged into {id} v{version}; undo: --undo {merge}").format(
+            id=result.card.id, version=result.card.version, merge=result.merge_id
+        )
     )
 
 

@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from clientcard.book import ClientBook
+from clientcard.cli._i18n import _, cli_language
 from clientcard.gallery import Photo, PhotoKind
 from clientcard.money import Money
 from clientcard.promotions import Discount, Promotion
@@ -51,7 +52,7 @@ business_option = click.option(
     "business_id",
     required=True,
     envvar="CLIENTCARD_BUSINESS",
-    help="The business id (env CLIENTCARD_BUSINESS).",
+    help=_("The business id (env CLIENTCARD_BUSINESS)."),
 )
 
 
@@ -74,25 +75,31 @@ def _limit(value: int | None) -> str:
 # -- promo ---------------------------------------------------------------------------
 
 
-@click.group()
+@click.group(help=_("Define promotions, redeem promo codes, list what a client may use."))
 def promo() -> None:
-    """Define promotions, redeem promo codes, list what a client may use."""
+    pass
 
 
-@promo.command(name="define")
+@promo.command(
+    name="define",
+    help=_("Define a promotion under CODE (case, spaces and hyphens don't matter)."),
+)
 @business_option
 @click.argument("code")
-@click.option("--name", required=True, help="What the promotion is called.")
-@click.option("--percent", help="A discount of this many per cent.")
-@click.option("--amount", help='A fixed discount, e.g. "5.00 EUR".')
+@click.option("--name", required=True, help=_("What the promotion is called."))
+@click.option("--percent", help=_("A discount of this many per cent."))
+@click.option("--amount", help=_('A fixed discount, e.g. "5.00 EUR".'))
 @click.option(
-    "--from", "valid_from", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: now)."
+    "--from",
+    "valid_from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help=_("First day (default: now)."),
 )
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="The day it ends (excluded).")
-@click.option("--group", "groups", multiple=True, help="Only for this client group (repeat).")
-@click.option("--service", "services", multiple=True, help="Only for this service (repeat).")
-@click.option("--per-client", type=int, help="How many times one client may use it.")
-@click.option("--total", type=int, help="How many times it may be used overall.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help=_("The day it ends (excluded)."))
+@click.option("--group", "groups", multiple=True, help=_("Only for this client group (repeat)."))
+@click.option("--service", "services", multiple=True, help=_("Only for this service (repeat)."))
+@click.option("--per-client", type=int, help=_("How many times one client may use it."))
+@click.option("--total", type=int, help=_("How many times it may be used overall."))
 @click.pass_obj
 def promo_define(
     obj: _HasDb,
@@ -108,9 +115,8 @@ def promo_define(
     per_client: int | None,
     total: int | None,
 ) -> None:
-    """Define a promotion under CODE (case, spaces and hyphens don't matter)."""
     if (percent is None) == (amount is None):
-        raise click.UsageError("give one of --percent and --amount")
+        raise click.UsageError(_("give one of --percent and --amount"))
     discount = (
         Discount.percentage(percent)
         if percent is not None
@@ -128,13 +134,18 @@ def promo_define(
             services=services,
             limit_per_client=per_client,
             limit_total=total,
+            lang=cli_language(),
         )
-    console.print(f"defined {promotion.code}: {promotion.discount}")
+    console.print(
+        _("defined {code}: {discount}").format(code=promotion.code, discount=promotion.discount)
+    )
 
 
 def _promotions_table(book: ClientBook, business_id: str, promotions: Sequence[Promotion]) -> Table:
-    table = Table("code", "name", "discount", "from", "until", "groups", "services")
-    for column in ("per client", "total", "used", "status"):
+    table = Table(
+        _("code"), _("name"), _("discount"), _("from"), _("until"), _("groups"), _("services")
+    )
+    for column in (_("per client"), _("total"), _("used"), _("status")):
         table.add_column(column)
     for item in promotions:
         cells = (
@@ -148,42 +159,42 @@ def _promotions_table(book: ClientBook, business_id: str, promotions: Sequence[P
             _limit(item.limit_per_client),
             _limit(item.limit_total),
             str(book.promotion_usage(business_id, item.code)),
-            "retired" if item.retired else "on",
+            _("retired") if item.retired else _("on"),
         )
         table.add_row(*(Text(cell) for cell in cells))
     return table
 
 
-@promo.command(name="list")
+@promo.command(name="list", help=_("List the business's promotions."))
 @business_option
-@click.option("--all", "include_retired", is_flag=True, help="Retired promotions too.")
+@click.option("--all", "include_retired", is_flag=True, help=_("Retired promotions too."))
 @click.pass_obj
 def promo_list(obj: _HasDb, business_id: str, include_retired: bool) -> None:
-    """List the business's promotions."""
     with _book(obj) as book:
         found = book.promotions(business_id, include_retired=include_retired)
         console.print(_promotions_table(book, business_id, found))
-    console.print(f"{len(found)} promotions")
+    console.print(_("{count} promotions").format(count=len(found)))
 
 
-@promo.command(name="retire")
+@promo.command(name="retire", help=_("Stop a promotion; what was redeemed stays."))
 @business_option
 @click.argument("code")
 @click.pass_obj
 def promo_retire(obj: _HasDb, business_id: str, code: str) -> None:
-    """Stop a promotion; what was redeemed stays."""
     with _book(obj) as book:
         promotion = book.retire_promotion(business_id, code)
-    console.print(f"retired {promotion.code}")
+    console.print(_("retired {code}").format(code=promotion.code))
 
 
-@promo.command(name="redeem")
+@promo.command(
+    name="redeem", help=_("Redeem a promo CODE for a client; a refusal prints its reason.")
+)
 @business_option
 @click.argument("card_id")
 @click.argument("code")
-@click.option("--service", help="The service the code is used on.")
-@click.option("--appointment", help="The appointment it is used for.")
-@click.option("--by", default="staff", show_default=True, help="Who records it.")
+@click.option("--service", help=_("The service the code is used on."))
+@click.option("--appointment", help=_("The appointment it is used for."))
+@click.option("--by", default="staff", show_default=True, help=_("Who records it."))
 @click.pass_obj
 def promo_redeem(
     obj: _HasDb,
@@ -194,7 +205,6 @@ def promo_redeem(
     appointment: str | None,
     by: str,
 ) -> None:
-    """Redeem a promo CODE for a client; a refusal prints its reason."""
     with _book(obj) as book:
         redemption = book.redeem(
             business_id,
@@ -204,37 +214,40 @@ def promo_redeem(
             appointment_id=appointment,
             recorded_by=by,
         )
-    console.print(f"redeemed {redemption.code} for {card_id}: {redemption.discount} off")
+    console.print(
+        _("redeemed {code} for {id}: {discount} off").format(
+            code=redemption.code, id=card_id, discount=redemption.discount
+        )
+    )
 
 
-@promo.command(name="active-for")
+@promo.command(name="active-for", help=_("List the promotions a client could redeem now."))
 @business_option
 @click.argument("card_id")
 @click.pass_obj
 def promo_active_for(obj: _HasDb, business_id: str, card_id: str) -> None:
-    """List the promotions a client could redeem now."""
     with _book(obj) as book:
         active = book.active_promotions(business_id, card_id)
         console.print(_promotions_table(book, business_id, active))
-    console.print(f"{len(active)} active for {card_id}")
+    console.print(_("{count} active for {id}").format(count=len(active), id=card_id))
 
 
 # -- group ---------------------------------------------------------------------------
 
 
-@click.group()
+@click.group(help=_("Define client groups and move clients between them."))
 def group() -> None:
-    """Define client groups and move clients between them."""
+    pass
 
 
-@group.command(name="define")
+@group.command(name="define", help=_("Define a client group under KEY."))
 @business_option
 @click.argument("key")
-@click.option("--label", required=True, help="The name staff see.")
-@click.option("--description", default="", help="What the group is for.")
-@click.option("--discount", help="Members' discount, in per cent.")
-@click.option("--service", "services", multiple=True, help="A service members get (repeat).")
-@click.option("--replace", is_flag=True, help="Redefine an existing group.")
+@click.option("--label", required=True, help=_("The name staff see."))
+@click.option("--description", default="", help=_("What the group is for."))
+@click.option("--discount", help=_("Members' discount, in per cent."))
+@click.option("--service", "services", multiple=True, help=_("A service members get (repeat)."))
+@click.option("--replace", is_flag=True, help=_("Redefine an existing group."))
 @click.pass_obj
 def group_define(
     obj: _HasDb,
@@ -246,7 +259,6 @@ def group_define(
     services: tuple[str, ...],
     replace: bool,
 ) -> None:
-    """Define a client group under KEY."""
     with _book(obj) as book:
         defined = book.define_group(
             business_id,
@@ -256,16 +268,19 @@ def group_define(
             discount_percent=discount,
             included_services=services,
             replace=replace,
+            lang=cli_language(),
         )
-    console.print(f"defined group {defined.key}")
+    console.print(_("defined group {key}").format(key=defined.key))
 
 
-@group.command(name="list")
+@group.command(
+    name="list",
+    help=_("List the client groups with their benefits and how many clients are in each."),
+)
 @business_option
 @click.pass_obj
 def group_list(obj: _HasDb, business_id: str) -> None:
-    """List the client groups with their benefits and how many clients are in each."""
-    table = Table("key", "label", "discount", "services", "clients")
+    table = Table(_("key"), _("label"), _("discount"), _("services"), _("clients"))
     with _book(obj) as book:
         groups = book.groups(business_id)
         for item in groups:
@@ -274,7 +289,7 @@ def group_list(obj: _HasDb, business_id: str) -> None:
             cells = (item.key, item.label, percent, ", ".join(item.included_services), str(members))
             table.add_row(*(Text(cell) for cell in cells))
     console.print(table)
-    console.print(f"{len(groups)} groups")
+    console.print(_("{count} groups").format(count=len(groups)))
 
 
 def _members(book: ClientBook, business_id: str, key: str) -> dict[str, int]:
@@ -288,12 +303,15 @@ def _members(book: ClientBook, business_id: str, key: str) -> dict[str, int]:
         cursor = page.next_cursor
 
 
-@group.command(name="move")
+@group.command(
+    name="move",
+    help=_("Move clients (CARD_IDS, or every member of --from) into the --to group."),
+)
 @business_option
 @click.argument("card_ids", nargs=-1)
-@click.option("--to", "target", help="The group to move into.")
-@click.option("--none", "no_group", is_flag=True, help="Take the clients out of every group.")
-@click.option("--from", "source", help="Move every client of this group.")
+@click.option("--to", "target", help=_("The group to move into."))
+@click.option("--none", "no_group", is_flag=True, help=_("Take the clients out of every group."))
+@click.option("--from", "source", help=_("Move every client of this group."))
 @click.pass_obj
 def group_move(
     obj: _HasDb,
@@ -303,11 +321,10 @@ def group_move(
     no_group: bool,
     source: str | None,
 ) -> None:
-    """Move clients (CARD_IDS, or every member of --from) into the --to group."""
     if (target is not None) == no_group:
-        raise click.UsageError("give one of --to and --none")
+        raise click.UsageError(_("give one of --to and --none"))
     if bool(card_ids) == (source is not None):
-        raise click.UsageError("give card ids or --from, not both")
+        raise click.UsageError(_("give card ids or --from, not both"))
     with _book(obj) as book:
         if source is not None:
             cards = _members(book, business_id, source)
@@ -318,15 +335,18 @@ def group_move(
                     cards[card_id] = book.get(business_id, card_id).version
                 except LookupError:
                     cards[card_id] = 0
-        move = book.move_clients(business_id, cards, target)
-    console.print(f"moved {len(move.moved)} to {move.group or 'no group'}")
-    for label, ids in (
-        ("already there", move.unchanged),
-        ("changed meanwhile, not moved", move.conflicts),
-        ("not found", move.missing),
+        move = book.move_clients(business_id, cards, target, lang=cli_language())
+    if move.group:
+        console.print(_("moved {count} to {group}").format(count=len(move.moved), group=move.group))
+    else:
+        console.print(_("moved {count} to no group").format(count=len(move.moved)))
+    for line, ids in (
+        (_("  {count} already there: {ids}"), move.unchanged),
+        (_("  {count} changed meanwhile, not moved: {ids}"), move.conflicts),
+        (_("  {count} not found: {ids}"), move.missing),
     ):
         if ids:
-            console.print(f"  {len(ids)} {label}: {', '.join(ids)}")
+            console.print(line.format(count=len(ids), ids=", ".join(ids)))
 
 
 # -- photo ---------------------------------------------------------------------------
@@ -335,16 +355,18 @@ def group_move(
 photos_option = click.option(
     "--photos",
     envvar="CLIENTCARD_PHOTOS",
-    help="Directory of photo files (env CLIENTCARD_PHOTOS; default: beside the database).",
+    help=_("Directory of photo files (env CLIENTCARD_PHOTOS; default: beside the database)."),
 )
 
 
-@click.group()
+@click.group(help=_("Add and list the inspiration and result photos on client cards."))
 def photo() -> None:
-    """Add and list the inspiration and result photos on client cards."""
+    pass
 
 
-@photo.command(name="add")
+@photo.command(
+    name="add", help=_("Add the photo in FILE (JPEG, PNG, WebP or HEIC) to a client's gallery.")
+)
 @business_option
 @photos_option
 @click.argument("card_id")
@@ -354,10 +376,11 @@ def photo() -> None:
     type=click.Choice([kind.value for kind in PhotoKind]),
     default=PhotoKind.RESULT.value,
     show_default=True,
+    help=_("Inspiration (before) or result (after)."),
 )
-@click.option("--appointment", help="The appointment the photo belongs to.")
-@click.option("--caption", default="", help="A caption (kept as personal data).")
-@click.option("--by", default="staff", show_default=True, help="Who adds it.")
+@click.option("--appointment", help=_("The appointment the photo belongs to."))
+@click.option("--caption", default="", help=_("A caption (kept as personal data)."))
+@click.option("--by", default="staff", show_default=True, help=_("Who adds it."))
 @click.pass_obj
 def photo_add(
     obj: _HasDb,
@@ -370,7 +393,6 @@ def photo_add(
     caption: str,
     by: str,
 ) -> None:
-    """Add the photo in FILE (JPEG, PNG, WebP or HEIC) to a client's gallery."""
     data = file.read()
     with _book(obj, photos, gallery=True) as book:
         added = book.add_photo(
@@ -381,13 +403,18 @@ def photo_add(
             appointment_id=appointment,
             caption=caption,
             added_by=by,
+            lang=cli_language(),
         )
-    console.print(f"{added.id} ({added.content_type}, {added.size} bytes)")
+    console.print(
+        _("{id} ({type}, {size} bytes)").format(
+            id=added.id, type=added.content_type, size=added.size
+        )
+    )
 
 
 def _photos_table(found: Sequence[Photo]) -> Table:
-    table = Table("added", "kind", "type", "bytes", "appointment", "caption")
-    table.add_column("id", no_wrap=True, min_width=36)
+    table = Table(_("added"), _("kind"), _("type"), _("bytes"), _("appointment"), _("caption"))
+    table.add_column(_("id"), no_wrap=True, min_width=36)
     for item in found:
         cells = (
             item.added_at.isoformat(timespec="minutes"),
@@ -402,33 +429,35 @@ def _photos_table(found: Sequence[Photo]) -> Table:
     return table
 
 
-@photo.command(name="list")
+@photo.command(
+    name="list", help=_("List a client's photos (CARD_ID) or an appointment's (--appointment).")
+)
 @business_option
 @photos_option
 @click.argument("card_id", required=False)
-@click.option("--appointment", help="The photos of one appointment instead.")
+@click.option("--appointment", help=_("The photos of one appointment instead."))
 @click.pass_obj
 def photo_list(
     obj: _HasDb, business_id: str, photos: str | None, card_id: str | None, appointment: str | None
 ) -> None:
-    """List a client's photos (CARD_ID) or an appointment's (--appointment)."""
     if (card_id is None) == (appointment is None):
-        raise click.UsageError("give a CARD_ID or --appointment")
+        raise click.UsageError(_("give a CARD_ID or --appointment"))
     with _book(obj, photos, gallery=True) as book:
         if appointment is not None:
             found = book.appointment_photos(business_id, appointment)
         else:
             found = book.photos(business_id, card_id or "")
     console.print(_photos_table(found))
-    console.print(f"{len(found)} photos")
+    console.print(_("{count} photos").format(count=len(found)))
 
 
-@photo.command(name="purge")
+@photo.command(
+    name="purge", help=_("Delete the files of removed photos that could not be deleted before.")
+)
 @business_option
 @photos_option
 @click.pass_obj
 def photo_purge(obj: _HasDb, business_id: str, photos: str | None) -> None:
-    """Delete the files of removed photos that could not be deleted before."""
     with _book(obj, photos, gallery=True) as book:
         purged = book.purge_deleted_blobs(business_id)
-    console.print(f"purged {purged}")
+    console.print(_("purged {count}").format(count=purged))
