@@ -12,7 +12,14 @@ import threading
 import attrs
 import pytest
 
-from clientcard.errors import DuplicateError, NotFoundError, StorageError, ValidationError
+from clientcard.errors import (
+    DocumentError,
+    DuplicateError,
+    NotFoundError,
+    StorageError,
+    ValidationError,
+)
+from clientcard.serialization import card_to_dict
 from clientcard.storage import CardQuery, SearchTerms
 from clientcard.storage._sql import SQLStore
 from clientcard.storage.protocol import encode_cursor, sort_key
@@ -153,3 +160,40 @@ class SQLStoreBehaviour:
         for value in ("Privata", "privata@example.com", "Segreta"):
             assert value not in str(caught.value)
         assert caught.value.__cause__ is None
+
+    # -- corrupted rows ------------------------------------------------------------------
+
+    @pytest.mark.parametrize(
+        ("key", "value"),
+        [
+            ("created_at", "2026-01-01T00:00:00"),
+            ("status", "archived"),
+            ("version", 0),
+            ("phones", 393331234567),
+        ],
+    )
+    def test_a_corrupted_row_is_reported_by_every_read(
+        self, store: SQLStore, key: str, value: object
+    ) -> None:
+        business_id = business(store)
+        stored = card(business_id, phones=("+393331234567",), email="anna@example.com")
+        store.add(stored)
+        document = {**card_to_dict(stored), key: value}
+        store._run(
+            lambda session: session.execute(
+                "UPDATE cards SET doc = ? WHERE business_id = ? AND id = ?",
+                (store._dialect.encode_doc(document), business_id, stored.id),
+            ),
+            write=True,
+        )
+        reads = {
+            "get": lambda: store.get(business_id, stored.id),
+            "phone": lambda: store.find(business_id, CardQuery(phone="+393331234567")),
+            "email": lambda: store.find(business_id, CardQuery(email="anna@example.com")),
+            "listing": lambda: store.find(business_id),
+        }
+        for name, read in reads.items():
+            with pytest.raises(DocumentError) as caught:
+                read()
+            assert caught.value.kind == "client_card", name
+            assert "+39333" not in str(caught.value), name

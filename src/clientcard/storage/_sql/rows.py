@@ -9,6 +9,7 @@ from typing import Final
 
 import attrs
 
+from clientcard._stored_card import card_from_stored
 from clientcard.business import Business
 from clientcard.card import ClientCard
 from clientcard.consent.ledger import ConsentEvent
@@ -26,7 +27,6 @@ from clientcard.messaging.sends import Send, SendScope, SendStatus
 from clientcard.serialization import (
     business_from_dict,
     business_to_dict,
-    card_from_dict,
     card_to_dict,
     consent_event_from_dict,
     consent_event_to_dict,
@@ -269,7 +269,7 @@ def select_card(session: Session, dialect: Dialect, business_id: str, card_id: s
     )
     if not rows:
         raise NotFoundError("card", card_id)
-    return card_from_dict(dialect.decode_doc(rows[0][0]))
+    return card_from_stored(dialect.decode_doc(rows[0][0]))
 
 
 def replace_card(
@@ -423,7 +423,7 @@ def select_cards(
     # One row more than asked tells whether another page follows.
     rows = session.fetch(f"{statement} ORDER BY c.sort_key, c.id LIMIT ?", [*params, limit + 1])
     page = rows[:limit]
-    cards = tuple(card_from_dict(dialect.decode_doc(row[0])) for row in page)
+    cards = tuple(card_from_stored(dialect.decode_doc(row[0])) for row in page)
     more = len(rows) > limit
     return Page(items=cards, next_cursor=encode_cursor(page[-1][1], page[-1][2]) if more else None)
 
