@@ -161,6 +161,60 @@ class SQLStoreBehaviour:
             assert value not in str(caught.value)
         assert caught.value.__cause__ is None
 
+    # -- lookups by phone and e-mail: read unordered, sorted in Python --------------------
+
+    @pytest.mark.parametrize(
+        "query",
+        [CardQuery(phone="+393331234567"), CardQuery(email="family@example.com")],
+        ids=["phone", "email"],
+    )
+    def test_a_lookup_shared_by_several_cards_follows_listing_order(
+        self, store: SQLStore, query: CardQuery
+    ) -> None:
+        business_id = business(store)
+        names = ["Zoe", "åsa", "Émile", "émile", "Ωmega", "ß", "A", "李", "Émile"]
+        family = [
+            card(
+                business_id,
+                first_name=name,
+                last_name="",
+                phones=("+390212345678", "+393331234567"),
+                email="family@example.com",
+            )
+            for name in names
+        ]
+        for each in family:
+            store.add(each)
+        store.add(card(business_id, phones=("+393339999999",), email="other@example.com"))
+        expected = [c.id for c in sorted(family, key=lambda c: (sort_key(c), c.id))]
+        assert [c.id for c in store.find(business_id, query)] == expected
+        # More matches than a page: the first page and its cursor, as any listing.
+        first = store.find(business_id, query, limit=4)
+        assert [c.id for c in first] == expected[:4]
+        assert first.next_cursor is not None
+        rest = store.find(business_id, query, limit=50, cursor=first.next_cursor)
+        assert [c.id for c in rest] == expected[4:]
+        assert rest.next_cursor is None
+        exactly = store.find(business_id, query, limit=len(expected))
+        assert ([c.id for c in exactly], exactly.next_cursor) == (expected, None)
+
+    def test_a_lookup_with_another_filter_keeps_every_filter(self, store: SQLStore) -> None:
+        business_id = business(store)
+        vip = card(business_id, phones=("+393331234567",), client_group="vip")
+        store.add(vip)
+        store.add(card(business_id, phones=("+393331234567",)))
+        query = CardQuery(phone="+393331234567", group="vip")
+        assert [c.id for c in store.find(business_id, query)] == [vip.id]
+        query = CardQuery(email="anna@example.com", phone="+393331234567")
+        assert store.find(business_id, query).items == ()
+
+    def test_a_lookup_key_holding_nul_matches_nothing(self, store: SQLStore) -> None:
+        business_id = business(store)
+        store.add(card(business_id, phones=("+393331234567",), email="anna@example.com"))
+        assert store.find(business_id, CardQuery(phone="+393331234567\x00")).items == ()
+        assert store.find(business_id, CardQuery(email="anna@example.com\x00")).items == ()
+        assert store.find(f"{business_id}\x00", CardQuery(phone="+393331234567")).items == ()
+
     # -- corrupted rows ------------------------------------------------------------------
 
     @pytest.mark.parametrize(
