@@ -470,7 +470,8 @@ def _select_by_key(
     rows = session.fetch(statement, (business_id, key, limit + 1))
     if len(rows) > limit:
         return None
-    rows.sort(key=lambda row: (row[1], row[2]))
+    if len(rows) > 1:
+        rows.sort(key=lambda row: (row[1], row[2]))
     return Page(items=tuple(card_from_stored(dialect.decode_doc(row[0])) for row in rows))
 
 
