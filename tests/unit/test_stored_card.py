@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from clientcard import ClientCard, DocumentError, card_from_dict, card_to_dict
 from clientcard._stored_card import card_from_stored
-from clientcard.card import BirthDate, Gender, Invoicing, PostalAddress
+from clientcard.card import BirthDate, CardStatus, Gender, Invoicing, PostalAddress
 from clientcard.testing.strategies import cards
 from tests.support import NOW
 
@@ -33,6 +33,7 @@ def full_card() -> ClientCard:
         created_at=NOW,
         updated_at=NOW,
         version=3,
+        status=CardStatus.PROSPECT,
         first_name="Anna",
         last_name="Rossi",
         email="anna@example.com",
@@ -122,6 +123,18 @@ CORRUPTIONS: dict[str, Callable[[dict[str, Any]], None]] = {
 
 
 class TestCardFromStored:
+    def test_the_full_card_sets_every_field(self) -> None:
+        # A field added to ClientCard must be set here, so the next test proves the
+        # reader takes it from the document rather than leaving the default.
+        blank = ClientCard(id="x", business_id="y", created_at=NOW, updated_at=NOW)
+        card = full_card()
+        same = [
+            f.name
+            for f in attrs.fields(ClientCard)
+            if getattr(card, f.name) == getattr(blank, f.name)
+        ]
+        assert same == ["created_at", "updated_at"]
+
     def test_a_full_card_reads_back_equal(self) -> None:
         card = full_card()
         assert card_from_stored(stored(card)) == card
