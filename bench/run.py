@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import targets  # bench/targets.py, beside this file
 
@@ -19,29 +21,56 @@ import portal  # bench/portal.py, beside this file
 import storage  # bench/storage.py, beside this file
 
 RESULTS = Path(__file__).resolve().parent / "results"
+Job = Callable[[str], list[dict[str, Any]]]
+
+
+def _postgres(job: Callable[[str], list[dict[str, Any]]], what: str) -> Job:
+    def run(dsn: str) -> list[dict[str, Any]]:
+        try:
+            return job(dsn)
+        except Exception as error:  # noqa: BLE001 - a missing server is reported, not fatal
+            print(f"{what} skipped: {type(error).__name__}")
+            return []
+
+    return run
+
+
+# In the order of the report; BENCH_ONLY=validation,phone_lookup runs just those
+# ("lookups" is phone_lookup and name_search on one database, as make bench runs them).
+JOBS: dict[str, Job] = {
+    "validation": lambda _dsn: [targets.validation()],
+    "json": lambda _dsn: [targets.json_round_trip()],
+    "lookups": lambda _dsn: targets.lookups(),
+    "phone_lookup": lambda _dsn: targets.lookups(names=False),
+    "name_search": lambda _dsn: targets.lookups(phone=False),
+    "audience_sqlite": lambda _dsn: [targets.audience_sqlite()],
+    "audience_postgres": _postgres(
+        lambda dsn: [targets.audience_postgres(dsn)], "PostgreSQL audience"
+    ),
+    "decisions": lambda _dsn: [consent.decisions()],
+    "statistics": lambda _dsn: [history.client_statistics()],
+    "aggregates": lambda _dsn: [history.aggregates()],
+    "erasure": lambda _dsn: [history.erasure()],
+    "sign_in": lambda _dsn: [portal.sign_in_timing()],
+    "sqlite": lambda _dsn: storage.sqlite_suite(storage.cards_to_bench()),
+    "exchange": lambda _dsn: exchange.suite(),
+    "postgres": _postgres(
+        lambda dsn: storage.postgres_suite(storage.cards_to_bench(), dsn),
+        "PostgreSQL benchmarks",
+    ),
+}
 
 
 def main() -> None:
     dsn = os.environ.get("CLIENTCARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-    results = [targets.validation(), targets.json_round_trip()]
-    results += targets.lookups()
-    results.append(targets.audience_sqlite())
-    try:
-        results.append(targets.audience_postgres(dsn))
-    except Exception as error:  # noqa: BLE001 - a missing server is reported, not fatal
-        print(f"PostgreSQL audience skipped: {type(error).__name__}")
-    results.append(consent.decisions())
-    results.append(history.client_statistics())
-    results.append(history.aggregates())
-    results.append(history.erasure())
-    results.append(portal.sign_in_timing())
-    count = storage.cards_to_bench()
-    results += storage.sqlite_suite(count)
-    results += exchange.suite()
-    try:
-        results += storage.postgres_suite(count, dsn)
-    except Exception as error:  # noqa: BLE001 - a missing server is reported, not fatal
-        print(f"PostgreSQL benchmarks skipped: {type(error).__name__}")
+    only = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
+    unknown = sorted(set(only) - set(JOBS))
+    if unknown:
+        raise SystemExit(f"BENCH_ONLY: no benchmark {unknown}; choose from {sorted(JOBS)}")
+    results: list[dict[str, Any]] = []
+    for name, job in JOBS.items():
+        if not only or name in only:
+            results += job(dsn)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
     lines = [

@@ -28,6 +28,7 @@ host can store revisions side by side.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
@@ -325,7 +326,8 @@ class FieldSchema:
         if not isinstance(submitted, Mapping):
             issue = FieldIssue("$", "type.invalid", message("type.invalid", lang, expected="map"))
             raise ValidationError([issue])
-        by_key = {definition.key: definition for definition in self.fields}
+        by_key = self._by_key
+        collected = self._collected[context]
         country = self._country(values, current)
         for key, raw in submitted.items():
             definition = by_key.get(key) if isinstance(key, str) else None
@@ -334,7 +336,7 @@ class FieldSchema:
                 issues.append(_issue(str(key)[:64] or "$", "field.unknown", lang))
             elif definition.retired:
                 issues.append(_issue(key, "field.retired", lang))
-            elif not definition.collected_in(context):
+            elif key not in collected:
                 issues.append(_issue(key, "field.not_collected", lang))
             else:
                 try:
@@ -348,8 +350,10 @@ class FieldSchema:
                     )
                 except InvalidValueError as error:
                     issues.append(_issue(key, error.code, lang, **error.params))
-        for definition in self.fields:
-            if not definition.required_in(context) or definition.key in _issue_keys(issues):
+        required = self._required[context]
+        refused = _issue_keys(issues) if required else frozenset()
+        for definition in required:
+            if definition.key in refused:
                 continue
             submitted = clean.get(definition.key, _MISSING)
             if submitted is _MISSING:
@@ -361,6 +365,24 @@ class FieldSchema:
         if issues:
             raise ValidationError(issues)
         return clean
+
+    # Worked out once per schema, not on every validation: a schema never changes.
+    @functools.cached_property
+    def _by_key(self) -> dict[str, FieldDefinition]:
+        return {definition.key: definition for definition in self.fields}
+
+    @functools.cached_property
+    def _collected(self) -> dict[Context, frozenset[str]]:
+        return {
+            context: frozenset(d.key for d in self.fields if d.collected_in(context))
+            for context in Context
+        }
+
+    @functools.cached_property
+    def _required(self) -> dict[Context, tuple[FieldDefinition, ...]]:
+        return {
+            context: tuple(d for d in self.fields if d.required_in(context)) for context in Context
+        }
 
     def _country(self, values: Mapping[str, object], current: ClientCard | None) -> str | None:
         raw = values.get("country")

@@ -12,7 +12,14 @@ import threading
 import attrs
 import pytest
 
-from clientcard.errors import DuplicateError, NotFoundError, StorageError, ValidationError
+from clientcard.errors import (
+    DocumentError,
+    DuplicateError,
+    NotFoundError,
+    StorageError,
+    ValidationError,
+)
+from clientcard.serialization import card_to_dict
 from clientcard.storage import CardQuery, SearchTerms
 from clientcard.storage._sql import SQLStore
 from clientcard.storage.protocol import encode_cursor, sort_key
@@ -153,3 +160,94 @@ class SQLStoreBehaviour:
         for value in ("Privata", "privata@example.com", "Segreta"):
             assert value not in str(caught.value)
         assert caught.value.__cause__ is None
+
+    # -- lookups by phone and e-mail: read unordered, sorted in Python --------------------
+
+    @pytest.mark.parametrize(
+        "query",
+        [CardQuery(phone="+393331234567"), CardQuery(email="family@example.com")],
+        ids=["phone", "email"],
+    )
+    def test_a_lookup_shared_by_several_cards_follows_listing_order(
+        self, store: SQLStore, query: CardQuery
+    ) -> None:
+        business_id = business(store)
+        names = ["Zoe", "åsa", "Émile", "émile", "Ωmega", "ß", "A", "李", "Émile"]
+        family = [
+            card(
+                business_id,
+                first_name=name,
+                last_name="",
+                phones=("+390212345678", "+393331234567"),
+                email="family@example.com",
+            )
+            for name in names
+        ]
+        for each in family:
+            store.add(each)
+        store.add(card(business_id, phones=("+393339999999",), email="other@example.com"))
+        expected = [c.id for c in sorted(family, key=lambda c: (sort_key(c), c.id))]
+        assert [c.id for c in store.find(business_id, query)] == expected
+        # More matches than a page: the first page and its cursor, as any listing.
+        first = store.find(business_id, query, limit=4)
+        assert [c.id for c in first] == expected[:4]
+        assert first.next_cursor is not None
+        rest = store.find(business_id, query, limit=50, cursor=first.next_cursor)
+        assert [c.id for c in rest] == expected[4:]
+        assert rest.next_cursor is None
+        exactly = store.find(business_id, query, limit=len(expected))
+        assert ([c.id for c in exactly], exactly.next_cursor) == (expected, None)
+
+    def test_a_lookup_with_another_filter_keeps_every_filter(self, store: SQLStore) -> None:
+        business_id = business(store)
+        vip = card(business_id, phones=("+393331234567",), client_group="vip")
+        store.add(vip)
+        store.add(card(business_id, phones=("+393331234567",)))
+        query = CardQuery(phone="+393331234567", group="vip")
+        assert [c.id for c in store.find(business_id, query)] == [vip.id]
+        query = CardQuery(email="anna@example.com", phone="+393331234567")
+        assert store.find(business_id, query).items == ()
+
+    def test_a_lookup_key_holding_nul_matches_nothing(self, store: SQLStore) -> None:
+        business_id = business(store)
+        store.add(card(business_id, phones=("+393331234567",), email="anna@example.com"))
+        assert store.find(business_id, CardQuery(phone="+393331234567\x00")).items == ()
+        assert store.find(business_id, CardQuery(email="anna@example.com\x00")).items == ()
+        assert store.find(f"{business_id}\x00", CardQuery(phone="+393331234567")).items == ()
+
+    # -- corrupted rows ------------------------------------------------------------------
+
+    @pytest.mark.parametrize(
+        ("key", "value"),
+        [
+            ("created_at", "2026-01-01T00:00:00"),
+            ("status", "archived"),
+            ("version", 0),
+            ("phones", 393331234567),
+        ],
+    )
+    def test_a_corrupted_row_is_reported_by_every_read(
+        self, store: SQLStore, key: str, value: object
+    ) -> None:
+        business_id = business(store)
+        stored = card(business_id, phones=("+393331234567",), email="anna@example.com")
+        store.add(stored)
+        document = {**card_to_dict(stored), key: value}
+        store._run(
+            lambda session: session.execute(
+                "UPDATE cards SET doc = ? WHERE business_id = ? AND id = ?",
+                (store._dialect.encode_doc(document), business_id, stored.id),
+            ),
+            write=True,
+        )
+        reads = {
+            "get": lambda: store.get(business_id, stored.id),
+            "phone": lambda: store.find(business_id, CardQuery(phone="+393331234567")),
+            "email": lambda: store.find(business_id, CardQuery(email="anna@example.com")),
+            "listing": lambda: store.find(business_id),
+        }
+        for name, read in reads.items():
+            with pytest.raises(DocumentError) as caught:
+                read()
+            assert caught.value.kind == "client_card", name
+            assert "+39333" not in str(caught.value), name

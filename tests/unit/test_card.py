@@ -13,6 +13,8 @@ from clientcard import (
     Context,
     FieldSchema,
     Gender,
+    Invoicing,
+    PostalAddress,
     ValidationError,
 )
 from tests.support import NOW, TODAY
@@ -256,3 +258,79 @@ class TestRobustness:
         }
         with pytest.raises(ValueError, match="U\\+0000"):
             ClientCard(**values)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        ("fields", "named"),
+        [
+            ({"last_name": "R\x00"}, "last_name"),
+            ({"email": "a\x00@example.com"}, "email"),
+            ({"phones": ("+393331234567", "+39\x00")}, "phones"),
+            ({"tax_code": "X\x00"}, "tax_code"),
+            ({"notes": "n\x00"}, "notes"),
+            ({"client_group": "g\x00"}, "client_group"),
+            ({"referral_source": "r\x00"}, "referral_source"),
+            ({"education": "e\x00"}, "education"),
+            ({"profession": "p\x00"}, "profession"),
+            ({"picture": "p\x00"}, "picture"),
+            ({"language": "i\x00"}, "language"),
+            ({"address": PostalAddress(city="C\x00")}, "city"),
+            ({"address": PostalAddress(street="\ud800")}, "street"),
+            ({"invoicing": Invoicing(pec="p\x00@pec.it")}, "pec"),
+            ({"invoicing": Invoicing(sdi_code="\udfff")}, "sdi_code"),
+            ({"custom": {"services": ("cut", "c\x00")}}, "services"),
+            ({"business_id": "b\x00"}, "business_id"),
+            # Built by hand, a field typed otherwise may hold text: it is checked too.
+            ({"gender": "f\x00"}, "gender"),
+            ({"birth_date": "\ud800"}, "birth_date"),
+            ({"weight_kg": "6\x00"}, "weight_kg"),
+        ],
+    )
+    def test_the_refusal_names_the_field_at_fault(
+        self, fields: dict[str, object], named: str
+    ) -> None:
+        values: dict[str, object] = {
+            "id": "c",
+            "business_id": "b",
+            "created_at": NOW,
+            "updated_at": NOW,
+            "first_name": "A",
+            **fields,
+        }
+        with pytest.raises(ValueError, match=f"^{named} "):
+            ClientCard(**values)  # type: ignore[arg-type]
+
+    def test_values_of_other_types_are_not_read_as_text(self) -> None:
+        # A custom list of numbers is no text the card keeps; the card is built as before.
+        card = ClientCard(
+            id="c",
+            business_id="b",
+            created_at=NOW,
+            updated_at=NOW,
+            first_name="A",
+            custom={"sizes": (1, 2), "vip": False, "score": Decimal(1)},  # type: ignore[dict-item]
+        )
+        assert card.custom["sizes"] == (1, 2)
+
+    def test_a_card_built_by_hand_with_none_for_its_phones_is_checked_as_before(self) -> None:
+        card = ClientCard(
+            id="c",
+            business_id="b",
+            created_at=NOW,
+            updated_at=NOW,
+            first_name="A",
+            phones=None,  # type: ignore[arg-type]
+        )
+        assert card.value("phones") is None
+
+    def test_a_custom_key_shadowing_a_builtin_one_is_read_as_before(self) -> None:
+        # Only the built-in value is read under its key; the shadowed custom value is not
+        # among the texts the card is checked for (it can't be reached by key).
+        card = ClientCard(
+            id="c",
+            business_id="b",
+            created_at=NOW,
+            updated_at=NOW,
+            first_name="A",
+            custom={"first_name": "x\x00"},
+        )
+        assert card.value("first_name") == "A"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -53,6 +54,35 @@ class TestNames:
             assert unicodedata.is_normalized("NFC", clean)
             assert clean == clean.strip()
             assert "  " not in clean
+
+    @pytest.mark.parametrize(
+        ("raw", "code"),
+        [
+            ("a\x01b", "text.invalid_character"),
+            ("a\x7fb", "text.invalid_character"),
+            ("R2D2" * 30, "text.too_long"),
+            ("Anna\x1fRossi", None),  # a separator str.split() reads as whitespace
+            ("Anna_Rossi", "name.invalid"),
+            (" ' - . , ", None),
+        ],
+    )
+    def test_ascii_names_keep_their_error_codes(self, raw: str, code: str | None) -> None:
+        if code is None:
+            assert name.normalize(raw) == name._normalize_exactly(raw)
+            return
+        with pytest.raises(InvalidValueError) as caught:
+            name.normalize(raw)
+        assert caught.value.code == code
+
+    @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=120) | st.text())
+    def test_the_ascii_shortcut_answers_as_the_exact_check(self, raw: str) -> None:
+        def outcome(normalise: Callable[[object], str]) -> str:
+            try:
+                return "ok: " + normalise(raw)
+            except InvalidValueError as error:
+                return f"refused: {error.code} {error.params}"
+
+        assert outcome(name.normalize) == outcome(name._normalize_exactly)
 
 
 class TestText:

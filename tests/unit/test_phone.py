@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import phonenumbers
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -87,3 +88,62 @@ class TestFormat:
     def test_is_valid_answers_without_raising(self) -> None:
         assert phone.is_valid("0612345678", "NL")
         assert not phone.is_valid("nope", "NL")
+
+
+def _example_numbers() -> list[phonenumbers.PhoneNumber]:
+    """Every example number phonenumbers has, of every region and type, and neighbours."""
+    found = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in phonenumbers.PhoneNumberType.values():
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is not None:
+                found.append(number)
+    for code in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS):
+        number = phonenumbers.example_number_for_non_geo_entity(code)
+        if number is not None:
+            found.append(number)
+    # One digit more and one less turn most valid examples into invalid ones.
+    neighbours = [
+        phonenumbers.PhoneNumber(
+            country_code=number.country_code,
+            national_number=national,
+            italian_leading_zero=number.italian_leading_zero,
+        )
+        for number in found
+        for national in (number.national_number * 10 + 1, number.national_number // 10)
+    ]
+    return found + neighbours
+
+
+class TestValidity:
+    def test_every_region_of_a_calling_code_has_that_code(self) -> None:
+        # What the shortcut relies on: a region listed under a calling code is a region
+        # of that code, so validity for it is its patterns alone.
+        for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items():
+            for region in regions:
+                if region != phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY:
+                    assert phonenumbers.country_code_for_valid_region(region) == code
+
+    def test_agrees_with_phonenumbers_on_every_example_number(self) -> None:
+        numbers = _example_numbers()
+        assert len(numbers) > 1000
+        for number in numbers:
+            expected = phonenumbers.is_valid_number(number)
+            assert phone._is_valid_number(number) is expected, number
+
+    @given(
+        st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
+        st.integers(min_value=0, max_value=10**15),
+        st.booleans(),
+    )
+    def test_agrees_with_phonenumbers_on_any_number(
+        self, code: int, national: int, leading_zero: bool
+    ) -> None:
+        number = phonenumbers.PhoneNumber(
+            country_code=code, national_number=national, italian_leading_zero=leading_zero
+        )
+        assert phone._is_valid_number(number) is phonenumbers.is_valid_number(number)
+
+    def test_a_calling_code_nobody_has_is_invalid(self) -> None:
+        number = phonenumbers.PhoneNumber(country_code=999, national_number=1234567)
+        assert not phone._is_valid_number(number)

@@ -226,6 +226,24 @@ class TestChangingTheSchema:
 
 
 class TestValidation:
+    def test_each_schema_validates_by_its_own_flags(self) -> None:
+        # What a schema requires and collects is worked out once per schema; a changed
+        # copy must not answer with its original's.
+        plain = FieldSchema.default()
+        form = {"first_name": "Anna", "city": "Milano"}
+        assert plain.validate({"first_name": "Anna"}, Context.BOOKING, today=TODAY)
+        with pytest.raises(ValidationError, match=r"field\.not_collected"):
+            plain.validate(form, Context.BOOKING, today=TODAY)
+        collected = plain.configure("city", collect_during_booking=True, required=True)
+        assert collected.validate(form, Context.BOOKING, today=TODAY)["city"] == "Milano"
+        with pytest.raises(ValidationError, match=r"field\.required"):
+            collected.validate({"first_name": "Anna"}, Context.BOOKING, today=TODAY)
+        assert plain.validate({"first_name": "Anna"}, Context.BOOKING, today=TODAY)
+        retired = collected.retire("city")
+        with pytest.raises(ValidationError, match=r"field\.retired"):
+            retired.validate(form, Context.BOOKING, today=TODAY)
+        assert retired.validate({"first_name": "Anna"}, Context.BOOKING, today=TODAY)
+
     def test_returns_normalised_values(self, schema: FieldSchema) -> None:
         clean = validate(
             schema,

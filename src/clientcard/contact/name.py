@@ -12,6 +12,7 @@ are welcome, as are the apostrophes, hyphens and dots real names carry (``D'Ange
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Final
 
@@ -47,11 +48,28 @@ def _clean(raw: object, max_length: int, *, multiline: bool) -> str:
     return text
 
 
+# Most names are plain ASCII letters: such a name has no control character and nothing
+# the character-by-character checks below would refuse, so it is read without them.
+_ASCII_NAME: Final = re.compile(r"[A-Za-z '\-.,]*")
+
+
 def normalize(raw: object) -> str:
     """Return the cleaned name; an empty string stays empty.
 
     :raises InvalidValueError: ``name.invalid``, ``text.too_long`` or ``type.invalid``.
     """
+    if isinstance(raw, str) and raw.isascii():
+        # NFC leaves ASCII as it is; the same split and join as _clean.
+        text = " ".join(raw.split())
+        if _ASCII_NAME.fullmatch(text):
+            if len(text) > MAX_NAME_LENGTH:
+                raise InvalidValueError("text.too_long", max=MAX_NAME_LENGTH)
+            return text
+    return _normalize_exactly(raw)
+
+
+def _normalize_exactly(raw: object) -> str:
+    """:func:`normalize` character by character, for any name."""
     text = _clean(raw, MAX_NAME_LENGTH, multiline=False)
     for ch in text:
         if ch == " " or ch in _NAME_PUNCTUATION:
