@@ -186,6 +186,7 @@ def _read(document: dict[str, Any]) -> ClientCard:
         profession=document["profession"],
         picture=document["picture"],
         language=document["language"],
-        custom=_read_custom(custom, _CUSTOM) if custom else _NO_CUSTOM,
+        # Only an empty object is no custom values; null, [] or 0 go to the converter.
+        custom=_NO_CUSTOM if custom == {} else _read_custom(custom, _CUSTOM),
         guardian_id=document["guardian_id"],
     )
