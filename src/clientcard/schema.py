@@ -318,6 +318,7 @@ class FieldSchema:
         ``region`` reads phone numbers typed without a country prefix.
 
         :raises ValidationError: with every issue found.
+        :raises ValueError: ``context`` is neither a :class:`Context` nor one's value.
         """
         issues: list[FieldIssue] = []
         clean: dict[str, FieldValue] = {}
@@ -327,6 +328,8 @@ class FieldSchema:
             issue = FieldIssue("$", "type.invalid", message("type.invalid", lang, expected="map"))
             raise ValidationError([issue])
         by_key = self._by_key
+        # A host may pass the context's value ("booking"); anything else is a ValueError.
+        context = Context(context)
         collected = self._collected[context]
         country = self._country(values, current)
         for key, raw in submitted.items():

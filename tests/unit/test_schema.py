@@ -459,6 +459,15 @@ class TestContexts:
             ("tax_code", "field.not_collected"),
         ]
 
+    def test_a_context_given_by_its_value_is_that_context(self, schema: FieldSchema) -> None:
+        with pytest.raises(ValidationError) as caught:
+            validate(schema, {"first_name": "A"}, "booking")  # type: ignore[arg-type]
+        assert caught.value.fields == {"hair_type"}
+
+    def test_an_unknown_context_is_a_value_error(self, schema: FieldSchema) -> None:
+        with pytest.raises(ValueError, match="front_desk"):
+            validate(schema, {"first_name": "A"}, "front_desk")  # type: ignore[arg-type]
+
     def test_booking_enforces_required_fields(self, schema: FieldSchema) -> None:
         with pytest.raises(ValidationError) as caught:
             validate(schema, {"first_name": "A"}, Context.BOOKING)
