@@ -15,14 +15,16 @@ The import's floor is the single-core sum of the raw parts an import can't avoid
 
 The ratio is then what clientcard adds in Python; the target is <= 1.0x, which the library
 can only meet by using more than one core. The export's floor is reading and validating
-alone. Operation and floor run in alternating pairs (at least 15, ``BENCH_PAIRS``), each
+alone. Operation and floor run in alternating pairs (``BENCH_PAIRS``, 15 by default), each
 pair giving a ratio; the reported ratio is the median of them, so a noisy moment on the
 machine moves one pair, not the figure.
 
 Peak memory (target under 300 MiB): one import of the same file runs in a child process
 (``python bench/exchange.py --memory CSV DIR``) while this process sums, every 20 ms, the
 resident memory (``VmRSS``) of the child and all its descendants -- an import that starts
-workers must count theirs too. The child's own ``ru_maxrss`` is reported beside it.
+workers must count theirs too. The child's own peak (``VmHWM``) and ``ru_maxrss`` are
+reported beside it; this runs first, while the parent is small, because ``ru_maxrss``
+survives exec and may carry the high-water mark of the process the child was forked from.
 
 Rows: ``BENCH_EXCHANGE_ROWS`` (100,000 by default).
 """
@@ -173,7 +175,7 @@ class Capture:
         self._lock = threading.Lock()
 
     def ran(self, session: object, sql: str, rows: Sequence[Sequence[object]]) -> None:
-        """Note a statement that ``session`` executed without error, once per row."""
+        """Note a statement ``session`` executed without error; ``rows``: its parameter sets."""
         words = sql.split()
         if not words:
             return
@@ -200,7 +202,8 @@ class Capture:
             elif word in ("INSERT", "REPLACE"):
                 statements = [single_row(sql, params) for params in rows]
                 if unit is None:
-                    self.transactions.append(_merged(statements))  # autocommit
+                    # Outside a transaction it committed on its own.
+                    self.transactions.append(_merged(statements))
                 else:
                     unit.statements += statements
 
