@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Final, TypeVar
@@ -62,6 +61,7 @@ from clientcard.errors import (
 from clientcard.events import DomainEvent, EventKind, EventSink
 from clientcard.fingerprints import MIN_SECRET_BYTES, derive_key
 from clientcard.gallery import PhotoLimits
+from clientcard.ids import new_id
 from clientcard.locale import message
 from clientcard.schema import Context, FieldSchema
 from clientcard.storage.blobs import BlobStore
@@ -79,10 +79,6 @@ _MIN_PHONE_DIGITS: Final = 4
 _KEY_KIND: Final = "business.fingerprint_key"
 
 
-def _new_id() -> str:
-    return str(uuid.uuid4())
-
-
 class ClientBook(
     ConsentMixin,
     HistoryMixin,
@@ -96,8 +92,9 @@ class ClientBook(
 
     ``store`` is any :class:`~clientcard.storage.protocol.ClientStore`; ``clock`` tells the
     time (the system clock by default); ``events`` receives every domain event after its
-    change committed (with no sink, no events are recorded); ``new_id`` makes card and
-    business ids (UUID4 strings by default); ``conflict_retries`` bounds how often a unit
+    change committed (with no sink, no events are recorded); ``new_id`` makes the ids of
+    cards, businesses and everything else the book records (time-ordered UUIDs by
+    default, :func:`clientcard.ids.new_id`); ``conflict_retries`` bounds how often a unit
     of work is replayed when the database reports a serialization conflict.
 
     ``fingerprint_secret`` keys the fingerprints that recognise a blocked or suppressed
@@ -121,7 +118,7 @@ class ClientBook(
         *,
         clock: Clock | None = None,
         events: EventSink | None = None,
-        new_id: Callable[[], str] = _new_id,
+        new_id: Callable[[], str] = new_id,
         conflict_retries: int = 3,
         fingerprint_secret: bytes | None = None,
         blobs: BlobStore | None = None,
@@ -454,6 +451,11 @@ class ClientBook(
         if outermost:
             self._blobs_committed()
             self.deliver_pending()
+
+    @property
+    def records_events(self) -> bool:
+        """Whether events are recorded (a sink was given): else there is no need to make them."""
+        return self._sink is not None
 
     def store_events(self, events: list[DomainEvent]) -> None:
         """Write events to the outbox in the current transaction (when a sink is set)."""

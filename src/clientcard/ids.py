@@ -1,0 +1,81 @@
+"""Ids: time-ordered UUIDs (version 7, RFC 9562), the default of every id the book makes.
+
+A random UUID (version 4) lands anywhere in an index, so a bulk import touches nearly
+every page of every index keyed by card id, in every transaction: 100,000 imported
+cards took three times as long to store as with ids that grow. A version 7 UUID starts
+with the millisecond it was made, so new ids go to the end of those indexes, and it is
+still a UUID a host's own columns and validators accept.
+
+The rest of the id is random (62 bits), so ids can't be guessed; within one
+millisecond, ids made in one process still grow, by a counter (RFC 9562, section 6.2,
+method 1). They tell when they were made, to the millisecond, as the card's own
+``created_at`` does; they hold nothing about the client.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import uuid
+from typing import Final
+
+__all__ = ["new_id", "uuid7"]
+
+_COUNTER_BITS: Final = 12
+_COUNTER_LIMIT: Final = 1 << _COUNTER_BITS
+# A new millisecond starts its counter in the lower half, leaving room to count up.
+_COUNTER_START_LIMIT: Final = _COUNTER_LIMIT >> 1
+_VERSION: Final = 0x7
+_VARIANT: Final = 0b10
+
+
+class _Clock:
+    """The last millisecond and counter used, so ids made in this process keep growing."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.millisecond = -1
+        self.counter = 0
+
+    def next(self, now_ms: int) -> tuple[int, int]:
+        with self.lock:
+            if now_ms > self.millisecond:
+                self.millisecond = now_ms
+                self.counter = secrets.randbelow(_COUNTER_START_LIMIT)
+            else:
+                # The same millisecond, or the clock stepped back: count on from the last.
+                self.counter += 1
+                if self.counter >= _COUNTER_LIMIT:
+                    self.millisecond += 1
+                    self.counter = secrets.randbelow(_COUNTER_START_LIMIT)
+            return self.millisecond, self.counter
+
+
+_CLOCK: Final = _Clock()
+
+
+def uuid7(now_ms: int | None = None) -> uuid.UUID:
+    """Return a new version 7 UUID for the Unix time ``now_ms`` (milliseconds; now by default).
+
+    UUIDs made by one process are strictly increasing, also within one millisecond and
+    when the system clock steps back.
+    """
+    millisecond, counter = _CLOCK.next(time.time_ns() // 1_000_000 if now_ms is None else now_ms)
+    value = (
+        (millisecond & ((1 << 48) - 1)) << 80
+        | _VERSION << 76
+        | counter << 64
+        | _VARIANT << 62
+        | secrets.randbits(62)
+    )
+    return uuid.UUID(int=value)
+
+
+def new_id() -> str:
+    """Return a new id: a version 7 UUID as text (``019ae6f2-5c1e-7a3b-9d4e-...``)."""
+    # str(UUID) in fewer steps: an import draws one per card.
+    text = f"{uuid7().int:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clientcard import ids
+
+MS_2026 = 1_795_000_000_000
+
+
+@pytest.fixture(autouse=True)
+def _fresh_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ids keep growing from the last one made in the process; each test starts anew.
+    monkeypatch.setattr(ids, "_CLOCK", ids._Clock())
+
+
+class TestUuid7:
+    def test_is_a_version_7_rfc_9562_uuid(self) -> None:
+        made = ids.uuid7()
+        assert made.version == 7
+        assert made.variant == uuid.RFC_4122
+
+    @given(st.integers(min_value=0, max_value=2**48 - 2))
+    def test_starts_with_the_millisecond_it_was_made(self, millisecond: int) -> None:
+        ids._CLOCK = ids._Clock()
+        assert ids.uuid7(millisecond).int >> 80 == millisecond
+
+    def test_ids_made_in_one_millisecond_keep_growing(self) -> None:
+        made = [ids.uuid7(MS_2026 + 1) for _ in range(10_000)]
+        assert made == sorted(made)
+        assert len(set(made)) == len(made)
+
+    def test_ids_keep_growing_when_the_clock_steps_back(self) -> None:
+        later = ids.uuid7(MS_2026 + 60_000)
+        earlier = ids.uuid7(MS_2026)
+        assert earlier > later
+
+    def test_a_full_millisecond_borrows_the_next_ones(self) -> None:
+        made = [ids.uuid7(MS_2026) for _ in range(4_200)]
+        stamps = sorted({value.int >> 80 for value in made})
+        assert stamps[0] == MS_2026
+        assert stamps == list(range(MS_2026, MS_2026 + len(stamps)))
+        assert len(stamps) >= 2
+        assert made == sorted(made)
+
+    def test_the_random_part_differs_between_ids(self) -> None:
+        tails = {ids.uuid7(MS_2026 + 180_000).int & (2**62 - 1) for _ in range(1_000)}
+        assert len(tails) == 1_000
+
+
+class TestNewId:
+    def test_is_the_uuid_written_as_text(self) -> None:
+        text = ids.new_id()
+        assert str(uuid.UUID(text)) == text
+        assert uuid.UUID(text).version == 7
+
+    def test_later_ids_sort_after_earlier_ones_as_text(self) -> None:
+        made = [ids.new_id() for _ in range(1_000)]
+        assert made == sorted(made)
+
+    @pytest.mark.parametrize("count", [1, 2])
+    def test_the_book_makes_time_ordered_ids_by_default(self, count: int) -> None:
+        from clientcard.book import ClientBook
+        from clientcard.storage import MemoryStore
+
+        book = ClientBook(MemoryStore())
+        made = [book.create_business(name="Salon", region="IT").id for _ in range(count)]
+        assert all(uuid.UUID(value).version == 7 for value in made)
