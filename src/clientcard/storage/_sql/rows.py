@@ -193,7 +193,7 @@ def insert_cards(
     """Insert new cards of one business with their phones, tags and permissions, in batches.
 
     Ids are checked first, so a taken or repeated id is reported by name and nothing is
-    written; the inserts then go out as multi-row statements of 200 rows each.
+    written; the inserts then go out in bulk (see :func:`_insert_rows`).
     """
     business_id = cards[0].business_id
     if not session.fetch("SELECT 1 FROM businesses WHERE id = ?", (business_id,)):
@@ -215,21 +215,25 @@ def insert_cards(
             raise DuplicateError("card", str(taken[0][0]))
     _insert_rows(
         session,
+        dialect,
         _INSERT_CARD.split(" VALUES ")[0],
         [(card.business_id, card.id, *_derived(card, dialect)) for card in cards],
     )
     _insert_rows(
         session,
+        dialect,
         "INSERT INTO card_phones (business_id, card_id, number)",
         [(card.business_id, card.id, n) for card in cards for n in dict.fromkeys(card.phones)],
     )
     _insert_rows(
         session,
+        dialect,
         "INSERT INTO card_tags (business_id, card_id, tag)",
         [(card.business_id, card.id, tag) for card in cards for tag in card.tags],
     )
     _insert_rows(
         session,
+        dialect,
         "INSERT INTO card_permissions (business_id, card_id, purpose, channel)",
         [
             (business_id, card.id, purpose, channel)
@@ -239,23 +243,26 @@ def insert_cards(
     )
 
 
-_ROWS_PER_STATEMENT: Final = 200
+def _insert_rows(
+    session: Session, dialect: Dialect, head: str, rows: Sequence[tuple[object, ...]]
+) -> None:
+    """Insert ``rows`` in bulk, as suits the database (:attr:`Dialect.rows_per_insert`).
 
-
-def _insert_rows(session: Session, head: str, rows: Sequence[tuple[object, ...]]) -> None:
-    """Insert ``rows`` with multi-row ``VALUES`` statements of up to 200 rows each.
-
-    One statement of 200 rows costs the database far less than 200 statements, even
-    pipelined: this is what makes :meth:`~clientcard.storage.protocol.ClientStore.add_many`
-    a bulk path on PostgreSQL.
+    PostgreSQL gets multi-row ``VALUES`` lists of 200 rows a statement, SQLite one
+    prepared statement run per row. This is what makes
+    :meth:`~clientcard.storage.protocol.ClientStore.add_many` a bulk path.
     """
     if not rows:
         return
     width = len(rows[0])
     marks = "(" + ", ".join("?" * width) + ")"
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = rows[start : start + _ROWS_PER_STATEMENT]
+    step = dialect.rows_per_insert
+    if step == 1:
         # Only placeholders are spliced in; the head is one of the constants above.
+        session.execute_many(f"{head} VALUES {marks}", rows)
+        return
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
         statement = f"{head} VALUES {', '.join([marks] * len(chunk))}"
         session.execute(statement, [value for row in chunk for value in row])
 

@@ -319,7 +319,8 @@ class SQLStore(abc.ABC):
     ) -> None:
         """Store new cards of one business together (with their permissions), or none.
 
-        Rows go out in multi-row statements of 200, not a round trip per card.
+        Rows go out in bulk (multi-row statements of 200 on PostgreSQL, one prepared
+        statement stepped per row on SQLite), not a round trip per card.
 
         :raises ValidationError: ``card.mixed_businesses``.
         :raises NotFoundError: their business does not exist.
