@@ -147,3 +147,45 @@ class TestValidity:
     def test_a_calling_code_nobody_has_is_invalid(self) -> None:
         number = phonenumbers.PhoneNumber(country_code=999, national_number=1234567)
         assert not phone._is_valid_number(number)
+
+
+def _e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class TestLineType:
+    def test_agrees_with_phonenumbers_on_every_example_number(self) -> None:
+        for number in _example_numbers():
+            assert phone._line_type(number) == phonenumbers.number_type(number), number
+
+    @given(
+        st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
+        st.integers(min_value=0, max_value=10**15),
+        st.booleans(),
+    )
+    def test_agrees_with_phonenumbers_on_any_number(
+        self, code: int, national: int, leading_zero: bool
+    ) -> None:
+        number = phonenumbers.PhoneNumber(
+            country_code=code, national_number=national, italian_leading_zero=leading_zero
+        )
+        assert phone._line_type(number) == phonenumbers.number_type(number)
+
+
+class TestRememberedKinds:
+    def test_normalize_remembers_the_kind_phonenumbers_tells(self) -> None:
+        for number in _example_numbers():
+            try:
+                e164 = phone.normalize(_e164(number), "IT")
+            except InvalidValueError:
+                continue
+            told = phonenumbers.number_type(phonenumbers.parse(e164, None))
+            assert phone.kind(e164) is phone._KINDS.get(told, phone.PhoneKind.OTHER), e164
+
+    def test_forgets_what_it_remembered_once_its_memory_is_full(self) -> None:
+        first = phone.normalize("333 000 0000", "IT")
+        for offset in range(1, phone._KIND_MEMORY + 1):
+            phone.normalize(f"333 {offset:07d}", "IT")
+        assert first not in phone._kinds
+        assert 0 < len(phone._kinds) <= phone._KIND_MEMORY
+        assert phone.kind(first) is phone.PhoneKind.MOBILE

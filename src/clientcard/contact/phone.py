@@ -17,12 +17,18 @@ The business's default region decides what a number without a country prefix mea
 from __future__ import annotations
 
 import enum
-import functools
 import re
+from collections.abc import Callable
 from typing import Final
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+from phonenumbers import (
+    NumberParseException,
+    PhoneMetadata,
+    PhoneNumberFormat,
+    PhoneNumberType,
+    phonenumberutil,
+)
 
 from clientcard.errors import InvalidValueError
 
@@ -63,6 +69,7 @@ _KINDS: Final = {
     PhoneNumberType.FIXED_LINE: PhoneKind.FIXED_LINE,
     PhoneNumberType.FIXED_LINE_OR_MOBILE: PhoneKind.FIXED_LINE_OR_MOBILE,
 }
+_MOBILE: Final = frozenset({PhoneKind.MOBILE, PhoneKind.FIXED_LINE_OR_MOBILE})
 
 
 def compact(raw: str) -> str:
@@ -70,7 +77,8 @@ def compact(raw: str) -> str:
     return _SEPARATORS.sub("", raw.strip())
 
 
-def _parse(raw: object, region: str) -> phonenumbers.PhoneNumber:
+def _read(raw: object, region: str) -> phonenumbers.PhoneNumber:
+    """Parse what someone typed, refusing letters and overlong input; not yet validated."""
     if not isinstance(raw, str):
         raise InvalidValueError("phone.invalid")
     text = raw.strip()
@@ -80,38 +88,63 @@ def _parse(raw: object, region: str) -> phonenumbers.PhoneNumber:
         number = phonenumbers.parse(compact(text), region.upper())
     except NumberParseException:
         raise InvalidValueError("phone.invalid") from None
-    if not _is_valid_number(number):
-        raise InvalidValueError("phone.invalid")
     return number
 
 
+def _parse(raw: object, region: str) -> tuple[phonenumbers.PhoneNumber, PhoneKind]:
+    """Parse and validate what someone typed; return the number and its kind of line."""
+    number = _read(raw, region)
+    line_type = _line_type(number)
+    if line_type == PhoneNumberType.UNKNOWN:
+        raise InvalidValueError("phone.invalid")
+    return number, _KINDS.get(line_type, PhoneKind.OTHER)
+
+
 def _is_valid_number(number: phonenumbers.PhoneNumber) -> bool:
-    """``phonenumbers.is_valid_number``, without classifying the number twice.
+    """``phonenumbers.is_valid_number``: a number is valid when its type is known."""
+    return _line_type(number) != PhoneNumberType.UNKNOWN
+
+
+# phonenumbers' own classification against one region's patterns. It is not public, so
+# the public number_type stands in where a release lacks it; the tests compare the two.
+_type_for_metadata: Final[Callable[[str, PhoneMetadata], int] | None] = getattr(
+    phonenumberutil, "_number_type_helper", None
+)
+
+
+def _line_type(number: phonenumbers.PhoneNumber) -> int:
+    """``phonenumbers.number_type``, classifying the number once rather than twice.
 
     A calling code shared by several regions (+39 by Italy and the Vatican, +1, +44)
-    makes ``is_valid_number`` first find the number's region by classifying it against
-    each region's patterns, then classify it again against the region found. The first
-    classification already tells: a region found that way is one the number is valid
-    for. Regions found by their leading digits alone are still checked, as there.
-    The answer is the same for every number (``tests/unit/test_phone.py`` compares the
-    two on every region's example numbers and on random ones).
+    makes ``number_type`` (and ``is_valid_number``) first find the number's region by
+    classifying it against each region's patterns, then classify it again against the
+    region found. The first classification already tells. Regions found by their
+    leading digits alone are classified once, as there. The answer is the same for
+    every number (``tests/unit/test_phone.py`` compares the two on every region's example
+    numbers and on random ones).
+
+    Validity and kind come from this one pass: a number is valid exactly when its type
+    is known, so a card's phones are sorted mobile first without being read again.
     """
-    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code or 0)
+    code = number.country_code or 0
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code)
     if not regions:
-        return False
-    if len(regions) == 1:
-        return phonenumbers.is_valid_number_for_region(number, regions[0])
+        return PhoneNumberType.UNKNOWN
+    if len(regions) == 1 or _type_for_metadata is None:
+        return phonenumbers.number_type(number)
     national = phonenumbers.national_significant_number(number)
     for region in regions:
-        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None)
+        metadata = PhoneMetadata.metadata_for_region(region.upper(), None)
         if metadata is None:
             continue
         if metadata.leading_digits is not None:
             if re.match(metadata.leading_digits, national):
-                return phonenumbers.is_valid_number_for_region(number, region)
-        elif phonenumbers.is_valid_number_for_region(number, region):
-            return True
-    return False
+                return _type_for_metadata(national, metadata)
+        else:
+            line_type = _type_for_metadata(national, metadata)
+            if line_type != PhoneNumberType.UNKNOWN:
+                return line_type
+    return PhoneNumberType.UNKNOWN
 
 
 def normalize(raw: object, region: str = "IT", *, require_mobile: bool = False) -> str:
@@ -119,13 +152,15 @@ def normalize(raw: object, region: str = "IT", *, require_mobile: bool = False) 
 
     ``region`` is the business's default region (ISO 3166 alpha-2) for numbers typed
     without a country prefix. With ``require_mobile``, a number that can't receive SMS
-    is refused with ``phone.not_mobile``.
+    is refused with ``phone.not_mobile``. The number's :func:`kind` comes with it, and
+    is remembered for the card it goes on.
 
     :raises InvalidValueError: ``phone.invalid`` or ``phone.not_mobile``.
     """
-    number = _parse(raw, region)
+    number, line = _parse(raw, region)
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
-    if require_mobile and not is_mobile(e164):
+    remember_kind(e164, line)
+    if require_mobile and line not in _MOBILE:
         raise InvalidValueError("phone.not_mobile")
     return e164
 
@@ -139,23 +174,47 @@ def is_valid(raw: object, region: str = "IT") -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=4096)
+_KIND_MEMORY: Final = 4096
+# The kinds of the numbers classified last.
+_kinds: dict[str, PhoneKind] = {}
+
+
+def remember_kind(e164: str, line: PhoneKind) -> None:
+    """Tell :func:`kind` what a normalised number's kind is, as found elsewhere.
+
+    An import classifies numbers in worker processes; this process then needn't read
+    them again to sort a card's phones or decide its permissions.
+    """
+    if len(_kinds) >= _KIND_MEMORY:
+        # Forget them all rather than the oldest: a dict emptied from the front makes
+        # every next look for the oldest step over the holes (a tenth of an import's
+        # time), and the numbers asked about are nearly always the ones just read.
+        _kinds.clear()
+    _kinds[e164] = line
+
+
 def kind(e164: str) -> PhoneKind:
     """Tell what kind of line a normalised number is (``OTHER`` for one that isn't).
 
-    Answers are cached: consent decisions ask it for every purpose and channel.
+    The last few thousand answers are remembered: consent decisions ask it for every
+    purpose and channel, and a card asks it of the numbers :func:`normalize` just read.
     """
+    found = _kinds.get(e164)
+    if found is not None:
+        return found
     try:
         number = phonenumbers.parse(e164, None)
     except NumberParseException:
         # Cards read from a host's own data may hold anything; asking is never an error.
         return PhoneKind.OTHER
-    return _KINDS.get(phonenumbers.number_type(number), PhoneKind.OTHER)
+    found = _KINDS.get(_line_type(number), PhoneKind.OTHER)
+    remember_kind(e164, found)
+    return found
 
 
 def is_mobile(e164: str) -> bool:
     """Tell whether a normalised number can be a mobile (and so may receive SMS)."""
-    return kind(e164) in (PhoneKind.MOBILE, PhoneKind.FIXED_LINE_OR_MOBILE)
+    return kind(e164) in _MOBILE
 
 
 def format_international(e164: str) -> str:
