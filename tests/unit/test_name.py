@@ -105,3 +105,7 @@ class TestFold:
     @given(st.text())
     def test_folding_is_idempotent(self, text: str) -> None:
         assert name.fold(name.fold(text)) == name.fold(text)
+
+    @given(st.text(st.characters(max_codepoint=127)))
+    def test_ascii_text_folds_as_the_full_unicode_path_does(self, text: str) -> None:
+        assert name.fold(text) == name._strip_marks(name._strip_marks(text).casefold())
