@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
+
 import attrs
 import pytest
 
@@ -118,3 +123,27 @@ class TestFinding:
         lone = Profile.of(card("y", first_name="Anna", last_name="Rossi", email="a@x.it"))
         assert [p.card_id for p in index.candidates(lone)] == ["x"]
         assert list(index.pairs(0.5)) == []
+
+
+class TestProfilesAcrossProcesses:
+    def test_a_profile_pickles_and_comes_back_equal(self) -> None:
+        profile = Profile.of(ANNA)
+        assert pickle.loads(pickle.dumps(profile)) == profile  # noqa: S301 - bytes made here
+
+    @pytest.mark.parametrize("seed", ["1", "2"])
+    def test_the_digest_is_the_same_in_every_process(self, seed: str) -> None:
+        # Workers build profiles to compare with those built here: a digest that hashed
+        # with the process's own string hash would never match theirs.
+        script = (
+            "from tests.exchange.test_duplicates import ANNA;"
+            "from clientcard.exchange.duplicates import Profile;"
+            "print(Profile.of(ANNA).digest)"
+        )
+        told = subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert int(told.stdout) == Profile.of(ANNA).digest
