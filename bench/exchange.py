@@ -26,7 +26,9 @@ workers must count theirs too. The child's own peak (``VmHWM``) and ``ru_maxrss`
 reported beside it; this runs first, while the parent is small, because ``ru_maxrss``
 survives exec and may carry the high-water mark of the process the child was forked from.
 
-Rows: ``BENCH_EXCHANGE_ROWS`` (100,000 by default).
+Rows: ``BENCH_EXCHANGE_ROWS`` (100,000 by default). The import prepares rows in
+``BENCH_WORKERS`` worker processes (by default one per CPU this process may run on, as the
+CLI does).
 """
 
 from __future__ import annotations
@@ -282,6 +284,9 @@ def _book(path: Path) -> tuple[SQLiteStore, ClientBook, str]:
     return store, book, business.id
 
 
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(len(os.sched_getaffinity(0)))))
+
+
 def _remove(path: Path) -> None:
     for leftover in path.parent.glob(f"{path.name}*"):
         leftover.unlink()
@@ -299,7 +304,7 @@ def import_once(
     with recording:
         start = time.perf_counter()
         with open_csv(source) as table:
-            report = import_cards(book, salon, table, batch_size=1000)
+            report = import_cards(book, salon, table, batch_size=1000, workers=WORKERS)
         took = time.perf_counter() - start
     store.close()
     if report.imported != report.rows:
@@ -602,6 +607,7 @@ def suite() -> list[dict[str, Any]]:
         imported["floor_insert_s"] = round(statistics.median(floor.insert), 3)
         imported["floor_insert_rows"] = capture.row_count()
         imported["floor_insert_transactions"] = len(capture.transactions)
+        imported["workers"] = WORKERS
         imported["rows_per_table"] = {name: n for name, n in written.items() if n}
 
         export_floor = lambda: timed(lambda: read_and_validate(source))  # noqa: E731

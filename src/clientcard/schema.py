@@ -187,7 +187,7 @@ class FieldSchema:
         """The fields that are not retired, in order."""
         return tuple(definition for definition in self.fields if not definition.retired)
 
-    @property
+    @functools.cached_property
     def sensitive_keys(self) -> frozenset[str]:
         """The keys of every field marked sensitive, retired ones included."""
         return frozenset(definition.key for definition in self.fields if definition.sensitive)

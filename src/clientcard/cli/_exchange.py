@@ -7,6 +7,7 @@ thin shell over :mod:`clientcard.exchange`.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,15 @@ _FORMATS = click.Choice(["csv", "xlsx", "vcard", "json"])
 _SHOWN_ISSUES = 50
 
 
+def _available_cpus() -> int:
+    """The CPUs this process may run on: one worker each, none on a single CPU."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        count = os.cpu_count() or 1
+    return count if count > 1 else 0
+
+
 def _mapping_table(mapping: ColumnMapping) -> Table:
     table = Table(_("column"), _("header"), _("field"), title=_("column mapping"))
     for number, (header, target) in enumerate(
@@ -69,6 +79,11 @@ def _mapping_table(mapping: ColumnMapping) -> Table:
 @click.option("--skip-duplicates", is_flag=True, help=_("Leave out likely duplicates."))
 @click.option("--date-order", type=click.Choice(["dmy", "mdy"]), help=_("How to read 03/04/1985."))
 @click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    help=_("Processes preparing rows of a large CSV or Excel file (default: one per CPU)."),
+)
+@click.option(
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -89,6 +104,7 @@ def import_command(
     consent_wording: str | None,
     skip_duplicates: bool,
     date_order: str | None,
+    workers: int | None,
     report_path: Path | None,
 ) -> None:
     try:
@@ -161,6 +177,7 @@ def import_command(
                 date_order=date_order,  # type: ignore[arg-type]
                 lang=cli_language(),
                 progress=lambda count: progress.advance(task, count),
+                workers=_available_cpus() if workers is None else workers,
             )
     target = report_path or file.with_name(file.name + ".report.json")
     target.write_text(report.to_json(), encoding="utf-8")

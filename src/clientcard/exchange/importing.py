@@ -26,11 +26,19 @@ Nothing is kept of the file but the current batch: any size imports in bounded m
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import logging
+import multiprocessing
+import os
+import pickle
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Final, Literal, TypeGuard
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, TypeGuard, TypeVar
 
 import attrs
 
@@ -47,6 +55,8 @@ from clientcard.consent import (
     may_contact,
     replay,
 )
+from clientcard.contact import phone
+from clientcard.contact.phone import PhoneKind
 from clientcard.errors import FieldIssue, ValidationError
 from clientcard.events import DomainEvent, EventKind
 from clientcard.exchange._records import Record, RecordSource, Table
@@ -61,18 +71,20 @@ from clientcard.exchange.mapping import (
 )
 from clientcard.exchange.report import ImportIssue, ImportReport, PossibleDuplicate
 from clientcard.locale import message
-from clientcard.schema import Context, FieldType
+from clientcard.schema import Context, FieldSchema, FieldType
+from clientcard.serialization import schema_from_dict, schema_to_dict
 
 if TYPE_CHECKING:
     from clientcard.book import ClientBook
     from clientcard.business import Business
 
-__all__ = ["import_cards", "preview_mapping"]
+__all__ = ["PARALLEL_FROM", "import_cards", "preview_mapping"]
 
 logger = logging.getLogger("clientcard.exchange")
 
 _MDY_REGIONS: Final = frozenset({"US", "PH", "FM", "MH", "PW"})
 _MAX_ISSUES: Final = 100_000
+_T = TypeVar("_T")
 
 
 def preview_mapping(
@@ -140,6 +152,172 @@ class _Pending:
     consent: list[ConsentEvent]
 
 
+class _Rejected(NamedTuple):
+    """A row turned down, with every reason (already in the report's language)."""
+
+    row: int
+    issues: tuple[ImportIssue, ...]
+
+
+class _Ready(NamedTuple):
+    """A row that makes a valid card; the card and profile wait for their id."""
+
+    row: int
+    card: ClientCard
+    profile: Profile
+    stated: tuple[tuple[str, bool], ...]
+    warnings: tuple[ImportIssue, ...]
+    kinds: tuple[str, ...]
+    """The kind of each of the card's phones (:class:`PhoneKind` values), found when they
+    were validated."""
+
+
+_Outcome = _Rejected | _Ready
+_Item = tuple[int, tuple[str, ...], str | None]
+"""A table row as the reader gave it: its number, its cells and its problem, if any."""
+
+_PLACEHOLDER: Final = ""
+
+
+@attrs.frozen
+class _Preparation:
+    """Everything that turns one row into a card or a rejection, apart from the book.
+
+    Preparing a row is pure -- mapping, validation, building the card and its profile
+    -- so it runs the same in this process or in a worker (it is pickled to each once).
+    What needs the book -- ids, the duplicate check, storing -- stays with
+    :class:`_Run`, in file order.
+    """
+
+    schema: FieldSchema
+    business_id: str
+    region: str
+    lang: str
+    order: DateOrder
+    today: dt.date
+    now: dt.datetime
+    wording_given: bool
+    mapping: ColumnMapping | None = None
+    columns: Mapping[str, int] = attrs.field(factory=dict)
+
+    def __reduce__(self) -> tuple[Callable[..., _Preparation], tuple[object, ...]]:
+        # A schema holds read-only views, which can't be pickled; its document can.
+        fields = attrs.asdict(self, recurse=False)
+        fields["schema"] = schema_to_dict(self.schema)
+        return _unpickled_preparation, (fields,)
+
+    def issue(self, row: int, field: str, code: str, column: int | None = None) -> ImportIssue:
+        return ImportIssue(row, field, code, message(code, self.lang), column)
+
+    def _rejected(self, row: int, issues: Iterable[FieldIssue]) -> _Rejected:
+        return _Rejected(
+            row,
+            tuple(
+                ImportIssue(row, i.field, i.code, i.message, self.columns.get(i.field))
+                for i in issues
+            ),
+        )
+
+    def table_row(self, item: _Item) -> _Outcome:
+        """Prepare one row of a table read through :attr:`mapping`."""
+        number, cells, problem = item
+        mapping = self.mapping
+        assert mapping is not None  # noqa: S101 - set for every table import
+        if problem is not None:
+            return _Rejected(number, (self.issue(number, "row", problem),))
+        width = len(mapping.headers)
+        if len(cells) < width or (
+            len(cells) > width and any(cell.strip() for cell in cells[width:])
+        ):
+            return _Rejected(number, (self.issue(number, "row", "row.ragged"),))
+        for target, cell in zip(mapping.targets, cells, strict=False):
+            if has_broken_text(cell):
+                field = target or "row"
+                issue = self.issue(number, field, "row.encoding", self.columns.get(field))
+                return _Rejected(number, (issue,))
+        mapped = apply_mapping(
+            mapping, cells, self.schema, order=self.order, today=self.today, lang=self.lang
+        )
+        if mapped.issues:
+            return self._rejected(number, mapped.issues)
+        return self._card(number, mapped.values, mapped.consent, None, mapped.warnings)
+
+    def record(self, record: Record) -> _Outcome:
+        """Prepare one record of a vCard or JSON file."""
+        number = record.number
+        if record.problem is not None:
+            return _Rejected(number, (self.issue(number, "record", record.problem),))
+        if _broken(record):
+            return _Rejected(number, (self.issue(number, "record", "row.encoding"),))
+        values, unknown = self._known(record)
+        warnings = (*record.warnings, *unknown)
+        return self._card(number, values, record.consent, record.status, warnings)
+
+    def _known(self, record: Record) -> tuple[dict[str, object], list[tuple[str, str]]]:
+        """Keep the fields the schema has (dates read as spreadsheets write them); name the rest.
+
+        A vCard or JSON card from another business may carry custom fields this one lacks:
+        they are left out with a warning rather than costing the whole card.
+        """
+        schema = self.schema
+        values: dict[str, object] = {}
+        unknown: list[tuple[str, str]] = []
+        for key, value in record.values.items():
+            if key not in schema or schema.field(key).retired:
+                unknown.append((key[:64], "field.unknown"))
+                continue
+            kind = schema.field(key).type
+            dated = kind in (FieldType.DATE, FieldType.PARTIAL_DATE) and isinstance(value, str)
+            values[key] = read_date(str(value), self.order, self.today) if dated else value
+        return values, unknown
+
+    def _card(
+        self,
+        row: int,
+        values: Mapping[str, object],
+        stated: Mapping[str, bool],
+        status: str | None,
+        warnings: Iterable[tuple[str, str]],
+    ) -> _Outcome:
+        schema = self.schema
+        try:
+            clean = schema.validate(
+                values, Context.IMPORT, today=self.today, region=self.region, lang=self.lang
+            )
+        except ValidationError as error:
+            return self._rejected(row, error.issues)
+        ordered = tuple(sorted(stated.items()))
+        if not self.wording_given:
+            granted = next((key for key, given in ordered if given), None)
+            if granted is not None:
+                field = f"consent.{granted}"
+                code = "import.consent_wording_missing"
+                return _Rejected(row, (self.issue(row, field, code, self.columns.get(field)),))
+        sensitive = sorted(key for key in schema.sensitive_keys if clean.get(key) is not None)
+        if sensitive and not stated.get(Purpose.SPECIAL_CATEGORY_DATA.value):
+            code = "consent.sensitive_without_consent"
+            return _Rejected(
+                row, tuple(self.issue(row, k, code, self.columns.get(k)) for k in sensitive)
+            )
+        try:
+            card = ClientCard.create(
+                card_id=_PLACEHOLDER,
+                business_id=self.business_id,
+                values=clean,
+                at=self.now,
+                status=CardStatus.PROSPECT if status == "prospect" else CardStatus.ACTIVE,
+            )
+        except ValidationError as error:
+            return self._rejected(row, error.issues)
+        notes = tuple(self.issue(row, f, c, self.columns.get(f)) for f, c in warnings)
+        kinds = tuple(phone.kind(number).value for number in card.phones)
+        return _Ready(row, card, Profile.of(card), ordered, notes, kinds)
+
+
+def _unpickled_preparation(fields: dict[str, Any]) -> _Preparation:
+    return _Preparation(**{**fields, "schema": schema_from_dict(fields["schema"])})
+
+
 @attrs.define
 class _Run:
     """The state of one import run; it only ever holds the current batch of cards."""
@@ -152,7 +330,6 @@ class _Run:
     consent_wording: str | None
     recorded_by: str
     on_duplicate: str
-    order: DateOrder
     lang: str
     today: dt.date
     now: dt.datetime
@@ -168,106 +345,57 @@ class _Run:
     def count(self, what: str, by: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + by
 
-    def reject(self, row: int, issues: Iterable[FieldIssue], columns: Mapping[str, int]) -> None:
-        for issue in issues:
-            if len(self.rejected) < _MAX_ISSUES:
-                self.rejected.append(
-                    ImportIssue(
-                        row, issue.field, issue.code, issue.message, columns.get(issue.field)
-                    )
-                )
-        self.count("rejected")
-
-    def warn(self, row: int, field: str, code: str, columns: Mapping[str, int]) -> None:
-        if len(self.warnings) < _MAX_ISSUES:
-            self.warnings.append(
-                ImportIssue(row, field, code, message(code, self.lang), columns.get(field))
-            )
-
-    def issue(self, field: str, code: str) -> FieldIssue:
-        return FieldIssue(field, code, message(code, self.lang))
-
     # -- one row ------------------------------------------------------------------------
 
-    def take(
-        self,
-        row: int,
-        values: Mapping[str, object],
-        stated: Mapping[str, bool],
-        status: str | None,
-        columns: Mapping[str, int],
-    ) -> None:
-        schema = self.business.schema
-        try:
-            clean = schema.validate(
-                values,
-                Context.IMPORT,
-                today=self.today,
-                region=self.business.region,
-                lang=self.lang,
-            )
-        except ValidationError as error:
-            self.reject(row, error.issues, columns)
+    def take(self, outcome: _Outcome) -> None:
+        """Report a rejected row, or give a ready card its ids and batch it (file order)."""
+        if isinstance(outcome, _Rejected):
+            room = _MAX_ISSUES - len(self.rejected)
+            self.rejected.extend(outcome.issues[: max(room, 0)])
+            self.count("rejected")
             return
-        try:
-            consent = self._consent(stated)
-        except ValidationError as error:
-            self.reject(row, error.issues, columns)
-            return
-        sensitive = sorted(key for key in schema.sensitive_keys if clean.get(key) is not None)
-        if sensitive and not stated.get(Purpose.SPECIAL_CATEGORY_DATA.value):
-            code = "consent.sensitive_without_consent"
-            self.reject(row, [self.issue(key, code) for key in sensitive], columns)
-            return
-        card_status = CardStatus.PROSPECT if status == "prospect" else CardStatus.ACTIVE
-        try:
-            card = ClientCard.create(
-                card_id=self.book._new_id(),
-                business_id=self.business.id,
-                values=clean,
-                at=self.now,
-                status=card_status,
-            )
-        except ValidationError as error:
-            self.reject(row, error.issues, columns)
-            return
-        profile = Profile.of(card)
+        if len(self.warnings) < _MAX_ISSUES:
+            self.warnings.extend(outcome.warnings[: _MAX_ISSUES - len(self.warnings)])
+        card, profile = outcome.card, outcome.profile
+        for number, line in zip(card.phones, outcome.kinds, strict=True):
+            phone.remember_kind(number, PhoneKind(line))
+        card_id = self.book._new_id()
+        _give_id(card, card_id)
+        _give_id(profile, card_id)
         twin = self.index.best(profile)
         if twin is not None and twin[1].score >= LIKELY:
             twin_id, found = twin
             if found.score >= SAME or self.on_duplicate == "skip":
                 action = "skipped" if found.score >= SAME else "not_imported"
                 self.duplicates.append(
-                    PossibleDuplicate(row, twin_id, found.score, found.reasons, action)
+                    PossibleDuplicate(outcome.row, twin_id, found.score, found.reasons, action)
                 )
                 self.count("already_present" if found.score >= SAME else "skipped")
                 return
             self.duplicates.append(
-                PossibleDuplicate(row, twin_id, found.score, found.reasons, "imported", card.id)
+                PossibleDuplicate(
+                    outcome.row, twin_id, found.score, found.reasons, "imported", card_id
+                )
             )
         self.index.add(profile)
-        events = [attrs.evolve(event, card_id=card.id) for event in consent]
-        self.batch.append(_Pending(row, card, events))
+        consent = self._consent(card_id, outcome.stated)
+        self.batch.append(_Pending(outcome.row, card, consent))
         self.count("imported")
-        self.count("consent_recorded", len(events))
+        self.count("consent_recorded", len(consent))
         if len(self.batch) >= self.batch_size:
             self.flush()
 
-    def _consent(self, stated: Mapping[str, bool]) -> list[ConsentEvent]:
+    def _consent(self, card_id: str, stated: tuple[tuple[str, bool], ...]) -> list[ConsentEvent]:
         events = []
-        for key, granted in sorted(stated.items()):
+        for key, granted in stated:
             purpose, channel = consent_target(f"consent.{key}") or (None, None)
             if purpose is None:  # pragma: no cover - readers only state known keys
                 continue
-            if granted and not self.consent_wording:
-                raise ValidationError(
-                    [self.issue(f"consent.{key}", "import.consent_wording_missing")]
-                )
             events.append(
                 ConsentEvent(
                     event_id=self.book._new_id(),
                     business_id=self.business.id,
-                    card_id="pending",
+                    card_id=card_id,
                     action=ConsentAction.GRANT if granted else ConsentAction.WITHDRAW,
                     at=self.now,
                     source=ConsentSource.IMPORT,
@@ -305,7 +433,7 @@ class _Run:
             ledger = [event for pending in batch for event in pending.consent]
             if ledger:
                 store.append_consent(ledger)
-            for pending in batch:
+            for pending in batch if book.records_events else ():
                 card = pending.card
                 events.append(self._event(EventKind.CARD_CREATED, card, sorted(card.values())))
                 if pending.consent:
@@ -374,6 +502,7 @@ def import_cards(
     date_order: DateOrder | None = None,
     lang: str | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int = 0,
 ) -> ImportReport:
     """Import the rows of ``source`` into a business (see the module docs).
 
@@ -382,6 +511,19 @@ def import_cards(
     agreed to, needed on rows that state a grant. ``date_order`` reads dates such as
     ``03/04/1985`` (month first in the United States, day first elsewhere, by default).
     ``progress`` is called with the number of rows in each batch handled.
+
+    ``workers`` is how many worker processes prepare a table's rows (map, validate and
+    build each card) while this process compares and stores them, in file order: the
+    report and the cards are the same with any number. ``0``, the default, prepares
+    every row here; one per CPU (``len(os.sched_getaffinity(0))``) makes a large import
+    about twice as fast on two. They are started (spawned: the calling script must keep
+    its top-level code under ``if __name__ == "__main__":``, as :mod:`multiprocessing`
+    asks) only for a table of more than :data:`PARALLEL_FROM` rows, where starting them
+    costs less than it saves. vCard and JSON files are always prepared here.
+
+    Each card that is stored, or reported as a possible duplicate, is given its id
+    (and then its consent events theirs) through the book's ``new_id``, in file order;
+    rows turned down are given none.
 
     :raises ValidationError: the mapping names unknown fields or fills none.
     :raises NotFoundError: no such business.
@@ -392,6 +534,8 @@ def import_cards(
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
+    if workers < 0:
+        raise ValueError("workers must be zero or more")
     business = book.business(business_id)
     language = lang or business.language
     now = book.clock.now()
@@ -407,25 +551,165 @@ def import_cards(
         consent_wording=consent_wording,
         recorded_by=recorded_by,
         on_duplicate=on_duplicate,
-        order=date_order or ("mdy" if business.region in _MDY_REGIONS else "dmy"),
         lang=language,
         today=now.date(),
         now=now,
         index=DuplicateIndex.of_book(book, business_id, fuzzy=False),
         progress=progress,
     )
+    preparation = _Preparation(
+        schema=business.schema,
+        business_id=business.id,
+        region=business.region,
+        lang=language,
+        order=date_order or ("mdy" if business.region in _MDY_REGIONS else "dmy"),
+        today=now.date(),
+        now=now,
+        wording_given=bool(consent_wording),
+    )
+    counted = _Counter()
     if _is_table(source):
         chosen = _mapping_for(source, business, mapping)
         chosen.check(business.schema, language)
-        rows = _table_rows(run, source, chosen)
+        preparation = attrs.evolve(preparation, mapping=chosen, columns=_columns(chosen))
+        items = counted.through((row.number, row.cells, row.problem) for row in source.rows())
+        outcomes = _prepared(preparation, items, workers)
         mapped = tuple(chosen.to_dict())
     else:
-        rows = _record_rows(run, source)  # type: ignore[arg-type]
+        records = counted.through(source.records())  # type: ignore[union-attr]
+        outcomes = (preparation.record(record) for record in records)
         mapped = ()
-    total = sum(1 for _ in rows)
+    for outcome in outcomes:
+        run.take(outcome)
     return run.finish(
-        total, mapped, getattr(source, "encoding", None), getattr(source, "delimiter", None)
+        counted.count,
+        mapped,
+        getattr(source, "encoding", None),
+        getattr(source, "delimiter", None),
     )
+
+
+PARALLEL_FROM: Final = 2_000
+"""Tables of up to this many rows are prepared in the importing process alone."""
+
+_CHUNK: Final = 250
+# Chunks handed out ahead per worker: enough that none waits while this process stores
+# a batch, few enough that memory stays bounded whatever the file's size.
+_AHEAD: Final = 4
+
+
+class _Counter:
+    """Counts what passes through, so the report can tell the rows read."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def through(self, items: Iterable[_T]) -> Iterator[_T]:
+        for item in items:
+            self.count += 1
+            yield item
+
+
+def _columns(mapping: ColumnMapping) -> dict[str, int]:
+    """Each target's first column (1-based), for the report."""
+    columns: dict[str, int] = {}
+    for number, target in enumerate(mapping.targets, start=1):
+        if target is not None:
+            columns.setdefault(target, number)
+    return columns
+
+
+def _prepared(
+    preparation: _Preparation, items: Iterator[_Item], workers: int
+) -> Iterator[_Outcome]:
+    """Each row's outcome, in file order: prepared here, or by ``workers`` processes.
+
+    Rows are read here and handed out in chunks, a bounded number ahead, so only a few
+    chunks are ever in memory. Workers start only once the table has more than
+    :data:`PARALLEL_FROM` rows. Should they fail to start or die, the rows they had
+    are prepared here: workers only make an import faster, never change it.
+    """
+    chunks = _chunks(items, _CHUNK)
+    head = list(itertools.islice(chunks, PARALLEL_FROM // _CHUNK + 1))
+    rest: Iterator[list[_Item]] = itertools.chain(head, chunks)
+    if workers > 0 and len(head) * _CHUNK > PARALLEL_FROM:
+        rest = yield from _prepared_by_workers(preparation, rest, workers)
+    for chunk in rest:
+        yield from (preparation.table_row(item) for item in chunk)
+
+
+def _prepared_by_workers(
+    preparation: _Preparation, chunks: Iterator[list[_Item]], workers: int
+) -> Generator[_Outcome, None, Iterator[list[_Item]]]:
+    """Hand chunks to worker processes; return the chunks left if the workers failed."""
+    # Spawned, not forked: the host's process may hold threads, locks and connections
+    # that a forked child would inherit in whatever state they were in.
+    context = multiprocessing.get_context("spawn")
+    pending: deque[tuple[list[_Item], Future[list[_Outcome]]]] = deque()
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(preparation,)
+    )
+    try:
+        for chunk in chunks:
+            pending.append((chunk, pool.submit(_prepare_chunk, chunk)))
+            if len(pending) >= _AHEAD * workers:
+                yield from _first_done(pending)
+        while pending:
+            yield from _first_done(pending)
+    except (BrokenProcessPool, OSError, pickle.PicklingError):
+        logger.warning(
+            "import workers failed; preparing the remaining rows in this process",
+            exc_info=True,
+        )
+        return itertools.chain([chunk for chunk, _future in pending], chunks)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return iter(())
+
+
+def _first_done(pending: deque[tuple[list[_Item], Future[list[_Outcome]]]]) -> list[_Outcome]:
+    """Wait for the oldest chunk handed out; it leaves ``pending`` only once it is done."""
+    outcomes = pending[0][1].result()
+    pending.popleft()
+    return outcomes
+
+
+def _chunks(items: Iterator[_Item], size: int) -> Iterator[list[_Item]]:
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk
+
+
+_worker_preparation: _Preparation | None = None
+_WORKER_NICENESS: Final = 10
+
+
+def _start_worker(preparation: _Preparation) -> None:
+    """Keep the preparation a worker process was started with; yield to the importer.
+
+    The importing process stores every row, one at a time, in file order: it sets the
+    pace. Workers that outnumber the free CPUs would otherwise take CPU time from it.
+    """
+    global _worker_preparation  # noqa: PLW0603 - one per worker process, set once
+    _worker_preparation = preparation
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(_WORKER_NICENESS)
+
+
+def _prepare_chunk(chunk: list[_Item]) -> list[_Outcome]:
+    """Prepare a chunk of rows in a worker process."""
+    preparation = _worker_preparation
+    assert preparation is not None  # noqa: S101 - set by _start_worker
+    return [preparation.table_row(item) for item in chunk]
+
+
+def _give_id(made: ClientCard | Profile, card_id: str) -> None:
+    """Give a card (or its profile) prepared without an id the id the book drew for it.
+
+    Both are frozen, and ``attrs.evolve`` would run every validator of the card again;
+    but this one was just made, by this import, and nothing else holds it yet.
+    """
+    object.__setattr__(made, "card_id" if isinstance(made, Profile) else "id", card_id)
 
 
 def _is_table(source: Table | RecordSource) -> TypeGuard[Table]:
@@ -441,81 +725,6 @@ def _mapping_for(
         return mapping
     suggested = ColumnMapping.suggest(table.headers, business.schema)
     return suggested.with_targets(mapping) if mapping else suggested
-
-
-def _table_rows(run: _Run, table: Table, mapping: ColumnMapping) -> Iterator[int]:
-    width = len(mapping.headers)
-    columns: dict[str, int] = {}
-    for number, target in enumerate(mapping.targets, start=1):
-        if target is not None:
-            columns.setdefault(target, number)
-    for row in table.rows():
-        yield row.number
-        if row.problem is not None:
-            run.reject(row.number, [run.issue("row", row.problem)], {})
-            continue
-        cells = row.cells
-        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
-            run.reject(row.number, [run.issue("row", "row.ragged")], {})
-            continue
-        if len(cells) < width:
-            run.reject(row.number, [run.issue("row", "row.ragged")], {})
-            continue
-        broken = [
-            target or "row"
-            for target, cell in zip(mapping.targets, cells, strict=False)
-            if has_broken_text(cell)
-        ]
-        if broken:
-            run.reject(row.number, [run.issue(broken[0], "row.encoding")], columns)
-            continue
-        mapped = apply_mapping(
-            mapping, cells, run.business.schema, order=run.order, today=run.today, lang=run.lang
-        )
-        if mapped.issues:
-            run.reject(row.number, mapped.issues, columns)
-            continue
-        before = len(run.rejected)
-        run.take(row.number, mapped.values, mapped.consent, None, columns)
-        if len(run.rejected) == before:
-            for field, code in mapped.warnings:
-                run.warn(row.number, field, code, columns)
-
-
-def _record_rows(run: _Run, source: RecordSource) -> Iterator[int]:
-    for record in source.records():
-        yield record.number
-        if record.problem is not None:
-            run.reject(record.number, [run.issue("record", record.problem)], {})
-            continue
-        if _broken(record):
-            run.reject(record.number, [run.issue("record", "row.encoding")], {})
-            continue
-        values, unknown = _known(run, record)
-        before = len(run.rejected)
-        run.take(record.number, values, record.consent, record.status, {})
-        if len(run.rejected) == before:
-            for field, code in [*record.warnings, *unknown]:
-                run.warn(record.number, field, code, {})
-
-
-def _known(run: _Run, record: Record) -> tuple[dict[str, object], list[tuple[str, str]]]:
-    """Keep the fields the schema has (dates read as spreadsheets write them); name the rest.
-
-    A vCard or JSON card from another business may carry custom fields this one lacks:
-    they are left out with a warning rather than costing the whole card.
-    """
-    schema = run.business.schema
-    values: dict[str, object] = {}
-    unknown: list[tuple[str, str]] = []
-    for key, value in record.values.items():
-        if key not in schema or schema.field(key).retired:
-            unknown.append((key[:64], "field.unknown"))
-            continue
-        kind = schema.field(key).type
-        dated = kind in (FieldType.DATE, FieldType.PARTIAL_DATE) and isinstance(value, str)
-        values[key] = read_date(str(value), run.order, run.today) if dated else value
-    return values, unknown
 
 
 def _broken(record: Record) -> bool:

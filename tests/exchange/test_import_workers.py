@@ -1,0 +1,194 @@
+"""Worker processes only make an import faster: the report and the cards stay the same."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+import attrs
+import pytest
+
+from clientcard.book import ClientBook
+from clientcard.clock import FixedClock
+from clientcard.exchange import ImportReport, importing
+from clientcard.storage import MemoryStore
+from clientcard.testing.doubles import ListEventSink
+from tests.exchange.support import imported
+from tests.support import NOW
+
+HEADER = "Nome;Cognome;Cellulare;E-mail;Newsletter;Note\n"
+
+
+def _letters(number: int) -> str:
+    text = ""
+    while True:
+        number, digit = divmod(number, 26)
+        text = chr(97 + digit) + text
+        if not number:
+            return text
+
+
+def _client(number: int) -> str:
+    return f"Anna;Rossi {_letters(number).capitalize()};333 {number:07d};c{number}@example.it"
+
+
+def _row(number: int) -> str:
+    """A row of every kind an import meets, by its number."""
+    match number % 9:
+        case 0:  # a bad phone and a bad address
+            return f"Anna;Rossi {_letters(number).capitalize()};12;not-an-address;;\n"
+        case 1:  # a landline and no e-mail: no SMS permission
+            return f"Anna;Rossi {_letters(number).capitalize()};02 {number:08d};;;\n"
+        case 2:  # a consent stated in the file
+            return f"{_client(number)};sì;\n"
+        case 3:  # a ragged row
+            return f"Anna;Rossi {_letters(number).capitalize()};333 {number:07d}\n"
+        case 4:  # a withdrawal stated in the file
+            return f"{_client(number)};no;nota\n"
+        case 5:  # text from a file read in the wrong encoding
+            return f"{_client(number)};;CittÃ \n"
+        case 6:  # a client in the file twice: the second is already present
+            return f"{_client(number)};;\n{_client(number)};;\n"
+        case 7:  # a likely twin: the same e-mail, the name misspelt
+            twin = _letters(number - 1).capitalize()
+            return f"Anna;Rosi {twin};333 {number:07d};c{number - 1}@example.it;;\n"
+        case _:
+            return f"{_client(number)};;\n"
+
+
+SALON = "salone"
+CSV = HEADER + "".join(_row(number) for number in range(importing.PARALLEL_FROM + 700))
+ROWS = CSV.count("\n") - 1
+
+
+def _counter() -> Callable[[], str]:
+    numbers = itertools.count(1)
+    return lambda: f"id-{next(numbers):06d}"
+
+
+def _import(workers: int, **options: Any) -> tuple[ImportReport, ClientBook, ListEventSink]:
+    sink = ListEventSink()
+    book = ClientBook(MemoryStore(), clock=FixedClock(NOW), events=sink, new_id=_counter())
+    book.create_business(name="Salone", region="IT", language="it", business_id=SALON)
+    report = imported(
+        book,
+        SALON,
+        CSV,
+        mapping={"Newsletter": "consent.marketing.email"},
+        consent_wording="privacy-v3",
+        batch_size=300,
+        workers=workers,
+        **options,
+    )
+    return report, book, sink
+
+
+def _comparable(report: ImportReport) -> dict[str, object]:
+    document = report.to_dict()
+    document.pop("import_id")
+    return document
+
+
+def _stored(book: ClientBook) -> list[object]:
+    cards = book.store.find(SALON, limit=ROWS).items
+    return [
+        (
+            card,
+            book.store.permissions(SALON, card.id),
+            # The evidence names the import, a new one each run.
+            [
+                attrs.evolve(event, evidence_ref=None)
+                for event in book.store.consent_events(SALON, card.id)
+            ],
+        )
+        for card in sorted(cards, key=lambda card: card.id)
+    ]
+
+
+@pytest.fixture(scope="module")
+def alone() -> tuple[ImportReport, ClientBook, ListEventSink]:
+    return _import(workers=0)
+
+
+class TestWorkers:
+    def test_the_report_is_the_same_with_two_workers(
+        self, alone: tuple[ImportReport, ClientBook, ListEventSink]
+    ) -> None:
+        report, _book, _sink = _import(workers=2)
+        assert report.rows == ROWS
+        assert {d.action for d in report.duplicates} == {"skipped", "imported"}
+        assert report.rejected
+        assert _comparable(report) == _comparable(alone[0])
+
+    def test_the_cards_ids_consent_and_permissions_are_the_same_with_two_workers(
+        self, alone: tuple[ImportReport, ClientBook, ListEventSink]
+    ) -> None:
+        _report, book, sink = _import(workers=2)
+        assert _stored(book) == _stored(alone[1])
+        assert sink.events == alone[2].events
+
+    def test_a_table_of_up_to_parallel_from_rows_starts_no_worker(
+        self, book: ClientBook, salon: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def refuse(*_args: object, **_kwargs: object) -> None:
+            raise AssertionError("no worker should start")
+
+        monkeypatch.setattr(importing, "ProcessPoolExecutor", refuse)
+        small = "".join(CSV.splitlines(keepends=True)[: importing.PARALLEL_FROM + 1])
+        report = imported(book, salon, small, workers=2)
+        assert report.rows == importing.PARALLEL_FROM
+
+    def test_rows_are_prepared_here_when_the_workers_break(
+        self,
+        alone: tuple[ImportReport, ClientBook, ListEventSink],
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        monkeypatch.setattr(importing, "ProcessPoolExecutor", _BreakingPool)
+        with caplog.at_level(logging.WARNING, logger="clientcard.exchange"):
+            report, book, _sink = _import(workers=2)
+        assert _comparable(report) == _comparable(alone[0])
+        assert _stored(book) == _stored(alone[1])
+        assert "import workers failed" in caplog.text
+
+    def test_a_negative_number_of_workers_is_refused(self, book: ClientBook, salon: str) -> None:
+        with pytest.raises(ValueError, match="workers"):
+            imported(book, salon, HEADER, workers=-1)
+
+
+class _BreakingPool:
+    """A pool whose workers die after preparing the first three chunks."""
+
+    def __init__(self, *_args: object, **_kwargs: object) -> None:
+        self.submitted = 0
+
+    def submit(self, job: Callable[..., Any], chunk: list[Any]) -> Future[Any]:
+        self.submitted += 1
+        future: Future[Any] = Future()
+        if self.submitted <= 3:
+            future.set_result([_PREPARATION[0].table_row(item) for item in chunk])
+        else:
+            future.set_exception(BrokenProcessPool("a worker died"))
+        return future
+
+    def shutdown(self, *, wait: bool, cancel_futures: bool) -> None:
+        """Nothing runs."""
+
+
+_PREPARATION: list[importing._Preparation] = []
+
+
+@pytest.fixture(autouse=True)
+def _keep_preparation(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The breaking pool prepares its first chunks itself, with the import's preparation.
+    original = importing._prepared_by_workers
+
+    def kept(preparation: importing._Preparation, *args: Any) -> Any:
+        _PREPARATION[:] = [preparation]
+        return (yield from original(preparation, *args))
+
+    monkeypatch.setattr(importing, "_prepared_by_workers", kept)
