@@ -16,6 +16,7 @@ method 1). They tell when they were made, to the millisecond, as the card's own
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 import time
@@ -40,6 +41,10 @@ class _Clock:
         self.millisecond = -1
         self.counter = 0
 
+    def forked(self) -> None:
+        """Start this process's lock afresh (the ids keep growing from the parent's)."""
+        self.lock = threading.Lock()
+
     def next(self, now_ms: int) -> tuple[int, int]:
         with self.lock:
             if now_ms > self.millisecond:
@@ -55,6 +60,9 @@ class _Clock:
 
 
 _CLOCK: Final = _Clock()
+if hasattr(os, "register_at_fork"):
+    # A child forked while another thread held the lock would wait on it for ever.
+    os.register_at_fork(after_in_child=_CLOCK.forked)
 
 
 def uuid7(now_ms: int | None = None) -> uuid.UUID:
