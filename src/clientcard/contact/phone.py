@@ -100,11 +100,6 @@ def _parse(raw: object, region: str) -> tuple[phonenumbers.PhoneNumber, PhoneKin
     return number, _KINDS.get(line_type, PhoneKind.OTHER)
 
 
-def _is_valid_number(number: phonenumbers.PhoneNumber) -> bool:
-    """``phonenumbers.is_valid_number``: a number is valid when its type is known."""
-    return _line_type(number) != PhoneNumberType.UNKNOWN
-
-
 # phonenumbers' own classification against one region's patterns. It is not public, so
 # the public number_type stands in where a release lacks it; the tests compare the two.
 _type_for_metadata: Final[Callable[[str, PhoneMetadata], int] | None] = getattr(
@@ -159,7 +154,7 @@ def normalize(raw: object, region: str = "IT", *, require_mobile: bool = False) 
     """
     number, line = _parse(raw, region)
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
-    remember_kind(e164, line)
+    _remember_kind(e164, line)
     if require_mobile and line not in _MOBILE:
         raise InvalidValueError("phone.not_mobile")
     return e164
@@ -179,7 +174,7 @@ _KIND_MEMORY: Final = 4096
 _kinds: dict[str, PhoneKind] = {}
 
 
-def remember_kind(e164: str, line: PhoneKind) -> None:
+def _remember_kind(e164: str, line: PhoneKind) -> None:
     """Tell :func:`kind` what a normalised number's kind is, as found elsewhere.
 
     An import classifies numbers in worker processes; this process then needn't read
@@ -208,7 +203,7 @@ def kind(e164: str) -> PhoneKind:
         # Cards read from a host's own data may hold anything; asking is never an error.
         return PhoneKind.OTHER
     found = _KINDS.get(_line_type(number), PhoneKind.OTHER)
-    remember_kind(e164, found)
+    _remember_kind(e164, found)
     return found
 
 
