@@ -391,7 +391,9 @@ class ClientCard:
         }
         # A custom key that shadows a built-in one can't be reached by key (see value()).
         found.update(
-            (key, custom) for key, custom in self.custom.items() if key not in BUILTIN_KEYS
+            (key, custom)
+            for key, custom in self.custom.items()
+            if key not in BUILTIN_KEYS and _is_set(custom)
         )
         return found
 
@@ -568,6 +570,11 @@ def _fields_from_values(card: ClientCard, values: Mapping[str, FieldValue]) -> d
     if custom != dict(card.custom):
         changes["custom"] = custom
     return changes
+
+
+def _is_set(value: object) -> bool:
+    # A host may build a card whose custom values hold None (the type says they don't).
+    return value is not None
 
 
 def _check_identity(card: ClientCard) -> None:

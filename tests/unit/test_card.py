@@ -379,3 +379,10 @@ class TestValuesSweep:
         expected = {key: value for key in keys if (value := card.value(key)) is not None}
         assert card.values() == expected
         assert list(card.values()) == list(expected)
+
+
+def test_values_leave_out_a_custom_value_a_host_set_to_none() -> None:
+    card = ClientCard(
+        id="c", business_id="b", created_at=NOW, updated_at=NOW, first_name="A", custom={"n": None}
+    )
+    assert card.values() == {"first_name": "A"}
