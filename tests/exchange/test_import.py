@@ -11,6 +11,7 @@ from clientcard.clock import FixedClock
 from clientcard.consent import Channel, ConsentSource, Purpose
 from clientcard.errors import ValidationError
 from clientcard.exchange import import_cards
+from clientcard.locale import message
 from clientcard.schema import FieldDefinition, FieldType
 from clientcard.storage.sqlite import SQLiteStore
 from clientcard.testing.doubles import ListEventSink
@@ -326,3 +327,15 @@ class TestRecords:
         with opened(data, "json") as source:
             report = import_cards(book, salon, source, consent_wording="v1")
         assert report.consent_recorded == 1
+
+
+class TestNoIdentity:
+    def test_a_row_naming_nobody_is_reported_in_the_business_language(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        report = imported(book, salon, "Nome;Città\n;Milano\n")
+        assert [(i.row, i.field, i.code) for i in report.rejected] == [
+            (2, "card", "card.no_identity")
+        ]
+        assert report.rejected[0].message == message("card.no_identity", "it")
+        assert report.rejected[0].message != message("card.no_identity", "en")

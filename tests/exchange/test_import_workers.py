@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable
+import multiprocessing
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from types import SimpleNamespace
 from typing import Any
 
 import attrs
@@ -14,7 +16,9 @@ import pytest
 
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
-from clientcard.exchange import ImportReport, importing
+from clientcard.errors import StorageError
+from clientcard.exchange import ImportReport, import_cards, importing
+from clientcard.exchange._records import Row
 from clientcard.storage import MemoryStore
 from clientcard.testing.doubles import ListEventSink
 from tests.exchange.support import imported
@@ -116,9 +120,25 @@ def alone() -> tuple[ImportReport, ClientBook, ListEventSink]:
 
 class TestWorkers:
     def test_the_report_is_the_same_with_two_workers(
-        self, alone: tuple[ImportReport, ClientBook, ListEventSink]
+        self,
+        alone: tuple[ImportReport, ClientBook, ListEventSink],
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
     ) -> None:
-        report, _book, _sink = _import(workers=2)
+        taken: list[int] = []
+        first_done = importing._first_done
+
+        def counted(pending: Any) -> Any:
+            outcomes = first_done(pending)
+            taken.append(len(outcomes))
+            return outcomes
+
+        monkeypatch.setattr(importing, "_first_done", counted)
+        with caplog.at_level(logging.WARNING, logger="clientcard.exchange"):
+            report, _book, _sink = _import(workers=2)
+        # The workers prepared every row: none fell back to this process.
+        assert sum(taken) == ROWS
+        assert "import workers failed" not in caplog.text
         assert report.rows == ROWS
         assert {d.action for d in report.duplicates} == {"skipped", "imported"}
         assert report.rejected
@@ -134,10 +154,7 @@ class TestWorkers:
     def test_a_table_of_up_to_parallel_from_rows_starts_no_worker(
         self, book: ClientBook, salon: str, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        def refuse(*_args: object, **_kwargs: object) -> None:
-            raise AssertionError("no worker should start")
-
-        monkeypatch.setattr(importing, "ProcessPoolExecutor", refuse)
+        monkeypatch.setattr(importing, "ProcessPoolExecutor", _no_pool)
         small = "".join(CSV.splitlines(keepends=True)[: importing.PARALLEL_FROM + 1])
         report = imported(book, salon, small, workers=2)
         assert report.rows == importing.PARALLEL_FROM
@@ -155,9 +172,92 @@ class TestWorkers:
         assert _stored(book) == _stored(alone[1])
         assert "import workers failed" in caplog.text
 
+    def test_rows_are_prepared_here_when_a_chunk_cannot_be_handed_out(
+        self, alone: tuple[ImportReport, ClientBook, ListEventSink], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(importing, "ProcessPoolExecutor", _RefusingPool)
+        report, book, _sink = _import(workers=2)
+        assert _comparable(report) == _comparable(alone[0])
+        assert _stored(book) == _stored(alone[1])
+
+    def test_a_daemonic_process_prepares_its_rows_itself(
+        self, alone: tuple[ImportReport, ClientBook, ListEventSink], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A daemonic process (a multiprocessing pool's worker, say) may have no children.
+        monkeypatch.setattr(importing, "ProcessPoolExecutor", _no_pool)
+        monkeypatch.setattr(
+            importing.multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True)
+        )
+        report, _book, _sink = _import(workers=2)
+        assert _comparable(report) == _comparable(alone[0])
+
+    def test_an_error_reading_the_file_is_raised_with_workers(self) -> None:
+        book = ClientBook(MemoryStore(), clock=FixedClock(NOW))
+        book.create_business(name="Salone", region="IT", language="it", business_id=SALON)
+        table = _FailingTable(fail_at=importing.PARALLEL_FROM + 1_000)
+        with pytest.raises(OSError, match="disk"):
+            import_cards(book, SALON, table, workers=2)
+
+    def test_the_workers_stop_when_storing_fails(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        store = MemoryStore()
+        book = ClientBook(store, clock=FixedClock(NOW))
+        book.create_business(name="Salone", region="IT", language="it", business_id=SALON)
+        stored = store.add_many
+        calls: list[int] = []
+
+        def failing(cards: Any, **kwargs: Any) -> None:
+            calls.append(len(cards))
+            if len(calls) == 2:
+                raise StorageError("unavailable", "the database went away")
+            stored(cards, **kwargs)
+
+        monkeypatch.setattr(store, "add_many", failing)
+        with pytest.raises(StorageError) as raised:
+            imported(book, SALON, CSV, batch_size=300, workers=2)
+        # The error (and its traceback) is still held here, and no worker is left.
+        assert raised.value.reason == "unavailable"
+        assert multiprocessing.active_children() == []
+
     def test_a_negative_number_of_workers_is_refused(self, book: ClientBook, salon: str) -> None:
         with pytest.raises(ValueError, match="workers"):
             imported(book, salon, HEADER, workers=-1)
+
+
+def _no_pool(*_args: object, **_kwargs: object) -> None:
+    raise AssertionError("no worker should start")
+
+
+class _FailingTable:
+    """A table whose reading fails part of the way through, as a failing disk would."""
+
+    format = "csv"
+    headers = ("Nome", "Cognome", "Cellulare")
+
+    def __init__(self, fail_at: int) -> None:
+        self.fail_at = fail_at
+
+    def rows(self) -> Iterator[Row]:
+        for number in range(2, self.fail_at):
+            yield Row(number, ("Anna", f"Rossi {_letters(number)}", f"333 {number:07d}"))
+        raise OSError("the disk went away")
+
+
+class _RefusingPool:
+    """A pool that stops taking work after three chunks, as a broken pool does."""
+
+    def __init__(self, *_args: object, **_kwargs: object) -> None:
+        self.submitted = 0
+
+    def submit(self, job: Callable[..., Any], chunk: list[Any]) -> Future[Any]:
+        self.submitted += 1
+        if self.submitted > 3:
+            raise BrokenProcessPool("a worker died")
+        future: Future[Any] = Future()
+        future.set_result([_PREPARATION[0].table_row(item) for item in chunk])
+        return future
+
+    def shutdown(self, *, wait: bool, cancel_futures: bool) -> None:
+        """Nothing runs."""
 
 
 class _BreakingPool:
@@ -192,3 +292,22 @@ def _keep_preparation(monkeypatch: pytest.MonkeyPatch) -> None:
         return (yield from original(preparation, *args))
 
     monkeypatch.setattr(importing, "_prepared_by_workers", kept)
+
+
+class TestIds:
+    def test_a_row_already_in_the_book_is_given_no_id(self) -> None:
+        drawn: list[str] = []
+        counter = _counter()
+
+        def new_id() -> str:
+            drawn.append(counter())
+            return drawn[-1]
+
+        book = ClientBook(MemoryStore(), clock=FixedClock(NOW), new_id=new_id)
+        book.create_business(name="Salone", region="IT", language="it", business_id=SALON)
+        small = "Nome;Cognome;Cellulare\nAnna;Rossi;333 1234567\n"
+        imported(book, SALON, small)
+        before = len(drawn)
+        again = imported(book, SALON, small)
+        assert again.already_present == 1
+        assert len(drawn) == before

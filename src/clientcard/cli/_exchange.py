@@ -47,13 +47,20 @@ _FORMATS = click.Choice(["csv", "xlsx", "vcard", "json"])
 _SHOWN_ISSUES = 50
 
 
+_MOST_WORKERS = 4
+
+
 def _available_cpus() -> int:
-    """The CPUs this process may run on: one worker each, none on a single CPU."""
+    """One worker per CPU this process may run on, none on one CPU, four at most.
+
+    The importing process stores every row and so sets the pace: past a few workers,
+    more only cost memory.
+    """
     try:
         count = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         count = os.cpu_count() or 1
-    return count if count > 1 else 0
+    return min(count, _MOST_WORKERS) if count > 1 else 0
 
 
 def _mapping_table(mapping: ColumnMapping) -> Table:

@@ -32,12 +32,10 @@ import itertools
 import logging
 import multiprocessing
 import os
-import pickle
 import uuid
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, TypeGuard, TypeVar
 
 import attrs
@@ -308,7 +306,9 @@ class _Preparation:
                 status=CardStatus.PROSPECT if status == "prospect" else CardStatus.ACTIVE,
             )
         except ValidationError as error:
-            return self._rejected(row, error.issues)
+            # The card speaks English; the report speaks the import's language.
+            issues = [FieldIssue(i.field, i.code, message(i.code, self.lang)) for i in error.issues]
+            return self._rejected(row, issues)
         notes = tuple(self.issue(row, f, c, self.columns.get(f)) for f, c in warnings)
         kinds = tuple(phone.kind(number).value for number in card.phones)
         return _Ready(row, card, Profile.of(card), ordered, notes, kinds)
@@ -358,12 +358,13 @@ class _Run:
             self.warnings.extend(outcome.warnings[: _MAX_ISSUES - len(self.warnings)])
         card, profile = outcome.card, outcome.profile
         for number, line in zip(card.phones, outcome.kinds, strict=True):
-            phone.remember_kind(number, PhoneKind(line))
-        card_id = self.book._new_id()
-        _give_id(card, card_id)
-        _give_id(profile, card_id)
+            # Classified by the worker that validated it: not read again here.
+            phone._remember_kind(number, PhoneKind(line))
+        # Compared before it has an id: a row found already in the book uses none.
         twin = self.index.best(profile)
-        if twin is not None and twin[1].score >= LIKELY:
+        if twin is not None and twin[1].score < LIKELY:
+            twin = None
+        if twin is not None:
             twin_id, found = twin
             if found.score >= SAME or self.on_duplicate == "skip":
                 action = "skipped" if found.score >= SAME else "not_imported"
@@ -372,6 +373,11 @@ class _Run:
                 )
                 self.count("already_present" if found.score >= SAME else "skipped")
                 return
+        card_id = self.book._new_id()
+        _give_id(card, card_id)
+        _give_id(profile, card_id)
+        if twin is not None:
+            twin_id, found = twin
             self.duplicates.append(
                 PossibleDuplicate(
                     outcome.row, twin_id, found.score, found.reasons, "imported", card_id
@@ -521,9 +527,9 @@ def import_cards(
     asks) only for a table of more than :data:`PARALLEL_FROM` rows, where starting them
     costs less than it saves. vCard and JSON files are always prepared here.
 
-    Each card that is stored, or reported as a possible duplicate, is given its id
-    (and then its consent events theirs) through the book's ``new_id``, in file order;
-    rows turned down are given none.
+    Each card stored is given its id (and then its consent events theirs) through the
+    book's ``new_id``, in file order; rows turned down or left out as duplicates are
+    given none.
 
     :raises ValidationError: the mapping names unknown fields or fills none.
     :raises NotFoundError: no such business.
@@ -573,14 +579,16 @@ def import_cards(
         chosen.check(business.schema, language)
         preparation = attrs.evolve(preparation, mapping=chosen, columns=_columns(chosen))
         items = counted.through((row.number, row.cells, row.problem) for row in source.rows())
-        outcomes = _prepared(preparation, items, workers)
+        outcomes: Generator[_Outcome, None, None] = _prepared(preparation, items, workers)
         mapped = tuple(chosen.to_dict())
     else:
         records = counted.through(source.records())  # type: ignore[union-attr]
         outcomes = (preparation.record(record) for record in records)
         mapped = ()
-    for outcome in outcomes:
-        run.take(outcome)
+    # Closed however the loop ends, so a store that raises stops the workers at once.
+    with contextlib.closing(outcomes):
+        for outcome in outcomes:
+            run.take(outcome)
     return run.finish(
         counted.count,
         mapped,
@@ -621,55 +629,80 @@ def _columns(mapping: ColumnMapping) -> dict[str, int]:
 
 def _prepared(
     preparation: _Preparation, items: Iterator[_Item], workers: int
-) -> Iterator[_Outcome]:
+) -> Generator[_Outcome, None, None]:
     """Each row's outcome, in file order: prepared here, or by ``workers`` processes.
 
     Rows are read here and handed out in chunks, a bounded number ahead, so only a few
     chunks are ever in memory. Workers start only once the table has more than
-    :data:`PARALLEL_FROM` rows. Should they fail to start or die, the rows they had
-    are prepared here: workers only make an import faster, never change it.
+    :data:`PARALLEL_FROM` rows, and never from a daemonic process (which may have no
+    children). Should they fail to start or die, the rows they had are prepared here:
+    workers only make an import faster, never change it. An error reading the file is
+    the import's, workers or not.
     """
     chunks = _chunks(items, _CHUNK)
-    head = list(itertools.islice(chunks, PARALLEL_FROM // _CHUNK + 1))
-    rest: Iterator[list[_Item]] = itertools.chain(head, chunks)
-    if workers > 0 and len(head) * _CHUNK > PARALLEL_FROM:
-        rest = yield from _prepared_by_workers(preparation, rest, workers)
-    for chunk in rest:
+    if workers > 0 and not multiprocessing.current_process().daemon:
+        head = list(itertools.islice(chunks, PARALLEL_FROM // _CHUNK + 1))
+        chunks = itertools.chain(head, chunks)
+        if len(head) * _CHUNK > PARALLEL_FROM:
+            chunks = yield from _prepared_by_workers(preparation, chunks, workers)
+    for chunk in chunks:
         yield from (preparation.table_row(item) for item in chunk)
+
+
+_InFlight = deque[tuple[list[_Item], "Future[list[_Outcome]] | None"]]
 
 
 def _prepared_by_workers(
     preparation: _Preparation, chunks: Iterator[list[_Item]], workers: int
 ) -> Generator[_Outcome, None, Iterator[list[_Item]]]:
-    """Hand chunks to worker processes; return the chunks left if the workers failed."""
+    """Hand chunks to worker processes; return the chunks left if the workers failed.
+
+    Only handing work out and taking it back are guarded: reading the next chunk is
+    not, so an error reading the file is raised, never taken for a worker's failure.
+    Any failure of the pool -- a worker killed, one that can't start, an error raised
+    in one -- sends the chunks not yet taken back here, where a real error in the rows
+    shows itself again.
+    """
     # Spawned, not forked: the host's process may hold threads, locks and connections
     # that a forked child would inherit in whatever state they were in.
     context = multiprocessing.get_context("spawn")
-    pending: deque[tuple[list[_Item], Future[list[_Outcome]]]] = deque()
+    pending: _InFlight = deque()
     pool = ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(preparation,)
     )
     try:
         for chunk in chunks:
-            pending.append((chunk, pool.submit(_prepare_chunk, chunk)))
-            if len(pending) >= _AHEAD * workers:
-                yield from _first_done(pending)
+            # In pending before it is handed out: a failing submit must not lose it.
+            pending.append((chunk, None))
+            try:
+                pending[-1] = (chunk, pool.submit(_prepare_chunk, chunk))
+                outcomes = _first_done(pending) if len(pending) >= _AHEAD * workers else []
+            except Exception:  # noqa: BLE001 - any pool failure: the rows are prepared here
+                return _taken_back(pending, chunks)
+            yield from outcomes
         while pending:
-            yield from _first_done(pending)
-    except (BrokenProcessPool, OSError, pickle.PicklingError):
-        logger.warning(
-            "import workers failed; preparing the remaining rows in this process",
-            exc_info=True,
-        )
-        return itertools.chain([chunk for chunk, _future in pending], chunks)
+            try:
+                outcomes = _first_done(pending)
+            except Exception:  # noqa: BLE001 - as above
+                return _taken_back(pending, chunks)
+            yield from outcomes
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return iter(())
 
 
-def _first_done(pending: deque[tuple[list[_Item], Future[list[_Outcome]]]]) -> list[_Outcome]:
+def _taken_back(pending: _InFlight, chunks: Iterator[list[_Item]]) -> Iterator[list[_Item]]:
+    logger.warning(
+        "import workers failed; preparing the remaining rows in this process", exc_info=True
+    )
+    return itertools.chain([chunk for chunk, _future in pending], chunks)
+
+
+def _first_done(pending: _InFlight) -> list[_Outcome]:
     """Wait for the oldest chunk handed out; it leaves ``pending`` only once it is done."""
-    outcomes = pending[0][1].result()
+    future = pending[0][1]
+    assert future is not None  # noqa: S101 - only the newest may wait to be handed out
+    outcomes = future.result()
     pending.popleft()
     return outcomes
 
