@@ -27,8 +27,8 @@ reported beside it; this runs first, while the parent is small, because ``ru_max
 survives exec and may carry the high-water mark of the process the child was forked from.
 
 Rows: ``BENCH_EXCHANGE_ROWS`` (100,000 by default). The import prepares rows in
-``BENCH_WORKERS`` worker processes (by default one per CPU this process may run on, as the
-CLI does).
+``BENCH_WORKERS`` worker processes (by default as many as the CLI starts: one per CPU, four
+at most).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ import phonenumbers
 
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
-from clientcard.exchange import export_cards, import_cards
+from clientcard.exchange import cpu_workers, export_cards, import_cards
 from clientcard.exchange.csv import open_csv
 from clientcard.storage.sqlite import SQLiteStore, _SQLiteSession
 
@@ -284,7 +284,7 @@ def _book(path: Path) -> tuple[SQLiteStore, ClientBook, str]:
     return store, book, business.id
 
 
-WORKERS = int(os.environ.get("BENCH_WORKERS", str(len(os.sched_getaffinity(0)))))
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(cpu_workers())))
 
 
 def _remove(path: Path) -> None:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from clientcard.cli import main
+from clientcard.exchange import cpu_workers
 from tests.cli_support import Cli
 
 
@@ -374,3 +376,12 @@ def test_send_is_for_marketing_only(cli: Cli) -> None:
     )
     assert status == 2
     assert "appointment_reminders" in err
+
+
+class TestImportWorkers:
+    @pytest.mark.parametrize(("cpus", "workers"), [(1, 0), (2, 2), (4, 4), (64, 4)])
+    def test_the_import_starts_one_worker_per_cpu_four_at_most(
+        self, monkeypatch: pytest.MonkeyPatch, cpus: int, workers: int
+    ) -> None:
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(cpus)))
+        assert cpu_workers() == workers

@@ -60,9 +60,15 @@ class _Clock:
 
 
 _CLOCK: Final = _Clock()
-if hasattr(os, "register_at_fork"):
+
+
+def _after_fork() -> None:
     # A child forked while another thread held the lock would wait on it for ever.
-    os.register_at_fork(after_in_child=_CLOCK.forked)
+    _CLOCK.forked()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def uuid7(now_ms: int | None = None) -> uuid.UUID:

@@ -180,6 +180,18 @@ class TestWorkers:
         assert _comparable(report) == _comparable(alone[0])
         assert _stored(book) == _stored(alone[1])
 
+    def test_rows_are_prepared_here_when_no_pool_can_be_made(
+        self, alone: tuple[ImportReport, ClientBook, ListEventSink], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Hosts without /dev/shm (AWS Lambda) or named semaphores can't make one.
+        def unmakeable(*_args: object, **_kwargs: object) -> None:
+            raise OSError(38, "Function not implemented")
+
+        monkeypatch.setattr(importing, "ProcessPoolExecutor", unmakeable)
+        report, book, _sink = _import(workers=2)
+        assert _comparable(report) == _comparable(alone[0])
+        assert _stored(book) == _stored(alone[1])
+
     def test_a_daemonic_process_prepares_its_rows_itself(
         self, alone: tuple[ImportReport, ClientBook, ListEventSink], monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -7,7 +7,6 @@ thin shell over :mod:`clientcard.exchange`.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from clientcard.cli._i18n import _, cli_language
 from clientcard.exchange import (
     ColumnMapping,
     Selection,
+    cpu_workers,
     export_cards,
     file_format,
     find_duplicates,
@@ -45,22 +45,6 @@ business_option = click.option(
 )
 _FORMATS = click.Choice(["csv", "xlsx", "vcard", "json"])
 _SHOWN_ISSUES = 50
-
-
-_MOST_WORKERS = 4
-
-
-def _available_cpus() -> int:
-    """One worker per CPU this process may run on, none on one CPU, four at most.
-
-    The importing process stores every row and so sets the pace: past a few workers,
-    more only cost memory.
-    """
-    try:
-        count = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        count = os.cpu_count() or 1
-    return min(count, _MOST_WORKERS) if count > 1 else 0
 
 
 def _mapping_table(mapping: ColumnMapping) -> Table:
@@ -88,7 +72,10 @@ def _mapping_table(mapping: ColumnMapping) -> Table:
 @click.option(
     "--workers",
     type=click.IntRange(min=0),
-    help=_("Processes preparing rows of a large CSV or Excel file (default: one per CPU)."),
+    help=_(
+        "Processes preparing rows of a large CSV or Excel file"
+        " (default: one per CPU, four at most)."
+    ),
 )
 @click.option(
     "--report",
@@ -184,7 +171,7 @@ def import_command(
                 date_order=date_order,  # type: ignore[arg-type]
                 lang=cli_language(),
                 progress=lambda count: progress.advance(task, count),
-                workers=_available_cpus() if workers is None else workers,
+                workers=cpu_workers() if workers is None else workers,
             )
     target = report_path or file.with_name(file.name + ".report.json")
     target.write_text(report.to_json(), encoding="utf-8")

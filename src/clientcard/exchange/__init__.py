@@ -13,7 +13,7 @@ in the same formats; and it finds and merges cards that are one client.
   :func:`~clientcard.exchange.vcard.open_vcards`,
   :func:`~clientcard.exchange.portability.open_json`).
 * Importing: :func:`import_cards`, with :class:`ColumnMapping` and an
-  :class:`ImportReport`.
+  :class:`ImportReport` (and :func:`cpu_workers` for its worker processes).
 * Exporting: :func:`export_cards` with a :class:`Selection`.
 * Duplicates: :func:`find_duplicates`, :func:`match`; merging:
   :func:`~clientcard.exchange.merge.plan_merge`, :func:`merge_cards`,
@@ -54,7 +54,7 @@ from clientcard.exchange.duplicates import (
     match,
 )
 from clientcard.exchange.exporting import ExportFormat, ExportReport, Selection, export_cards
-from clientcard.exchange.importing import import_cards, preview_mapping
+from clientcard.exchange.importing import cpu_workers, import_cards, preview_mapping
 from clientcard.exchange.mapping import ColumnMapping
 from clientcard.exchange.report import ImportIssue, ImportReport, PossibleDuplicate
 
@@ -75,6 +75,7 @@ __all__ = [
     "Row",
     "Selection",
     "Table",
+    "cpu_workers",
     "export_cards",
     "file_format",
     "find_duplicates",

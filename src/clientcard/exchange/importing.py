@@ -76,7 +76,7 @@ if TYPE_CHECKING:
     from clientcard.book import ClientBook
     from clientcard.business import Business
 
-__all__ = ["PARALLEL_FROM", "import_cards", "preview_mapping"]
+__all__ = ["PARALLEL_FROM", "cpu_workers", "import_cards", "preview_mapping"]
 
 logger = logging.getLogger("clientcard.exchange")
 
@@ -521,11 +521,12 @@ def import_cards(
     ``workers`` is how many worker processes prepare a table's rows (map, validate and
     build each card) while this process compares and stores them, in file order: the
     report and the cards are the same with any number. ``0``, the default, prepares
-    every row here; one per CPU (``len(os.sched_getaffinity(0))``) makes a large import
-    about twice as fast on two. They are started (spawned: the calling script must keep
-    its top-level code under ``if __name__ == "__main__":``, as :mod:`multiprocessing`
-    asks) only for a table of more than :data:`PARALLEL_FROM` rows, where starting them
-    costs less than it saves. vCard and JSON files are always prepared here.
+    every row here; one per CPU (``len(os.sched_getaffinity(0))``) made an import of
+    50,000 rows about one and a half times as fast on two. They are started (spawned:
+    the calling script must keep its top-level code under ``if __name__ ==
+    "__main__":``, as :mod:`multiprocessing` asks) only for a table of more than
+    :data:`PARALLEL_FROM` rows, where starting them costs less than it saves. vCard and
+    JSON files are always prepared here.
 
     Each card stored is given its id (and then its consent events theirs) through the
     book's ``new_id``, in file order; rows turned down or left out as duplicates are
@@ -600,6 +601,25 @@ def import_cards(
 PARALLEL_FROM: Final = 2_000
 """Tables of up to this many rows are prepared in the importing process alone."""
 
+_MOST_WORKERS: Final = 4
+
+
+def cpu_workers() -> int:
+    """The workers to give :func:`import_cards` here: one per CPU, four at most.
+
+    One per CPU this process may run on, none on a single CPU. The importing process
+    stores every row and so sets the pace: past a few workers, more only cost memory.
+    ``clientcard import`` uses this unless told ``--workers``.
+
+    .. versionadded:: 0.1.0
+    """
+    try:
+        count = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        count = os.cpu_count() or 1
+    return min(count, _MOST_WORKERS) if count > 1 else 0
+
+
 _CHUNK: Final = 250
 # Chunks handed out ahead per worker: enough that none waits while this process stores
 # a batch, few enough that memory stays bounded whatever the file's size.
@@ -667,9 +687,12 @@ def _prepared_by_workers(
     # that a forked child would inherit in whatever state they were in.
     context = multiprocessing.get_context("spawn")
     pending: _InFlight = deque()
-    pool = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(preparation,)
-    )
+    try:
+        pool = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(preparation,)
+        )
+    except Exception:  # noqa: BLE001 - no pool on this host (no /dev/shm, no semaphores)
+        return _taken_back(pending, chunks)
     try:
         for chunk in chunks:
             # In pending before it is handed out: a failing submit must not lose it.
@@ -692,8 +715,10 @@ def _prepared_by_workers(
 
 
 def _taken_back(pending: _InFlight, chunks: Iterator[list[_Item]]) -> Iterator[list[_Item]]:
+    # An error raised by a row itself is raised again here, where it belongs.
     logger.warning(
-        "import workers failed; preparing the remaining rows in this process", exc_info=True
+        "import workers failed or could not start; preparing the remaining rows in this process",
+        exc_info=True,
     )
     return itertools.chain([chunk for chunk, _future in pending], chunks)
 
