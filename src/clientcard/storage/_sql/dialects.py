@@ -8,6 +8,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
+from clientcard import _json
+
 # -- dialects -----------------------------------------------------------------------------
 
 
@@ -67,11 +69,11 @@ class Dialect(abc.ABC):
         Cards and businesses refuse U+0000 when they are built, so none reaches here:
         PostgreSQL's jsonb could not hold it and SQLite's json_extract stops at it.
         """
-        return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return _json.dumps(document)
 
     def decode_doc(self, stored: object) -> object:
         """Return the document a ``doc`` column held, as :meth:`encode_doc` was given it."""
-        return json.loads(stored) if isinstance(stored, str | bytes) else stored
+        return _json.loads(stored) if isinstance(stored, str | bytes) else stored
 
     @abc.abstractmethod
     def text_match(self, column: str, term: str, *, prefix: bool = False) -> tuple[str, str]:
