@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pytest
 
 from clientcard import (
@@ -316,6 +317,29 @@ class TestReading:
         with pytest.raises(ValidationError) as caught:
             book.find_by_phone(salon, "12")
         assert caught.value.issues[0].field == "phone"
+
+    def test_a_lookup_of_a_number_no_numbering_plan_has_is_a_validation_error(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        # It reads as a number, so it is looked up; finding nothing, it is checked.
+        with pytest.raises(ValidationError) as caught:
+            book.find_by_phone(salon, "+39 123 45")
+        assert caught.value.issues[0].code == "phone.invalid"
+
+    def test_a_lookup_of_a_real_number_nobody_has_finds_nothing(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        assert book.find_by_phone(salon, "+39 347 000 0000") == []
+
+    def test_a_stored_number_is_found_even_after_its_plan_dropped_it(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        # A card written by a host (or before a numbering plan changed) keeps a number
+        # the plan no longer has: looking it up finds the card rather than refusing.
+        card = book.add_client(salon, {"first_name": "Ada"})
+        stored = attrs.evolve(card, phones=("+39123456",), version=card.version + 1)
+        book.store.update(stored, expected_version=card.version)
+        assert [c.id for c in book.find_by_phone(salon, "+39 123456")] == [card.id]
 
     def test_listing_pages_through_cards_by_name(
         self, book: ClientBook, salon: str, people: dict[str, str]

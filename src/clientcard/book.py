@@ -422,8 +422,13 @@ class ClientBook(
         :raises ValidationError: ``number`` is not a phone number.
         """
         region = self.store.get_business(business_id).region
-        e164 = _validated("phone", lambda raw: _phone.normalize(raw, region), number)
-        return list(self.store.find(business_id, CardQuery(phone=e164), limit=_MAX_PAGE))
+        typed = _validated("phone", lambda raw: _phone.lookup_form(raw, region), number)
+        found = list(self.store.find(business_id, CardQuery(phone=typed), limit=_MAX_PAGE))
+        if not found:
+            # Only now is it worth asking whether such a number exists: every stored one
+            # was checked when it was stored, so a match is a real number.
+            _validated("phone", lambda raw: _phone.normalize(raw, region), number)
+        return found
 
     # -- events -----------------------------------------------------------------------
 

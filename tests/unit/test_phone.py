@@ -115,6 +115,25 @@ def _example_numbers() -> list[phonenumbers.PhoneNumber]:
     return found + neighbours
 
 
+class TestLookupForm:
+    @given(typed_phones(), st.sampled_from(["IT", "NL", "GB", "DE"]))
+    def test_a_real_number_has_the_form_normalize_gives_it(
+        self, pair: tuple[str, str], region: str
+    ) -> None:
+        _e164, typed = pair
+        assert phone.lookup_form(typed, region) == phone.normalize(typed, region)
+
+    def test_a_number_no_numbering_plan_has_still_has_a_form(self) -> None:
+        # Nothing stored matches it; the lookup then asks normalize, which refuses it.
+        assert phone.lookup_form("+39 123", "IT") == "+39123"
+
+    @pytest.mark.parametrize("junk", ["", "   ", "abc", "333 FLOWERS", "1" * 41, "+"])
+    def test_what_is_no_number_at_all_is_refused(self, junk: str) -> None:
+        with pytest.raises(InvalidValueError) as caught:
+            phone.lookup_form(junk, "IT")
+        assert caught.value.code == "phone.invalid"
+
+
 class TestValidity:
     def test_every_region_of_a_calling_code_has_that_code(self) -> None:
         # What the shortcut relies on: a region listed under a calling code is a region

@@ -40,6 +40,7 @@ __all__ = [
     "is_mobile",
     "is_valid",
     "kind",
+    "lookup_form",
     "normalize",
 ]
 
@@ -158,6 +159,22 @@ def normalize(raw: object, region: str = "IT", *, require_mobile: bool = False) 
     if require_mobile and line not in _MOBILE:
         raise InvalidValueError("phone.not_mobile")
     return e164
+
+
+def lookup_form(raw: object, region: str = "IT") -> str:
+    """Return the E.164 form of what someone typed, to look up numbers already stored.
+
+    The same text :func:`normalize` returns for a real number, without checking that the
+    numbering plan has such a number: a number that matches a stored one is as real as
+    it was when it was stored, so a lookup checks only when nothing matched. Never store
+    what this returns.
+
+    .. versionadded:: 0.1.0
+
+    :raises InvalidValueError: ``phone.invalid``: letters, overlong input, or text that
+        can't be read as a number at all.
+    """
+    return phonenumbers.format_number(_read(raw, region), PhoneNumberFormat.E164)
 
 
 def is_valid(raw: object, region: str = "IT") -> bool:
