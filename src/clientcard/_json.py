@@ -36,7 +36,7 @@ def dumps(document: Mapping[str, Any]) -> str:
         return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def loads(text: str | bytes) -> Any:  # noqa: ANN401 - any JSON value
+def loads(text: str | bytes) -> Any:
     """Return the value JSON ``text`` holds.
 
     :raises ValueError: the text is not JSON (``json.JSONDecodeError``).

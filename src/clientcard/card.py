@@ -622,13 +622,14 @@ _SLOW_FIELDS: Final = tuple((_CARD_FIELDS.index(name), codec) for name, codec in
 # Each field's slot, set directly: a frozen card refuses setattr, and object.__setattr__
 # looks the slot up by name every time.
 _SET_FIELDS: Final = tuple(getattr(ClientCard, name).__set__ for name in _CARD_FIELDS)
-_CONVERTED: Final = tuple(
-    (at, field.converter)
-    for at, field in enumerate(attrs.fields(ClientCard))
+_ATTRIBUTES: Final[tuple[attrs.Attribute[Any], ...]] = tuple(attrs.fields(ClientCard))
+_CONVERTED: Final[tuple[tuple[int, Callable[[Any], Any]], ...]] = tuple(
+    (at, field.converter)  # type: ignore[misc]
+    for at, field in enumerate(_ATTRIBUTES)
     if field.converter is not None
 )
-_VALIDATED: Final = tuple(
-    (at, field) for at, field in enumerate(attrs.fields(ClientCard)) if field.validator is not None
+_VALIDATED: Final[tuple[tuple[int, attrs.Attribute[Any]], ...]] = tuple(
+    (at, field) for at, field in enumerate(_ATTRIBUTES) if field.validator is not None
 )
 
 
@@ -649,7 +650,7 @@ def _assembled(values: list[Any]) -> ClientCard:
     :raises ValueError: or whatever else a validator raises, as the constructor would.
     """
     for at, convert in _CONVERTED:
-        values[at] = convert(values[at])  # type: ignore[operator]
+        values[at] = convert(values[at])
     card = _filled(values)
     for at, field in _VALIDATED:
         field.validator(card, field, values[at])  # type: ignore[misc]

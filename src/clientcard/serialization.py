@@ -463,9 +463,11 @@ def _read_card(document: dict[str, Any]) -> ClientCard:
     """The card of a document of ``card_to_dict``'s shape; raises on anything else."""
     identifier, business, created, updated, status, first, last, notes = _READ_TEXT(document)
     optional = _READ_OPTIONAL_TEXT(document)
-    if set(map(type, (identifier, business, created, updated, status, first, last, notes))) != (
-        _ONLY_TEXT
-    ) or not set(map(type, optional)) <= _TEXT_OR_NULL:
+    if (
+        set(map(type, (identifier, business, created, updated, status, first, last, notes)))
+        != (_ONLY_TEXT)
+        or not set(map(type, optional)) <= _TEXT_OR_NULL
+    ):
         raise _Refused
     email, birth, gender, tax_code, group, referral, education, profession = optional[:8]
     picture, language, guardian = optional[8:]

@@ -30,7 +30,7 @@ documents = st.dictionaries(
 )
 
 
-def standard(document: Any) -> str:  # noqa: ANN401 - any JSON value
+def standard(document: Any) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
