@@ -17,7 +17,6 @@ method 1). They tell when they were made, to the millisecond, as the card's own
 from __future__ import annotations
 
 import os
-import secrets
 import threading
 import time
 import uuid
@@ -27,36 +26,61 @@ __all__ = ["new_id", "uuid7"]
 
 _COUNTER_BITS: Final = 12
 _COUNTER_LIMIT: Final = 1 << _COUNTER_BITS
-# A new millisecond starts its counter in the lower half, leaving room to count up.
-_COUNTER_START_LIMIT: Final = _COUNTER_LIMIT >> 1
 _VERSION: Final = 0x7
 _VARIANT: Final = 0b10
 
 
+_RANDOM_BATCH: Final = 4096
+"""Bytes read from the system's random source at a time: each read costs a system call
+(10 µs on a small virtual machine, more than the rest of an id), so ids share them."""
+
+
 class _Clock:
-    """The last millisecond and counter used, so ids made in this process keep growing."""
+    """The last millisecond and counter used, so ids made in this process keep growing.
+
+    It also keeps the unused part of the last read from the system's random source.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.millisecond = -1
         self.counter = 0
+        self.random = b""
+        self.taken = 0
 
     def forked(self) -> None:
-        """Start this process's lock afresh (the ids keep growing from the parent's)."""
-        self.lock = threading.Lock()
+        """Start this process's lock afresh (the ids keep growing from the parent's).
 
-    def next(self, now_ms: int) -> tuple[int, int]:
+        The random bytes left are dropped: the parent draws the same ones, and two
+        processes must never make the same id.
+        """
+        self.lock = threading.Lock()
+        self.random = b""
+        self.taken = 0
+
+    def _bits(self, count: int) -> int:
+        """``count`` random bits (at most 64) from the system's random source."""
+        if self.taken + 8 > len(self.random):
+            self.random = os.urandom(_RANDOM_BATCH)
+            self.taken = 0
+        start = self.taken
+        self.taken = start + 8
+        return int.from_bytes(self.random[start : start + 8], "big") >> (64 - count)
+
+    def next(self, now_ms: int) -> tuple[int, int, int]:
+        """The millisecond, counter and 62 random bits of the next id."""
         with self.lock:
             if now_ms > self.millisecond:
                 self.millisecond = now_ms
-                self.counter = secrets.randbelow(_COUNTER_START_LIMIT)
+                # Started in the lower half, leaving room to count up.
+                self.counter = self._bits(_COUNTER_BITS - 1)
             else:
                 # The same millisecond, or the clock stepped back: count on from the last.
                 self.counter += 1
                 if self.counter >= _COUNTER_LIMIT:
                     self.millisecond += 1
-                    self.counter = secrets.randbelow(_COUNTER_START_LIMIT)
-            return self.millisecond, self.counter
+                    self.counter = self._bits(_COUNTER_BITS - 1)
+            return self.millisecond, self.counter, self._bits(62)
 
 
 _CLOCK: Final = _Clock()
@@ -77,13 +101,14 @@ def uuid7(now_ms: int | None = None) -> uuid.UUID:
     UUIDs made by one process are strictly increasing, also within one millisecond and
     when the system clock steps back.
     """
-    millisecond, counter = _CLOCK.next(time.time_ns() // 1_000_000 if now_ms is None else now_ms)
+    now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+    millisecond, counter, random = _CLOCK.next(now)
     value = (
         (millisecond & ((1 << 48) - 1)) << 80
         | _VERSION << 76
         | counter << 64
         | _VARIANT << 62
-        | secrets.randbits(62)
+        | random
     )
     return uuid.UUID(int=value)
 

@@ -83,3 +83,36 @@ class TestNewId:
                 os._exit(0)
         _pid, status = os.waitpid(child, 0)
         assert os.waitstatus_to_exitcode(status) == 0
+
+    @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+    def test_a_forked_child_draws_other_random_bits_than_its_parent(self) -> None:
+        ids.uuid7(MS_2026)  # the parent now holds unused random bytes
+        reading, writing = os.pipe()
+        child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the child
+            os.write(writing, ids.uuid7(MS_2026 + 1).bytes)
+            os._exit(0)
+        os.close(writing)
+        from_child = uuid.UUID(bytes=os.read(reading, 16))
+        os.close(reading)
+        os.waitpid(child, 0)
+        from_parent = ids.uuid7(MS_2026 + 1)
+        # The same millisecond in both; only the random bits can tell them apart.
+        assert from_child.int & (2**62 - 1) != from_parent.int & (2**62 - 1)
+
+
+class TestRandomSource:
+    def test_one_read_of_the_system_source_serves_many_ids(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        reads: list[int] = []
+        real = os.urandom
+
+        def counted(size: int) -> bytes:
+            reads.append(size)
+            return real(size)
+
+        monkeypatch.setattr(os, "urandom", counted)
+        for _ in range(100):
+            ids.uuid7(MS_2026)
+        assert len(reads) == 1
