@@ -284,9 +284,9 @@ class ClientCard:
     def __reduce__(self) -> tuple[Callable[..., ClientCard], tuple[object, ...]]:
         """Pickle the card as plain values: an import sends cards between processes.
 
-        The read-only view of the custom values can't be pickled, and pickling attrs
-        classes, enums and aware datetimes goes through Python, object by object; this
-        is five times faster.
+        The read-only view of the custom values can't be pickled, and attrs' own way
+        goes through Python, part by part; a chunk of an import's cards is read back
+        in a fifth of the time.
         """
         values = list(_ALL_FIELDS(self))
         for at, (encode, _decode) in _SLOW_FIELDS:
@@ -582,31 +582,28 @@ def _check_identity(card: ClientCard) -> None:
         raise ValidationError([FieldIssue("card", "card.no_identity", message("card.no_identity"))])
 
 
-def _plain_instant(value: dt.datetime) -> object:
-    # A naive datetime pickles in C; the UTC zone object (nearly every card's) doesn't.
-    return value.replace(tzinfo=None) if value.tzinfo is dt.UTC else (value,)
+def _address_from(parts: tuple[str | None, ...]) -> PostalAddress:
+    address = object.__new__(PostalAddress)
+    for put, part in zip(_SET_ADDRESS, parts, strict=True):
+        put(address, part)
+    return address
 
 
-def _aware_instant(value: object) -> dt.datetime:
-    if isinstance(value, tuple):
-        return value[0]  # type: ignore[no-any-return]
-    return value.replace(tzinfo=dt.UTC)  # type: ignore[attr-defined,no-any-return]
+def _invoicing_from(parts: tuple[str | None, ...]) -> Invoicing:
+    invoicing = object.__new__(Invoicing)
+    for put, part in zip(_SET_INVOICING, parts, strict=True):
+        put(invoicing, part)
+    return invoicing
 
 
-# How each field that pickles slowly is sent, and read back.
+_SET_ADDRESS: Final = tuple(getattr(PostalAddress, name).__set__ for name in _ADDRESS_KEYS)
+_SET_INVOICING: Final = tuple(getattr(Invoicing, name).__set__ for name in _INVOICING_KEYS)
+# How each field that can't be pickled, or pickles slowly, is sent, and read back. The
+# rest go as they are: timestamps, the status and the business id are the same objects
+# on every card an import prepares, which pickle sends once for a whole chunk of cards.
 _PICKLE: Final[dict[str, tuple[Callable[[Any], object], Callable[[Any], object]]]] = {
-    "created_at": (_plain_instant, _aware_instant),
-    "updated_at": (_plain_instant, _aware_instant),
-    "status": (lambda status: status.value, CardStatus),
-    "gender": (lambda gender: gender and gender.value, lambda value: value and Gender(value)),
-    "address": (
-        lambda address: (address.street, address.postcode, address.city, address.country),
-        lambda parts: PostalAddress(*parts),
-    ),
-    "invoicing": (
-        lambda invoicing: (invoicing.pec, invoicing.sdi_code),
-        lambda parts: Invoicing(*parts),
-    ),
+    "address": (_READ_ADDRESS, _address_from),
+    "invoicing": (_READ_INVOICING, _invoicing_from),
     "custom": (dict, _freeze_custom),
 }
 _CARD_FIELDS: Final = tuple(field.name for field in attrs.fields(ClientCard))

@@ -109,3 +109,12 @@ class TestFold:
     @given(st.text(st.characters(max_codepoint=127)))
     def test_ascii_text_folds_as_the_full_unicode_path_does(self, text: str) -> None:
         assert name.fold(text) == name._strip_marks(name._strip_marks(text).casefold())
+
+    @given(st.text())
+    def test_stripping_marks_drops_exactly_the_combining_characters(self, text: str) -> None:
+        decomposed = unicodedata.normalize("NFKD", text)
+        expected = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        assert name._strip_marks(text) == expected
+
+    def test_a_folded_name_asked_again_is_the_same_answer(self) -> None:
+        assert name.fold("Núñez José") == name.fold("Núñez José") == "nunez jose"

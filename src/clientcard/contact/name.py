@@ -12,6 +12,7 @@ are welcome, as are the apostrophes, hyphens and dots real names carry (``D'Ange
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Final
@@ -97,8 +98,12 @@ def normalize_text(raw: object, max_length: int, *, multiline: bool = False) -> 
     return _clean(raw, max_length, multiline=multiline)
 
 
+@functools.lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Return the accent- and case-insensitive form used to search names.
+
+    The last few thousand answers are kept: a store folds each card's name both ways
+    round, and first names repeat across a whole file.
 
     >>> fold("José Ångström")
     'jose angstrom'
@@ -112,6 +117,16 @@ def fold(text: str) -> str:
     return _strip_marks(_strip_marks(text).casefold())
 
 
+_NON_ASCII: Final = re.compile(r"[^\x00-\x7f]+")
+
+
 def _strip_marks(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if decomposed.isascii():
+        return decomposed
+    # Marks are never ASCII: only the runs of other characters are read one by one.
+    return _NON_ASCII.sub(_without_marks, decomposed)
+
+
+def _without_marks(run: re.Match[str]) -> str:
+    return "".join(ch for ch in run[0] if not unicodedata.combining(ch))
