@@ -25,6 +25,7 @@ from clientcard._book_portability import PortabilityMixin
 from clientcard._book_retention import RetentionMixin
 from clientcard.card import ClientCard
 from clientcard.consent.ledger import ConsentEvent
+from clientcard.contact import name, phone
 from clientcard.erasure.audit import (
     AuditAction,
 )
@@ -541,6 +542,7 @@ class ErasureMixin(AuditMixin, RetentionMixin, PortabilityMixin):
         next automatic checkpoint. A reader holding the log open makes it fail; it is
         then logged and tried again by the next erasure or :meth:`finish_erasures`.
         """
+        _forget_recent_values()
         checkpoint = getattr(self.store, "checkpoint", None)
         if not callable(checkpoint):
             return
@@ -548,3 +550,13 @@ class ErasureMixin(AuditMixin, RetentionMixin, PortabilityMixin):
             checkpoint()
         except StorageError:
             logger.warning("checkpoint after erasure postponed: the database is busy")
+
+
+def _forget_recent_values() -> None:
+    """Empty this process's memory of recently folded names and classified numbers.
+
+    Both keep a few thousand values for speed; after an erasure none of the client's
+    may stay behind in them (other processes' memories age out as they fill).
+    """
+    name.fold.cache_clear()
+    phone.forget_kinds()

@@ -7,6 +7,7 @@ import pytest
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
 from clientcard.consent import Channel, ConsentAction, ConsentSource, GuardianConsent, Purpose
+from clientcard.contact import name, phone
 from clientcard.erasure import (
     AuditAction,
     ErasureMode,
@@ -147,6 +148,15 @@ class TestDeleting:
         receipt = erase(book, salon, card_id)
         assert book.store.card_sends(salon, card_id) == []
         assert receipt.sends == 1
+
+    def test_no_folded_name_or_number_of_the_client_stays_in_memory(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        card_id = client(book, salon, last_name="Núñez")
+        book.find_by_phone(salon, "333 1234567")  # names folded, the number classified
+        erase(book, salon, card_id)
+        assert name.fold.cache_info().currsize == 0
+        assert "+393331234567" not in phone._kinds
 
     def test_another_clients_data_is_untouched(self, book: ClientBook, salon: str) -> None:
         card_id = client(book, salon)

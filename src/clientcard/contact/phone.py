@@ -35,6 +35,7 @@ from clientcard.errors import InvalidValueError
 __all__ = [
     "PhoneKind",
     "compact",
+    "forget_kinds",
     "format_international",
     "format_national",
     "is_mobile",
@@ -203,6 +204,14 @@ def _remember_kind(e164: str, line: PhoneKind) -> None:
         # time), and the numbers asked about are nearly always the ones just read.
         _kinds.clear()
     _kinds[e164] = line
+
+
+def forget_kinds() -> None:
+    """Forget every remembered kind (an erasure leaves no number of the client behind).
+
+    .. versionadded:: 0.1.0
+    """
+    _kinds.clear()
 
 
 def kind(e164: str) -> PhoneKind:
