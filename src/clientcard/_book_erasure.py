@@ -474,6 +474,9 @@ class ErasureMixin(AuditMixin, RetentionMixin, PortabilityMixin):
         event = self._event(EventKind.CARD_ERASED, business_id, card)
         self.store_events([attrs.evolve(event, record_id=receipt_id)])
         logger.info("client erased", extra={"business_id": business_id, "card_id": card_id})
+        # Every way of erasing (alone, in a host's transaction, by retention, by replay)
+        # runs this; the memories are emptied even if the transaction is then undone.
+        _forget_recent_values()
         return receipt
 
     def _keep_proof(
@@ -542,7 +545,6 @@ class ErasureMixin(AuditMixin, RetentionMixin, PortabilityMixin):
         next automatic checkpoint. A reader holding the log open makes it fail; it is
         then logged and tried again by the next erasure or :meth:`finish_erasures`.
         """
-        _forget_recent_values()
         checkpoint = getattr(self.store, "checkpoint", None)
         if not callable(checkpoint):
             return

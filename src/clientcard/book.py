@@ -419,7 +419,12 @@ class ClientBook(
     def find_by_phone(self, business_id: str, number: str) -> list[ClientCard]:
         """Return the cards with this phone number, typed in any format.
 
-        :raises ValidationError: ``number`` is not a phone number.
+        The number is looked up by its E.164 form as typed
+        (:func:`~clientcard.contact.phone.lookup_form`); only when no card has it is the
+        numbering plan asked whether it exists at all.
+
+        :raises ValidationError: ``number`` can't be read as a phone number, or no card has
+            it and no numbering plan does either.
         """
         region = self.store.get_business(business_id).region
         typed = _validated("phone", lambda raw: _phone.lookup_form(raw, region), number)

@@ -583,6 +583,8 @@ def _check_identity(card: ClientCard) -> None:
 
 
 def _address_from(parts: tuple[str | None, ...]) -> PostalAddress:
+    if parts == _NO_PARTS:
+        return _NO_ADDRESS
     address = object.__new__(PostalAddress)
     for put, part in zip(_SET_ADDRESS, parts, strict=True):
         put(address, part)
@@ -590,12 +592,18 @@ def _address_from(parts: tuple[str | None, ...]) -> PostalAddress:
 
 
 def _invoicing_from(parts: tuple[str | None, ...]) -> Invoicing:
+    if parts == _NO_PARTS[:2]:
+        return _NO_INVOICING
     invoicing = object.__new__(Invoicing)
     for put, part in zip(_SET_INVOICING, parts, strict=True):
         put(invoicing, part)
     return invoicing
 
 
+# Most cards have no address or invoicing data: theirs are the defaults, shared.
+_NO_PARTS: Final = (None, None, None, None)
+_NO_ADDRESS: Final = PostalAddress()
+_NO_INVOICING: Final = Invoicing()
 _SET_ADDRESS: Final = tuple(getattr(PostalAddress, name).__set__ for name in _ADDRESS_KEYS)
 _SET_INVOICING: Final = tuple(getattr(Invoicing, name).__set__ for name in _INVOICING_KEYS)
 # How each field that can't be pickled, or pickles slowly, is sent, and read back. The

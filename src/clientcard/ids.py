@@ -47,6 +47,7 @@ class _Clock:
         self.counter = 0
         self.random = b""
         self.taken = 0
+        self.pid = os.getpid()
 
     def forked(self) -> None:
         """Start this process's lock afresh (the ids keep growing from the parent's).
@@ -57,12 +58,16 @@ class _Clock:
         self.lock = threading.Lock()
         self.random = b""
         self.taken = 0
+        self.pid = os.getpid()
 
     def _bits(self, count: int) -> int:
         """``count`` random bits (at most 64) from the system's random source."""
-        if self.taken + 8 > len(self.random):
+        # The pid too: a child forked by C code (an extension, an embedding server) runs
+        # no fork hook, and must still never draw its parent's bytes.
+        if self.taken + 8 > len(self.random) or self.pid != os.getpid():
             self.random = os.urandom(_RANDOM_BATCH)
             self.taken = 0
+            self.pid = os.getpid()
         start = self.taken
         self.taken = start + 8
         return int.from_bytes(self.random[start : start + 8], "big") >> (64 - count)

@@ -512,7 +512,7 @@ def _read_card(document: dict[str, Any]) -> ClientCard:
             picture,
             language,
             # Only an empty object is no custom values; null, [] or 0 go to the converter.
-            _NO_CUSTOM if custom == {} else _structure_custom(custom, None),
+            _NO_CUSTOM if type(custom) is dict and not custom else _structure_custom(custom, None),
             guardian,
         ]
     )

@@ -152,11 +152,22 @@ class TestDeleting:
     def test_no_folded_name_or_number_of_the_client_stays_in_memory(
         self, book: ClientBook, salon: str
     ) -> None:
-        card_id = client(book, salon, last_name="Núñez")
-        book.find_by_phone(salon, "333 1234567")  # names folded, the number classified
+        card_id = client(book, salon, last_name="Núñez")  # the number classified
+        book.search(salon, "Núñez")  # the names folded
         erase(book, salon, card_id)
         assert name.fold.cache_info().currsize == 0
         assert "+393331234567" not in phone._kinds
+
+    def test_an_erasure_in_the_hosts_transaction_forgets_too(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        card_id = client(book, salon, last_name="Núñez")
+        book.search(salon, "Núñez")
+        plan = book.plan_erasure(salon, card_id)
+        with book.transaction():
+            book.erase(plan, actor="staff-7")
+            assert name.fold.cache_info().currsize == 0
+            assert "+393331234567" not in phone._kinds
 
     def test_another_clients_data_is_untouched(self, book: ClientBook, salon: str) -> None:
         card_id = client(book, salon)

@@ -23,8 +23,10 @@ from clientcard.serialization import card_to_dict
 from clientcard.storage import CardQuery, SearchTerms
 from clientcard.storage._sql import SQLStore
 from clientcard.storage.protocol import encode_cursor, sort_key
+from clientcard.storage.records import Record
 from clientcard.testing.contracts import new_business as business
 from clientcard.testing.contracts import new_card as card
+from tests.support import NOW
 
 
 class SQLStoreBehaviour:
@@ -83,6 +85,15 @@ class SQLStoreBehaviour:
         by_text = store.find(business_id, CardQuery(custom_field="flag", custom_value="true"))
         assert [c.id for c in by_bool] == [boolean.id]
         assert [c.id for c in by_text] == [text.id]
+
+    def test_an_integer_wider_than_64_bits_in_a_record_comes_back_whole(
+        self, store: SQLStore
+    ) -> None:
+        # Card documents are read with orjson, which would make it a float; records not.
+        business_id = business(store)
+        wide = {"card_no": 2**70 + 1, "nested": [-(2**63) - 1]}
+        store.add_records([Record(business_id=business_id, kind="note", id="r", at=NOW, doc=wide)])
+        assert store.get_record(business_id, "note", "r").doc == wide
 
     def test_text_with_private_use_and_odd_characters_round_trips(self, store: SQLStore) -> None:
         business_id = business(store)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import UserDict
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import attrs
 import pytest
@@ -126,6 +128,7 @@ CORRUPTIONS: dict[str, Callable[[dict[str, Any]], None]] = {
     "custom null": lambda d: d.update(custom=None),
     "custom an empty list": lambda d: d.update(custom=[]),
     "custom zero": lambda d: d.update(custom=0),
+    "custom an empty mapping of another type": lambda d: d.update(custom=UserDict()),
     "nul in a name": lambda d: d.update(first_name="An\x00na"),
     "nul in a custom value": lambda d: d.update(custom={"note": "a\x00"}),
     "lone surrogate in notes": lambda d: d.update(notes="broken \ud800"),
@@ -170,6 +173,14 @@ class TestCardFromDict:
         card = attrs.evolve(card, guardian_id=guardian)
         document = stored(card)
         assert card_from_dict(document) == _card_by_converter(document) == card
+
+    @given(cards())
+    def test_a_valid_document_is_read_without_the_converter(self, card: ClientCard) -> None:
+        # A field the reader missed would send every document to the converter unseen.
+        with mock.patch(
+            "clientcard.serialization._card_by_converter", side_effect=AssertionError("fell back")
+        ):
+            assert card_from_dict(stored(card)) == card
 
     @pytest.mark.parametrize("corruption", sorted(CORRUPTIONS))
     def test_a_corrupted_document_reads_as_the_converter_reads_it(self, corruption: str) -> None:

@@ -116,3 +116,13 @@ class TestRandomSource:
         for _ in range(100):
             ids.uuid7(MS_2026)
         assert len(reads) == 1
+
+    def test_a_process_that_is_not_the_one_that_read_the_bytes_reads_its_own(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # What a child forked without Python's fork hooks sees: the parent's bytes.
+        ids.uuid7(MS_2026)
+        left = ids._CLOCK.random
+        monkeypatch.setattr(os, "getpid", lambda: ids._CLOCK.pid + 1)
+        ids.uuid7(MS_2026)
+        assert ids._CLOCK.random is not left

@@ -102,8 +102,8 @@ def normalize_text(raw: object, max_length: int, *, multiline: bool = False) -> 
 def fold(text: str) -> str:
     """Return the accent- and case-insensitive form used to search names.
 
-    The last few thousand answers are kept: a store folds each card's name both ways
-    round, and first names repeat across a whole file.
+    The last few thousand answers are kept: first and last names repeat across a file,
+    and a store folds a card's "last first" name twice (for its sort key and search).
 
     >>> fold("José Ångström")
     'jose angstrom'

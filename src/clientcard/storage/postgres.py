@@ -31,7 +31,6 @@ try:
     from psycopg import errors, sql
     from psycopg.pq import TransactionStatus
     from psycopg.rows import TupleRow
-    from psycopg.types.json import set_json_loads
     from psycopg_pool import ConnectionPool
 except ImportError as missing:
     raise ImportError(
@@ -39,7 +38,6 @@ except ImportError as missing:
         "pip install 'clientcard[postgres]'"
     ) from missing
 
-from clientcard import _json
 from clientcard.errors import DuplicateError, StorageError
 from clientcard.storage._sql import POSTGRES, SQLStore, TxState, migrate
 
@@ -155,8 +153,6 @@ class PostgresStore(SQLStore):
     def _configure(self, connection: psycopg.Connection[TupleRow]) -> None:
         # The shared statements name tables unqualified; the search path points them here.
         connection.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self._schema)))
-        # The documents a jsonb column returns are read as the SQLite store reads its text.
-        set_json_loads(_json.loads, connection)
 
     @contextmanager
     def _checkout(self) -> Iterator[_PostgresSession]:

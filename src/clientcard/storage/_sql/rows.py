@@ -78,7 +78,7 @@ def _derived(card: ClientCard, dialect: Dialect) -> tuple[object, ...]:
         card.status.value,
         card.client_group,
         card.guardian_id,
-        dialect.encode_doc(card_to_dict(card)),
+        dialect.encode_card(card_to_dict(card)),
     )
 
 
@@ -276,7 +276,7 @@ def select_card(session: Session, dialect: Dialect, business_id: str, card_id: s
     )
     if not rows:
         raise NotFoundError("card", card_id)
-    return card_from_dict(dialect.decode_doc(rows[0][0]))
+    return card_from_dict(dialect.decode_card(rows[0][0]))
 
 
 def replace_card(
@@ -434,7 +434,7 @@ def select_cards(
     # One row more than asked tells whether another page follows.
     rows = session.fetch(f"{statement} ORDER BY c.sort_key, c.id LIMIT ?", [*params, limit + 1])
     page = rows[:limit]
-    cards = tuple(card_from_dict(dialect.decode_doc(row[0])) for row in page)
+    cards = tuple(card_from_dict(dialect.decode_card(row[0])) for row in page)
     more = len(rows) > limit
     return Page(items=cards, next_cursor=encode_cursor(page[-1][1], page[-1][2]) if more else None)
 
@@ -479,7 +479,7 @@ def _select_by_key(
         return None
     if len(rows) > 1:
         rows.sort(key=lambda row: (row[1], row[2]))
-    return Page(items=tuple(card_from_dict(dialect.decode_doc(row[0])) for row in rows))
+    return Page(items=tuple(card_from_dict(dialect.decode_card(row[0])) for row in rows))
 
 
 def _only_contactable(query: CardQuery) -> bool:
