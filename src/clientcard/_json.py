@@ -27,7 +27,7 @@ from typing import Any, Final
 
 import orjson
 
-__all__ = ["card_document", "card_text"]
+__all__ = ["card_document", "card_text", "text"]
 
 # Types orjson writes itself but json.dumps refuses (or writes otherwise) go to json.
 _STRICT: Final = (
@@ -35,6 +35,15 @@ _STRICT: Final = (
     | orjson.OPT_PASSTHROUGH_DATACLASS
     | orjson.OPT_PASSTHROUGH_SUBCLASS
 )
+
+
+def text(document: Mapping[str, Any]) -> str:
+    """Return any document as the compact JSON text stores keep, with the standard library.
+
+    :raises TypeError: a value JSON has no type for.
+    :raises ValueError: a float that is not finite.
+    """
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def card_text(document: Mapping[str, Any]) -> str:
@@ -46,7 +55,7 @@ def card_text(document: Mapping[str, Any]) -> str:
         return orjson.dumps(document, option=_STRICT).decode()
     except TypeError:
         # orjson.JSONEncodeError: anything above, which json.dumps writes or refuses.
-        return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return text(document)
 
 
 def card_document(text: str | bytes) -> Any:

@@ -30,6 +30,8 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
 from clientcard.business import Business
 from clientcard.card import (
+    _NO_ADDRESS,
+    _NO_INVOICING,
     BirthDate,
     CardStatus,
     ClientCard,
@@ -422,9 +424,6 @@ _ONLY_TEXT: Final = frozenset({str})
 _TEXT_OR_NULL: Final = frozenset({str, type(None)})
 _STATUSES: Final = {status.value: status for status in CardStatus}
 _GENDERS: Final = {gender.value: gender for gender in Gender}
-# Most cards have no address or invoicing data: their parts are shared, as the defaults.
-_NO_ADDRESS: Final = PostalAddress()
-_NO_INVOICING: Final = Invoicing()
 _UNSET_ADDRESS: Final = dict.fromkeys(_ADDRESS_KEYS)
 _UNSET_INVOICING: Final = dict.fromkeys(_INVOICING_KEYS)
 _NO_CUSTOM: Final[dict[str, CustomValue]] = {}

@@ -69,7 +69,7 @@ class Dialect(abc.ABC):
         Cards and businesses refuse U+0000 when they are built, so none reaches here:
         PostgreSQL's jsonb could not hold it and SQLite's json_extract stops at it.
         """
-        return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return _json.text(document)
 
     def decode_doc(self, stored: object) -> object:
         """Return the document a ``doc`` column held, as :meth:`encode_doc` was given it."""
