@@ -120,7 +120,11 @@ def test_a_client_sees_the_field_errors_then_the_card(
         box.send_keys(text)
 
     def submit() -> None:
+        page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, "#booking button[type=submit]").click()
+        # Until the new page replaces it, a lookup may find the old page's elements,
+        # which the browser then reports as no longer in the document.
+        wait.until(ec.staleness_of(page))
 
     driver.get(live_url + "/")
     assert driver.find_element(By.TAG_NAME, "h1").text == "Prenota un appuntamento"
