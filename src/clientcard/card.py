@@ -194,11 +194,6 @@ def _freeze_custom(values: Mapping[str, CustomValue]) -> Mapping[str, CustomValu
     return MappingProxyType(dict(values))
 
 
-def _aware(_instance: object, attribute: attrs.Attribute[Any], value: dt.datetime) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{attribute.name} must be timezone-aware")
-
-
 def _sorted_unique(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(set(values)))
 
@@ -250,9 +245,9 @@ class ClientCard:
 
     id: str
     business_id: str
-    created_at: dt.datetime = attrs.field(validator=_aware)
-    updated_at: dt.datetime = attrs.field(validator=_aware)
-    version: int = attrs.field(default=1, validator=attrs.validators.ge(1))
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int = 1
     status: CardStatus = CardStatus.ACTIVE
     first_name: str = ""
     last_name: str = ""
@@ -408,6 +403,13 @@ class ClientCard:
         return next((number for number in self.phones if _phone.is_mobile(number)), None)
 
     def __attrs_post_init__(self) -> None:
+        # The card's own checks, in one place rather than one validator per field: every
+        # card read from a store passes here, and each validator is a call of its own.
+        for name, at in (("created_at", self.created_at), ("updated_at", self.updated_at)):
+            if at.utcoffset() is None:
+                raise ValueError(f"{name} must be timezone-aware")
+        if self.version < 1:
+            raise ValueError("version must be at least 1")
         # U+0000 ends strings in C APIs and PostgreSQL refuses it, and a lone surrogate
         # is no text at all (UTF-8 can't encode it): no store could keep either
         # faithfully, so no card may hold them.
@@ -627,39 +629,12 @@ _SLOW_FIELDS: Final = tuple((_CARD_FIELDS.index(name), codec) for name, codec in
 # Each field's slot, set directly: a frozen card refuses setattr, and object.__setattr__
 # looks the slot up by name every time.
 _SET_FIELDS: Final = tuple(getattr(ClientCard, name).__set__ for name in _CARD_FIELDS)
-_ATTRIBUTES: Final[tuple[attrs.Attribute[Any], ...]] = tuple(attrs.fields(ClientCard))
-_CONVERTED: Final[tuple[tuple[int, Callable[[Any], Any]], ...]] = tuple(
-    (at, field.converter)  # type: ignore[misc]
-    for at, field in enumerate(_ATTRIBUTES)
-    if field.converter is not None
-)
-_VALIDATED: Final[tuple[tuple[int, attrs.Attribute[Any]], ...]] = tuple(
-    (at, field) for at, field in enumerate(_ATTRIBUTES) if field.validator is not None
-)
 
 
 def _filled(values: list[Any]) -> ClientCard:
     card = object.__new__(ClientCard)
     for put, value in zip(_SET_FIELDS, values, strict=True):
         put(card, value)
-    return card
-
-
-def _assembled(values: list[Any]) -> ClientCard:
-    """A card from every field's value in field order, checked as the constructor checks.
-
-    The same converters, validators and text check run, read from the class, so a
-    field gains no way around them; only the call's keyword handling is saved, which
-    is a third of the cost of reading a stored card back. ``values`` is consumed.
-
-    :raises ValueError: or whatever else a validator raises, as the constructor would.
-    """
-    for at, convert in _CONVERTED:
-        values[at] = convert(values[at])
-    card = _filled(values)
-    for at, field in _VALIDATED:
-        field.validator(card, field, values[at])  # type: ignore[misc]
-    card.__attrs_post_init__()
     return card
 
 

@@ -5,8 +5,10 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from clientcard import (
     BirthDate,
@@ -124,7 +126,18 @@ class TestCards:
         with pytest.raises(DocumentError):
             card_from_dict([1, 2])
 
-    def test_attrs_validators_surface_as_document_errors(self) -> None:
+    @given(st.datetimes(timezones=st.just(dt.UTC)))
+    def test_a_utc_time_is_written_as_isoformat_writes_it(self, at: dt.datetime) -> None:
+        card = attrs.evolve(sample_card(), created_at=at, updated_at=at)
+        document = card_to_dict(card)
+        assert document["created_at"] == document["updated_at"] == at.isoformat()
+
+    @given(st.datetimes(timezones=st.timezones()))
+    def test_a_time_in_any_zone_is_written_as_isoformat_writes_it(self, at: dt.datetime) -> None:
+        card = attrs.evolve(sample_card(), created_at=at)
+        assert card_to_dict(card)["created_at"] == at.isoformat()
+
+    def test_the_card_checks_surface_as_document_errors(self) -> None:
         document = {**card_to_dict(sample_card()), "version": 0}
         with pytest.raises(DocumentError):
             card_from_dict(document)
