@@ -385,10 +385,11 @@ def card_from_dict(document: object) -> ClientCard:
     """Read a card back from :func:`card_to_dict`'s output.
 
     A document of exactly the shape ``card_to_dict`` writes is read field by field,
-    every value's type checked and the card's own converters, validators and text check
-    run; anything else -- a missing or extra key, a value of another type, a value a
-    check refuses -- goes through :data:`converter`, which reads what it can (it turns
-    a number into text, as it always has) and otherwise reports the paths at fault.
+    every value's type checked, and the card built by its own constructor, so its
+    converters and checks run as for any card; anything else -- a missing or extra
+    key, a value of another type, a value a check refuses -- goes through
+    :data:`converter`, which reads what it can (it turns a number into text, as it
+    always has) and otherwise reports the paths at fault.
     Both give the same card (``tests/unit/test_card_reader.py`` holds them to that).
 
     :raises DocumentError: the document is malformed or of another version.
