@@ -405,9 +405,10 @@ class ClientCard:
     def __attrs_post_init__(self) -> None:
         # The card's own checks, in one place rather than one validator per field: every
         # card read from a store passes here, and each validator is a call of its own.
-        for name, at in (("created_at", self.created_at), ("updated_at", self.updated_at)):
-            if at.utcoffset() is None:
-                raise ValueError(f"{name} must be timezone-aware")
+        if self.created_at.utcoffset() is None:
+            raise ValueError("created_at must be timezone-aware")
+        if self.updated_at.utcoffset() is None:
+            raise ValueError("updated_at must be timezone-aware")
         if self.version < 1:
             raise ValueError("version must be at least 1")
         # U+0000 ends strings in C APIs and PostgreSQL refuses it, and a lone surrogate
