@@ -394,8 +394,8 @@ def card_from_dict(document: object) -> ClientCard:
 
     :raises DocumentError: the document is malformed or of another version.
     """
-    # The reader reads every key of _CARD_KEYS (a missing one raises), so a document of
-    # as many keys has no other.
+    # The reader reads every key a card document has (a missing one raises), so a
+    # document of as many keys has no other.
     if (
         type(document) is dict
         and len(document) == _CARD_KEY_COUNT
@@ -421,8 +421,8 @@ def _keys(cls: type) -> frozenset[str]:
     return frozenset(field.name for field in attrs.fields(cls))
 
 
-_CARD_KEYS: Final = _keys(ClientCard) | {"schema_version"}
-_CARD_KEY_COUNT: Final = len(_CARD_KEYS)
+# A card document's keys: the card's fields and schema_version.
+_CARD_KEY_COUNT: Final = len(attrs.fields(ClientCard)) + 1
 _ADDRESS_KEYS: Final = _keys(PostalAddress)
 _INVOICING_KEYS: Final = _keys(Invoicing)
 # The fields that hold text, and those that hold text or null, each read in one sweep.
@@ -513,9 +513,9 @@ def _read_card(document: dict[str, Any]) -> ClientCard:
         raise _Refused
     address = document["address"]
     invoicing = document["invoicing"]
-    # The class's own constructor, with every field in its order: its converters,
-    # validators and text check run as for any card, and a positional call costs less
-    # than setting the slots one by one from here.
+    # The class's own constructor, with every field in its order: its converters and
+    # checks run as for any card, and a positional call costs less than setting the
+    # slots one by one from here.
     return ClientCard(
         identifier,
         business,
