@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import storage  # bench/storage.py, beside this file
-from clientcard.card import ClientCard
+from clientcard.cards.card import ClientCard
 from clientcard.consent import (
     Channel,
     ConsentAction,

@@ -57,7 +57,7 @@ import phonenumbers
 
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
-from clientcard.exchange import cpu_workers, export_cards, import_cards
+from clientcard.exchange import cpu_workers
 from clientcard.exchange.csv import open_csv
 from clientcard.storage.sqlite import SQLiteStore, _SQLiteSession
 
@@ -299,12 +299,13 @@ def import_once(
     target = directory / "import.db"
     _remove(target)
     store, book, salon = _book(target)
+    exchange = book.business(salon).exchange
     # Started only now: the migrations and the business row are not the import's work.
     recording = capturing(capture) if capture is not None else nullcontext()
     with recording:
         start = time.perf_counter()
         with open_csv(source) as table:
-            report = import_cards(book, salon, table, batch_size=1000, workers=WORKERS)
+            report = exchange.import_cards(table, batch_size=1000, workers=WORKERS)
         took = time.perf_counter() - start
     store.close()
     if report.imported != report.rows:
@@ -316,9 +317,9 @@ def import_once(
 
 def export_once(directory: Path) -> float:
     store = SQLiteStore(directory / "full.db")
-    book = ClientBook(store, clock=FixedClock(NOW))
+    exchange = ClientBook(store, clock=FixedClock(NOW)).business("bench").exchange
     start = time.perf_counter()
-    export_cards(book, "bench", directory / "export.csv", format="csv")
+    exchange.export_cards(directory / "export.csv", format="csv")
     took = time.perf_counter() - start
     store.close()
     return took

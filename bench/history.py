@@ -1,10 +1,10 @@
 """Statistics benchmarks: one client with many appointments, and aggregates over many.
 
 * per-client statistics over ``BENCH_VISITS`` (1,000) appointments through
-  ``ClientBook.statistics`` on SQLite, beside one raw SQL query over the same rows that
+  ``HistoryService.statistics`` on SQLite, beside one raw SQL query over the same rows that
   computes the headline figures (visits, spend, last visit, future bookings);
 * aggregates over ``BENCH_STATS_CLIENTS`` (100,000) clients with three appointments each,
-  half of them with profiling consent, through ``ClientBook.aggregates``, beside one raw
+  half of them with profiling consent, through ``HistoryService.aggregates``, beside one raw
   SQL query computing spend by group over the same consenting clients.
 
 The floors compute less than the library (no rates, trend, favourites or cohorts; sums
@@ -26,9 +26,16 @@ from pairs import pairs
 
 import storage  # bench/storage.py, beside this file
 from clientcard.book import ClientBook
-from clientcard.card import ClientCard
+from clientcard.cards.card import ClientCard
 from clientcard.clock import FixedClock
-from clientcard.history import Appointment, AppointmentStatus, ServiceLine, appointment_to_record
+from clientcard.history.model import (
+    Appointment,
+    AppointmentStatus,
+    ServiceLine,
+)
+from clientcard.history.records import (
+    appointment_to_record,
+)
 from clientcard.money import Money
 from clientcard.storage import _sql
 from clientcard.storage.sqlite import SQLiteStore
@@ -122,7 +129,7 @@ def client_statistics(visits: int | None = None) -> dict[str, Any]:
         " FROM records WHERE business_id = ? AND card_id = ? AND kind = 'appointment'"
     )
     timing = pairs(
-        lambda: book.statistics(business_id, card.id),
+        lambda: book.business(business_id).history.statistics(card.id),
         lambda: raw.execute(floor_sql, (stamp, business_id, card.id)).fetchall(),
     )
     store.close()
@@ -180,7 +187,7 @@ def aggregates(clients: int | None = None) -> dict[str, Any]:
     stamp = _sql.SQLITE.timestamp(NOW)
     repeats = int(os.environ.get("BENCH_AGGREGATE_PAIRS", "3"))
     timing = pairs(
-        lambda: book.aggregates(business_id, currency="EUR"),
+        lambda: book.business(business_id).history.aggregates(currency="EUR"),
         lambda: raw.execute(floor_sql, (business_id, stamp)).fetchall(),
         repeats,
     )
@@ -232,7 +239,9 @@ def erasure(clients: int | None = None) -> dict[str, Any]:
 
     def ours() -> None:
         card_id = next(ours_ids)
-        book.erase(book.plan_erasure(business_id, card_id), actor="bench")
+        book.business(business_id).erasure.run(
+            book.business(business_id).erasure.plan(card_id), by="bench"
+        )
 
     def floor() -> None:
         card_id = next(floor_ids)

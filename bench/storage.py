@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from clientcard.business import Business
-from clientcard.card import ClientCard
+from clientcard.cards.card import ClientCard
 from clientcard.storage import _sql
 from clientcard.storage.protocol import CardQuery, ClientStore, SearchTerms
 from clientcard.storage.sqlite import SQLiteStore

@@ -28,8 +28,8 @@ import consent  # bench/consent.py, beside this file
 import storage  # bench/storage.py, beside this file
 from clientcard import Context, FieldSchema
 from clientcard.book import ClientBook
-from clientcard.card import CardStatus, ClientCard, Gender
-from clientcard.serialization import card_from_dict, card_to_dict
+from clientcard.cards.card import CardStatus, ClientCard, Gender
+from clientcard.cards.serialization import card_from_dict, card_to_dict
 from clientcard.storage import _sql
 from clientcard.storage.protocol import CardQuery
 from clientcard.storage.sqlite import SQLiteStore
@@ -223,7 +223,7 @@ def lookups(
 
     def ours_phone() -> None:
         for number in typed:
-            book.find_by_phone(business_id, number)
+            book.business(business_id).cards.find_by_phone(number)
 
     def floor_phone() -> None:
         for number in typed:
@@ -241,7 +241,7 @@ def lookups(
 
     def ours_name() -> None:
         for name in searched:
-            book.search(business_id, name)
+            book.business(business_id).cards.search(name)
 
     def floor_name() -> None:
         for name in searched:

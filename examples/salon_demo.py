@@ -153,24 +153,30 @@ def main() -> None:
     store = SQLiteStore(db)
     book = ClientBook(store, events=PrintingSink())
     try:
-        book.submit_booking_form("bella", {"first_name": "Eva", "email": "eva@"}, lang="en")
+        book.business("bella").cards.submit_booking(
+            {"first_name": "Eva", "email": "eva@"}, lang="en"
+        )
     except ValidationError as error:
         print("the booking form shows every problem at once:")
         for issue in error.issues:
             print(f"   {issue.field}: {issue.message} ({issue.code})")
-    eva = book.submit_booking_form(
-        "bella", {"first_name": "Eva", "email": "eva@example.com", "city": "Monza"}
+    eva = book.business("bella").cards.submit_booking(
+        {"first_name": "Eva", "email": "eva@example.com", "city": "Monza"}
     )
-    schema = book.business("bella").schema
+    schema = book.get_business("bella").schema
     print("still to ask Eva at her next booking:", schema.pending_fields(eva, Context.BOOKING))
 
     say("Two receptionists edit Eva's card from the same screen")
-    book.edit("bella", eva.id, {"notes": "Prefers mornings"}, expected_version=eva.version)
+    book.business("bella").cards.edit(
+        eva.id, {"notes": "Prefers mornings"}, expected_version=eva.version
+    )
     try:
-        book.edit("bella", eva.id, {"notes": "Prefers evenings"}, expected_version=eva.version)
+        book.business("bella").cards.edit(
+            eva.id, {"notes": "Prefers evenings"}, expected_version=eva.version
+        )
     except VersionConflictError as error:
         print(f"second save refused, nothing overwritten: {error}")
-    print("book holds", book.count("bella"), "clients")
+    print("book holds", book.business("bella").cards.count(), "clients")
     store.close()
 
 

@@ -27,12 +27,11 @@ def record(
     """Record a consent event from staff; grants get a wording version."""
     if action is ConsentAction.GRANT:
         extra.setdefault("wording_version", "v1")
-    book.record_consent(
-        business_id,
+    book.business(business_id).consent.record(
         card_id,
         action,
         source=ConsentSource.STAFF,
-        recorded_by="s",
+        by="s",
         purpose=purpose,
         channel=channel,
         **extra,  # type: ignore[arg-type]

@@ -14,8 +14,8 @@ from clientcard import (
     VersionConflictError,
 )
 from clientcard.book import ClientBook
+from clientcard.cards.schema import FieldDefinition, FieldType
 from clientcard.clock import FixedClock
-from clientcard.schema import FieldDefinition, FieldType
 from clientcard.storage import CardQuery, MemoryStore
 from clientcard.testing.doubles import FailingEventSink, ListEventSink
 from tests.support import NOW
@@ -41,8 +41,7 @@ def salon(book: ClientBook) -> str:
     business = book.create_business(
         name="Salone Bella", region="IT", language="it", business_id="bella"
     )
-    book.change_schema(
-        business.id,
+    book.business(business.id).cards.change_schema(
         lambda s: s.add(
             FieldDefinition(
                 key="hair_type",
@@ -51,7 +50,7 @@ def salon(book: ClientBook) -> str:
                 collect_during_booking=True,
                 required=True,
             )
-        ),
+        )
     )
     return business.id
 
@@ -60,7 +59,7 @@ class TestBusinesses:
     def test_a_business_starts_with_the_default_schema(self, book: ClientBook) -> None:
         business = book.create_business(name="Studio", region="nl", language="nl")
         assert business.region == "NL"
-        assert "first_name" in book.business(business.id).schema
+        assert "first_name" in book.get_business(business.id).schema
 
     def test_invalid_settings_are_reported_together(self, book: ClientBook) -> None:
         with pytest.raises(ValidationError) as caught:
@@ -74,64 +73,66 @@ class TestBusinesses:
     def test_a_schema_change_is_stored_with_a_new_revision(
         self, book: ClientBook, salon: str, sink: ListEventSink
     ) -> None:
-        assert book.business(salon).schema.revision == 2
+        assert book.get_business(salon).schema.revision == 2
         assert sink.kinds() == ["business.created", "business.schema_changed"]
 
     def test_a_change_of_several_steps_is_one_revision(self, book: ClientBook, salon: str) -> None:
-        business = book.change_schema(
-            salon, lambda s: s.configure("city", required=True).relabel("city", {"en": "Town"})
+        business = book.business(salon).cards.change_schema(
+            lambda s: s.configure("city", required=True).relabel("city", {"en": "Town"})
         )
         assert business.schema.revision == 3
-        assert book.business(salon).schema.field("city").label("en") == "Town"
+        assert book.get_business(salon).schema.field("city").label("en") == "Town"
 
     def test_a_schema_change_that_changes_nothing_is_not_stored(
         self, book: ClientBook, salon: str, sink: ListEventSink
     ) -> None:
-        book.change_schema(salon, lambda s: s)
-        assert book.business(salon).schema.revision == 2
+        book.business(salon).cards.change_schema(lambda s: s)
+        assert book.get_business(salon).schema.revision == 2
         assert sink.kinds().count("business.schema_changed") == 1
 
 
 class TestCreating:
     def test_staff_add_a_client_with_normalised_details(self, book: ClientBook, salon: str) -> None:
-        card = book.add_client(salon, {"first_name": " Giulia ", "phones": "333 123 4567"})
+        card = book.business(salon).cards.add({"first_name": " Giulia ", "phones": "333 123 4567"})
         assert card.first_name == "Giulia"
         assert card.phones == ("+393331234567",)
-        assert book.get(salon, card.id) == card
+        assert book.business(salon).cards.get(card.id) == card
 
     def test_validation_messages_speak_the_business_language(
         self, book: ClientBook, salon: str
     ) -> None:
         with pytest.raises(ValidationError) as caught:
-            book.add_client(salon, {"email": "nope"})
+            book.business(salon).cards.add({"email": "nope"})
         assert caught.value.issues[0].message == "Questo non è un indirizzo e-mail valido."
 
     def test_a_booking_form_enforces_its_required_fields(
         self, book: ClientBook, salon: str
     ) -> None:
         with pytest.raises(ValidationError) as caught:
-            book.submit_booking_form(salon, {"first_name": "Giulia"}, lang="en")
+            book.business(salon).cards.submit_booking({"first_name": "Giulia"}, lang="en")
         assert caught.value.codes == {"field.required"}
 
     def test_a_booking_form_refuses_fields_it_does_not_collect(
         self, book: ClientBook, salon: str
     ) -> None:
         with pytest.raises(ValidationError) as caught:
-            book.submit_booking_form(salon, {"first_name": "G", "hair_type": "x", "notes": "n"})
+            book.business(salon).cards.submit_booking(
+                {"first_name": "G", "hair_type": "x", "notes": "n"}
+            )
         assert caught.value.codes == {"field.not_collected"}
 
     def test_a_prospect_is_recorded_with_booking_fields_and_nothing_required(
         self, book: ClientBook, salon: str
     ) -> None:
-        card = book.record_prospect(salon, {"email": "curious@example.com"})
+        card = book.business(salon).cards.add_prospect({"email": "curious@example.com"})
         assert card.status is CardStatus.PROSPECT
 
     def test_a_prospect_who_books_becomes_active(
         self, book: ClientBook, salon: str, sink: ListEventSink
     ) -> None:
-        prospect = book.record_prospect(salon, {"email": "curious@example.com"})
-        card = book.submit_booking_form(
-            salon, {"first_name": "Eva", "hair_type": "curly"}, card_id=prospect.id
+        prospect = book.business(salon).cards.add_prospect({"email": "curious@example.com"})
+        card = book.business(salon).cards.submit_booking(
+            {"first_name": "Eva", "hair_type": "curly"}, card_id=prospect.id
         )
         assert card.status is CardStatus.ACTIVE
         assert card.version == 2
@@ -140,8 +141,10 @@ class TestCreating:
     def test_a_returning_client_need_not_resend_required_fields(
         self, book: ClientBook, salon: str
     ) -> None:
-        card = book.submit_booking_form(salon, {"first_name": "Eva", "hair_type": "curly"})
-        again = book.submit_booking_form(salon, {"last_name": "Verdi"}, card_id=card.id)
+        card = book.business(salon).cards.submit_booking(
+            {"first_name": "Eva", "hair_type": "curly"}
+        )
+        again = book.business(salon).cards.submit_booking({"last_name": "Verdi"}, card_id=card.id)
         assert again.last_name == "Verdi"
 
 
@@ -149,9 +152,11 @@ class TestEditing:
     def test_an_edit_bumps_the_version_and_reports_the_fields(
         self, book: ClientBook, salon: str, sink: ListEventSink, clock: FixedClock
     ) -> None:
-        card = book.add_client(salon, {"first_name": "Anna"})
+        card = book.business(salon).cards.add({"first_name": "Anna"})
         clock.advance(dt.timedelta(minutes=5))
-        update = book.edit(salon, card.id, {"email": "anna@example.com"}, expected_version=1)
+        update = book.business(salon).cards.edit(
+            card.id, {"email": "anna@example.com"}, expected_version=1
+        )
         assert update.card.version == 2
         assert update.card.updated_at == NOW + dt.timedelta(minutes=5)
         event = sink.events[-1]
@@ -159,48 +164,50 @@ class TestEditing:
         assert (event.card_id, event.card_version, event.fields) == (card.id, 2, ("email",))
 
     def test_an_edit_from_a_stale_read_conflicts(self, book: ClientBook, salon: str) -> None:
-        card = book.add_client(salon, {"first_name": "Anna"})
-        book.edit(salon, card.id, {"last_name": "Rossi"}, expected_version=1)
+        card = book.business(salon).cards.add({"first_name": "Anna"})
+        book.business(salon).cards.edit(card.id, {"last_name": "Rossi"}, expected_version=1)
         with pytest.raises(VersionConflictError):
-            book.edit(salon, card.id, {"last_name": "Bianchi"}, expected_version=1)
-        assert book.get(salon, card.id).last_name == "Rossi"
+            book.business(salon).cards.edit(card.id, {"last_name": "Bianchi"}, expected_version=1)
+        assert book.business(salon).cards.get(card.id).last_name == "Rossi"
 
     def test_an_edit_that_changes_nothing_writes_nothing(
         self, book: ClientBook, salon: str, sink: ListEventSink
     ) -> None:
-        card = book.add_client(salon, {"first_name": "Anna"})
-        update = book.edit(salon, card.id, {"first_name": "Anna"}, expected_version=1)
+        card = book.business(salon).cards.add({"first_name": "Anna"})
+        update = book.business(salon).cards.edit(
+            card.id, {"first_name": "Anna"}, expected_version=1
+        )
         assert update.is_noop
         assert sink.kinds()[-1] == "card.created"
 
     def test_a_status_change_has_its_own_event(
         self, book: ClientBook, salon: str, sink: ListEventSink
     ) -> None:
-        card = book.record_prospect(salon, {"first_name": "Eva"})
-        book.set_status(salon, card.id, CardStatus.ACTIVE, expected_version=1)
+        card = book.business(salon).cards.add_prospect({"first_name": "Eva"})
+        book.business(salon).cards.set_status(card.id, CardStatus.ACTIVE, expected_version=1)
         assert sink.kinds()[-1] == "card.status_changed"
 
     def test_a_deleted_card_is_gone_and_announced(
         self, book: ClientBook, salon: str, sink: ListEventSink
     ) -> None:
-        card = book.add_client(salon, {"first_name": "Anna"})
-        book.delete(salon, card.id, expected_version=1)
+        card = book.business(salon).cards.add({"first_name": "Anna"})
+        book.business(salon).cards.remove(card.id, expected_version=1)
         with pytest.raises(NotFoundError):
-            book.get(salon, card.id)
+            book.business(salon).cards.get(card.id)
         assert sink.kinds()[-1] == "card.deleted"
 
     def test_another_business_cannot_edit_a_card(self, book: ClientBook, salon: str) -> None:
-        card = book.add_client(salon, {"first_name": "Anna"})
+        card = book.business(salon).cards.add({"first_name": "Anna"})
         other = book.create_business(name="Other")
         with pytest.raises(NotFoundError):
-            book.edit(other.id, card.id, {"last_name": "X"}, expected_version=1)
+            book.business(other.id).cards.edit(card.id, {"last_name": "X"}, expected_version=1)
 
 
 class TestEvents:
     def test_events_hold_ids_and_field_names_only(
         self, book: ClientBook, salon: str, sink: ListEventSink
     ) -> None:
-        book.add_client(salon, {"first_name": "Segreta", "email": "segreta@example.com"})
+        book.business(salon).cards.add({"first_name": "Segreta", "email": "segreta@example.com"})
         text = repr(sink.events[-1])
         assert "Segreta" not in text
         assert "segreta" not in text
@@ -210,27 +217,27 @@ class TestEvents:
         sink = FailingEventSink()
         book = ClientBook(MemoryStore(), clock=clock, events=sink)
         business = book.create_business(name="Salon")
-        book.add_client(business.id, {"first_name": "Anna"})
+        book.business(business.id).cards.add({"first_name": "Anna"})
         assert sink.events == []
         sink.broken = False
-        assert book.deliver_pending() == 2
+        assert book.admin.deliver_pending() == 2
         assert [e.kind.value for e in sink.events] == ["business.created", "card.created"]
-        assert book.deliver_pending() == 0
+        assert book.admin.deliver_pending() == 0
 
     def test_without_a_sink_nothing_is_recorded(self, clock: FixedClock) -> None:
         store = MemoryStore()
         book = ClientBook(store, clock=clock)
         business = book.create_business(name="Salon")
-        book.add_client(business.id, {"first_name": "Anna"})
+        book.business(business.id).cards.add({"first_name": "Anna"})
         assert store.pending_events() == []
-        assert book.deliver_pending() == 0
+        assert book.admin.deliver_pending() == 0
 
     def test_an_invalid_change_emits_no_event(
         self, book: ClientBook, salon: str, sink: ListEventSink
     ) -> None:
         before = len(sink.events)
         with pytest.raises(ValidationError):
-            book.add_client(salon, {"email": "bad"})
+            book.business(salon).cards.add({"email": "bad"})
         assert len(sink.events) == before
 
     def test_events_of_a_unit_of_work_go_out_only_after_it_commits(
@@ -238,8 +245,8 @@ class TestEvents:
     ) -> None:
         before = len(sink.events)
         with book.transaction():
-            card = book.add_client(salon, {"first_name": "Eva"})
-            book.edit(salon, card.id, {"city": "Monza"}, expected_version=1)
+            card = book.business(salon).cards.add({"first_name": "Eva"})
+            book.business(salon).cards.edit(card.id, {"city": "Monza"}, expected_version=1)
             assert len(sink.events) == before
         assert sink.kinds()[before:] == ["card.created", "card.details_changed"]
 
@@ -248,18 +255,18 @@ class TestEvents:
     ) -> None:
         before = len(sink.events)
         with pytest.raises(ValidationError), book.transaction():  # noqa: PT012
-            book.add_client(salon, {"first_name": "Eva"})
-            book.add_client(salon, {"email": "bad"})
-        assert book.count(salon) == 0
+            book.business(salon).cards.add({"first_name": "Eva"})
+            book.business(salon).cards.add({"email": "bad"})
+        assert book.business(salon).cards.count() == 0
         assert len(sink.events) == before
-        assert book.deliver_pending() == 0
+        assert book.admin.deliver_pending() == 0
 
     def test_a_host_transaction_around_the_book_defers_events_too(
         self, book: ClientBook, salon: str, sink: ListEventSink
     ) -> None:
         before = len(sink.events)
         with pytest.raises(RuntimeError), book.store.transaction():  # noqa: PT012
-            book.add_client(salon, {"first_name": "Eva"})
+            book.business(salon).cards.add({"first_name": "Eva"})
             raise RuntimeError
         assert len(sink.events) == before
 
@@ -268,18 +275,19 @@ class TestReading:
     @pytest.fixture
     def people(self, book: ClientBook, salon: str) -> dict[str, str]:
         return {
-            "jose": book.add_client(
-                salon, {"first_name": "José", "last_name": "Núñez", "phones": "333 123 4567"}
-            ).id,
-            "anna": book.add_client(
-                salon,
+            "jose": book.business(salon)
+            .cards.add({"first_name": "José", "last_name": "Núñez", "phones": "333 123 4567"})
+            .id,
+            "anna": book.business(salon)
+            .cards.add(
                 {
                     "first_name": "Anna",
                     "last_name": "Rossi",
                     "email": "Anna.Rossi@example.com",
                     "client_group": "vip",
-                },
-            ).id,
+                }
+            )
+            .id,
         }
 
     @pytest.mark.parametrize(
@@ -298,24 +306,26 @@ class TestReading:
     def test_search_finds_what_the_front_desk_types(
         self, book: ClientBook, salon: str, people: dict[str, str], typed: str, who: str
     ) -> None:
-        assert [card.id for card in book.search(salon, typed)] == [people[who]]
+        assert [card.id for card in book.business(salon).cards.search(typed)] == [people[who]]
 
     def test_an_empty_search_finds_nothing(
         self, book: ClientBook, salon: str, people: dict[str, str]
     ) -> None:
-        assert book.search(salon, "   ") == []
+        assert book.business(salon).cards.search("   ") == []
 
     def test_lookups_by_email_and_phone_normalise_what_is_typed(
         self, book: ClientBook, salon: str, people: dict[str, str]
     ) -> None:
-        assert [c.id for c in book.find_by_email(salon, "ANNA.ROSSI@example.com")] == [
-            people["anna"]
+        assert [
+            c.id for c in book.business(salon).cards.find_by_email("ANNA.ROSSI@example.com")
+        ] == [people["anna"]]
+        assert [c.id for c in book.business(salon).cards.find_by_phone("0039 333 1234567")] == [
+            people["jose"]
         ]
-        assert [c.id for c in book.find_by_phone(salon, "0039 333 1234567")] == [people["jose"]]
 
     def test_a_malformed_lookup_is_a_validation_error(self, book: ClientBook, salon: str) -> None:
         with pytest.raises(ValidationError) as caught:
-            book.find_by_phone(salon, "12")
+            book.business(salon).cards.find_by_phone("12")
         assert caught.value.issues[0].field == "phone"
 
     def test_a_lookup_of_a_number_no_numbering_plan_has_is_a_validation_error(
@@ -323,39 +333,39 @@ class TestReading:
     ) -> None:
         # It reads as a number, so it is looked up; finding nothing, it is checked.
         with pytest.raises(ValidationError) as caught:
-            book.find_by_phone(salon, "+39 123 45")
+            book.business(salon).cards.find_by_phone("+39 123 45")
         assert caught.value.issues[0].code == "phone.invalid"
 
     def test_a_lookup_of_a_real_number_nobody_has_finds_nothing(
         self, book: ClientBook, salon: str
     ) -> None:
-        assert book.find_by_phone(salon, "+39 347 000 0000") == []
+        assert book.business(salon).cards.find_by_phone("+39 347 000 0000") == []
 
     def test_a_stored_number_is_found_even_after_its_plan_dropped_it(
         self, book: ClientBook, salon: str
     ) -> None:
         # A card written by a host (or before a numbering plan changed) keeps a number
         # the plan no longer has: looking it up finds the card rather than refusing.
-        card = book.add_client(salon, {"first_name": "Ada"})
+        card = book.business(salon).cards.add({"first_name": "Ada"})
         stored = attrs.evolve(card, phones=("+39123456",), version=card.version + 1)
         book.store.update(stored, expected_version=card.version)
-        assert [c.id for c in book.find_by_phone(salon, "+39 123456")] == [card.id]
+        assert [c.id for c in book.business(salon).cards.find_by_phone("+39 123456")] == [card.id]
 
     def test_listing_pages_through_cards_by_name(
         self, book: ClientBook, salon: str, people: dict[str, str]
     ) -> None:
-        first = book.list_cards(salon, limit=1)
+        first = book.business(salon).cards.list(limit=1)
         assert [c.id for c in first] == [people["jose"]]
-        second = book.list_cards(salon, limit=1, cursor=first.next_cursor)
+        second = book.business(salon).cards.list(limit=1, cursor=first.next_cursor)
         assert [c.id for c in second] == [people["anna"]]
-        assert book.count(salon) == 2
-        assert book.count(salon, CardQuery(group="vip")) == 1
+        assert book.business(salon).cards.count() == 2
+        assert book.business(salon).cards.count(CardQuery(group="vip")) == 1
 
     def test_a_page_size_out_of_range_is_refused(self, book: ClientBook, salon: str) -> None:
         with pytest.raises(ValidationError):
-            book.list_cards(salon, limit=0)
+            book.business(salon).cards.list(limit=0)
 
 
 def test_the_context_of_an_import_accepts_every_field(book: ClientBook, salon: str) -> None:
-    card = book.add_client(salon, {"first_name": "A", "notes": "n"}, context=Context.IMPORT)
+    card = book.business(salon).cards.add({"first_name": "A", "notes": "n"}, context=Context.IMPORT)
     assert card.notes == "n"

@@ -193,12 +193,12 @@ def test_a_phone_field_can_be_made_mobile_only(cli: Cli) -> None:
 def test_an_unexpected_failure_is_one_line_without_a_traceback(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from clientcard.book import ClientBook
+    from clientcard.cards.service import CardService
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("secret client detail")
 
-    monkeypatch.setattr(ClientBook, "search", broken)
+    monkeypatch.setattr(CardService, "search", broken)
     status, _, err = cli("search", "-b", "bella", "anna")
     assert status == 1
     assert err.strip() == "error: unexpected RuntimeError"

@@ -30,7 +30,9 @@ class TestDocstringsAsMarkdown:
     def test_a_tilde_keeps_the_last_name_and_unknown_names_stay_code(
         self, module: griffe.Module
     ) -> None:
-        text = to_markdown(module, ":meth:`~clientcard.book.ClientBook.edit` and :data:`NOPE`")
+        text = to_markdown(
+            module, ":meth:`~clientcard.cards.service.CardService.edit` and :data:`NOPE`"
+        )
         assert "><code>edit</code></autoref>" in text
         assert text.endswith("and <code>NOPE</code>")
 

@@ -4,9 +4,9 @@ import json
 from pathlib import Path
 
 from clientcard.book import ClientBook
+from clientcard.cards.serialization import event_from_dict
 from clientcard.clock import FixedClock
 from clientcard.consent import Channel, ConsentAction, ConsentSource, Purpose
-from clientcard.serialization import event_from_dict
 from clientcard.sinks import JsonLinesEventSink
 from clientcard.storage import MemoryStore
 from tests.support import NOW
@@ -16,13 +16,12 @@ def test_every_event_becomes_one_json_line_holding_no_personal_data(tmp_path: Pa
     path = tmp_path / "events.jsonl"
     book = ClientBook(MemoryStore(), clock=FixedClock(NOW), events=JsonLinesEventSink(path))
     salon = book.create_business(name="Salone").id
-    card = book.add_client(salon, {"first_name": "Segreta", "email": "segreta@example.com"})
-    book.record_consent(
-        salon,
+    card = book.business(salon).cards.add({"first_name": "Segreta", "email": "segreta@example.com"})
+    book.business(salon).consent.record(
         card.id,
         ConsentAction.GRANT,
         source=ConsentSource.STAFF,
-        recorded_by="staff-1",
+        by="staff-1",
         purpose=Purpose.MARKETING,
         channel=Channel.EMAIL,
         wording_version="v1",

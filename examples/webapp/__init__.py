@@ -5,16 +5,19 @@ A small Flask site that shows how a booking product embeds clientcard:
 * ``GET /`` renders the booking form from the business's field schema
   (``FieldSchema.form(Context.BOOKING, lang)``), with optional marketing consent
   checkboxes (nothing pre-ticked) that show the wording version they record;
-* ``POST /`` asks the blacklist (``may_book``) first, then takes the booking through
-  ``ClientBook.submit_booking_form``, ``record_consent`` and ``record_appointment`` in
-  one unit of work; on a :class:`~clientcard.ValidationError` the form comes back with
-  each field's message, in the business's language, next to that field;
-* ``GET /card/<id>`` shows the card just booked: its fields, ``overview`` and consent.
+* ``POST /`` asks the blacklist (``blacklist.may_book``) first, then takes the booking
+  through ``cards.submit_booking``, ``consent.record`` and ``history.add_appointment``
+  in one unit of work; on a :class:`~clientcard.ValidationError` the form comes back
+  with each field's message, in the business's language, next to that field;
+* ``GET /card/<id>`` shows the card just booked: its fields, ``history.overview`` and
+  consent.
+
+Each of those is a service of the salon's handle, ``book.business(salon_id)``.
 
 Every booking here makes a new card: an address typed on a public form proves nobody's
 identity, so it must not open or change someone's existing card. A returning client
-signs in through the portal (:mod:`clientcard.portal`) and the host passes
-``card_id=principal.card_id`` to ``submit_booking_form``. The card page is shown only to
+signs in through the portal (``book.business(salon_id).portal``) and the host passes
+``card_id=principal.card_id`` to ``cards.submit_booking``. The card page is shown only to
 the browser session that booked; a staff screen would sit behind the host's sign-in.
 
 Run it with ``make webapp`` (or ``python -m webapp`` with ``examples`` on the path); the
@@ -70,7 +73,7 @@ def create_app(config: WebappConfig | None = None) -> Flask:
         fingerprint_secret=config.fingerprint_secret,
     )
     try:
-        book.business(config.business_id)
+        book.get_business(config.business_id)
     except NotFoundError:
         book.create_business(
             business_id=config.business_id,

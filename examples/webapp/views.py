@@ -1,14 +1,15 @@
 """The pages: the booking form, the blocked page and the client card page.
 
 Every decision about a client's data is clientcard's; the views only carry values
-between the browser and the :class:`~clientcard.book.ClientBook`:
+between the browser and the salon's :class:`~clientcard.book.BusinessBook`
+(``book.business(id)``):
 
 * the form is rendered from ``FieldSchema.form(Context.BOOKING, lang)``;
-* ``may_book`` is asked before anything is written;
-* ``submit_booking_form``, the consents ticked (``record_consent``, source
-  ``booking_form``) and the appointment are written in one unit of work, so a refused
-  form leaves nothing behind;
-* the card page shows the card, ``overview`` and the consent the ledger proves.
+* ``blacklist.may_book`` is asked before anything is written;
+* ``cards.submit_booking``, the consents ticked (``consent.record``, source
+  ``booking_form``) and the appointment (``history.add_appointment``) are written in
+  one unit of work, so a refused form leaves nothing behind;
+* the card page shows the card, ``history.overview`` and the consent the ledger proves.
 
 Logs name fields, codes and ids, never what a client typed.
 """
@@ -29,12 +30,12 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers.response import Response
 
 from clientcard import Context, FieldIssue, FormField, NotFoundError, ValidationError
-from clientcard.book import ClientBook
+from clientcard.book import BusinessBook, ClientBook
 from clientcard.business import Business
-from clientcard.card import BirthDate, ClientCard, FieldValue
+from clientcard.cards.card import BirthDate, ClientCard, FieldValue
 from clientcard.consent import ConsentAction, ConsentSource, ConsentState, replay
 from clientcard.contact import phone
-from clientcard.history import Appointment, ServiceLine
+from clientcard.history.model import Appointment, ServiceLine
 from webapp import csrf, forms
 from webapp.config import WebappConfig
 from webapp.salon import CONSENT_OFFERS, SERVICES, ConsentOffer, Service, offered_slots
@@ -70,7 +71,8 @@ class ConsentLine:
 class BookingSite:
     """The views of the reference salon, bound to one book and one business.
 
-    ``close`` releases the store when the app is done with it.
+    The business must exist in the book already; ``close`` releases the store when the
+    app is done with it.
     """
 
     def __init__(
@@ -79,6 +81,8 @@ class BookingSite:
         self.book = book
         self.config = config
         self.close = close
+        self.salon: BusinessBook = book.business(config.business_id)
+        """The salon's client book: every call the views make goes through it."""
         self._csrf_key = csrf.derive_key(config.secret_key)
 
     # -- helpers ------------------------------------------------------------------------
@@ -86,7 +90,7 @@ class BookingSite:
     @property
     def business(self) -> Business:
         """The salon, as stored (its schema may have changed since the last request)."""
-        return self.book.business(self.config.business_id)
+        return self.salon.details()
 
     def _now(self) -> dt.datetime:
         return self.book.clock.now()
@@ -161,10 +165,8 @@ class BookingSite:
         for name in (SERVICE_FIELD, SLOT_FIELD, *_offer_names()):
             typed[name] = request.form.get(name, "")
 
-        verdict = self.book.may_book(
-            business.id,
-            email=_text_or_none(values.get("email")),
-            phone=_text_or_none(values.get("phones")),
+        verdict = self.salon.blacklist.may_book(
+            email=_text_or_none(values.get("email")), phone=_text_or_none(values.get("phones"))
         )
         if not verdict.allowed:
             # The reason is for staff; the client only learns to call.
@@ -175,21 +177,20 @@ class BookingSite:
         service, slot, ticked, own_issues = self._read_booking(business, request.form)
         try:
             with self.book.transaction():
-                card = self.book.submit_booking_form(business.id, values, lang=lang)
+                card = self.salon.cards.submit_booking(values, lang=lang)
                 if own_issues or service is None or slot is None:
                     raise ValidationError(own_issues)
                 for offer in ticked:
-                    self.book.record_consent(
-                        business.id,
+                    self.salon.consent.record(
                         card.id,
                         ConsentAction.GRANT,
                         source=ConsentSource.BOOKING_FORM,
-                        recorded_by="client",
+                        by="client",
                         purpose=offer.purpose,
                         channel=offer.channel,
                         wording_version=offer.version(lang),
                     )
-                self.book.record_appointment(
+                self.salon.history.add_appointment(
                     Appointment(
                         id=str(uuid.uuid4()),
                         business_id=business.id,
@@ -226,11 +227,11 @@ class BookingSite:
         business = self.business
         lang = business.language
         try:
-            card = self.book.get(business.id, card_id)
+            card = self.salon.cards.get(card_id)
         except NotFoundError:
             abort(404)
-        overview = self.book.overview(business.id, card_id)
-        ledger = self.book.consent_ledger(business.id, card_id)
+        overview = self.salon.history.overview(card_id)
+        ledger = self.salon.consent.ledger(card_id)
         state = replay(ledger)
         versions = {event.event_id: event.wording_version for event in ledger}
         zone = ZoneInfo(business.timezone)
@@ -245,7 +246,7 @@ class BookingSite:
             overview=overview,
             local=lambda at: at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             consents=[_consent_line(o, state, versions, lang, zone) for o in CONSENT_OFFERS],
-            proof=self.book.consent_report(business.id, card_id, lang=lang).history,
+            proof=self.salon.consent.report(card_id, lang=lang).history,
         ), 200
 
     def not_found(self) -> tuple[str, int]:

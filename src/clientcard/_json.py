@@ -5,7 +5,7 @@ it returns; the standard library's ``json`` took longer over that than everythin
 an import does with a row besides validating it (7 µs to write a card, 5 to read one,
 against 0.6 and 1.8 with orjson).
 
-Only card documents go this way, because :func:`~clientcard.serialization.card_to_dict`
+Only card documents go this way, because :func:`~clientcard.cards.serialization.card_to_dict`
 bounds what they hold: text, booleans, nulls, lists and objects, and two small integers
 (``schema_version`` and ``version``). For such a document orjson writes the text
 ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` writes, and reads back

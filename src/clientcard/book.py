@@ -1,18 +1,26 @@
-"""The ClientBook service: the one object a host application talks to.
+"""The book: the one object a host makes, and the per-business handle it hands out.
 
-A :class:`ClientBook` combines the pure core (cards, schemas) with a store, a clock and an
-event sink. Every change runs in one store transaction that writes the change and its
-domain events to the outbox together; after commit the events go to the sink. If the
-sink fails, the events wait in the outbox and :meth:`ClientBook.deliver_pending` offers
-them again, so the host's other systems never miss a change.
+A :class:`ClientBook` owns the edges (a store, a clock, an event sink, a blob store) and
+the small core the services share. :meth:`ClientBook.business` returns a
+:class:`BusinessBook`, a handle scoped to one business whose attributes are the
+services, one per concept: ``cards``, ``consent``, ``history``, ``blacklist``,
+``promotions``, ``groups``, ``gallery``, ``erasure``, ``requests``, ``audit``,
+``retention``, ``portability``, ``exchange``, ``messaging`` and ``portal``. Plumbing
+(the outbox, fingerprint keys) lives apart, on :attr:`ClientBook.admin`.
 
->>> from clientcard.storage import MemoryStore
+Every change runs in one store transaction that writes the change and its domain events
+to the outbox together; after commit the events go to the sink. If the sink fails, the
+events wait in the outbox and ``book.admin.deliver_pending()`` offers them again, so the
+host's other systems never miss a change.
+
+>>> from clientcard import ClientBook, MemoryStore
 >>> from clientcard.testing.doubles import ListEventSink
 >>> sink = ListEventSink()
 >>> book = ClientBook(MemoryStore(), events=sink)
 >>> salon = book.create_business(name="Salone Bella", region="IT", language="it")
->>> card = book.add_client(salon.id, {"first_name": "Giulia", "phones": "333 1234567"})
->>> [c.id for c in book.search(salon.id, "giu")] == [card.id]
+>>> desk = book.business(salon.id)
+>>> card = desk.cards.add({"first_name": "Giulia", "phones": "333 1234567"})
+>>> [c.id for c in desk.cards.search("giu")] == [card.id]
 True
 >>> sink.kinds()
 ['business.created', 'card.created']
@@ -23,71 +31,45 @@ True
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import secrets
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Final, TypeVar
+from functools import cached_property
 
-import attrs
-
-from clientcard._book_blacklist import BlacklistMixin
-from clientcard._book_consent import MESSAGE_PURPOSES, ConsentMixin
-from clientcard._book_erasure import ErasureMixin
-from clientcard._book_gallery import GalleryMixin
-from clientcard._book_groups import GroupsMixin
-from clientcard._book_history import HistoryMixin
-from clientcard._book_promotions import PromotionsMixin
+from clientcard._core import Core, as_id
+from clientcard.blacklist.service import BlacklistService
 from clientcard.business import Business
-from clientcard.card import CardStatus, CardUpdate, ClientCard, FieldValue
+from clientcard.cards.schema import FieldSchema
+from clientcard.cards.service import CardService
 from clientcard.clock import Clock, SystemClock
-from clientcard.consent import (
-    ConsentState,
-    LawfulBasis,
-    Purpose,
-    replay,
-)
-from clientcard.contact import email as _email
-from clientcard.contact import phone as _phone
-from clientcard.errors import (
-    DuplicateError,
-    FieldIssue,
-    InvalidValueError,
-    NotFoundError,
-    StorageError,
-    ValidationError,
-    VersionConflictError,
-)
-from clientcard.events import DomainEvent, EventKind, EventSink
-from clientcard.fingerprints import MIN_SECRET_BYTES, derive_key
+from clientcard.consent import LawfulBasis, Purpose
+from clientcard.consent.service import ConsentService
+from clientcard.erasure.audit_service import AuditService
+from clientcard.erasure.portability_service import PortabilityService
+from clientcard.erasure.request_service import RequestService
+from clientcard.erasure.retention_service import RetentionService
+from clientcard.erasure.service import ErasureService
+from clientcard.errors import ConfigurationError
+from clientcard.events import EventKind, EventSink
+from clientcard.exchange.service import ExchangeService
+from clientcard.fingerprints import MIN_SECRET_BYTES
 from clientcard.gallery import PhotoLimits
+from clientcard.gallery.service import GalleryService
+from clientcard.groups.service import GroupService
+from clientcard.history.service import HistoryService
 from clientcard.ids import new_id
-from clientcard.locale import message
-from clientcard.schema import Context, FieldSchema
+from clientcard.messaging._engine import MessagingEngine
+from clientcard.messaging.service import MessagingService
+from clientcard.messaging.settings import MessagingSettings
+from clientcard.portal.service import PortalService
+from clientcard.portal.settings import PortalSettings
+from clientcard.promotions.service import PromotionService
 from clientcard.storage.blobs import BlobStore
-from clientcard.storage.protocol import CardQuery, ClientStore, Page, SearchTerms
-from clientcard.storage.records import Record
+from clientcard.storage.protocol import ClientStore
 
-__all__ = ["MESSAGE_PURPOSES", "ClientBook"]
-
-logger = logging.getLogger("clientcard")
-
-T = TypeVar("T")
-
-_MAX_PAGE: Final = 500
-_MIN_PHONE_DIGITS: Final = 4
-_KEY_KIND: Final = "business.fingerprint_key"
+__all__ = ["Admin", "BusinessBook", "ClientBook"]
 
 
-class ClientBook(
-    ConsentMixin,
-    HistoryMixin,
-    BlacklistMixin,
-    PromotionsMixin,
-    GroupsMixin,
-    GalleryMixin,
-    ErasureMixin,
-):
+class ClientBook:
     """Client cards of any number of businesses, kept in one store.
 
     ``store`` is any :class:`~clientcard.storage.protocol.ClientStore`; ``clock`` tells the
@@ -95,7 +77,8 @@ class ClientBook(
     change committed (with no sink, no events are recorded); ``new_id`` makes the ids of
     cards, businesses and everything else the book records (time-ordered UUIDs by
     default, :func:`clientcard.ids.new_id`); ``conflict_retries`` bounds how often a unit
-    of work is replayed when the database reports a serialization conflict.
+    of work is replayed, after a jittered pause, when the database reports a
+    serialization conflict.
 
     ``fingerprint_secret`` keys the fingerprints that recognise a blocked or suppressed
     e-mail address or phone number (see :mod:`clientcard.fingerprints`). Give 32 random
@@ -105,6 +88,14 @@ class ClientBook(
     ``blobs`` keeps the bytes of gallery photos (no gallery without one) and
     ``photo_limits`` says which photos it takes (10 MiB of JPEG, PNG, WebP or HEIC by
     default).
+
+    ``messaging`` (:class:`~clientcard.messaging.MessagingSettings`: notifiers, templates,
+    unsubscribe links) lets the book send messages; without it, ``desk.messaging``,
+    ``book.admin.send_pending()`` and the portal's ``send_link`` raise
+    :class:`~clientcard.errors.ConfigurationError`. ``portal``
+    (:class:`~clientcard.portal.PortalSettings`) sets up the client portal; without it
+    the portal works with the defaults, which are all sensible but for ``link_url``,
+    the address of the host's own link page.
 
     The outbox belongs to the store, so use one book (and one sink) per store: its sink
     hears the events of every business in it.
@@ -123,45 +114,42 @@ class ClientBook(
         fingerprint_secret: bytes | None = None,
         blobs: BlobStore | None = None,
         photo_limits: PhotoLimits | None = None,
+        messaging: MessagingSettings | None = None,
+        portal: PortalSettings | None = None,
     ) -> None:
         if fingerprint_secret is not None and len(fingerprint_secret) < MIN_SECRET_BYTES:
             raise ValueError(f"fingerprint_secret needs at least {MIN_SECRET_BYTES} bytes")
-        self._fingerprint_secret = fingerprint_secret
-        self.store = store
-        self._conflict_retries = conflict_retries
-        self.clock: Clock = clock or SystemClock()
-        self._sink = events
-        self._new_id = new_id
-        self._init_gallery(blobs, photo_limits)
+        if (
+            portal is not None
+            and messaging is not None
+            and not messaging.has_template(portal.link_template)
+        ):
+            raise ValueError("the messaging settings have no template for portal links")
+        self._core = Core(
+            store,
+            clock=clock or SystemClock(),
+            sink=events,
+            new_id=new_id,
+            conflict_retries=conflict_retries,
+            fingerprint_secret=fingerprint_secret,
+            blobs=blobs,
+            photo_limits=photo_limits or PhotoLimits(),
+        )
+        self._messaging_settings = messaging
+        self._portal_settings = portal
+        self._messaging_engine: MessagingEngine | None = None
+        self.admin = Admin(self._core, self._messaging)
+        """Plumbing: the outbox, sending due messages, fingerprint keys (see :class:`Admin`)."""
 
-    # -- fingerprints -----------------------------------------------------------------
+    @property
+    def store(self) -> ClientStore:
+        """The store the book keeps its cards in."""
+        return self._core.store
 
-    def fingerprint_key(self, business_id: str) -> bytes:
-        """The key of one business's contact fingerprints (see the class docs)."""
-        if self._fingerprint_secret is not None:
-            return derive_key(self._fingerprint_secret, business_id)
-        try:
-            stored = self.store.get_record(business_id, _KEY_KIND, business_id)
-        except NotFoundError:
-            key = secrets.token_bytes(32)
-            try:
-                self.store.add_records(
-                    [
-                        Record(
-                            business_id=business_id,
-                            kind=_KEY_KIND,
-                            id=business_id,
-                            at=self.clock.now(),
-                            doc={"key": key.hex()},
-                        )
-                    ]
-                )
-            except DuplicateError:
-                # Another process made it first; theirs is the one to use.
-                stored = self.store.get_record(business_id, _KEY_KIND, business_id)
-            else:
-                return key
-        return bytes.fromhex(str(stored.doc["key"]))
+    @property
+    def clock(self) -> Clock:
+        """The clock the book reads the time from."""
+        return self._core.clock
 
     # -- businesses -----------------------------------------------------------------
 
@@ -188,254 +176,67 @@ class ClientBook(
         :raises ValidationError: a setting is invalid.
         :raises DuplicateError: ``business_id`` is taken.
         """
-        now = self.clock.now()
+        core = self._core
         business = Business(
-            id=business_id or self._new_id(),
+            id=business_id or core.new_id(),
             name=name,
             region=region.upper(),
             language=language,
-            created_at=now,
+            created_at=core.clock.now(),
             schema=schema or FieldSchema.default(),
             lawful_bases=lawful_bases or {},
             digital_consent_age=digital_consent_age,
             timezone=timezone,
             quiet_hours=quiet_hours,
         )
-        self._commit(
-            lambda: self.store.add_business(business),
-            [self._event(EventKind.BUSINESS_CREATED, business.id)],
+        core.commit(
+            lambda: core.store.add_business(business),
+            [core.event(EventKind.BUSINESS_CREATED, business.id)],
         )
         return business
 
-    def business(self, business_id: str) -> Business:
-        """Return a business. :raises NotFoundError: no such business."""
-        return self.store.get_business(business_id)
+    def get_business(self, business_id: str) -> Business:
+        """Return a business's settings and schema. :raises NotFoundError: no such business."""
+        return self._core.store.get_business(as_id("business_id", business_id))
 
-    def change_schema(
-        self, business_id: str, change: Callable[[FieldSchema], FieldSchema]
-    ) -> Business:
-        """Apply ``change`` to the business's schema and store the result.
+    def business(self, business_id: str) -> BusinessBook:
+        """The handle of one business: every call through it is scoped to that business.
 
-        ``change`` gets the current schema and returns the new one, e.g.
-        ``lambda s: s.configure("city", required=True)``; the stored revision goes up by
-        one, however many steps ``change`` took. A concurrent change made in
-        between raises :class:`~clientcard.errors.VersionConflictError`.
+        :raises NotFoundError: no such business.
+        :raises TypeError: ``business_id`` is not an id (a :class:`Business`, say).
         """
+        self.get_business(business_id)
+        return BusinessBook(self._core, business_id, messaging=self._messaging, portal=self._portal)
 
-        def work() -> Business:
-            business = self.store.get_business(business_id)
-            new_schema = change(business.schema)
-            if new_schema.fields == business.schema.fields:
-                return business
-            # One stored change is one revision, however many steps ``change`` took.
-            changed = business.with_schema(
-                attrs.evolve(new_schema, revision=business.schema.revision + 1)
+    def _messaging(self) -> MessagingEngine:
+        """The book's one messaging engine, made on first use and shared by every handle.
+
+        :raises ConfigurationError: the book was made without messaging settings.
+        """
+        if self._messaging_engine is None:
+            if self._messaging_settings is None:
+                raise ConfigurationError(
+                    "messaging",
+                    "this ClientBook was made without messaging settings: pass "
+                    "messaging=MessagingSettings(...) to ClientBook",
+                )
+            # Two threads racing here make two equal engines: they hold no state of
+            # their own (sends are claimed in the store), so either one will do.
+            self._messaging_engine = MessagingEngine(
+                self._core, self._messaging_settings, self.business
             )
-            self.store.update_business(changed, expected_revision=business.schema.revision)
-            self.store_events([self._event(EventKind.SCHEMA_CHANGED, business_id)])
-            return changed
+        return self._messaging_engine
 
-        return self._write(work)
+    def _portal(self) -> PortalSettings:
+        """The book's portal settings: the defaults, made on first use, without any."""
+        if self._portal_settings is None:
+            # Made lazily: the default password hasher spends an Argon2 hash on its
+            # decoy, a cost a book that never uses the portal should not pay. Two
+            # threads racing here make two equal settings; either one will do.
+            self._portal_settings = PortalSettings()
+        return self._portal_settings
 
-    # -- creating cards ---------------------------------------------------------------
-
-    def add_client(
-        self,
-        business_id: str,
-        values: Mapping[str, object],
-        *,
-        context: Context = Context.STAFF,
-        status: CardStatus = CardStatus.ACTIVE,
-        lang: str | None = None,
-    ) -> ClientCard:
-        """Create a card from values entered by staff (or imported, with ``Context.IMPORT``).
-
-        :raises ValidationError: with every issue, in ``lang`` (the business's language by
-            default).
-        """
-        now = self.clock.now()
-        clean = self._validate(business_id, values, context, lang, now, current=None)
-        card = ClientCard.create(
-            card_id=self._new_id(), business_id=business_id, values=clean, at=now, status=status
-        )
-        event = self._event(EventKind.CARD_CREATED, business_id, card, sorted(clean))
-
-        def write() -> None:
-            self.store.add(card)
-            self._refresh_permissions(card, ConsentState())
-
-        self._commit(write, [event])
-        logger.info("card created", extra={"business_id": business_id, "card_id": card.id})
-        return card
-
-    def submit_booking_form(
-        self,
-        business_id: str,
-        values: Mapping[str, object],
-        *,
-        card_id: str | None = None,
-        lang: str | None = None,
-    ) -> ClientCard:
-        """Take a booking form: create the client's card, or update theirs (``card_id``).
-
-        The booking context applies: only fields collected during booking are accepted,
-        and required ones must be filled (on the form or already on the card). A prospect
-        who books becomes an active client.
-        """
-        if card_id is None:
-            return self.add_client(business_id, values, context=Context.BOOKING, lang=lang)
-
-        def work() -> ClientCard:
-            card = self.store.get(business_id, card_id)
-            update = self._apply(card, values, Context.BOOKING, lang)
-            if update.card.status is CardStatus.PROSPECT:
-                # One submission, one version: the status moves with the details.
-                activated = attrs.evolve(
-                    update.card,
-                    status=CardStatus.ACTIVE,
-                    version=card.version + 1,
-                    updated_at=self.clock.now(),
-                )
-                update = CardUpdate(
-                    card=activated, previous=card, changed=update.changed | {"status"}
-                )
-            self._save(update)
-            return update.card
-
-        return self._write(work)
-
-    def record_prospect(
-        self, business_id: str, values: Mapping[str, object], *, lang: str | None = None
-    ) -> ClientCard:
-        """Create a prospect's card from a first contact (widget, contact form).
-
-        Only booking fields are accepted and none is required; the card's status is
-        :attr:`~clientcard.card.CardStatus.PROSPECT`.
-        """
-        return self.add_client(
-            business_id, values, context=Context.CONTACT, status=CardStatus.PROSPECT, lang=lang
-        )
-
-    # -- changing cards ---------------------------------------------------------------
-
-    def edit(
-        self,
-        business_id: str,
-        card_id: str,
-        values: Mapping[str, object],
-        *,
-        expected_version: int,
-        context: Context = Context.STAFF,
-        lang: str | None = None,
-    ) -> CardUpdate:
-        """Change a card's fields, if it is still at ``expected_version``.
-
-        :raises VersionConflictError: someone changed the card since it was read.
-        :raises ValidationError: with every issue found.
-        """
-
-        def work() -> CardUpdate:
-            card = self.store.get(business_id, card_id)
-            self._check_version(card, expected_version)
-            update = self._apply(card, values, context, lang)
-            self._save(update)
-            return update
-
-        return self._write(work)
-
-    def set_status(
-        self, business_id: str, card_id: str, status: CardStatus, *, expected_version: int
-    ) -> CardUpdate:
-        """Move a card to ``status`` (for example a prospect to active)."""
-
-        def work() -> CardUpdate:
-            card = self.store.get(business_id, card_id)
-            self._check_version(card, expected_version)
-            update = card.with_status(status, at=self.clock.now())
-            self._save(update)
-            return update
-
-        return self._write(work)
-
-    def delete(self, business_id: str, card_id: str, *, expected_version: int) -> None:
-        """Delete a card (no erasure policy applied; see the erasure module when present).
-
-        Its records go with it; its photos' bytes are deleted once the deletion commits
-        (see :meth:`purge_deleted_blobs` for a blob store that fails then).
-        """
-
-        def work() -> None:
-            card = self.store.get(business_id, card_id)
-            self._check_version(card, expected_version)
-            self.delete_photos_of(business_id, card_id)
-            self.store.delete(business_id, card_id, expected_version=expected_version)
-            self._refresh_wards(card)
-            self.store_events([self._event(EventKind.CARD_DELETED, business_id, card)])
-
-        self._write(work)
-
-    # -- reading ----------------------------------------------------------------------
-
-    def get(self, business_id: str, card_id: str) -> ClientCard:
-        """Return a card. :raises NotFoundError: no such card in this business."""
-        return self.store.get(business_id, card_id)
-
-    def list_cards(
-        self,
-        business_id: str,
-        query: CardQuery | None = None,
-        *,
-        limit: int = 50,
-        cursor: str | None = None,
-    ) -> Page[ClientCard]:
-        """List cards by name, a page at a time; pass ``page.next_cursor`` to go on."""
-        return self.store.find(business_id, query, limit=_page_size(limit), cursor=cursor)
-
-    def count(self, business_id: str, query: CardQuery | None = None) -> int:
-        """Count the cards matching ``query`` (all of them without one)."""
-        return self.store.count(business_id, query)
-
-    def search(self, business_id: str, text: str, *, limit: int = 20) -> list[ClientCard]:
-        """Find cards as a front desk types: part of a name, a phone in any format, an e-mail.
-
-        "jose" finds "José"; "06 1234 5678" finds +31612345678 in a Dutch business;
-        "anna.r" finds anna.rossi@example.com.
-        """
-        business = self.store.get_business(business_id)
-        terms = _search_terms(text, business.region)
-        if terms.is_empty():
-            return []
-        page = self.store.find(business_id, CardQuery(search=terms), limit=_page_size(limit))
-        return list(page.items)
-
-    def find_by_email(self, business_id: str, address: str) -> list[ClientCard]:
-        """Return the cards with this e-mail address (compared case-insensitively).
-
-        :raises ValidationError: ``address`` is not an e-mail address.
-        """
-        key = _email.lookup_key(_validated("email", _email.normalize, address))
-        return list(self.store.find(business_id, CardQuery(email=key), limit=_MAX_PAGE))
-
-    def find_by_phone(self, business_id: str, number: str) -> list[ClientCard]:
-        """Return the cards with this phone number, typed in any format.
-
-        The number is looked up by its E.164 form as typed
-        (:func:`~clientcard.contact.phone.lookup_form`); only when no card has it is the
-        numbering plan asked whether it exists at all.
-
-        :raises ValidationError: ``number`` can't be read as a phone number, or no card has
-            it and no numbering plan does either.
-        """
-        region = self.store.get_business(business_id).region
-        typed = _validated("phone", lambda raw: _phone.lookup_form(raw, region), number)
-        found = list(self.store.find(business_id, CardQuery(phone=typed), limit=_MAX_PAGE))
-        if not found:
-            # Only now is it worth asking whether such a number exists: every stored one
-            # was checked when it was stored, so a match is a real number.
-            _validated("phone", lambda raw: _phone.normalize(raw, region), number)
-        return found
-
-    # -- events -----------------------------------------------------------------------
+    # -- units of work --------------------------------------------------------------
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -445,32 +246,137 @@ class ClientBook(
         if the block raises, nothing is written and no event is sent::
 
             with book.transaction():
-                card = book.add_client(salon_id, {"first_name": "Eva"})
-                book.edit(salon_id, card.id, {"city": "Monza"}, expected_version=1)
+                card = desk.cards.add({"first_name": "Eva"})
+                desk.cards.edit(card.id, {"city": "Monza"}, expected_version=1)
         """
-        outermost = not self.store.in_transaction()
-        if outermost:
-            self._blobs_begin()
-        try:
-            with self.store.transaction():
-                yield
-        except BaseException:
-            if outermost:
-                self._blobs_rolled_back()
-            raise
-        if outermost:
-            self._blobs_committed()
-            self.deliver_pending()
+        with self._core.transaction():
+            yield
+
+
+class BusinessBook:
+    """One business's client book: its services, each scoped to it.
+
+    Made by :meth:`ClientBook.business`; cheap to make, one per request is fine. Each
+    attribute is the service of one concept and holds only that concept's operations.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(
+        self,
+        core: Core,
+        business_id: str,
+        *,
+        messaging: Callable[[], MessagingEngine],
+        portal: Callable[[], PortalSettings],
+    ) -> None:
+        self._core = core
+        # Providers, not values: the book makes its engine and default settings lazily.
+        self._get_messaging_engine = messaging
+        self._get_portal_settings = portal
+        self.id = business_id
+        """The business's id."""
+
+    def __repr__(self) -> str:
+        return f"BusinessBook(id={self.id!r})"
+
+    def details(self) -> Business:
+        """The business's settings and field schema, as stored now."""
+        return self._core.store.get_business(self.id)
+
+    @cached_property
+    def cards(self) -> CardService:
+        """Client cards: add, read, search, edit and remove them; the field schema."""
+        return CardService(self._core, self)
+
+    @cached_property
+    def consent(self) -> ConsentService:
+        """Consent: the ledger, double opt-in, guardians and the contact decision."""
+        return ConsentService(self._core, self)
+
+    @cached_property
+    def history(self) -> HistoryService:
+        """Appointments, payments, documents, conversations and statistics."""
+        return HistoryService(self._core, self)
+
+    @cached_property
+    def blacklist(self) -> BlacklistService:
+        """Clients the business won't book, and the booking decision."""
+        return BlacklistService(self._core, self)
+
+    @cached_property
+    def promotions(self) -> PromotionService:
+        """Promo codes and their redemptions."""
+        return PromotionService(self._core, self)
+
+    @cached_property
+    def groups(self) -> GroupService:
+        """Client groups and the clients in them."""
+        return GroupService(self._core, self)
+
+    @cached_property
+    def gallery(self) -> GalleryService:
+        """Inspiration and result photos."""
+        return GalleryService(self._core, self)
+
+    @cached_property
+    def erasure(self) -> ErasureService:
+        """Erasure: the policy, plans, runs, receipts and suppressed contacts."""
+        return ErasureService(self._core, self)
+
+    @cached_property
+    def requests(self) -> RequestService:
+        """Data-subject requests (access, erasure, ...) and their deadlines."""
+        return RequestService(self._core, self)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        """The privacy audit trail, chained so a removed entry shows."""
+        return AuditService(self._core, self)
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        """Retention: what the policy says is due, and running it."""
+        return RetentionService(self._core, self)
+
+    @cached_property
+    def portability(self) -> PortabilityService:
+        """A client's data as a portable document: access export and import."""
+        return PortabilityService(self._core, self)
+
+    @cached_property
+    def exchange(self) -> ExchangeService:
+        """Import and export files (CSV, Excel, vCard, JSON), duplicates and merging."""
+        return ExchangeService(self._core, self)
+
+    @cached_property
+    def messaging(self) -> MessagingService:
+        """Consent-gated messages: queue, send, scheduled greetings and batch reports.
+
+        :raises ConfigurationError: the book was made without messaging settings.
+        """
+        return MessagingService(self._core, self, self._get_messaging_engine())
+
+    @cached_property
+    def portal(self) -> PortalService:
+        """The client portal: accounts, sign-in, one-time links and self-service."""
+        return PortalService(self._core, self, self._get_portal_settings())
+
+
+class Admin:
+    """Plumbing of a book, kept apart from the client operations.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, core: Core, messaging: Callable[[], MessagingEngine]) -> None:
+        self._core = core
+        self._messaging = messaging
 
     @property
     def records_events(self) -> bool:
-        """Whether events are recorded (a sink was given): else there is no need to make them."""
-        return self._sink is not None
-
-    def store_events(self, events: list[DomainEvent]) -> None:
-        """Write events to the outbox in the current transaction (when a sink is set)."""
-        if self._sink is not None and events:
-            self.store.append_events(events)
+        """Whether events are recorded (the book has a sink)."""
+        return self._core.records_events
 
     def deliver_pending(self, limit: int = 500) -> int:
         """Hand waiting events to the sink, oldest first; return how many were delivered.
@@ -478,166 +384,18 @@ class ClientBook(
         Delivery stops at the first failure, which is logged (ids only); the rest stay
         in the outbox for the next call.
         """
-        if self._sink is None:
-            return 0
-        delivered = 0
-        for event in self.store.pending_events(limit):
-            try:
-                self._sink.publish(event)
-            except Exception:
-                logger.warning(
-                    "event sink failed; event stays in the outbox",
-                    extra={"event_id": event.event_id, "business_id": event.business_id},
-                    exc_info=True,
-                )
-                break
-            self.store.mark_delivered([event.event_id])
-            delivered += 1
-        return delivered
+        return self._core.deliver_pending(limit)
 
-    # -- internals --------------------------------------------------------------------
+    def send_pending(self, limit: int = 100) -> int:
+        """Deliver up to ``limit`` due messages of every business; return how many were handled.
 
-    def _commit(self, write: Callable[[], None], events: list[DomainEvent]) -> None:
-        def work() -> None:
-            write()
-            self.store_events(events)
+        Call it from the host's scheduler; each business's ``messaging.flush()`` does
+        the same for that business alone.
 
-        self._write(work)
-
-    def _write(self, work: Callable[[], T]) -> T:
-        """Run ``work`` as one unit of work, replaying it when the database says conflict.
-
-        ``work`` reads, validates and writes, so a replay sees the winner's data: a
-        stale edit then fails with VersionConflictError, as it should. Inside a caller's
-        own transaction nothing can be replayed, and the conflict goes up to the caller.
+        :raises ConfigurationError: the book was made without messaging settings.
         """
-        attempt = 0
-        while True:
-            try:
-                with self.transaction():
-                    return work()
-            except StorageError as error:
-                if (
-                    error.reason != "conflict"
-                    or attempt >= self._conflict_retries
-                    or self.store.in_transaction()
-                ):
-                    raise
-                attempt += 1
-                logger.debug("replaying a unit of work after a conflict (attempt %d)", attempt)
+        return self._messaging().flush(limit)
 
-    def _apply(
-        self, card: ClientCard, values: Mapping[str, object], context: Context, lang: str | None
-    ) -> CardUpdate:
-        now = self.clock.now()
-        clean = self._validate(card.business_id, values, context, lang, now, current=card)
-        return card.apply(clean, at=now)
-
-    def _validate(
-        self,
-        business_id: str,
-        values: Mapping[str, object],
-        context: Context,
-        lang: str | None,
-        now: dt.datetime,
-        *,
-        current: ClientCard | None,
-    ) -> dict[str, FieldValue]:
-        """Validate with the business's schema, region and language (or ``lang``).
-
-        Sensitive fields (GDPR Art. 9) may be filled only while the client's explicit
-        consent to keeping such data stands in their ledger.
-        """
-        business = self.store.get_business(business_id)
-        language = lang or business.language
-        clean = business.schema.validate(
-            values,
-            context,
-            today=now.date(),
-            region=business.region,
-            lang=language,
-            current=current,
-        )
-        sensitive = sorted(
-            key for key in business.schema.sensitive_keys if clean.get(key) is not None
-        )
-        if sensitive and not (
-            current is not None
-            and replay(self.store.consent_events(business_id, current.id)).is_granted(
-                Purpose.SPECIAL_CATEGORY_DATA, None
-            )
-        ):
-            code = "consent.sensitive_without_consent"
-            raise ValidationError(
-                FieldIssue(key, code, message(code, language)) for key in sensitive
-            )
-        return clean
-
-    def _save(self, update: CardUpdate) -> None:
-        if update.is_noop:
-            return
-        self.store.update(update.card, expected_version=update.previous.version)
-        self._refresh_permissions(update.card)
-        self._refresh_wards(update.card)
-        kind = (
-            EventKind.CARD_STATUS_CHANGED
-            if update.changed == {"status"}
-            else EventKind.CARD_DETAILS_CHANGED
-        )
-        self.store_events(
-            [self._event(kind, update.card.business_id, update.card, sorted(update.changed))]
-        )
-
-    def _check_version(self, card: ClientCard, expected: int) -> None:
-        if card.version != expected:
-            raise VersionConflictError(card.id, expected, card.version)
-
-    def _event(
-        self,
-        kind: EventKind,
-        business_id: str,
-        card: ClientCard | None = None,
-        fields: list[str] | None = None,
-    ) -> DomainEvent:
-        return DomainEvent(
-            event_id=self._new_id(),
-            kind=kind,
-            business_id=business_id,
-            occurred_at=self.clock.now(),
-            card_id=card.id if card is not None else None,
-            card_version=card.version if card is not None else None,
-            fields=tuple(fields or ()),
-        )
-
-
-def _page_size(limit: int) -> int:
-    if not 1 <= limit <= _MAX_PAGE:
-        raise ValidationError([FieldIssue("limit", "query.limit_invalid", f"use 1 to {_MAX_PAGE}")])
-    return limit
-
-
-def _validated(field: str, normalise: Callable[[object], str], raw: object) -> str:
-    try:
-        return normalise(raw)
-    except InvalidValueError as error:
-        raise ValidationError([FieldIssue(field, error.code, message(error.code))]) from None
-
-
-def _search_terms(text: str, region: str) -> SearchTerms:
-    """Turn what was typed into the terms a store matches (see :class:`SearchTerms`)."""
-    stripped = text.strip()
-    digits = "".join(ch for ch in stripped if ch in "0123456789")
-    phone_digits: str | None = None
-    if _phone.is_valid(stripped, region):
-        phone_digits = _phone.normalize(stripped, region).lstrip("+")
-    elif len(digits) >= _MIN_PHONE_DIGITS and len(digits) >= len(stripped.replace(" ", "")) - 3:
-        # Mostly digits: a partial number. A leading trunk 0 is dropped, since E.164
-        # numbers never keep it ("06 1234" must find +31 6 1234…).
-        phone_digits = digits.lstrip("0") or digits
-    looks_like_email = "@" in stripped or ("." in stripped and " " not in stripped)
-    name = stripped if not digits or not phone_digits else None
-    return SearchTerms(
-        name=name,
-        phone_digits=phone_digits,
-        email=stripped if looks_like_email else None,
-    )
+    def fingerprint_key(self, business_id: str) -> bytes:
+        """The key of one business's contact fingerprints (see :class:`ClientBook`)."""
+        return self._core.fingerprint_key(as_id("business_id", business_id))

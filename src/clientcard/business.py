@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from clientcard.cards.schema import FieldSchema
 from clientcard.consent.purposes import ConsentPolicy, LawfulBasis, Purpose
 from clientcard.contact import address
 from clientcard.errors import FieldIssue, ValidationError
 from clientcard.locale import LANGUAGES
-from clientcard.schema import FieldSchema
 
 __all__ = ["Business"]
 

@@ -11,15 +11,16 @@ Every error the library raises on purpose derives from :class:`ClientCardError`:
     ├── SchemaError (also ValueError)         a field schema operation is not allowed
     ├── DocumentError (also ValueError)      a stored document cannot be read back
     ├── StorageError                          the store failed (locked, full, unreachable)
+    ├── ConfigurationError                    the book lacks settings a call needs
     ├── MoneyError (also ValueError)          clientcard.money: currency unknown or mixed
-    └── RedemptionRefusedError                clientcard.promotions: a promo code refused
+    └── RedemptionRefusedError                clientcard.promotions.model: a promo code refused
         ├── UnknownPromotionError (also LookupError)
         ├── PromotionUnavailableError         retired, not valid yet, expired
         ├── NotEligibleError                  the client's group or the service
         ├── PromotionExhaustedError           the overall limit
         └── ClientLimitReachedError           this client's limit
 
-A refused gallery photo is a ValidationError (``clientcard.gallery.PhotoRejectedError``).
+A refused gallery photo is a ValidationError (``clientcard.gallery.model.PhotoRejectedError``).
 
 Messages name fields, codes and ids, never the values a person typed: an error that
 reaches a log or a traceback carries no personal data.
@@ -37,6 +38,7 @@ from clientcard.locale import message
 
 __all__ = [
     "ClientCardError",
+    "ConfigurationError",
     "DocumentError",
     "DuplicateError",
     "FieldIssue",
@@ -200,3 +202,18 @@ class StorageError(ClientCardError):
     def __init__(self, reason: str, message: str) -> None:
         self.reason = reason
         super().__init__(f"{reason}: {message}")
+
+
+class ConfigurationError(ClientCardError):
+    """The book was made without the settings a call needs (messaging, say).
+
+    ``setting`` names the :class:`~clientcard.book.ClientBook` parameter to pass. This
+    is a mistake in the host's setup, not in what a client typed: fix the book, not the
+    call.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, setting: str, message: str) -> None:
+        self.setting = setting
+        super().__init__(f"{setting}: {message}")

@@ -62,8 +62,9 @@ class EventKind(enum.Enum):
     PHOTO_REMOVED = "photo.removed"
     """A photo was removed from a client's gallery; ``record_id`` is the photo."""
     CARD_ERASED = "card.erased"
-    """A client was erased (:meth:`~clientcard.book.ClientBook.erase`): erase them in the
-    host's other systems too. The event names the card; its receipt says what was done."""
+    """A client was erased (:meth:`~clientcard.erasure.service.ErasureService.run`): erase
+    them in the host's other systems too. The event names the card; its receipt says what
+    was done."""
 
 
 @attrs.frozen
@@ -92,7 +93,7 @@ class EventSink(Protocol):
 
     ``publish`` is called after the change committed, once per event, in order. If it
     raises, the event stays in the outbox and is offered again by
-    :meth:`clientcard.book.ClientBook.deliver_pending`; a sink must therefore tolerate
+    :meth:`clientcard.book.Admin.deliver_pending`; a sink must therefore tolerate
     seeing an event twice (``event_id`` identifies it).
 
     .. versionadded:: 0.1.0

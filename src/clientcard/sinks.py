@@ -8,7 +8,7 @@ only, so the file holds no personal data.
 A webhook is a few lines on top of the same protocol::
 
     import json, urllib.request
-    from clientcard.serialization import event_to_dict
+    from clientcard.cards.serialization import event_to_dict
 
     class WebhookSink:
         def __init__(self, url: str) -> None:
@@ -34,8 +34,8 @@ import os
 import threading
 from pathlib import Path
 
+from clientcard.cards.serialization import event_to_dict
 from clientcard.events import DomainEvent
-from clientcard.serialization import event_to_dict
 
 __all__ = ["JsonLinesEventSink"]
 

@@ -6,10 +6,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clientcard.book import MESSAGE_PURPOSES, ClientBook
-from clientcard.card import CardStatus
+from clientcard.book import ClientBook
+from clientcard.cards.card import CardStatus
 from clientcard.clock import FixedClock
 from clientcard.consent import (
+    MESSAGE_PURPOSES,
     Channel,
     ConsentAction,
     ConsentSource,
@@ -42,12 +43,11 @@ def salon(book: ClientBook) -> str:
 
 
 def grant(book: ClientBook, salon: str, card_id: str, purpose: Purpose, channel: Channel) -> None:
-    book.record_consent(
-        salon,
+    book.business(salon).consent.record(
         card_id,
         GRANT,
         source=STAFF,
-        recorded_by="staff-1",
+        by="staff-1",
         purpose=purpose,
         channel=channel,
         wording_version="v1",
@@ -58,21 +58,22 @@ class TestRecording:
     def test_a_grant_is_proof_in_the_ledger_and_allows_the_message(
         self, book: ClientBook, salon: str
     ) -> None:
-        card = book.add_client(salon, {"first_name": "Anna", "email": "anna@example.com"})
-        assert not book.may_contact(salon, card.id, Purpose.MARKETING, Channel.EMAIL)
-        state = book.record_consent(
-            salon,
+        card = book.business(salon).cards.add({"first_name": "Anna", "email": "anna@example.com"})
+        assert not book.business(salon).consent.may_contact(
+            card.id, Purpose.MARKETING, Channel.EMAIL
+        )
+        state = book.business(salon).consent.record(
             card.id,
             GRANT,
             source=ConsentSource.BOOKING_FORM,
-            recorded_by="client",
+            by="client",
             purpose=Purpose.MARKETING,
             channel=Channel.EMAIL,
             wording_version="newsletter-v2",
             evidence_ref="form-123",
         )
         assert state.is_granted(Purpose.MARKETING, Channel.EMAIL)
-        (proof,) = book.consent_ledger(salon, card.id)
+        (proof,) = book.business(salon).consent.ledger(card.id)
         assert (
             proof.at,
             proof.source,
@@ -81,30 +82,32 @@ class TestRecording:
             proof.evidence_ref,
         ) == (NOW, ConsentSource.BOOKING_FORM, "client", "newsletter-v2", "form-123")
         assert (
-            book.may_contact(salon, card.id, Purpose.MARKETING, Channel.EMAIL).reason == "consent"
+            book.business(salon)
+            .consent.may_contact(card.id, Purpose.MARKETING, Channel.EMAIL)
+            .reason
+            == "consent"
         )
 
     def test_withdrawing_is_one_call(self, book: ClientBook, salon: str) -> None:
-        card = book.add_client(salon, {"first_name": "Anna", "email": "anna@example.com"})
+        card = book.business(salon).cards.add({"first_name": "Anna", "email": "anna@example.com"})
         grant(book, salon, card.id, Purpose.MARKETING, Channel.EMAIL)
-        book.record_consent(
-            salon,
+        book.business(salon).consent.record(
             card.id,
             ConsentAction.WITHDRAW,
             source=ConsentSource.UNSUBSCRIBE_LINK,
-            recorded_by="client",
+            by="client",
             purpose=Purpose.MARKETING,
             channel=Channel.EMAIL,
         )
-        assert book.may_contact(salon, card.id, Purpose.MARKETING, Channel.EMAIL).reason == (
-            "withdrawn"
-        )
-        assert len(book.consent_ledger(salon, card.id)) == 2
+        assert book.business(salon).consent.may_contact(
+            card.id, Purpose.MARKETING, Channel.EMAIL
+        ).reason == ("withdrawn")
+        assert len(book.business(salon).consent.ledger(card.id)) == 2
 
     def test_an_unsubscribe_link_withdraws_exactly_what_it_names(
         self, book: ClientBook, salon: str
     ) -> None:
-        card = book.add_client(salon, {"first_name": "Anna", "email": "anna@example.com"})
+        card = book.business(salon).cards.add({"first_name": "Anna", "email": "anna@example.com"})
         grant(book, salon, card.id, Purpose.MARKETING, Channel.EMAIL)
         grant(book, salon, card.id, Purpose.BIRTHDAY_GREETINGS, Channel.EMAIL)
         secret = bytes(range(32))
@@ -115,64 +118,67 @@ class TestRecording:
             purpose=Purpose.MARKETING,
             channel=Channel.EMAIL,
         )
-        state = book.unsubscribe(token, secret=secret)
+        state = book.business(salon).consent.unsubscribe(token, secret=secret)
         assert not state.is_granted(Purpose.MARKETING, Channel.EMAIL)
         assert state.is_granted(Purpose.BIRTHDAY_GREETINGS, Channel.EMAIL)
-        assert book.consent_ledger(salon, card.id)[-1].source is ConsentSource.UNSUBSCRIBE_LINK
+        assert (
+            book.business(salon).consent.ledger(card.id)[-1].source
+            is ConsentSource.UNSUBSCRIBE_LINK
+        )
 
     def test_every_change_tells_the_hosts_other_systems(
         self, book: ClientBook, salon: str, sink: ListEventSink
     ) -> None:
-        card = book.add_client(salon, {"first_name": "Anna", "email": "anna@example.com"})
+        card = book.business(salon).cards.add({"first_name": "Anna", "email": "anna@example.com"})
         grant(book, salon, card.id, Purpose.MARKETING, Channel.EMAIL)
-        book.record_consent(
-            salon, card.id, ConsentAction.OBJECT, source=STAFF, recorded_by="staff-1"
+        book.business(salon).consent.record(
+            card.id, ConsentAction.OBJECT, source=STAFF, by="staff-1"
         )
         changes = [e for e in sink.events if e.kind.value == "consent.changed"]
         assert [e.fields for e in changes] == [("marketing.email",), ("objection",)]
         assert all(e.card_id == card.id for e in changes)
 
     def test_an_incomplete_grant_records_nothing(self, book: ClientBook, salon: str) -> None:
-        card = book.add_client(salon, {"first_name": "Anna"})
+        card = book.business(salon).cards.add({"first_name": "Anna"})
         with pytest.raises(ValidationError):
-            book.record_consent(
-                salon,
+            book.business(salon).consent.record(
                 card.id,
                 GRANT,
                 source=STAFF,
-                recorded_by="s",
+                by="s",
                 purpose=Purpose.MARKETING,
                 channel=Channel.EMAIL,
             )
-        assert book.consent_ledger(salon, card.id) == []
+        assert book.business(salon).consent.ledger(card.id) == []
 
     def test_another_business_cannot_record_or_read_consent(
         self, book: ClientBook, salon: str
     ) -> None:
-        card = book.add_client(salon, {"first_name": "Anna"})
+        card = book.business(salon).cards.add({"first_name": "Anna"})
         other = book.create_business(name="Other").id
         with pytest.raises(NotFoundError):
             grant(book, other, card.id, Purpose.MARKETING, Channel.EMAIL)
         with pytest.raises(NotFoundError):
-            book.consent(other, card.id)
+            book.business(other).consent.state(card.id)
 
     def test_a_business_may_choose_soft_opt_in(self, book: ClientBook) -> None:
         salon = book.create_business(
             name="Soft", lawful_bases={Purpose.REBOOK_INVITATIONS: LawfulBasis.LEGITIMATE_INTEREST}
         ).id
-        card = book.add_client(salon, {"first_name": "Anna", "email": "anna@example.com"})
-        book.record_consent(
-            salon,
+        card = book.business(salon).cards.add({"first_name": "Anna", "email": "anna@example.com"})
+        book.business(salon).consent.record(
             card.id,
             ConsentAction.OFFER_OPT_OUT,
             source=STAFF,
-            recorded_by="desk",
+            by="desk",
             purpose=Purpose.REBOOK_INVITATIONS,
             channel=Channel.EMAIL,
             wording_version="notice-v1",
         )
         assert (
-            book.may_contact(salon, card.id, Purpose.REBOOK_INVITATIONS, Channel.EMAIL).reason
+            book.business(salon)
+            .consent.may_contact(card.id, Purpose.REBOOK_INVITATIONS, Channel.EMAIL)
+            .reason
             == "soft_opt_in"
         )
 
@@ -181,18 +187,18 @@ class TestAudience:
     def test_the_audience_query_follows_consent_and_card_changes(
         self, book: ClientBook, salon: str
     ) -> None:
-        card = book.add_client(salon, {"first_name": "Anna"})
+        card = book.business(salon).cards.add({"first_name": "Anna"})
         marketing_email = CardQuery(contactable=("marketing", "email"))
         grant(book, salon, card.id, Purpose.MARKETING, Channel.EMAIL)
-        assert book.count(salon, marketing_email) == 0  # no address yet
-        book.edit(salon, card.id, {"email": "anna@example.com"}, expected_version=1)
-        assert book.count(salon, marketing_email) == 1
-        book.record_consent(
-            salon, card.id, ConsentAction.OBJECT, source=STAFF, recorded_by="staff-1"
+        assert book.business(salon).cards.count(marketing_email) == 0  # no address yet
+        book.business(salon).cards.edit(card.id, {"email": "anna@example.com"}, expected_version=1)
+        assert book.business(salon).cards.count(marketing_email) == 1
+        book.business(salon).consent.record(
+            card.id, ConsentAction.OBJECT, source=STAFF, by="staff-1"
         )
-        assert book.count(salon, marketing_email) == 0
+        assert book.business(salon).cards.count(marketing_email) == 0
         reminders = CardQuery(contactable=("appointment_reminders", "email"))
-        assert book.count(salon, reminders) == 1
+        assert book.business(salon).cards.count(reminders) == 1
 
 
 CARD_FIELDS = st.fixed_dictionaries(
@@ -235,18 +241,17 @@ def test_an_audience_query_equals_asking_may_contact_of_every_card(
     for fields, prospect, actions in cards:
         values = {"first_name": "Anna", **fields}
         status = CardStatus.PROSPECT if prospect else CardStatus.ACTIVE
-        card = book.add_client(salon, values, status=status)
+        card = book.business(salon).cards.add(values, status=status)
         for step, (action, purpose, channel) in enumerate(actions):
             scope = (
                 {} if action is ConsentAction.OBJECT else {"purpose": purpose, "channel": channel}
             )
             book.clock.advance(dt.timedelta(minutes=step + 1))  # type: ignore[attr-defined]
-            book.record_consent(
-                salon,
+            book.business(salon).consent.record(
                 card.id,
                 action,
                 source=STAFF,
-                recorded_by="s",
+                by="s",
                 wording_version="v1" if action in (GRANT, ConsentAction.OFFER_OPT_OUT) else None,
                 **scope,
             )  # type: ignore[arg-type]
@@ -254,5 +259,9 @@ def test_an_audience_query_equals_asking_may_contact_of_every_card(
     for purpose in MESSAGE_PURPOSES:
         for channel in Channel:
             query = CardQuery(contactable=(purpose.value, channel.value))
-            expected = {i for i in ids if book.may_contact(salon, i, purpose, channel).allowed}
-            assert {c.id for c in book.list_cards(salon, query, limit=50)} == expected
+            expected = {
+                i
+                for i in ids
+                if book.business(salon).consent.may_contact(i, purpose, channel).allowed
+            }
+            assert {c.id for c in book.business(salon).cards.list(query, limit=50)} == expected

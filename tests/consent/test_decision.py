@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clientcard.card import BirthDate, CardStatus, ClientCard
+from clientcard.cards.card import BirthDate, CardStatus, ClientCard
 from clientcard.consent import (
     DEFAULT_BASES,
     Channel,

@@ -29,14 +29,13 @@ def book() -> ClientBook:
 
 def ask(book: ClientBook) -> tuple[str, str, str]:
     salon = book.create_business(name="Bella").id
-    card = book.add_client(salon, {"first_name": "Anna", "email": "anna@example.com"}).id
-    token = book.request_consent(
-        salon,
+    card = book.business(salon).cards.add({"first_name": "Anna", "email": "anna@example.com"}).id
+    token = book.business(salon).consent.request(
         card,
         Purpose.MARKETING,
         Channel.EMAIL,
         source=ConsentSource.BOOKING_FORM,
-        recorded_by="client",
+        by="client",
         wording_version="newsletter-v3",
         secret=SECRET,
     )
@@ -45,32 +44,32 @@ def ask(book: ClientBook) -> tuple[str, str, str]:
 
 def test_a_request_waits_for_confirmation(book: ClientBook) -> None:
     salon, card, _ = ask(book)
-    choice = book.consent(salon, card).choice(Purpose.MARKETING, Channel.EMAIL)
+    choice = book.business(salon).consent.state(card).choice(Purpose.MARKETING, Channel.EMAIL)
     assert choice is not None
     assert choice.status(NOW) == "pending"
-    decision = book.may_contact(salon, card, Purpose.MARKETING, Channel.EMAIL)
+    decision = book.business(salon).consent.may_contact(card, Purpose.MARKETING, Channel.EMAIL)
     assert (decision.allowed, decision.reason) == (False, "pending_confirmation")
 
 
 def test_confirming_grants_with_the_request_as_evidence(book: ClientBook) -> None:
     salon, card, token = ask(book)
     book.clock.advance(dt.timedelta(hours=3))  # type: ignore[attr-defined]
-    state = book.confirm_consent(token, secret=SECRET)
+    state = book.business(salon).consent.confirm(token, secret=SECRET)
     assert state.choice(Purpose.MARKETING, Channel.EMAIL).status(NOW) == "granted"  # type: ignore[union-attr]
-    request, grant = book.consent_ledger(salon, card)
+    request, grant = book.business(salon).consent.ledger(card)
     assert grant.source is ConsentSource.CONFIRMATION_LINK
     assert grant.wording_version == "newsletter-v3"
     assert grant.evidence_ref == f"double-opt-in:{request.event_id}"
-    assert book.may_contact(salon, card, Purpose.MARKETING, Channel.EMAIL).allowed
+    assert book.business(salon).consent.may_contact(card, Purpose.MARKETING, Channel.EMAIL).allowed
 
 
 def test_a_link_expires(book: ClientBook) -> None:
     salon, card, token = ask(book)
     book.clock.advance(dt.timedelta(days=8))  # type: ignore[attr-defined]
     with pytest.raises(TokenError) as caught:
-        book.confirm_consent(token, secret=SECRET)
+        book.business(salon).consent.confirm(token, secret=SECRET)
     assert caught.value.reason == "expired"
-    choice = book.consent(salon, card).choice(Purpose.MARKETING, Channel.EMAIL)
+    choice = book.business(salon).consent.state(card).choice(Purpose.MARKETING, Channel.EMAIL)
     assert choice.status(book.clock.now()) == "expired"  # type: ignore[union-attr]
 
 
@@ -95,37 +94,37 @@ def test_only_a_request_carries_an_expiry() -> None:
 
 def test_a_link_confirms_once_and_never_after_a_withdrawal(book: ClientBook) -> None:
     salon, card, token = ask(book)
-    book.confirm_consent(token, secret=SECRET)
+    book.business(salon).consent.confirm(token, secret=SECRET)
     with pytest.raises(TokenError) as twice:
-        book.confirm_consent(token, secret=SECRET)
+        book.business(salon).consent.confirm(token, secret=SECRET)
     assert twice.value.reason == "used"
-    book.record_consent(
-        salon,
+    book.business(salon).consent.record(
         card,
         ConsentAction.WITHDRAW,
         source=ConsentSource.STAFF,
-        recorded_by="s",
+        by="s",
         purpose=Purpose.MARKETING,
         channel=Channel.EMAIL,
     )
     with pytest.raises(TokenError):
-        book.confirm_consent(token, secret=SECRET)
-    assert not book.may_contact(salon, card, Purpose.MARKETING, Channel.EMAIL).allowed
+        book.business(salon).consent.confirm(token, secret=SECRET)
+    assert (
+        not book.business(salon).consent.may_contact(card, Purpose.MARKETING, Channel.EMAIL).allowed
+    )
 
 
 def test_an_old_link_cannot_confirm_a_newer_request(book: ClientBook) -> None:
     salon, card, old = ask(book)
     book.clock.advance(dt.timedelta(hours=1))  # type: ignore[attr-defined]
-    book.request_consent(
-        salon,
+    book.business(salon).consent.request(
         card,
         Purpose.MARKETING,
         Channel.EMAIL,
         source=ConsentSource.BOOKING_FORM,
-        recorded_by="client",
+        by="client",
         wording_version="newsletter-v4",
         secret=SECRET,
     )
     with pytest.raises(TokenError) as caught:
-        book.confirm_consent(old, secret=SECRET)
+        book.business(salon).consent.confirm(old, secret=SECRET)
     assert caught.value.reason == "used"

@@ -77,19 +77,33 @@ def test_the_book_writes_the_report_in_the_clients_own_language() -> None:
 
     book = ClientBook(MemoryStore(), clock=FixedClock(NOW))
     salon = book.create_business(name="Bella", language="it").id
-    dutch = book.add_client(salon, {"first_name": "Sanne", "language": "nl"}).id
-    italian = book.add_client(salon, {"first_name": "Anna"}).id
+    dutch = book.business(salon).cards.add({"first_name": "Sanne", "language": "nl"}).id
+    italian = book.business(salon).cards.add({"first_name": "Anna"}).id
     for card in (dutch, italian):
-        book.record_consent(
-            salon,
+        book.business(salon).consent.record(
             card,
             ConsentAction.GRANT,
             source=ConsentSource.STAFF,
-            recorded_by="s",
+            by="s",
             purpose=Purpose.MARKETING,
             channel=Channel.SMS,
             wording_version="v1",
         )
-    assert book.consent_report(salon, dutch).standing[0].startswith("U stemt momenteel in met")
-    assert book.consent_report(salon, italian).standing[0].startswith("Attualmente acconsenti")
-    assert book.consent_report(salon, dutch, lang="en").standing[0].startswith("You currently")
+    assert (
+        book.business(salon)
+        .consent.report(dutch)
+        .standing[0]
+        .startswith("U stemt momenteel in met")
+    )
+    assert (
+        book.business(salon)
+        .consent.report(italian)
+        .standing[0]
+        .startswith("Attualmente acconsenti")
+    )
+    assert (
+        book.business(salon)
+        .consent.report(dutch, lang="en")
+        .standing[0]
+        .startswith("You currently")
+    )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from clientcard.book import ClientBook
+from clientcard.cards.schema import FieldDefinition, FieldType
 from clientcard.clock import FixedClock
 from clientcard.consent import ConsentAction, ConsentSource, Purpose
 from clientcard.errors import ValidationError
-from clientcard.schema import FieldDefinition, FieldType
 from clientcard.storage import MemoryStore
 from tests.support import NOW
 
@@ -23,8 +23,7 @@ def book() -> ClientBook:
 @pytest.fixture
 def salon(book: ClientBook) -> str:
     salon = book.create_business(name="Salone", business_id="salone").id
-    book.change_schema(
-        salon,
+    book.business(salon).cards.change_schema(
         lambda s: s.add(
             FieldDefinition(
                 key="allergies",
@@ -32,18 +31,17 @@ def salon(book: ClientBook) -> str:
                 labels={"en": "Allergies"},
                 sensitive=True,
             )
-        ),
+        )
     )
     return salon
 
 
 def consent(book: ClientBook, salon: str, card_id: str, action: ConsentAction) -> None:
-    book.record_consent(
-        salon,
+    book.business(salon).consent.record(
         card_id,
         action,
         source=ConsentSource.STAFF,
-        recorded_by="s",
+        by="s",
         purpose=HEALTH,
         wording_version="health-v1" if action is ConsentAction.GRANT else None,
     )
@@ -51,34 +49,38 @@ def consent(book: ClientBook, salon: str, card_id: str, action: ConsentAction) -
 
 def test_a_new_card_cannot_carry_health_data(book: ClientBook, salon: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        book.add_client(salon, {"first_name": "Anna", "allergies": "nickel", "weight_kg": "60"})
+        book.business(salon).cards.add(
+            {"first_name": "Anna", "allergies": "nickel", "weight_kg": "60"}
+        )
     assert caught.value.fields == {"allergies", "weight_kg"}
     assert caught.value.codes == {"consent.sensitive_without_consent"}
-    assert book.count(salon) == 0
+    assert book.business(salon).cards.count() == 0
 
 
 def test_health_data_is_kept_once_explicit_consent_is_recorded(
     book: ClientBook, salon: str
 ) -> None:
-    card = book.add_client(salon, {"first_name": "Anna"})
+    card = book.business(salon).cards.add({"first_name": "Anna"})
     consent(book, salon, card.id, ConsentAction.GRANT)
-    update = book.edit(salon, card.id, {"allergies": "nickel"}, expected_version=1)
+    update = book.business(salon).cards.edit(card.id, {"allergies": "nickel"}, expected_version=1)
     assert update.card.value("allergies") == "nickel"
 
 
 def test_clearing_health_data_needs_no_consent(book: ClientBook, salon: str) -> None:
-    card = book.add_client(salon, {"first_name": "Anna"})
-    assert book.edit(salon, card.id, {"allergies": None}, expected_version=1).is_noop
+    card = book.business(salon).cards.add({"first_name": "Anna"})
+    assert book.business(salon).cards.edit(card.id, {"allergies": None}, expected_version=1).is_noop
 
 
 def test_withdrawing_consent_erases_the_health_data(book: ClientBook, salon: str) -> None:
-    card = book.add_client(salon, {"first_name": "Anna"})
+    card = book.business(salon).cards.add({"first_name": "Anna"})
     consent(book, salon, card.id, ConsentAction.GRANT)
-    book.edit(salon, card.id, {"allergies": "nickel", "weight_kg": "60"}, expected_version=1)
+    book.business(salon).cards.edit(
+        card.id, {"allergies": "nickel", "weight_kg": "60"}, expected_version=1
+    )
     consent(book, salon, card.id, ConsentAction.WITHDRAW)
-    stored = book.get(salon, card.id)
+    stored = book.business(salon).cards.get(card.id)
     assert stored.value("allergies") is None
     assert stored.weight_kg is None
     assert stored.version == 3
     with pytest.raises(ValidationError):
-        book.edit(salon, card.id, {"allergies": "latex"}, expected_version=3)
+        book.business(salon).cards.edit(card.id, {"allergies": "latex"}, expected_version=3)

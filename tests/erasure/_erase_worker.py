@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
-from clientcard.book import ClientBook
+from clientcard import ClientBook
 from clientcard.erasure import ErasureMode
 from clientcard.storage.files import FileBlobStore
 from clientcard.storage.sqlite import SQLiteStore
@@ -25,21 +25,22 @@ KILLED = 137
 def main(db: str, business_id: str, blobs: str, mode: str = "run") -> None:
     with SQLiteStore(db) as store:
         book = ClientBook(store, blobs=FileBlobStore(blobs))
+        desk = book.business(business_id)
         # What a crash left: blobs of erasures that committed before their deletion.
-        book.finish_erasures(business_id)
+        desk.erasure.finish()
         if mode == "die-before-blobs":
 
-            def die(business_id: str) -> int:
+            def die() -> int:
                 sys.stdout.flush()
                 os._exit(KILLED)
 
             # The erasure calls this once it has committed; an instance attribute wins.
-            book.finish_erasures = die  # type: ignore[method-assign]
+            desk.erasure.finish = die  # type: ignore[method-assign]
         sys.stdout.write("ready\n")
         sys.stdout.flush()
-        for card in list(book.list_cards(business_id, limit=500)):
-            plan = book.plan_erasure(business_id, card.id, mode=ErasureMode.ANONYMISE)
-            book.erase(plan, actor="crash-test")
+        for card in list(desk.cards.list(limit=500)):
+            plan = desk.erasure.plan(card.id, mode=ErasureMode.ANONYMISE)
+            desk.erasure.run(plan, by="crash-test")
             sys.stdout.write("erased\n")
             sys.stdout.flush()
 

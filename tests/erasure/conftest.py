@@ -7,11 +7,11 @@ import uuid
 
 import pytest
 
-from clientcard.blacklist import BlockReason
+from clientcard.blacklist.model import BlockReason
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
-from clientcard.gallery import Photo, PhotoKind
-from clientcard.history import Appointment, AppointmentStatus, Payment, ServiceLine
+from clientcard.gallery.model import Photo, PhotoKind
+from clientcard.history.model import Appointment, AppointmentStatus, Payment, ServiceLine
 from clientcard.money import Money
 from clientcard.storage import MemoryStore
 from clientcard.storage.blobs import MemoryBlobStore
@@ -101,7 +101,7 @@ def visit(
     status: AppointmentStatus = AppointmentStatus.COMPLETED,
 ) -> Appointment:
     """An appointment ``days`` ago (negative: ahead), with notes that identify the client."""
-    return book.record_appointment(
+    return book.business(salon).history.add_appointment(
         Appointment(
             id=str(uuid.uuid4()),
             business_id=salon,
@@ -118,7 +118,7 @@ def visit(
 
 def pay(book: ClientBook, salon: str, card_id: str, days: int = 30) -> Payment:
     """A payment ``days`` ago, with a note about the payer."""
-    return book.record_payment(
+    return book.business(salon).history.add_payment(
         Payment(
             id=str(uuid.uuid4()),
             business_id=salon,
@@ -132,8 +132,10 @@ def pay(book: ClientBook, salon: str, card_id: str, days: int = 30) -> Payment:
 
 
 def photo(book: ClientBook, salon: str, card_id: str) -> Photo:
-    return book.add_photo(salon, card_id, PNG, kind=PhotoKind.RESULT, caption="balayage")
+    return book.business(salon).gallery.add(card_id, PNG, kind=PhotoKind.RESULT, caption="balayage")
 
 
 def block(book: ClientBook, salon: str, card_id: str) -> None:
-    book.block(salon, card_id, BlockReason.NO_SHOW, by="staff-7", note="shouted at staff")
+    book.business(salon).blacklist.add(
+        card_id, BlockReason.NO_SHOW, by="staff-7", note="shouted at staff"
+    )

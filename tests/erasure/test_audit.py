@@ -80,37 +80,33 @@ class TestThroughTheBook:
     def test_a_host_records_a_view_and_the_trail_shows_it(
         self, book: ClientBook, salon: str
     ) -> None:
-        card = book.add_client(salon, {"first_name": "Anna"})
-        entry = book.audit(
-            salon,
-            AuditAction.VIEWED,
-            actor="staff-7",
-            via="GET /clients/{id}",
-            card_id=card.id,
+        card = book.business(salon).cards.add({"first_name": "Anna"})
+        entry = book.business(salon).audit.record(
+            AuditAction.VIEWED, by="staff-7", via="GET /clients/{id}", card_id=card.id
         )
-        assert book.audit_trail(salon, card_id=card.id) == [entry]
-        assert book.audit_head(salon) == entry.link
-        assert book.verify_audit_trail(salon).intact
+        assert book.business(salon).audit.trail(card_id=card.id) == [entry]
+        assert book.business(salon).audit.head() == entry.link
+        assert book.business(salon).audit.verify().intact
 
     def test_a_business_without_entries_has_an_intact_empty_trail(
         self, book: ClientBook, salon: str
     ) -> None:
-        assert book.audit_head(salon) is None
-        assert book.verify_audit_trail(salon).entries == 0
+        assert book.business(salon).audit.head() is None
+        assert book.business(salon).audit.verify().entries == 0
 
     def test_tampering_in_the_store_is_found(self, book: ClientBook, salon: str) -> None:
         for _ in range(3):
-            book.audit(salon, AuditAction.VIEWED, actor="staff-7", via="GET /clients")
+            book.business(salon).audit.record(AuditAction.VIEWED, by="staff-7", via="GET /clients")
         stored = book.store.get_record(salon, AUDIT_KIND, f"{2:012d}")
         forged = {**stored.doc, "actor": "nobody"}
         book.store.update_record(stored.revised(forged), expected_revision=stored.revision)
-        assert book.verify_audit_trail(salon).broken_at == 2
+        assert book.business(salon).audit.verify().broken_at == 2
 
     def test_cutting_the_newest_entry_is_found(self, book: ClientBook, salon: str) -> None:
         for _ in range(2):
-            book.audit(salon, AuditAction.VIEWED, actor="staff-7", via="GET /clients")
+            book.business(salon).audit.record(AuditAction.VIEWED, by="staff-7", via="GET /clients")
         book.store.delete_records(salon, kind=AUDIT_KIND, record_ids=[f"{2:012d}"])
-        assert book.verify_audit_trail(salon).problem == "head"
+        assert book.business(salon).audit.verify().problem == "head"
         assert book.store.get_record(salon, AUDIT_HEAD_KIND, salon).doc["seq"] == 2
 
     def test_writers_racing_on_sqlite_keep_one_unbroken_chain(self, tmp_path: Path) -> None:
@@ -120,13 +116,15 @@ class TestThroughTheBook:
 
         def view() -> None:
             for _ in range(10):
-                book.audit(salon, AuditAction.VIEWED, actor="staff-7", via="GET /clients")
+                book.business(salon).audit.record(
+                    AuditAction.VIEWED, by="staff-7", via="GET /clients"
+                )
 
         threads = [threading.Thread(target=view) for _ in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        check = book.verify_audit_trail(salon)
+        check = book.business(salon).audit.verify()
         store.close()
         assert (check.intact, check.entries) == (True, 40)

@@ -7,7 +7,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from clientcard.card import CardStatus, ClientCard
+from clientcard.cards.card import CardStatus, ClientCard
 from clientcard.erasure import subject_schema
 from clientcard.storage.sqlite import SQLiteStore
 from tests.support import NOW

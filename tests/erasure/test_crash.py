@@ -43,8 +43,8 @@ def seed(db: Path, blobs: Path) -> tuple[str, list[str]]:
         cards = []
         for number in range(CLIENTS):
             picture = files.put(salon, b"a face")
-            card = book.add_client(
-                salon, {"first_name": f"Client {chr(65 + number)}", "picture": picture}
+            card = book.business(salon).cards.add(
+                {"first_name": f"Client {chr(65 + number)}", "picture": picture}
             )
             record(book, salon, card.id)
             store.add_records(
@@ -90,14 +90,14 @@ def states(db: Path, salon: str, cards: list[str]) -> list[str]:
 
 def state_of(book: ClientBook, salon: str, card_id: str, visits: list[Record]) -> str:
     assert len(visits) == VISITS
-    receipts = book.erasure_receipts(salon, card_id=card_id)
+    receipts = book.business(salon).erasure.receipts(card_id=card_id)
     try:
-        book.get(salon, card_id)
+        book.business(salon).cards.get(card_id)
     except NotFoundError:
         assert len(receipts) == 1
         assert all(r.card_id is None and "notes" not in r.doc for r in visits)
         assert book.store.consent_events(salon, card_id) == []
-        assert len(book.consent_proof(salon, card_id)) == 1
+        assert len(book.business(salon).erasure.consent_proof(card_id)) == 1
         return "erased"
     assert receipts == []
     assert all(r.card_id == card_id and "notes" in r.doc for r in visits)

@@ -33,7 +33,7 @@ def client(book: ClientBook, salon: str, **values: object) -> str:
         "phones": "333 1234567",
         **values,
     }
-    return book.add_client(salon, fields).id
+    return book.business(salon).cards.add(fields).id
 
 
 def erase(
@@ -44,8 +44,8 @@ def erase(
     mode: ErasureMode | None = None,
     suppress: bool | None = None,
 ) -> ErasureReceipt:
-    plan = book.plan_erasure(salon, card_id, mode=mode, suppress=suppress)
-    return book.erase(plan, actor="staff-7")
+    plan = book.business(salon).erasure.plan(card_id, mode=mode, suppress=suppress)
+    return book.business(plan.business_id).erasure.run(plan, by="staff-7")
 
 
 def kinds_left(book: ClientBook, salon: str, kind: str) -> list[dict[str, object]]:
@@ -54,7 +54,7 @@ def kinds_left(book: ClientBook, salon: str, kind: str) -> list[dict[str, object
 
 def anonymising(book: ClientBook, salon: str, **settings: object) -> None:
     policy = ErasurePolicy(mode=ErasureMode.ANONYMISE, **settings)  # type: ignore[arg-type]
-    book.set_erasure_policy(salon, policy, actor="owner")
+    book.business(salon).erasure.set_policy(policy, by="owner")
 
 
 class TestDeleting:
@@ -64,7 +64,7 @@ class TestDeleting:
         add(book, salon, card_id, "conversation", text="see you")
         erase(book, salon, card_id)
         with pytest.raises(NotFoundError):
-            book.get(salon, card_id)
+            book.business(salon).cards.get(card_id)
         assert kinds_left(book, salon, "appointment") == []
         assert kinds_left(book, salon, "conversation") == []
 
@@ -89,7 +89,7 @@ class TestDeleting:
         record(book, salon, card_id, evidence_ref="signed-form-12")
         erase(book, salon, card_id)
         assert book.store.consent_events(salon, card_id) == []
-        (proof,) = book.consent_proof(salon, card_id)
+        (proof,) = book.business(salon).erasure.consent_proof(card_id)
         assert proof.card_id.startswith("subject:")
         assert (proof.purpose, proof.channel, proof.wording_version, proof.at) == (
             Purpose.MARKETING,
@@ -107,24 +107,25 @@ class TestDeleting:
         guardian = GuardianConsent(verified_by="identity_document", guardian_card_id=parent)
         record(book, salon, child, guardian=guardian)
         erase(book, salon, child)
-        (proof,) = book.consent_proof(salon, child)
+        (proof,) = book.business(salon).erasure.consent_proof(child)
         assert proof.guardian == GuardianConsent(verified_by="identity_document")
 
     def test_a_client_recording_their_own_consent_becomes_the_subject(
         self, book: ClientBook, salon: str
     ) -> None:
         card_id = client(book, salon)
-        book.record_consent(
-            salon,
+        book.business(salon).consent.record(
             card_id,
             ConsentAction.WITHDRAW,
             source=ConsentSource.API,
-            recorded_by=card_id,
+            by=card_id,
             purpose=Purpose.MARKETING,
             channel=Channel.EMAIL,
         )
         erase(book, salon, card_id)
-        assert [e.recorded_by for e in book.consent_proof(salon, card_id)] == ["subject"]
+        assert [e.recorded_by for e in book.business(salon).erasure.consent_proof(card_id)] == [
+            "subject"
+        ]
 
     def test_sends_go_with_the_card(self, book: ClientBook, salon: str) -> None:
         card_id = client(book, salon)
@@ -153,7 +154,7 @@ class TestDeleting:
         self, book: ClientBook, salon: str
     ) -> None:
         card_id = client(book, salon, last_name="Núñez")  # the number classified
-        book.search(salon, "Núñez")  # the names folded
+        book.business(salon).cards.search("Núñez")  # the names folded
         erase(book, salon, card_id)
         assert name.fold.cache_info().currsize == 0
         assert "+393331234567" not in phone._kinds
@@ -162,10 +163,10 @@ class TestDeleting:
         self, book: ClientBook, salon: str
     ) -> None:
         card_id = client(book, salon, last_name="Núñez")
-        book.search(salon, "Núñez")
-        plan = book.plan_erasure(salon, card_id)
+        book.business(salon).cards.search("Núñez")
+        plan = book.business(salon).erasure.plan(card_id)
         with book.transaction():
-            book.erase(plan, actor="staff-7")
+            book.business(plan.business_id).erasure.run(plan, by="staff-7")
             assert name.fold.cache_info().currsize == 0
             assert "+393331234567" not in phone._kinds
 
@@ -174,8 +175,8 @@ class TestDeleting:
         other = client(book, salon, first_name="Bea", email="bea@example.com")
         kept = visit(book, salon, other, 3)
         erase(book, salon, card_id)
-        assert book.get(salon, other).first_name == "Bea"
-        assert book.appointment(salon, kept.id) == kept
+        assert book.business(salon).cards.get(other).first_name == "Bea"
+        assert book.business(salon).history.get_appointment(kept.id) == kept
 
 
 class TestAnonymising:
@@ -226,43 +227,43 @@ class TestBlocksAndSuppression:
         erase(book, salon, card_id)
         assert kinds_left(book, salon, "blacklist") == []
         assert kinds_left(book, salon, "blacklist.match") == []
-        assert book.may_book(salon, email="anna@example.com").allowed
+        assert book.business(salon).blacklist.may_book(email="anna@example.com").allowed
 
     def test_a_kept_block_still_stops_the_person_booking_under_a_new_card(
         self, book: ClientBook, salon: str
     ) -> None:
-        book.set_erasure_policy(salon, ErasurePolicy(keep_blocks=True), actor="owner")
+        book.business(salon).erasure.set_policy(ErasurePolicy(keep_blocks=True), by="owner")
         card_id = client(book, salon)
         block(book, salon, card_id)
         erase(book, salon, card_id)
         (kept,) = kinds_left(book, salon, "blacklist")
         assert "note" not in kept
-        assert not book.may_book(salon, email="anna@example.com").allowed
+        assert not book.business(salon).blacklist.may_book(email="anna@example.com").allowed
         again = client(book, salon, first_name="Annie")
-        assert not book.may_book(salon, card_id=again).allowed
+        assert not book.business(salon).blacklist.may_book(card_id=again).allowed
 
     def test_a_lifted_block_stays_lifted_through_erasure(
         self, book: ClientBook, salon: str
     ) -> None:
-        book.set_erasure_policy(salon, ErasurePolicy(keep_blocks=True), actor="owner")
+        book.business(salon).erasure.set_policy(ErasurePolicy(keep_blocks=True), by="owner")
         card_id = client(book, salon)
         block(book, salon, card_id)
-        (entry,) = book.blocks(salon, card_id)
-        book.lift_block(salon, entry.id, by="staff-7")
+        (entry,) = book.business(salon).blacklist.list(card_id)
+        book.business(salon).blacklist.remove(entry.id, by="staff-7")
         erase(book, salon, card_id)
-        assert book.may_book(salon, email="anna@example.com").allowed
+        assert book.business(salon).blacklist.may_book(email="anna@example.com").allowed
 
     def test_suppression_is_off_by_default(self, book: ClientBook, salon: str) -> None:
         erase(book, salon, client(book, salon))
-        assert not book.is_suppressed(salon, email="anna@example.com")
+        assert not book.business(salon).erasure.is_suppressed(email="anna@example.com")
 
     def test_a_do_not_contact_request_survives_as_fingerprints(
         self, book: ClientBook, salon: str
     ) -> None:
         erase(book, salon, client(book, salon), suppress=True)
-        assert book.is_suppressed(salon, email="Anna@Example.com")
-        assert book.is_suppressed(salon, phones=["+393331234567"])
-        assert not book.is_suppressed(salon, email="bea@example.com")
+        assert book.business(salon).erasure.is_suppressed(email="Anna@Example.com")
+        assert book.business(salon).erasure.is_suppressed(phones=["+393331234567"])
+        assert not book.business(salon).erasure.is_suppressed(email="bea@example.com")
 
     def test_a_new_card_at_a_suppressed_address_gets_no_marketing(
         self, book: ClientBook, salon: str
@@ -270,10 +271,12 @@ class TestBlocksAndSuppression:
         erase(book, salon, client(book, salon), suppress=True)
         again = client(book, salon)
         record(book, salon, again)
-        decision = book.may_contact(salon, again, Purpose.MARKETING, Channel.EMAIL)
+        decision = book.business(salon).consent.may_contact(again, Purpose.MARKETING, Channel.EMAIL)
         assert (decision.allowed, decision.reason) == (False, "suppressed")
-        assert book.count(salon, CardQuery(contactable=("marketing", "email"))) == 0
-        assert book.may_contact(salon, again, Purpose.APPOINTMENT_REMINDERS, Channel.EMAIL)
+        assert book.business(salon).cards.count(CardQuery(contactable=("marketing", "email"))) == 0
+        assert book.business(salon).consent.may_contact(
+            again, Purpose.APPOINTMENT_REMINDERS, Channel.EMAIL
+        )
 
     def test_two_erased_cards_of_one_person_keep_one_fingerprint_each(
         self, book: ClientBook, salon: str
@@ -286,44 +289,44 @@ class TestBlocksAndSuppression:
 class TestConfirmation:
     def test_planning_changes_nothing(self, book: ClientBook, salon: str) -> None:
         card_id = client(book, salon)
-        book.plan_erasure(salon, card_id)
-        assert book.get(salon, card_id).version == 1
+        book.business(salon).erasure.plan(card_id)
+        assert book.business(salon).cards.get(card_id).version == 1
 
     def test_a_plan_made_before_a_change_is_refused(self, book: ClientBook, salon: str) -> None:
         card_id = client(book, salon)
-        plan = book.plan_erasure(salon, card_id)
+        plan = book.business(salon).erasure.plan(card_id)
         visit(book, salon, card_id, 0)
         with pytest.raises(ValidationError) as caught:
-            book.erase(plan, actor="staff-7")
+            book.business(plan.business_id).erasure.run(plan, by="staff-7")
         assert caught.value.codes == {"erasure.plan_changed"}
-        assert book.get(salon, card_id).first_name == "Anna"
+        assert book.business(salon).cards.get(card_id).first_name == "Anna"
 
     def test_erasing_twice_gives_the_same_receipt(self, book: ClientBook, salon: str) -> None:
         card_id = client(book, salon)
-        plan = book.plan_erasure(salon, card_id)
-        first = book.erase(plan, actor="staff-7")
-        assert book.erase(plan, actor="staff-7") == first
-        assert len(book.erasure_receipts(salon)) == 1
+        plan = book.business(salon).erasure.plan(card_id)
+        first = book.business(plan.business_id).erasure.run(plan, by="staff-7")
+        assert book.business(plan.business_id).erasure.run(plan, by="staff-7") == first
+        assert len(book.business(salon).erasure.receipts()) == 1
 
     def test_an_unknown_card_is_not_found(self, book: ClientBook, salon: str) -> None:
         with pytest.raises(NotFoundError):
-            book.plan_erasure(salon, "nobody")
+            book.business(salon).erasure.plan("nobody")
 
     def test_inside_a_failed_transaction_nothing_is_erased(
         self, book: ClientBook, salon: str
     ) -> None:
         card_id = client(book, salon)
-        plan = book.plan_erasure(salon, card_id)
+        plan = book.business(salon).erasure.plan(card_id)
 
         def erase_then_fail() -> None:
             with book.transaction():
-                book.erase(plan, actor="staff-7")
+                book.business(plan.business_id).erasure.run(plan, by="staff-7")
                 raise RuntimeError("boom")
 
         with pytest.raises(RuntimeError):
             erase_then_fail()
-        assert book.get(salon, card_id).first_name == "Anna"
-        assert book.erasure_receipts(salon) == []
+        assert book.business(salon).cards.get(card_id).first_name == "Anna"
+        assert book.business(salon).erasure.receipts() == []
 
 
 class TestReceiptsAndEvents:
@@ -364,9 +367,9 @@ class TestReceiptsAndEvents:
         self, book: ClientBook, salon: str
     ) -> None:
         card_id = client(book, salon)
-        request = book.receive_request(salon, card_id, RequestKind.ERASURE, recorded_by="staff-7")
+        request = book.business(salon).requests.receive(card_id, RequestKind.ERASURE, by="staff-7")
         receipt = erase(book, salon, card_id)
-        (done,) = book.subject_requests(salon)
+        (done,) = book.business(salon).requests.list()
         assert done.request_id == request.request_id
         assert done.outcome == f"receipt:{receipt.receipt_id}"
         assert receipt.requests == (request.request_id,)
@@ -376,11 +379,11 @@ class TestReceiptsAndEvents:
     ) -> None:
         card_id = client(book, salon)
         erase(book, salon, card_id)
-        entry = book.audit_trail(salon, card_id=card_id)[-1]
+        entry = book.business(salon).audit.trail(card_id=card_id)[-1]
         assert (entry.action, entry.actor, entry.via) == (
             AuditAction.ERASED,
             "staff-7",
-            "ClientBook.erase",
+            "erasure.run",
         )
 
     def test_children_of_an_erased_guardian_are_refreshed(
@@ -388,11 +391,16 @@ class TestReceiptsAndEvents:
     ) -> None:
         parent = client(book, salon, first_name="Marta", email="marta@example.com")
         child = client(book, salon, first_name="Lia", email=None, phones=None)
-        book.link_guardian(salon, child, parent, expected_version=1)
-        plan = book.plan_erasure(salon, parent)
+        book.business(salon).consent.link_guardian(child, parent, expected_version=1)
+        plan = book.business(salon).erasure.plan(parent)
         assert plan.wards == 1
-        book.erase(plan, actor="staff-7")
-        assert book.guardian_of(book.get(salon, child)) is None
+        book.business(plan.business_id).erasure.run(plan, by="staff-7")
+        assert (
+            book.business(book.business(salon).cards.get(child).business_id).consent.guardian_of(
+                book.business(salon).cards.get(child).id
+            )
+            is None
+        )
 
 
 class TestBlobStoreFailures:
@@ -405,7 +413,7 @@ class TestBlobStoreFailures:
         erase(book, salon, card_id)
         assert blobs.exists(salon, picture)
         blobs.failing = False
-        assert book.finish_erasures(salon) == 1
+        assert book.business(salon).erasure.finish() == 1
         assert not blobs.exists(salon, picture)
         assert kinds_left(book, salon, "blob.deletion") == []
 

@@ -5,7 +5,8 @@ import datetime as dt
 import attrs
 import pytest
 
-from clientcard.card import ClientCard
+from clientcard.cards.card import ClientCard
+from clientcard.cards.schema import FieldDefinition, FieldSchema, FieldType
 from clientcard.erasure import Consequence, ErasureMode, ErasurePlan, ErasurePolicy, RecordAction
 from clientcard.erasure.plan import (
     HOLD_MARK,
@@ -15,7 +16,6 @@ from clientcard.erasure.plan import (
     erased_record,
     plan,
 )
-from clientcard.schema import FieldDefinition, FieldSchema, FieldType
 from clientcard.storage.records import Record
 from tests.support import NOW, TODAY
 

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clientcard.book import ClientBook
-from clientcard.card import ClientCard, CustomValue, Gender
+from clientcard.cards.card import ClientCard, CustomValue, Gender
+from clientcard.cards.schema import FieldDefinition, FieldType
 from clientcard.clock import FixedClock
 from clientcard.consent import (
     Channel,
@@ -24,7 +25,6 @@ from clientcard.erasure import AuditAction, RequestKind, subject_schema
 from clientcard.erasure.portability import SUBJECT_SCHEMA_ID, subject_from_dict
 from clientcard.errors import DocumentError, DuplicateError, ValidationError
 from clientcard.messaging.sends import Send, SendStatus
-from clientcard.schema import FieldDefinition, FieldType
 from clientcard.storage import MemoryStore
 from clientcard.storage.records import Record
 from clientcard.testing import strategies
@@ -46,9 +46,8 @@ def colour() -> FieldDefinition:
 
 @pytest.fixture
 def anna(book: ClientBook, salon: str, blobs: FlakyBlobs) -> str:
-    book.change_schema(salon, lambda s: s.add(colour()).add(allergies()))
-    card = book.add_client(
-        salon,
+    book.business(salon).cards.change_schema(lambda s: s.add(colour()).add(allergies()))
+    card = book.business(salon).cards.add(
         {
             "first_name": "Anna",
             "last_name": "Rossi",
@@ -57,11 +56,11 @@ def anna(book: ClientBook, salon: str, blobs: FlakyBlobs) -> str:
             "language": "it",
             "colour": "6.1",
             "picture": blobs.put(salon, b"a face"),
-        },
+        }
     )
     record(book, salon, card.id)
     record(book, salon, card.id, purpose=Purpose.SPECIAL_CATEGORY_DATA, channel=None)
-    book.edit(salon, card.id, {"allergies": "nickel"}, expected_version=1)
+    book.business(salon).cards.edit(card.id, {"allergies": "nickel"}, expected_version=1)
     visit(book, salon, card.id, 10)
     photo(book, salon, card.id)
     return card.id
@@ -71,20 +70,20 @@ class TestTheDocument:
     def test_it_holds_card_fields_ledger_records_sends_and_blobs(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        document = book.export_subject(salon, anna, actor="staff-7").to_dict()
+        document = book.business(salon).portability.export_subject(anna, by="staff-7").to_dict()
         assert document["$schema"] == SUBJECT_SCHEMA_ID
         assert document["card"]["custom"] == {"colour": "6.1", "allergies": "nickel"}
         assert [field["key"] for field in document["fields"]] == ["colour", "allergies"]
         assert len(document["consent"]) == 2
         assert sorted(r["kind"] for r in document["records"]) == ["appointment", "photo"]
-        card = book.get(salon, anna)
-        (shot,) = book.photos(salon, anna)
+        card = book.business(salon).cards.get(anna)
+        (shot,) = book.business(salon).gallery.list(anna)
         assert document["blobs"] == [card.picture, shot.ref]
 
     def test_it_validates_against_the_published_schema(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        document = book.export_subject(salon, anna, actor="staff-7").to_dict()
+        document = book.business(salon).portability.export_subject(anna, by="staff-7").to_dict()
         jsonschema.Draft202012Validator.check_schema(subject_schema())
         jsonschema.validate(json.loads(json.dumps(document)), subject_schema())
 
@@ -105,7 +104,9 @@ class TestTheDocument:
     ) -> None:
         add(book, salon, anna, "portal.account", login="anna@example.com", password_hash="$x$")
         add(book, salon, anna, "portal.link", purpose="sign_in")
-        records = book.export_subject(salon, anna, actor="staff-7").to_dict()["records"]
+        records = (
+            book.business(salon).portability.export_subject(anna, by="staff-7").to_dict()["records"]
+        )
         (account,) = [r for r in records if r["kind"] == "portal.account"]
         assert account["doc"] == {"login": "anna@example.com"}
         assert "portal.link" not in {r["kind"] for r in records}
@@ -113,17 +114,17 @@ class TestTheDocument:
     def test_an_export_is_audited_and_answers_access_requests(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        book.receive_request(salon, anna, RequestKind.PORTABILITY, recorded_by="staff-7")
-        book.export_subject(salon, anna, actor="staff-7")
-        assert book.subject_requests(salon, open_only=True) == []
-        entry = book.audit_trail(salon, card_id=anna)[-1]
+        book.business(salon).requests.receive(anna, RequestKind.PORTABILITY, by="staff-7")
+        book.business(salon).portability.export_subject(anna, by="staff-7")
+        assert book.business(salon).requests.list(open_only=True) == []
+        entry = book.business(salon).audit.trail(card_id=anna)[-1]
         assert (entry.action, entry.detail) == (AuditAction.EXPORTED, {"requests": "1"})
 
     def test_an_export_counts_in_a_later_erasure_plan(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        book.export_subject(salon, anna, actor="staff-7")
-        assert book.plan_erasure(salon, anna).exports == 1
+        book.business(salon).portability.export_subject(anna, by="staff-7")
+        assert book.business(salon).erasure.plan(anna).exports == 1
 
     @pytest.mark.parametrize(
         "broken",
@@ -142,7 +143,7 @@ class TestTheDocument:
     def test_a_malformed_record_is_refused_by_its_index(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        document = book.export_subject(salon, anna, actor="staff-7").to_dict()
+        document = book.business(salon).portability.export_subject(anna, by="staff-7").to_dict()
         document["records"][1] = {"kind": "photo"}
         with pytest.raises(DocumentError) as caught:
             subject_from_dict(document)
@@ -161,20 +162,22 @@ class TestTheReport:
     def test_it_reads_in_the_asked_language(
         self, book: ClientBook, salon: str, anna: str, lang: str, words: list[str]
     ) -> None:
-        text = book.export_subject(salon, anna, actor="staff-7").report(lang).text()
+        text = (
+            book.business(salon).portability.export_subject(anna, by="staff-7").report(lang).text()
+        )
         for word in words:
             assert word in text
 
     def test_it_speaks_the_clients_language_by_default(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        report = book.export_subject(salon, anna, actor="staff-7").report()
+        report = book.business(salon).portability.export_subject(anna, by="staff-7").report()
         assert report.lang == "it"
         assert "Telefono: +39 333 123 4567" in report.text()
         assert "Attualmente acconsenti a marketing e promozioni via e-mail" in report.text()
 
     def test_its_repr_shows_no_data(self, book: ClientBook, salon: str, anna: str) -> None:
-        data = book.export_subject(salon, anna, actor="staff-7")
+        data = book.business(salon).portability.export_subject(anna, by="staff-7")
         assert "Anna" not in repr(data)
         assert "Anna" not in repr(data.report())
 
@@ -188,90 +191,93 @@ class TestImporting:
     def test_a_client_moves_with_fields_and_history_but_not_consent(
         self, book: ClientBook, salon: str, anna: str, other: str
     ) -> None:
-        document = book.export_subject(salon, anna, actor="staff-7").to_dict()
-        imported = book.import_subject(other, document, actor="staff-9")
+        document = book.business(salon).portability.export_subject(anna, by="staff-7").to_dict()
+        imported = book.business(other).portability.import_subject(document, by="staff-9")
         card = imported.card
         assert (card.business_id, card.first_name, card.custom["colour"]) == (other, "Anna", "6.1")
         assert (imported.records, imported.consent_events, imported.sends) == (2, 0, 0)
-        assert book.consent_ledger(other, card.id) == []
-        assert "colour" in book.business(other).schema
+        assert book.business(other).consent.ledger(card.id) == []
+        assert "colour" in book.get_business(other).schema
 
     def test_health_data_comes_only_with_the_consent_to_keep_it(
         self, book: ClientBook, salon: str, anna: str, other: str
     ) -> None:
-        document = book.export_subject(salon, anna, actor="staff-7").to_dict()
-        without = book.import_subject(other, document, actor="staff-9")
+        document = book.business(salon).portability.export_subject(anna, by="staff-7").to_dict()
+        without = book.business(other).portability.import_subject(document, by="staff-9")
         assert without.dropped == ("allergies",)
         assert without.card.value("allergies") is None
         third = book.create_business(name="Branch", region="IT").id
-        carried = book.import_subject(third, document, actor="staff-9", same_controller=True)
+        carried = book.business(third).portability.import_subject(
+            document, by="staff-9", same_controller=True
+        )
         assert (carried.dropped, carried.consent_events) == ((), 2)
         assert carried.card.value("allergies") == "nickel"
 
     def test_a_field_of_another_type_under_the_same_key_is_refused(
         self, book: ClientBook, salon: str, anna: str, other: str
     ) -> None:
-        book.change_schema(
-            other,
+        book.business(other).cards.change_schema(
             lambda s: s.add(
                 FieldDefinition(key="colour", type=FieldType.BOOLEAN, labels={"en": "Colour?"})
-            ),
+            )
         )
-        document = book.export_subject(salon, anna, actor="staff-7").to_dict()
+        document = book.business(salon).portability.export_subject(anna, by="staff-7").to_dict()
         with pytest.raises(ValidationError) as caught:
-            book.import_subject(other, document, actor="staff-9")
+            book.business(other).portability.import_subject(document, by="staff-9")
         assert caught.value.fields == {"custom.colour"}
-        assert book.count(other) == 0
+        assert book.business(other).cards.count() == 0
 
     def test_importing_the_same_document_twice_is_refused(
         self, book: ClientBook, salon: str, anna: str, other: str
     ) -> None:
-        document = book.export_subject(salon, anna, actor="staff-7").to_dict()
-        book.import_subject(other, document, actor="staff-9")
+        document = book.business(salon).portability.export_subject(anna, by="staff-7").to_dict()
+        book.business(other).portability.import_subject(document, by="staff-9")
         with pytest.raises(DuplicateError):
-            book.import_subject(other, document, actor="staff-9")
-        assert book.count(other) == 1
+            book.business(other).portability.import_subject(document, by="staff-9")
+        assert book.business(other).cards.count() == 1
 
     def test_blocks_stay_with_the_business_that_decided_them(
         self, book: ClientBook, salon: str, anna: str, other: str
     ) -> None:
         block(book, salon, anna)
-        document = book.export_subject(salon, anna, actor="staff-7").to_dict()
+        document = book.business(salon).portability.export_subject(anna, by="staff-7").to_dict()
         assert "blacklist" in {r["kind"] for r in document["records"]}
-        elsewhere = book.import_subject(other, document, actor="staff-9")
-        assert book.may_book(other, card_id=elsewhere.card.id).allowed
+        elsewhere = book.business(other).portability.import_subject(document, by="staff-9")
+        assert book.business(other).blacklist.may_book(card_id=elsewhere.card.id).allowed
         third = book.create_business(name="Branch", region="IT").id
-        moved = book.import_subject(third, document, actor="staff-9", same_controller=True)
-        assert not book.may_book(third, card_id=moved.card.id).allowed
+        moved = book.business(third).portability.import_subject(
+            document, by="staff-9", same_controller=True
+        )
+        assert not book.business(third).blacklist.may_book(card_id=moved.card.id).allowed
 
     def test_pictures_and_photos_are_copied_into_the_receiving_business(
         self, book: ClientBook, salon: str, anna: str, other: str, blobs: FlakyBlobs
     ) -> None:
-        document = book.export_subject(salon, anna, actor="staff-7").to_dict()
-        imported = book.import_subject(other, document, actor="staff-9")
+        document = book.business(salon).portability.export_subject(anna, by="staff-7").to_dict()
+        imported = book.business(other).portability.import_subject(document, by="staff-9")
         assert (imported.blobs, imported.missing_blobs) == (2, ())
-        (shot,) = book.photos(other, imported.card.id)
-        assert book.photo_data(other, shot.id) == book.photo_data(
-            salon, book.photos(salon, anna)[0].id
+        (shot,) = book.business(other).gallery.list(imported.card.id)
+        assert book.business(other).gallery.data(shot.id) == book.business(salon).gallery.data(
+            book.business(salon).gallery.list(anna)[0].id
         )
         assert blobs.get(other, str(imported.card.picture)) == b"a face"
 
     def test_bytes_this_book_does_not_hold_are_named(
         self, book: ClientBook, salon: str, anna: str, other: str, blobs: FlakyBlobs
     ) -> None:
-        document = book.export_subject(salon, anna, actor="staff-7").to_dict()
+        document = book.business(salon).portability.export_subject(anna, by="staff-7").to_dict()
         document["business"]["id"] = "elsewhere"
-        imported = book.import_subject(other, document, actor="staff-9")
+        imported = book.business(other).portability.import_subject(document, by="staff-9")
         assert imported.blobs == 0
         assert set(imported.missing_blobs) == set(document["blobs"])
 
     def test_a_custom_value_without_its_definition_is_refused(
         self, book: ClientBook, salon: str, anna: str, other: str
     ) -> None:
-        document = book.export_subject(salon, anna, actor="staff-7").to_dict()
+        document = book.business(salon).portability.export_subject(anna, by="staff-7").to_dict()
         document["fields"] = []
         with pytest.raises(DocumentError):
-            book.import_subject(other, document, actor="staff-9")
+            book.business(other).portability.import_subject(document, by="staff-9")
 
 
 # -- the round trip ---------------------------------------------------------------------
@@ -407,17 +413,21 @@ def test_export_then_import_loses_nothing(
     card, fields, records, ledger, sends = subject
     book = ClientBook(MemoryStore(), clock=FixedClock(NOW))
     book.create_business(name="Source", business_id="source")
-    book.change_schema("source", lambda schema: _with(schema, fields))
+    book.business("source").cards.change_schema(lambda schema: _with(schema, fields))
     book.store.add(card)
     book.store.append_consent(ledger)
     book.store.add_records(records)
     book.store.add_sends(sends)
     book.create_business(name="Target", region="NL", business_id="target")
 
-    exported = json.loads(json.dumps(book.export_subject("source", card.id, actor="a").to_dict()))
+    exported = json.loads(
+        json.dumps(book.business("source").portability.export_subject(card.id, by="a").to_dict())
+    )
     jsonschema.validate(exported, subject_schema())
-    moved = book.import_subject("target", exported, actor="a", same_controller=True)
-    again = book.export_subject("target", moved.card.id, actor="a").to_dict()
+    moved = book.business("target").portability.import_subject(
+        exported, by="a", same_controller=True
+    )
+    again = book.business("target").portability.export_subject(moved.card.id, by="a").to_dict()
 
     before, after = normalised(exported), normalised(again)
     for part in before:

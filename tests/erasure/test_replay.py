@@ -34,43 +34,49 @@ def test_a_restored_backup_forgets_the_client_again(tmp_path: Path) -> None:
     with SQLiteStore(live) as store:
         book = ClientBook(store, clock=FixedClock(NOW))
         salon = book.create_business(name="Salone").id
-        card = book.add_client(salon, {"first_name": "Anna", "email": "anna@example.com"})
+        card = book.business(salon).cards.add({"first_name": "Anna", "email": "anna@example.com"})
         add(book, salon, card.id, "appointment", status="completed", notes="nickel")
         backup(live, copy)
-        plan = book.plan_erasure(salon, card.id, mode=ErasureMode.ANONYMISE)
-        receipt = book.erase(plan, actor="staff-7")
+        plan = book.business(salon).erasure.plan(card.id, mode=ErasureMode.ANONYMISE)
+        receipt = book.business(plan.business_id).erasure.run(plan, by="staff-7")
         # What the host keeps where its backups can't roll it back: a line per receipt.
         kept = json.dumps(receipt_to_dict(receipt))
 
     restore(copy, live)
     with SQLiteStore(live) as store:
         book = ClientBook(store, clock=FixedClock(NOW))
-        assert book.get(salon, card.id).first_name == "Anna"
-        replayed = book.replay_erasures(salon, [receipt_from_dict(json.loads(kept))], actor="dpo")
+        assert book.business(salon).cards.get(card.id).first_name == "Anna"
+        replayed = book.business(salon).erasure.replay(
+            [receipt_from_dict(json.loads(kept))], by="dpo"
+        )
 
         with pytest.raises(NotFoundError):
-            book.get(salon, card.id)
+            book.business(salon).cards.get(card.id)
         (again,) = replayed
         assert (again.replay_of, again.mode, again.reason) == (
             receipt.receipt_id,
             ErasureMode.ANONYMISE,
             "replay",
         )
-        receipts = {r.receipt_id for r in book.erasure_receipts(salon, card_id=card.id)}
+        receipts = {r.receipt_id for r in book.business(salon).erasure.receipts(card_id=card.id)}
         assert receipts == {receipt.receipt_id, again.receipt_id}
-        assert book.audit_trail(salon)[-1].action is AuditAction.ERASURE_REPLAYED
+        assert book.business(salon).audit.trail()[-1].action is AuditAction.ERASURE_REPLAYED
 
 
 def test_replaying_what_is_already_gone_does_nothing(book: ClientBook, salon: str) -> None:
-    card = book.add_client(salon, {"first_name": "Anna"})
-    receipt = book.erase(book.plan_erasure(salon, card.id), actor="staff-7")
-    assert book.replay_erasures(salon, [receipt], actor="dpo") == []
-    assert book.erasure_receipts(salon) == [receipt]
+    card = book.business(salon).cards.add({"first_name": "Anna"})
+    receipt = book.business(salon).erasure.run(
+        book.business(salon).erasure.plan(card.id), by="staff-7"
+    )
+    assert book.business(salon).erasure.replay([receipt], by="dpo") == []
+    assert book.business(salon).erasure.receipts() == [receipt]
 
 
 def test_receipts_of_another_business_are_not_replayed(book: ClientBook, salon: str) -> None:
     other = book.create_business(name="Other").id
-    card = book.add_client(other, {"first_name": "Anna"})
-    receipt = book.erase(book.plan_erasure(other, card.id), actor="staff-7")
-    assert book.replay_erasures(salon, [receipt], actor="dpo") == []
-    assert book.erasure_receipts(salon) == []
+    card = book.business(other).cards.add({"first_name": "Anna"})
+    receipt = book.business(other).erasure.run(
+        book.business(other).erasure.plan(card.id), by="staff-7"
+    )
+    assert book.business(salon).erasure.replay([receipt], by="dpo") == []
+    assert book.business(salon).erasure.receipts() == []

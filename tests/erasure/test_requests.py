@@ -51,60 +51,56 @@ class TestThroughTheBook:
     def test_a_request_is_recorded_with_its_deadline_and_audited(
         self, book: ClientBook, salon: str
     ) -> None:
-        card = book.add_client(salon, {"first_name": "Anna"})
-        request = book.receive_request(
-            salon, card.id, RequestKind.ACCESS, recorded_by="staff-7", received_on=TODAY
+        card = book.business(salon).cards.add({"first_name": "Anna"})
+        request = book.business(salon).requests.receive(
+            card.id, RequestKind.ACCESS, by="staff-7", received_on=TODAY
         )
-        assert book.subject_requests(salon, card_id=card.id) == [request]
+        assert book.business(salon).requests.list(card_id=card.id) == [request]
         assert request.deadline == dt.date(2026, 12, 23)
-        assert book.audit_trail(salon)[-1].action is AuditAction.REQUEST_RECEIVED
+        assert book.business(salon).audit.trail()[-1].action is AuditAction.REQUEST_RECEIVED
 
     def test_a_request_from_the_future_is_refused(self, book: ClientBook, salon: str) -> None:
-        card = book.add_client(salon, {"first_name": "Anna"})
+        card = book.business(salon).cards.add({"first_name": "Anna"})
         with pytest.raises(ValidationError) as caught:
-            book.receive_request(
-                salon,
-                card.id,
-                RequestKind.ERASURE,
-                recorded_by="staff-7",
-                received_on=TODAY + dt.timedelta(days=1),
+            book.business(salon).requests.receive(
+                card.id, RequestKind.ERASURE, by="staff-7", received_on=TODAY + dt.timedelta(days=1)
             )
         assert caught.value.fields == {"received_on"}
 
     def test_a_request_names_a_card_of_the_business(self, book: ClientBook, salon: str) -> None:
         with pytest.raises(NotFoundError):
-            book.receive_request(salon, "nobody", RequestKind.ERASURE, recorded_by="staff-7")
+            book.business(salon).requests.receive("nobody", RequestKind.ERASURE, by="staff-7")
 
     def test_overdue_requests_are_listed_until_answered(
         self, book: ClientBook, salon: str, clock: FixedClock
     ) -> None:
-        card = book.add_client(salon, {"first_name": "Anna"})
-        book.receive_request(salon, card.id, RequestKind.ACCESS, recorded_by="staff-7")
-        book.receive_request(salon, card.id, RequestKind.ERASURE, recorded_by="staff-7")
+        card = book.business(salon).cards.add({"first_name": "Anna"})
+        book.business(salon).requests.receive(card.id, RequestKind.ACCESS, by="staff-7")
+        book.business(salon).requests.receive(card.id, RequestKind.ERASURE, by="staff-7")
         clock.advance(dt.timedelta(days=40))
-        assert {r.kind for r in book.overdue_requests(salon)} == set(RequestKind) - {
+        assert {r.kind for r in book.business(salon).requests.overdue()} == set(RequestKind) - {
             RequestKind.PORTABILITY
         }
-        book.export_subject(salon, card.id, actor="staff-7")
-        assert [r.kind for r in book.overdue_requests(salon)] == [RequestKind.ERASURE]
+        book.business(salon).portability.export_subject(card.id, by="staff-7")
+        assert [r.kind for r in book.business(salon).requests.overdue()] == [RequestKind.ERASURE]
 
     def test_an_extended_request_is_not_late_within_three_months(
         self, book: ClientBook, salon: str, clock: FixedClock
     ) -> None:
-        card = book.add_client(salon, {"first_name": "Anna"})
-        request = book.receive_request(salon, card.id, RequestKind.ERASURE, recorded_by="s")
-        extended = book.extend_request(
-            salon, request.request_id, ExtensionReason.COMPLEXITY, actor="dpo"
+        card = book.business(salon).cards.add({"first_name": "Anna"})
+        request = book.business(salon).requests.receive(card.id, RequestKind.ERASURE, by="s")
+        extended = book.business(salon).requests.extend(
+            request.request_id, ExtensionReason.COMPLEXITY, by="dpo"
         )
         clock.advance(dt.timedelta(days=80))
         assert extended.extension is ExtensionReason.COMPLEXITY
-        assert book.overdue_requests(salon) == []
-        assert book.subject_requests(salon, open_only=True) == [extended]
-        assert book.audit_trail(salon)[-1].detail == {
+        assert book.business(salon).requests.overdue() == []
+        assert book.business(salon).requests.list(open_only=True) == [extended]
+        assert book.business(salon).audit.trail()[-1].detail == {
             "request": request.request_id,
             "reason": "complexity",
         }
 
     def test_an_unknown_request_is_not_found(self, book: ClientBook, salon: str) -> None:
         with pytest.raises(NotFoundError):
-            book.extend_request(salon, "nope", ExtensionReason.COMPLEXITY, actor="dpo")
+            book.business(salon).requests.extend("nope", ExtensionReason.COMPLEXITY, by="dpo")

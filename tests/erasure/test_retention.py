@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from clientcard.book import ClientBook
-from clientcard.card import CardStatus, ClientCard
+from clientcard.cards.card import CardStatus, ClientCard
+from clientcard.cards.schema import FieldDefinition, FieldType
 from clientcard.clock import FixedClock
 from clientcard.consent import Channel, ConsentState, Purpose
 from clientcard.erasure import (
@@ -15,11 +16,11 @@ from clientcard.erasure import (
     ErasurePolicy,
     RetentionRule,
     RetentionRules,
+    retention_service,
 )
 from clientcard.erasure.plan import HOLD_MARK
 from clientcard.erasure.retention import Activity, activity_of, evaluate
 from clientcard.errors import NotFoundError
-from clientcard.schema import FieldDefinition, FieldType
 from clientcard.storage.records import RecordQuery
 from tests.erasure.conftest import add, days_ago, visit
 from tests.support import NOW, record
@@ -138,14 +139,14 @@ def policy(book: ClientBook, salon: str) -> ErasurePolicy:
             field_months={"notes": 12},
         ),
     )
-    book.set_erasure_policy(salon, policy, actor="owner")
+    book.business(salon).erasure.set_policy(policy, by="owner")
     return policy
 
 
 def aged(book: ClientBook, salon: str, clock: FixedClock, days: int, **values: object) -> str:
     """A card created ``days`` before now."""
     clock.advance(dt.timedelta(days=-days))
-    card_id = book.add_client(salon, {"first_name": "Anna", **values}).id
+    card_id = book.business(salon).cards.add({"first_name": "Anna", **values}).id
     clock.advance(dt.timedelta(days=days))
     return card_id
 
@@ -159,19 +160,19 @@ class TestRunningRetention:
         visit(book, salon, gone, 800)
         staying = aged(book, salon, clock, 900)
         visit(book, salon, staying, 20)
-        report = book.due_erasures(salon)
+        report = book.business(salon).retention.due()
         assert [(item.card_id, item.rule) for item in report.items] == [
             (gone, RetentionRule.INACTIVE)
         ]
         assert report.items[0].since == days_ago(800)
-        assert book.get(salon, gone).first_name == "Anna"
+        assert book.business(salon).cards.get(gone).first_name == "Anna"
 
     def test_running_the_report_erases_under_the_policy(
         self, book: ClientBook, salon: str, clock: FixedClock
     ) -> None:
         gone = aged(book, salon, clock, 900)
         kept = visit(book, salon, gone, 800)
-        run = book.run_retention(salon, book.due_erasures(salon))
+        run = book.business(salon).retention.run(book.business(salon).retention.due())
         (receipt,) = run.receipts
         assert (receipt.card_id, receipt.reason, receipt.mode) == (
             gone,
@@ -180,35 +181,35 @@ class TestRunningRetention:
         )
         assert book.store.get_record(salon, "appointment", kept.id).card_id is None
         with pytest.raises(NotFoundError):
-            book.get(salon, gone)
+            book.business(salon).cards.get(gone)
 
     def test_a_second_run_finds_nothing_to_do(
         self, book: ClientBook, salon: str, clock: FixedClock
     ) -> None:
         aged(book, salon, clock, 900)
-        first = book.due_erasures(salon)
-        book.run_retention(salon, first)
-        assert len(book.due_erasures(salon)) == 0
-        again = book.run_retention(salon, first)
+        first = book.business(salon).retention.due()
+        book.business(salon).retention.run(first)
+        assert len(book.business(salon).retention.due()) == 0
+        again = book.business(salon).retention.run(first)
         assert (again.done, len(again.skipped)) == ((), 1)
 
     def test_a_client_who_came_back_meanwhile_is_skipped(
         self, book: ClientBook, salon: str, clock: FixedClock
     ) -> None:
         card_id = aged(book, salon, clock, 900)
-        report = book.due_erasures(salon)
+        report = book.business(salon).retention.due()
         visit(book, salon, card_id, 0)
-        run = book.run_retention(salon, report)
+        run = book.business(salon).retention.run(report)
         assert run.receipts == ()
-        assert book.get(salon, card_id).first_name == "Anna"
+        assert book.business(salon).cards.get(card_id).first_name == "Anna"
 
     def test_a_lost_prospect_is_erased(
         self, book: ClientBook, salon: str, clock: FixedClock
     ) -> None:
         clock.advance(dt.timedelta(days=-45))
-        prospect = book.record_prospect(salon, {"first_name": "Lia"})
+        prospect = book.business(salon).cards.add_prospect({"first_name": "Lia"})
         clock.advance(dt.timedelta(days=45))
-        (receipt,) = book.run_retention(salon).receipts
+        (receipt,) = book.business(salon).retention.run().receipts
         assert (receipt.card_id, receipt.reason) == (prospect.id, "retention.prospect")
 
     def test_a_field_is_cleared_and_the_card_stays(
@@ -216,9 +217,9 @@ class TestRunningRetention:
     ) -> None:
         card_id = aged(book, salon, clock, 500, notes="colour 6.1")
         visit(book, salon, card_id, 400)
-        book.run_retention(salon)
-        assert book.get(salon, card_id).notes == ""
-        assert book.audit_trail(salon)[-1].detail == {"fields": "notes"}
+        book.business(salon).retention.run()
+        assert book.business(salon).cards.get(card_id).notes == ""
+        assert book.business(salon).audit.trail()[-1].detail == {"fields": "notes"}
 
     def test_old_consent_lapses_in_the_ledger(
         self, book: ClientBook, salon: str, clock: FixedClock
@@ -227,17 +228,20 @@ class TestRunningRetention:
         clock.advance(dt.timedelta(days=-800))
         record(book, salon, card_id)
         clock.advance(dt.timedelta(days=800))
-        book.run_retention(salon)
-        assert not book.consent(salon, card_id).is_granted(Purpose.MARKETING, Channel.EMAIL)
-        lapse = book.consent_ledger(salon, card_id)[-1]
+        book.business(salon).retention.run()
+        assert (
+            not book.business(salon)
+            .consent.state(card_id)
+            .is_granted(Purpose.MARKETING, Channel.EMAIL)
+        )
+        lapse = book.business(salon).consent.ledger(card_id)[-1]
         assert (lapse.recorded_by, lapse.source.value) == ("clientcard.retention", "api")
-        assert book.audit_trail(salon)[-1].action is AuditAction.CONSENT_LAPSED
+        assert book.business(salon).audit.trail()[-1].action is AuditAction.CONSENT_LAPSED
 
     def test_a_lapsed_health_consent_clears_the_health_fields(
         self, book: ClientBook, salon: str, clock: FixedClock
     ) -> None:
-        book.change_schema(
-            salon,
+        book.business(salon).cards.change_schema(
             lambda s: s.add(
                 FieldDefinition(
                     key="allergies",
@@ -245,57 +249,58 @@ class TestRunningRetention:
                     labels={"en": "Allergies"},
                     sensitive=True,
                 )
-            ),
+            )
         )
-        book.set_erasure_policy(
-            salon,
+        book.business(salon).erasure.set_policy(
             ErasurePolicy(
                 retention=RetentionRules(consent_months={Purpose.SPECIAL_CATEGORY_DATA: 12})
             ),
-            actor="owner",
+            by="owner",
         )
         card_id = aged(book, salon, clock, 10)
         clock.advance(dt.timedelta(days=-400))
         record(book, salon, card_id, purpose=Purpose.SPECIAL_CATEGORY_DATA, channel=None)
         clock.advance(dt.timedelta(days=400))
-        book.edit(salon, card_id, {"allergies": "nickel"}, expected_version=1)
-        book.run_retention(salon)
-        assert book.get(salon, card_id).value("allergies") is None
+        book.business(salon).cards.edit(card_id, {"allergies": "nickel"}, expected_version=1)
+        book.business(salon).retention.run()
+        assert book.business(salon).cards.get(card_id).value("allergies") is None
 
     def test_records_whose_hold_ended_are_deleted(self, book: ClientBook, salon: str) -> None:
         ended = add(book, salon, None, "payment", at=days_ago(4000), **{HOLD_MARK: "2026-01-01"})
         held = add(book, salon, None, "payment", at=days_ago(4000), **{HOLD_MARK: "2030-01-01"})
         living = add(book, salon, "someone", "payment", at=days_ago(4000), amount="9.00")
-        report = book.due_erasures(salon)
+        report = book.business(salon).retention.due()
         assert [item.targets for item in report.items] == [(f"payment:{ended.id}",)]
-        book.run_retention(salon, report)
+        book.business(salon).retention.run(report)
         remaining = {r.id for r in book.store.find_records(salon, RecordQuery(kind="payment"))}
         assert remaining == {held.id, living.id}
-        assert book.audit_trail(salon)[-1].action is AuditAction.HOLD_ENDED
+        assert book.business(salon).audit.trail()[-1].action is AuditAction.HOLD_ENDED
 
     def test_a_run_stopped_half_way_is_finished_by_the_next(
         self, book: ClientBook, salon: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         first, second = (aged(book, salon, clock, 900) for _ in range(2))
-        real = book._erase_now
+        real = retention_service.erase_now
         calls = []
 
         def crash_on_second(*args: object, **kwargs: object) -> object:
-            calls.append(args[1])
+            calls.append(args[2])
             if len(calls) == 2:
                 raise KeyboardInterrupt
             return real(*args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(book, "_erase_now", crash_on_second)
+        monkeypatch.setattr(retention_service, "erase_now", crash_on_second)
         with pytest.raises(KeyboardInterrupt):
-            book.run_retention(salon)
+            book.business(salon).retention.run()
         monkeypatch.undo()
         remaining = {first, second} - {calls[0]}
-        assert [item.card_id for item in book.due_erasures(salon).items] == list(remaining)
-        book.run_retention(salon)
-        assert book.count(salon) == 0
+        assert [item.card_id for item in book.business(salon).retention.due().items] == list(
+            remaining
+        )
+        book.business(salon).retention.run()
+        assert book.business(salon).cards.count() == 0
 
 
 def test_without_rules_nothing_is_due(book: ClientBook, salon: str, clock: FixedClock) -> None:
     aged(book, salon, clock, 5000)
-    assert len(book.due_erasures(salon)) == 0
+    assert len(book.business(salon).retention.due()) == 0

@@ -19,13 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from clientcard.blacklist import BlockReason
+from clientcard.blacklist.model import BlockReason
 from clientcard.book import ClientBook
+from clientcard.cards.schema import FieldDefinition, FieldType
 from clientcard.clock import FixedClock
 from clientcard.consent import Channel, ConsentAction, ConsentSource, Purpose
 from clientcard.erasure import ErasureMode, ErasurePolicy, RequestKind
-from clientcard.gallery import PhotoKind
-from clientcard.history import (
+from clientcard.gallery.model import PhotoKind
+from clientcard.history.model import (
     Appointment,
     AppointmentStatus,
     ConversationDirection,
@@ -36,8 +37,7 @@ from clientcard.history import (
 )
 from clientcard.messaging.sends import Send, SendStatus
 from clientcard.money import Money
-from clientcard.portal import LinkPurpose, Portal
-from clientcard.schema import FieldDefinition, FieldType
+from clientcard.portal import LinkPurpose
 from clientcard.sinks import JsonLinesEventSink
 from clientcard.storage.files import FileBlobStore
 from clientcard.storage.sqlite import SQLiteStore
@@ -97,34 +97,32 @@ def seed(book: ClientBook, salon: str, blobs: FileBlobStore, tag: str) -> str:
     values = markers(tag)
     more = record_markers(tag)
     picture = blobs.put(salon, more["picture"].encode())
-    card = book.add_client(salon, {**values, "country": "IT", "language": "it", "picture": picture})
-    grant = {"source": ConsentSource.BOOKING_FORM, "recorded_by": "client"}
-    book.record_consent(
-        salon,
+    card = book.business(salon).cards.add(
+        {**values, "country": "IT", "language": "it", "picture": picture}
+    )
+    book.business(salon).consent.record(
         card.id,
         ConsentAction.GRANT,
         purpose=Purpose.MARKETING,
         channel=Channel.EMAIL,
         wording_version="newsletter-v2",
         evidence_ref=more["evidence"],
-        **grant,  # type: ignore[arg-type]
+        source=ConsentSource.BOOKING_FORM,
+        by="client",
     )
-    book.record_consent(
-        salon,
+    book.business(salon).consent.record(
         card.id,
         ConsentAction.GRANT,
         purpose=Purpose.SPECIAL_CATEGORY_DATA,
         wording_version="health-v1",
-        **grant,  # type: ignore[arg-type]
+        source=ConsentSource.BOOKING_FORM,
+        by="client",
     )
-    book.edit(
-        salon,
-        card.id,
-        {"allergies": more["allergies"], "weight_kg": "61.93"},
-        expected_version=1,
+    book.business(salon).cards.edit(
+        card.id, {"allergies": more["allergies"], "weight_kg": "61.93"}, expected_version=1
     )
     earlier = NOW - dt.timedelta(days=3)
-    visit = book.record_appointment(
+    visit = book.business(salon).history.add_appointment(
         Appointment(
             id=str(uuid.uuid4()),
             business_id=salon,
@@ -139,7 +137,7 @@ def seed(book: ClientBook, salon: str, blobs: FileBlobStore, tag: str) -> str:
             technical_notes=more["technical"],
         )
     )
-    book.record_payment(
+    book.business(salon).history.add_payment(
         Payment(
             id=str(uuid.uuid4()),
             business_id=salon,
@@ -151,7 +149,7 @@ def seed(book: ClientBook, salon: str, blobs: FileBlobStore, tag: str) -> str:
             notes=more["payer"],
         )
     )
-    book.share_document(
+    book.business(salon).history.add_document(
         SharedDocument(
             id=str(uuid.uuid4()),
             business_id=salon,
@@ -161,7 +159,7 @@ def seed(book: ClientBook, salon: str, blobs: FileBlobStore, tag: str) -> str:
             shared_at=earlier,
         )
     )
-    book.record_conversation(
+    book.business(salon).history.add_conversation(
         ConversationEntry(
             id=str(uuid.uuid4()),
             business_id=salon,
@@ -171,18 +169,19 @@ def seed(book: ClientBook, salon: str, blobs: FileBlobStore, tag: str) -> str:
             summary=more["conversation"],
         )
     )
-    book.add_photo(
-        salon,
+    book.business(salon).gallery.add(
         card.id,
         PNG + more["photo"].encode(),
         kind=PhotoKind.RESULT,
         caption=more["caption"],
         appointment_id=visit.id,
     )
-    book.block(salon, card.id, BlockReason.NO_SHOW, by="staff-7", note=more["block"])
-    portal = Portal(book)
-    portal.create_account(salon, card.id)  # its login is the client's e-mail address
-    portal.issue_link(salon, card.id, LinkPurpose.SIGN_IN)
+    book.business(salon).blacklist.add(
+        card.id, BlockReason.NO_SHOW, by="staff-7", note=more["block"]
+    )
+    portal = book.business(salon).portal
+    portal.create_account(card.id)  # its login is the client's e-mail address
+    portal.issue_link(card.id, LinkPurpose.SIGN_IN)
     book.store.add_sends(
         [
             Send(
@@ -205,8 +204,7 @@ def seed(book: ClientBook, salon: str, blobs: FileBlobStore, tag: str) -> str:
 
 def prepare(book: ClientBook, salon: str, blobs: FileBlobStore) -> tuple[str, str]:
     """Seed the client to erase and a witness; export the first; return both ids."""
-    book.change_schema(
-        salon,
+    book.business(salon).cards.change_schema(
         lambda schema: schema.add(
             FieldDefinition(key="colour", type=FieldType.TEXT, labels={"en": "Colour"})
         ).add(
@@ -216,17 +214,16 @@ def prepare(book: ClientBook, salon: str, blobs: FileBlobStore) -> tuple[str, st
                 labels={"en": "Allergies"},
                 sensitive=True,
             )
-        ),
+        )
     )
-    book.set_erasure_policy(
-        salon,
+    book.business(salon).erasure.set_policy(
         ErasurePolicy(mode=ErasureMode.ANONYMISE, keep_blocks=True, suppress_contacts=True),
-        actor="owner",
+        by="owner",
     )
     erased = seed(book, salon, blobs, "x")
     witness = seed(book, salon, blobs, "w")
-    book.receive_request(salon, erased, RequestKind.ERASURE, recorded_by="staff-7")
-    book.export_subject(salon, erased, actor="staff-7")
+    book.business(salon).requests.receive(erased, RequestKind.ERASURE, by="staff-7")
+    book.business(salon).portability.export_subject(erased, by="staff-7")
     return erased, witness
 
 
@@ -265,11 +262,11 @@ def erase_and_scan(book: ClientBook, blobs: FileBlobStore, root: Path) -> set[st
     written = b"".join([files_of(database), *(path.read_bytes() for path in blob_files(blobs))])
     assert found_in(written, gone) == set(gone), "the scan must see the seeded client"
 
-    book.erase(book.plan_erasure(salon, erased), actor="staff-7")
+    book.business(salon).erasure.run(book.business(salon).erasure.plan(erased), by="staff-7")
 
     remaining = [path.read_bytes() for path in blob_files(blobs)]
     assert found_in(b"".join([files_of(database), *remaining]), kept) == set(kept)
-    assert book.get(salon, witness).first_name == markers("w")["first_name"]
+    assert book.business(salon).cards.get(witness).first_name == markers("w")["first_name"]
     assert len(remaining) == 2  # the witness's picture and photo
     everything = b"".join([files_of(database), (root / "events.jsonl").read_bytes(), *remaining])
     return found_in(everything, gone)
@@ -287,7 +284,8 @@ class TestTheScanWouldNotice:
     def test_without_the_checkpoint_the_log_still_holds_the_client(
         self, book_on: tuple[ClientBook, FileBlobStore, Path], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(ClientBook, "_checkpoint", lambda _self: None)
+        # The erasure's checkpoint is the store's: make it do nothing.
+        monkeypatch.setattr(book_on[0].store, "checkpoint", lambda: None)
         assert erase_and_scan(*book_on)
 
     def test_without_secure_delete_freed_pages_still_hold_the_client(
@@ -323,7 +321,7 @@ def test_postgres_rows_hold_no_value_of_an_erased_client(
 
         assert found_in(written(), gone) == set(gone)
 
-        book.erase(book.plan_erasure(salon, erased), actor="staff-7")
+        book.business(salon).erasure.run(book.business(salon).erasure.plan(erased), by="staff-7")
 
         assert found_in(written(), gone) == set()
         assert found_in(written(), kept) == set(kept)
@@ -355,7 +353,7 @@ def _rows(dsn: str, schema: str) -> bytes:
                 (schema,),
             )
         ]
-        texts = []
+        texts: list[str] = []
         for table in tables:
             query = sql.SQL("SELECT t::text FROM {}.{} AS t").format(
                 sql.Identifier(schema), sql.Identifier(table)

@@ -6,12 +6,12 @@ import io
 from contextlib import AbstractContextManager
 
 from clientcard.book import ClientBook
+from clientcard.cards import FieldValue
 from clientcard.exchange import (
     FileFormat,
     ImportReport,
     RecordSource,
     Table,
-    import_cards,
     open_source,
 )
 
@@ -27,14 +27,14 @@ def opened(
 def imported(
     book: ClientBook, salon: str, data: bytes | str, format: FileFormat = "csv", **options: object
 ) -> ImportReport:
-    """Import ``data`` into ``salon``; ``options`` go to import_cards."""
+    """Import ``data`` into ``salon``; ``options`` go to ``desk.exchange.import_cards``."""
     with opened(data, format) as source:
-        return import_cards(book, salon, source, **options)  # type: ignore[arg-type]
+        return book.business(salon).exchange.import_cards(source, **options)  # type: ignore[arg-type]
 
 
-def values(book: ClientBook, salon: str) -> list[dict[str, object]]:
+def values(book: ClientBook, salon: str) -> list[dict[str, FieldValue]]:
     """Every card's values, ordered by name then e-mail."""
-    cards = book.list_cards(salon, limit=500)
+    cards = book.business(salon).cards.list(limit=500)
     return sorted(
         (card.values() for card in cards),
         key=lambda v: (

@@ -152,7 +152,7 @@ class TestDuplicatesAndMerge:
     def test_duplicates_show_whole_ids_in_a_narrow_terminal(
         self, cli: Cli, twins: list[str], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from clientcard.cli._exchange import console  # after `cli` loaded the commands
+        from clientcard.cli._context import console  # after `cli` loaded the commands
 
         # The console took its width from COLUMNS when first used; narrow it directly.
         monkeypatch.setattr(console, "width", 72)

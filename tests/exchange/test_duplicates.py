@@ -10,8 +10,8 @@ import attrs
 import pytest
 
 from clientcard.book import ClientBook
-from clientcard.card import BirthDate, ClientCard
-from clientcard.exchange import find_duplicates, match
+from clientcard.cards.card import BirthDate, ClientCard
+from clientcard.exchange import match
 from clientcard.exchange.duplicates import MAX_BLOCK, DuplicateIndex, Profile
 from tests.support import NOW
 
@@ -92,16 +92,15 @@ class TestFinding:
     def test_the_book_lists_its_likely_duplicates_most_likely_first(
         self, book: ClientBook, salon: str
     ) -> None:
-        giulia = book.add_client(salon, {"first_name": "Giulia", "last_name": "Bianchi",
-                                         "email": "giulia@example.it"})  # fmt: skip
-        twin = book.add_client(salon, {"first_name": "Giulia", "last_name": "Bianchi",
-                                       "email": "Giulia@Example.it"})  # fmt: skip
-        typo = book.add_client(salon, {"first_name": "Giula", "last_name": "Bianchi"})
-        book.add_client(salon, {"first_name": "Luca", "last_name": "Bianchi",
-                                "phones": "333 1234567"})  # fmt: skip
-        book.add_client(salon, {"first_name": "Maria", "last_name": "Bianchi",
-                                "phones": "333 1234567"})  # fmt: skip
-        pairs = find_duplicates(book, salon)
+        desk = book.business(salon)
+        giulia = desk.cards.add({"first_name": "Giulia", "last_name": "Bianchi",
+                                 "email": "giulia@example.it"})  # fmt: skip
+        twin = desk.cards.add({"first_name": "Giulia", "last_name": "Bianchi",
+                               "email": "Giulia@Example.it"})  # fmt: skip
+        typo = desk.cards.add({"first_name": "Giula", "last_name": "Bianchi"})
+        desk.cards.add({"first_name": "Luca", "last_name": "Bianchi", "phones": "333 1234567"})
+        desk.cards.add({"first_name": "Maria", "last_name": "Bianchi", "phones": "333 1234567"})
+        pairs = desk.exchange.find_duplicates()
         assert [(frozenset(p.card_ids), p.score) for p in pairs[:1]] == [
             (frozenset({giulia.id, twin.id}), 1.0)
         ]
@@ -110,7 +109,7 @@ class TestFinding:
             (frozenset({twin.id, typo.id}), 0.5),
         }
         assert pairs[0].to_dict()["reasons"] == ["same_email", "same_name"]
-        assert find_duplicates(book, salon, min_score=0.9) == pairs[:1]
+        assert desk.exchange.find_duplicates(min_score=0.9) == pairs[:1]
 
     def test_very_common_names_are_compared_on_contact_data_only(self) -> None:
         index = DuplicateIndex()

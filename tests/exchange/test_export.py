@@ -9,38 +9,37 @@ import pytest
 from openpyxl import load_workbook
 
 from clientcard.book import ClientBook
+from clientcard.cards.schema import FieldDefinition, FieldType
 from clientcard.consent import Channel, Purpose
-from clientcard.exchange import Selection, export_cards
-from clientcard.schema import FieldDefinition, FieldType
+from clientcard.exchange import Selection
 from clientcard.storage import CardQuery
 from tests.support import record
 
 
 @pytest.fixture
 def clients(book: ClientBook, salon: str) -> dict[str, str]:
-    book.change_schema(
-        salon,
+    book.business(salon).cards.change_schema(
         lambda s: s.add(
             FieldDefinition(
                 key="allergies", type=FieldType.LONG_TEXT, labels={"en": "Allergies",
                 "it": "Allergie"}, sensitive=True,
             )
-        ).add(FieldDefinition(key="loyal", type=FieldType.BOOLEAN, labels={"it": "Fedele"})),
+        ).add(FieldDefinition(key="loyal", type=FieldType.BOOLEAN, labels={"it": "Fedele"}))
     )  # fmt: skip
-    giulia = book.add_client(
-        salon,
+    giulia = book.business(salon).cards.add(
         {"first_name": "Giulia", "last_name": "Bianchi", "email": "giulia@example.it",
          "phones": "333 1234567", "client_group": "vip", "tags": "sposa", "gender": "female",
-         "notes": "=1+1", "loyal": "yes"},
-    )  # fmt: skip
-    marco = book.add_client(salon, {"first_name": "Marco", "last_name": "Rossi", "tags": "colore"})
+         "notes": "=1+1", "loyal": "yes"})  # fmt: skip
+    marco = book.business(salon).cards.add(
+        {"first_name": "Marco", "last_name": "Rossi", "tags": "colore"}
+    )
     record(book, salon, giulia.id, wording_version="v1")
     return {"giulia": giulia.id, "marco": marco.id}
 
 
 def csv_rows(book: ClientBook, salon: str, **options: object) -> list[list[str]]:
     out = io.StringIO(newline="")
-    export_cards(book, salon, out, format="csv", **options)  # type: ignore[arg-type]
+    book.business(salon).exchange.export_cards(out, format="csv", **options)  # type: ignore[arg-type]
     return list(csv.reader(io.StringIO(out.getvalue())))
 
 
@@ -98,14 +97,14 @@ class TestSpreadsheets:
         self, book: ClientBook, salon: str, clients: dict[str, str]
     ) -> None:
         out = io.StringIO(newline="")
-        report = export_cards(book, salon, out, format="csv")
+        report = book.business(salon).exchange.export_cards(out, format="csv")
         assert set(report.left_out) == {"weight_kg", "height_cm", "allergies"}
         assert "Allergie" not in out.getvalue()
         assert "Allergie" in csv_rows(book, salon, include_sensitive=True)[0]
 
     def test_labels_two_fields_share_name_their_keys(self, book: ClientBook, salon: str) -> None:
-        book.change_schema(salon, lambda s: s.relabel("profession", {"it": "Note"}))
-        book.add_client(salon, {"first_name": "Eva"})
+        book.business(salon).cards.change_schema(lambda s: s.relabel("profession", {"it": "Note"}))
+        book.business(salon).cards.add({"first_name": "Eva"})
         header = csv_rows(book, salon)[0]
         assert "Note [notes]" in header
         assert "Note [profession]" in header
@@ -114,7 +113,7 @@ class TestSpreadsheets:
         self, book: ClientBook, salon: str, clients: dict[str, str], tmp_path: Path
     ) -> None:
         path = tmp_path / "clienti.xlsx"
-        report = export_cards(book, salon, path, format="xlsx")
+        report = book.business(salon).exchange.export_cards(path, format="xlsx")
         workbook = load_workbook(path)
         assert workbook.sheetnames == ["Salone Bella"]
         sheet = workbook.active
@@ -129,7 +128,7 @@ class TestOtherFormats:
         self, book: ClientBook, salon: str, clients: dict[str, str]
     ) -> None:
         out = io.StringIO()
-        export_cards(book, salon, out, format="json", include_consent=True)
+        book.business(salon).exchange.export_cards(out, format="json", include_consent=True)
         cards = json.loads(out.getvalue())["cards"]
         assert cards[0]["phones"] == ["+393331234567"]
         assert cards[0]["gender"] == "female"
@@ -141,7 +140,7 @@ class TestOtherFormats:
         self, book: ClientBook, salon: str, clients: dict[str, str]
     ) -> None:
         out = io.StringIO(newline="")
-        assert export_cards(book, salon, out, format="vcard").count == 2
+        assert book.business(salon).exchange.export_cards(out, format="vcard").count == 2
         text = out.getvalue()
         assert text.count("BEGIN:VCARD\r\nVERSION:4.0\r\n") == 2
         assert "TEL;VALUE=uri:tel:+393331234567" in text
@@ -149,7 +148,7 @@ class TestOtherFormats:
 
     def test_an_unknown_format_is_refused(self, book: ClientBook, salon: str) -> None:
         with pytest.raises(ValueError, match="format"):
-            export_cards(book, salon, io.StringIO(), format="pdf")  # type: ignore[arg-type]
+            book.business(salon).exchange.export_cards(io.StringIO(), format="pdf")  # type: ignore[arg-type]
 
     def test_withdrawn_consent_is_exported_as_false(
         self, book: ClientBook, salon: str, clients: dict[str, str]
@@ -159,6 +158,6 @@ class TestOtherFormats:
         record(book, salon, clients["marco"], purpose=Purpose.MARKETING, channel=Channel.SMS,
                action=ConsentAction.WITHDRAW)  # fmt: skip
         out = io.StringIO()
-        export_cards(book, salon, out, format="json", include_consent=True)
+        book.business(salon).exchange.export_cards(out, format="json", include_consent=True)
         cards = json.loads(out.getvalue())["cards"]
         assert cards[1]["consent"] == {"marketing.sms": False}

@@ -6,13 +6,12 @@ from pathlib import Path
 import pytest
 
 from clientcard.book import ClientBook
-from clientcard.card import CardStatus
+from clientcard.cards.card import CardStatus
+from clientcard.cards.schema import FieldDefinition, FieldType
 from clientcard.clock import FixedClock
 from clientcard.consent import Channel, ConsentSource, Purpose
 from clientcard.errors import ValidationError
-from clientcard.exchange import import_cards
 from clientcard.locale import message
-from clientcard.schema import FieldDefinition, FieldType
 from clientcard.storage.sqlite import SQLiteStore
 from clientcard.testing.doubles import ListEventSink
 from tests.exchange.support import imported, opened, values
@@ -91,14 +90,14 @@ class TestBatches:
         )  # fmt: skip
         assert report.imported == 7
         assert seen == [3, 3, 1]
-        assert book.count(salon) == 7
+        assert book.business(salon).cards.count() == 7
 
     def test_a_dry_run_checks_everything_and_writes_nothing(
         self, book: ClientBook, salon: str, sink: ListEventSink
     ) -> None:
         report = imported(book, salon, MIXED, dry_run=True)
         assert (report.dry_run, report.imported, report.rejected_rows) == (True, 2, (3,))
-        assert book.count(salon) == 0
+        assert book.business(salon).cards.count() == 0
         assert sink.kinds() == ["business.created"]
 
     def test_a_batch_size_below_one_is_refused(self, book: ClientBook, salon: str) -> None:
@@ -127,7 +126,7 @@ class TestBatches:
                 )
                 data = "Nome;Cognome;Cellulare;E-mail\n" + rows
                 report = imported(book, salon, data, batch_size=15)
-                assert report.imported == book.count(salon) == 40
+                assert report.imported == book.business(salon).cards.count() == 40
                 assert imported(book, salon, data).already_present == 40
         finally:
             with psycopg.connect(dsn, autocommit=True) as connection:
@@ -145,8 +144,8 @@ class TestBatches:
                 for i in range(30)
             )
             report = imported(book, salon, "Nome;Cognome;Cellulare;E-mail\n" + rows, batch_size=8)
-            assert report.imported == book.count(salon) == 30
-            assert len(book.find_by_phone(salon, "333 1000007")) == 1
+            assert report.imported == book.business(salon).cards.count() == 30
+            assert len(book.business(salon).cards.find_by_phone("333 1000007")) == 1
 
 
 class TestIdempotence:
@@ -156,7 +155,7 @@ class TestIdempotence:
         imported(book, salon, MIXED)
         again = imported(book, salon, MIXED)
         assert (again.imported, again.already_present) == (0, 2)
-        assert book.count(salon) == 2
+        assert book.business(salon).cards.count() == 2
         assert {d.action for d in again.duplicates} == {"skipped"}
 
     def test_a_row_repeated_in_the_file_is_imported_once(
@@ -167,8 +166,8 @@ class TestIdempotence:
 
     def test_a_client_edited_since_is_still_recognised(self, book: ClientBook, salon: str) -> None:
         imported(book, salon, GOOD)
-        (card,) = book.list_cards(salon)
-        book.edit(salon, card.id, {"notes": "prefers mornings"}, expected_version=1)
+        (card,) = book.business(salon).cards.list()
+        book.business(salon).cards.edit(card.id, {"notes": "prefers mornings"}, expected_version=1)
         assert imported(book, salon, GOOD).already_present == 1
 
     def test_a_child_sharing_a_parent_phone_is_imported(self, book: ClientBook, salon: str) -> None:
@@ -188,7 +187,7 @@ class TestIdempotence:
             ("same_email", "similar_name"),
         )
         assert twin.new_card_id is not None
-        assert book.count(salon) == 2
+        assert book.business(salon).cards.count() == 2
 
     def test_likely_twins_can_be_left_out(self, book: ClientBook, salon: str) -> None:
         imported(book, salon, GOOD)
@@ -197,7 +196,7 @@ class TestIdempotence:
             on_duplicate="skip",
         )  # fmt: skip
         assert (report.skipped, report.duplicates[0].action) == (1, "not_imported")
-        assert book.count(salon) == 1
+        assert book.business(salon).cards.count() == 1
 
 
 class TestConsent:
@@ -214,7 +213,8 @@ class TestConsent:
         )  # fmt: skip
         assert report.consent_recorded == 2
         ledgers = {
-            card.first_name: book.consent_ledger(salon, card.id) for card in book.list_cards(salon)
+            card.first_name: book.business(salon).consent.ledger(card.id)
+            for card in book.business(salon).cards.list()
         }
         (grant,) = ledgers["Giulia"]
         assert (grant.source, grant.wording_version, grant.evidence_ref) == (
@@ -230,9 +230,13 @@ class TestConsent:
             book, salon, self.CSV, mapping={"Newsletter": "consent.marketing.email"},
             consent_wording="v1",
         )  # fmt: skip
-        by_name = {card.first_name: card.id for card in book.list_cards(salon)}
-        assert book.may_contact(salon, by_name["Giulia"], Purpose.MARKETING, Channel.EMAIL)
-        assert not book.may_contact(salon, by_name["Eva"], Purpose.MARKETING, Channel.EMAIL)
+        by_name = {card.first_name: card.id for card in book.business(salon).cards.list()}
+        assert book.business(salon).consent.may_contact(
+            by_name["Giulia"], Purpose.MARKETING, Channel.EMAIL
+        )
+        assert not book.business(salon).consent.may_contact(
+            by_name["Eva"], Purpose.MARKETING, Channel.EMAIL
+        )
         assert book.store.permissions(salon, by_name["Giulia"]) >= {("marketing", "email")}
 
     def test_a_grant_without_the_wording_is_a_rejected_row(
@@ -247,15 +251,13 @@ class TestConsent:
     def test_health_data_needs_the_rows_explicit_consent(
         self, book: ClientBook, salon: str
     ) -> None:
-        book.change_schema(
-            salon,
+        book.business(salon).cards.change_schema(
             lambda s: s.add(
                 FieldDefinition(
                     key="allergies", type=FieldType.LONG_TEXT, labels={"it": "Allergie"},
                     sensitive=True,
                 )
-            ),
-        )  # fmt: skip
+            ))  # fmt: skip
         data = "Nome;Allergie;Consenso salute\nGiulia;nichel;sì\nAnna;lattice;\n"
         report = imported(
             book, salon, data, mapping={"Consenso salute": "consent.special_category_data"},
@@ -264,9 +266,13 @@ class TestConsent:
         assert [(i.row, i.field, i.code) for i in report.rejected] == [
             (3, "allergies", "consent.sensitive_without_consent")
         ]
-        (card,) = book.list_cards(salon)
+        (card,) = book.business(salon).cards.list()
         assert card.custom["allergies"] == "nichel"
-        assert book.consent(salon, card.id).is_granted(Purpose.SPECIAL_CATEGORY_DATA, None)
+        assert (
+            book.business(salon)
+            .consent.state(card.id)
+            .is_granted(Purpose.SPECIAL_CATEGORY_DATA, None)
+        )
 
 
 class TestRejections:
@@ -296,7 +302,7 @@ class TestRejections:
         with pytest.raises(ValidationError) as caught:
             imported(book, salon, GOOD, mapping={"Nome": "nickname"})
         assert caught.value.codes == {"mapping.unknown_target"}
-        assert book.count(salon) == 0
+        assert book.business(salon).cards.count() == 0
 
 
 class TestRecords:
@@ -307,7 +313,7 @@ class TestRecords:
         report = imported(book, salon, data, "json")
         assert report.imported == 1
         assert [(w.field, w.code) for w in report.warnings] == [("hair_colour", "field.unknown")]
-        (card,) = book.list_cards(salon)
+        (card,) = book.business(salon).cards.list()
         assert card.status is CardStatus.PROSPECT
 
     def test_record_dates_are_read_like_spreadsheet_dates(
@@ -316,7 +322,7 @@ class TestRecords:
         imported(
             book, salon, json.dumps([{"first_name": "Eva", "birth_date": "10/12/1985"}]), "json"
         )
-        (card,) = book.list_cards(salon)
+        (card,) = book.business(salon).cards.list()
         assert card.birth_date is not None
         assert card.birth_date.iso() == "1985-12-10"
 
@@ -325,7 +331,7 @@ class TestRecords:
             [{"first_name": "Eva", "email": "e@x.it", "consent": {"marketing.sms": True}}]
         )
         with opened(data, "json") as source:
-            report = import_cards(book, salon, source, consent_wording="v1")
+            report = book.business(salon).exchange.import_cards(source, consent_wording="v1")
         assert report.consent_recorded == 1
 
 

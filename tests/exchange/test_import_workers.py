@@ -17,7 +17,8 @@ import pytest
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
 from clientcard.errors import StorageError
-from clientcard.exchange import ImportReport, import_cards, importing
+from clientcard.exchange import ImportReport, importing
+from clientcard.exchange._preparing import Preparation
 from clientcard.exchange._records import Row
 from clientcard.storage import MemoryStore
 from clientcard.testing.doubles import ListEventSink
@@ -198,7 +199,7 @@ class TestWorkers:
         # A daemonic process (a multiprocessing pool's worker, say) may have no children.
         monkeypatch.setattr(importing, "ProcessPoolExecutor", _no_pool)
         monkeypatch.setattr(
-            importing.multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True)
+            multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True)
         )
         report, _book, _sink = _import(workers=2)
         assert _comparable(report) == _comparable(alone[0])
@@ -208,7 +209,7 @@ class TestWorkers:
         book.create_business(name="Salone", region="IT", language="it", business_id=SALON)
         table = _FailingTable(fail_at=importing.PARALLEL_FROM + 1_000)
         with pytest.raises(OSError, match="disk"):
-            import_cards(book, SALON, table, workers=2)
+            book.business(SALON).exchange.import_cards(table, workers=2)
 
     def test_the_workers_stop_when_storing_fails(self, monkeypatch: pytest.MonkeyPatch) -> None:
         store = MemoryStore()
@@ -291,7 +292,7 @@ class _BreakingPool:
         """Nothing runs."""
 
 
-_PREPARATION: list[importing._Preparation] = []
+_PREPARATION: list[Preparation] = []
 
 
 @pytest.fixture(autouse=True)
@@ -299,7 +300,7 @@ def _keep_preparation(monkeypatch: pytest.MonkeyPatch) -> None:
     # The breaking pool prepares its first chunks itself, with the import's preparation.
     original = importing._prepared_by_workers
 
-    def kept(preparation: importing._Preparation, *args: Any) -> Any:
+    def kept(preparation: Preparation, *args: Any) -> Any:
         _PREPARATION[:] = [preparation]
         return (yield from original(preparation, *args))
 

@@ -4,11 +4,11 @@ import datetime as dt
 
 import pytest
 
+from clientcard.cards.schema import FieldDefinition, FieldSchema, FieldType
 from clientcard.consent import Channel, Purpose
 from clientcard.errors import ValidationError
 from clientcard.exchange import ColumnMapping
 from clientcard.exchange.mapping import apply_mapping, consent_target, normalise_header, read_date
-from clientcard.schema import FieldDefinition, FieldSchema, FieldType
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -5,20 +5,13 @@ import datetime as dt
 import pytest
 
 from clientcard.book import ClientBook
-from clientcard.card import CardStatus, ClientCard
+from clientcard.cards.card import CardStatus, ClientCard
+from clientcard.cards.schema import FieldDefinition, FieldType
 from clientcard.clock import FixedClock
 from clientcard.consent import Channel, ConsentAction, Purpose
 from clientcard.errors import NotFoundError, ValidationError, VersionConflictError
-from clientcard.exchange.merge import (
-    SNAPSHOT_KIND,
-    merge_cards,
-    plan_merge,
-    preview_merge,
-    purge_merge_snapshots,
-    undo_merge,
-)
-from clientcard.portal import AuthenticationError, PasswordHasher, Portal
-from clientcard.schema import FieldDefinition, FieldType
+from clientcard.exchange.merge import SNAPSHOT_KIND, plan_merge
+from clientcard.portal import AuthenticationError, PasswordHasher, PortalSettings
 from clientcard.storage import RecordQuery
 from clientcard.storage.records import Record
 from clientcard.testing.doubles import ListEventSink
@@ -29,22 +22,24 @@ EMAIL = (Purpose.MARKETING, Channel.EMAIL)
 
 @pytest.fixture
 def pair(book: ClientBook, salon: str) -> tuple[ClientCard, ClientCard]:
-    keep = book.add_client(
-        salon, {"first_name": "Giulia", "last_name": "Bianchi", "email": "giulia@example.it",
-                "notes": "nickel allergy", "tags": "sposa", "city": "Milano"},
+    cards = book.business(salon).cards
+    keep = cards.add(
+        {"first_name": "Giulia", "last_name": "Bianchi", "email": "giulia@example.it",
+         "notes": "nickel allergy", "tags": "sposa", "city": "Milano"}
     )  # fmt: skip
-    other = book.add_client(
-        salon, {"first_name": "Giulia", "last_name": "Bianchi", "email": "giulia@example.it",
-                "phones": "333 1234567", "tags": "colore", "city": "Monza",
-                "notes": "likes tea"},
+    other = cards.add(
+        {"first_name": "Giulia", "last_name": "Bianchi", "email": "giulia@example.it",
+         "phones": "333 1234567", "tags": "colore", "city": "Monza", "notes": "likes tea"}
     )  # fmt: skip
     return keep, other
 
 
 def merged(book: ClientBook, salon: str, keep: ClientCard, other: ClientCard) -> str:
-    return merge_cards(
-        book, salon, keep.id, other.id, expected_versions=(keep.version, other.version)
-    ).merge_id
+    return (
+        book.business(salon)
+        .exchange.merge(keep.id, other.id, expected_versions=(keep.version, other.version))
+        .merge_id
+    )
 
 
 def later(book: ClientBook, minutes: int = 1) -> None:
@@ -58,33 +53,35 @@ class TestPreview:
         self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
     ) -> None:
         keep, other = pair
-        plan = preview_merge(book, salon, keep.id, other.id)
+        plan = book.business(salon).exchange.preview_merge(keep.id, other.id)
         assert plan.filled == ("notes", "phones", "tags")
         assert plan.conflicts == ("city",)
         assert plan.result.address.city == "Milano"
         assert plan.result.tags == ("colore", "sposa")
         assert plan.result.notes == "nickel allergy\n\nlikes tea"
         assert plan.match.reasons == ("same_email", "same_name")
-        assert book.get(salon, keep.id) == keep
+        assert book.business(salon).cards.get(keep.id) == keep
 
     def test_the_other_cards_value_can_be_preferred(
         self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
     ) -> None:
         keep, other = pair
-        plan = preview_merge(book, salon, keep.id, other.id, prefer={"city": "absorbed"})
+        plan = book.business(salon).exchange.preview_merge(
+            keep.id, other.id, prefer={"city": "absorbed"}
+        )
         assert plan.result.address.city == "Monza"
 
     def test_the_preview_summary_holds_no_values(
         self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
     ) -> None:
-        summary = str(preview_merge(book, salon, *(c.id for c in pair)).to_dict())
+        summary = str(book.business(salon).exchange.preview_merge(*(c.id for c in pair)).to_dict())
         assert "Giulia" not in summary
         assert "Monza" not in summary
 
     def test_a_family_phone_merge_is_flagged(self, book: ClientBook, salon: str) -> None:
-        mother = book.add_client(salon, {"first_name": "Maria", "phones": "333 1234567"})
-        son = book.add_client(salon, {"first_name": "Luca", "phones": "333 1234567"})
-        plan = preview_merge(book, salon, mother.id, son.id)
+        mother = book.business(salon).cards.add({"first_name": "Maria", "phones": "333 1234567"})
+        son = book.business(salon).cards.add({"first_name": "Luca", "phones": "333 1234567"})
+        plan = book.business(salon).exchange.preview_merge(mother.id, son.id)
         assert "shared_phone_only" in plan.warnings
         assert "different_names" in plan.warnings
 
@@ -119,8 +116,8 @@ class TestMerging:
         keep, other = pair
         merged(book, salon, keep, other)
         with pytest.raises(NotFoundError):
-            book.get(salon, other.id)
-        survivor = book.get(salon, keep.id)
+            book.business(salon).cards.get(other.id)
+        survivor = book.business(salon).cards.get(keep.id)
         assert (survivor.version, survivor.phones) == (2, ("+393331234567",))
         event = sink.events[-1]
         assert (event.kind.value, event.card_id, event.related_card_id) == (
@@ -135,8 +132,10 @@ class TestMerging:
     ) -> None:
         keep, other = pair
         with pytest.raises(VersionConflictError):
-            merge_cards(book, salon, keep.id, other.id, expected_versions=(keep.version, 9))
-        assert book.get(salon, other.id) == other
+            book.business(salon).exchange.merge(
+                keep.id, other.id, expected_versions=(keep.version, 9)
+            )
+        assert book.business(salon).cards.get(other.id) == other
 
     def test_both_ledgers_are_kept_and_a_standing_refusal_wins(
         self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
@@ -147,14 +146,14 @@ class TestMerging:
         record(book, salon, other.id)  # a newer grant on the other card
         record(book, salon, other.id, purpose=Purpose.BIRTHDAY_GREETINGS, channel=Channel.SMS)
         later(book)
-        plan = preview_merge(book, salon, keep.id, other.id)
+        plan = book.business(salon).exchange.preview_merge(keep.id, other.id)
         assert plan.stricter == ("marketing.email",)
         merged(book, salon, keep, other)
-        ledger = book.consent_ledger(salon, keep.id)
+        ledger = book.business(salon).consent.ledger(keep.id)
         assert [e.action.value for e in ledger] == ["withdraw", "grant", "grant", "withdraw"]
         assert ledger[-1].evidence_ref is not None
         assert ledger[-1].evidence_ref.startswith("merge:")
-        state = book.consent(salon, keep.id)
+        state = book.business(salon).consent.state(keep.id)
         assert not state.is_granted(*EMAIL)
         assert state.is_granted(Purpose.BIRTHDAY_GREETINGS, Channel.SMS)
 
@@ -168,24 +167,28 @@ class TestMerging:
         later(book)
         record(book, salon, keep.id, action=ConsentAction.WITHDRAW_OBJECTION, purpose=None,
                channel=None)  # fmt: skip
-        assert preview_merge(book, salon, keep.id, other.id).stricter == ("objection",)
+        assert book.business(salon).exchange.preview_merge(keep.id, other.id).stricter == (
+            "objection",
+        )
         merged(book, salon, keep, other)
-        assert book.consent(salon, keep.id).objects_to_marketing
+        assert book.business(salon).consent.state(keep.id).objects_to_marketing
 
     def test_health_data_stays_only_with_its_consent(self, book: ClientBook, salon: str) -> None:
-        book.change_schema(
-            salon,
+        book.business(salon).cards.change_schema(
             lambda s: s.add(
                 FieldDefinition(key="allergies", type=FieldType.LONG_TEXT,
                                 labels={"en": "Allergies"}, sensitive=True)
-            ),
-        )  # fmt: skip
-        keep = book.add_client(salon, {"first_name": "Eva", "email": "eva@example.it"})
-        other = book.add_client(salon, {"first_name": "Eva", "email": "eva@example.it"})
+            ))  # fmt: skip
+        keep = book.business(salon).cards.add({"first_name": "Eva", "email": "eva@example.it"})
+        other = book.business(salon).cards.add({"first_name": "Eva", "email": "eva@example.it"})
         record(book, salon, other.id, purpose=Purpose.SPECIAL_CATEGORY_DATA, channel=None)
-        other = book.edit(salon, other.id, {"allergies": "latex"}, expected_version=1).card
+        other = (
+            book.business(salon)
+            .cards.edit(other.id, {"allergies": "latex"}, expected_version=1)
+            .card
+        )
         merged(book, salon, keep, other)
-        assert book.get(salon, keep.id).custom["allergies"] == "latex"
+        assert book.business(salon).cards.get(keep.id).custom["allergies"] == "latex"
 
     def test_history_gallery_and_wards_move_to_the_survivor(
         self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
@@ -195,11 +198,11 @@ class TestMerging:
             [Record(business_id=salon, kind="appointment", id="ap-1", at=NOW, doc={},
                     card_id=other.id)]
         )  # fmt: skip
-        child = book.add_client(salon, {"first_name": "Luca"})
-        book.link_guardian(salon, child.id, other.id, expected_version=1)
+        child = book.business(salon).cards.add({"first_name": "Luca"})
+        book.business(salon).consent.link_guardian(child.id, other.id, expected_version=1)
         merged(book, salon, keep, other)
         assert book.store.get_record(salon, "appointment", "ap-1").card_id == keep.id
-        assert book.get(salon, child.id).guardian_id == keep.id
+        assert book.business(salon).cards.get(child.id).guardian_id == keep.id
 
 
 class TestUndo:
@@ -215,19 +218,23 @@ class TestUndo:
             [Record(business_id=salon, kind="appointment", id="ap-1", at=NOW, doc={},
                     card_id=other.id)]
         )  # fmt: skip
-        child = book.add_client(salon, {"first_name": "Luca"})
-        book.link_guardian(salon, child.id, other.id, expected_version=1)
+        child = book.business(salon).cards.add({"first_name": "Luca"})
+        book.business(salon).consent.link_guardian(child.id, other.id, expected_version=1)
         record(book, salon, other.id)
         merge_id = merged(book, salon, keep, other)
-        survivor, restored = undo_merge(book, salon, merge_id)
+        survivor, restored = book.business(salon).exchange.undo_merge(merge_id)
         assert survivor.values() == keep.values()
         assert survivor.version == 3
-        assert book.get(salon, other.id) == restored == book.get(salon, other.id)
+        assert (
+            book.business(salon).cards.get(other.id)
+            == restored
+            == book.business(salon).cards.get(other.id)
+        )
         assert restored.values() == other.values()
-        assert book.consent(salon, other.id).is_granted(*EMAIL)
-        assert not book.consent(salon, keep.id).is_granted(*EMAIL)
+        assert book.business(salon).consent.state(other.id).is_granted(*EMAIL)
+        assert not book.business(salon).consent.state(keep.id).is_granted(*EMAIL)
         assert book.store.get_record(salon, "appointment", "ap-1").card_id == other.id
-        assert book.get(salon, child.id).guardian_id == other.id
+        assert book.business(salon).cards.get(child.id).guardian_id == other.id
         assert sink.events[-1].kind.value == "card.merge_undone"
         assert sink.events[-1].related_card_id == other.id
 
@@ -237,10 +244,10 @@ class TestUndo:
         keep, other = pair
         record(book, salon, other.id)
         merge_id = merged(book, salon, keep, other)
-        length = len(book.consent_ledger(salon, keep.id))
+        length = len(book.business(salon).consent.ledger(keep.id))
         later(book)
-        undo_merge(book, salon, merge_id)
-        ledger = book.consent_ledger(salon, keep.id)
+        book.business(salon).exchange.undo_merge(merge_id)
+        ledger = book.business(salon).consent.ledger(keep.id)
         assert len(ledger) == length + 1
         assert ledger[-1].action is ConsentAction.WITHDRAW
         assert ledger[-1].evidence_ref == f"merge-undone:{merge_id}"
@@ -255,35 +262,35 @@ class TestUndo:
         record(book, salon, keep.id, action=ConsentAction.WITHDRAW)
         later(book)
         record(book, salon, keep.id, wording_version="v2")
-        undo_merge(book, salon, merge_id)
-        assert book.consent(salon, keep.id).is_granted(*EMAIL)
+        book.business(salon).exchange.undo_merge(merge_id)
+        assert book.business(salon).consent.state(keep.id).is_granted(*EMAIL)
 
     def test_a_survivor_edited_since_the_merge_cannot_be_undone(
         self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
     ) -> None:
         keep, other = pair
         merge_id = merged(book, salon, keep, other)
-        book.edit(salon, keep.id, {"city": "Roma"}, expected_version=2)
+        book.business(salon).cards.edit(keep.id, {"city": "Roma"}, expected_version=2)
         with pytest.raises(VersionConflictError):
-            undo_merge(book, salon, merge_id)
+            book.business(salon).exchange.undo_merge(merge_id)
 
     def test_a_merge_is_undone_once(
         self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
     ) -> None:
         merge_id = merged(book, salon, *pair)
-        undo_merge(book, salon, merge_id)
+        book.business(salon).exchange.undo_merge(merge_id)
         with pytest.raises(NotFoundError):
-            undo_merge(book, salon, merge_id)
+            book.business(salon).exchange.undo_merge(merge_id)
 
     def test_purged_merges_are_permanent(
         self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
     ) -> None:
         merge_id = merged(book, salon, *pair)
-        assert purge_merge_snapshots(book, salon, before=NOW) == 0
-        assert purge_merge_snapshots(book, salon) == 1
-        assert purge_merge_snapshots(book, salon) == 0
+        assert book.business(salon).exchange.purge_merge_snapshots(before=NOW) == 0
+        assert book.business(salon).exchange.purge_merge_snapshots() == 1
+        assert book.business(salon).exchange.purge_merge_snapshots() == 0
         with pytest.raises(NotFoundError):
-            undo_merge(book, salon, merge_id)
+            book.business(salon).exchange.undo_merge(merge_id)
 
     def test_the_snapshot_goes_with_the_survivor(
         self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
@@ -292,31 +299,37 @@ class TestUndo:
         merged(book, salon, keep, other)
         query = RecordQuery(kind=SNAPSHOT_KIND, card_id=keep.id)
         assert len(book.store.find_records(salon, query)) == 1
-        book.delete(salon, keep.id, expected_version=2)
+        book.business(salon).cards.remove(keep.id, expected_version=2)
         assert len(book.store.find_records(salon, query)) == 0
 
     def test_a_prospect_merged_with_a_client_is_a_client(
         self, book: ClientBook, salon: str
     ) -> None:
-        prospect = book.record_prospect(salon, {"first_name": "Eva", "email": "eva@example.it"})
-        client = book.add_client(salon, {"first_name": "Eva", "email": "eva@example.it"})
+        prospect = book.business(salon).cards.add_prospect(
+            {"first_name": "Eva", "email": "eva@example.it"}
+        )
+        client = book.business(salon).cards.add({"first_name": "Eva", "email": "eva@example.it"})
         merged(book, salon, prospect, client)
-        assert book.get(salon, prospect.id).status is CardStatus.ACTIVE
+        assert book.business(salon).cards.get(prospect.id).status is CardStatus.ACTIVE
 
 
 def test_the_absorbed_cards_portal_account_ends_with_the_merge(
     book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
 ) -> None:
     keep, other = pair
-    other = book.edit(
-        salon, other.id, {"email": "g.bianchi@example.it"}, expected_version=other.version
-    ).card
-    portal = Portal(book, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    portal.create_account(salon, keep.id, password="a long and quiet river")
-    portal.create_account(salon, other.id, password="another long quiet river")
+    other = (
+        book.business(salon)
+        .cards.edit(other.id, {"email": "g.bianchi@example.it"}, expected_version=other.version)
+        .card
+    )
+    # The same store and clock, with a quick password hasher: the portal's settings are the book's.
+    settings = PortalSettings(hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    portal = ClientBook(book.store, clock=book.clock, portal=settings).business(salon).portal
+    portal.create_account(keep.id, password="a long and quiet river")
+    portal.create_account(other.id, password="another long quiet river")
     merged(book, salon, keep, other)
     accounts = book.store.find_records(salon, RecordQuery(kind="portal.account")).items
     assert [record.id for record in accounts] == [keep.id]
     with pytest.raises(AuthenticationError):
-        portal.sign_in(salon, other.email or "", "another long quiet river", source="ip")
-    portal.sign_in(salon, keep.email or "", "a long and quiet river", source="ip")
+        portal.sign_in(other.email or "", "another long quiet river", source="ip")
+    portal.sign_in(keep.email or "", "a long and quiet river", source="ip")

@@ -6,7 +6,7 @@ import io
 import pytest
 
 from clientcard.book import ClientBook
-from clientcard.card import ClientCard
+from clientcard.cards.card import ClientCard
 from clientcard.exchange._records import Record
 from clientcard.exchange.vcard import MAX_CARD, VcardSource, open_vcards, write_vcards
 from tests.exchange.support import imported, values
@@ -172,7 +172,7 @@ class TestWriting:
         [("female", "F"), ("male", "M"), ("non_binary", "O;non-binary"), ("other", "O")],
     )
     def test_gender_is_written_as_vcard_4_codes(self, gender: str, written: str) -> None:
-        from clientcard.card import Gender
+        from clientcard.cards.card import Gender
 
         card = ClientCard(
             id="c1", business_id="b", created_at=NOW, updated_at=NOW, first_name="Anna",

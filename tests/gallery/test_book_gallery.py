@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
 from clientcard.errors import NotFoundError, StorageError, ValidationError
-from clientcard.gallery import PhotoKind, PhotoLimits, PhotoRejectedError, sniff_image_type
+from clientcard.gallery.model import PhotoKind, PhotoLimits, PhotoRejectedError, sniff_image_type
 from clientcard.storage import MemoryStore
 from clientcard.storage.blobs import MemoryBlobStore
 from clientcard.testing.doubles import ListEventSink
@@ -68,12 +68,12 @@ def book(blobs: FlakyBlobStore, sink: ListEventSink) -> ClientBook:
 
 @pytest.fixture
 def card_id(book: ClientBook) -> str:
-    return book.add_client(SALON, {"first_name": "Giulia", "last_name": "Verdi"}).id
+    return book.business(SALON).cards.add({"first_name": "Giulia", "last_name": "Verdi"}).id
 
 
 def add(book: ClientBook, card_id: str, data: bytes = JPEG, **options: object) -> str:
     options.setdefault("kind", PhotoKind.RESULT)
-    return book.add_photo(SALON, card_id, data, **options).id  # type: ignore[arg-type]
+    return book.business(SALON).gallery.add(card_id, data, **options).id  # type: ignore[arg-type]
 
 
 class TestContentTypes:
@@ -103,14 +103,13 @@ class TestAdding:
     def test_a_photo_is_kept_with_its_type_size_and_links(
         self, book: ClientBook, card_id: str, sink: ListEventSink
     ) -> None:
-        photo = book.add_photo(
-            SALON,
+        photo = book.business(SALON).gallery.add(
             card_id,
             PNG,
             kind=PhotoKind.INSPIRATION,
             appointment_id="apt-1",
             caption="  colore  desiderato ",
-            added_by="staff-1",
+            by="staff-1",
         )
         assert (photo.content_type, photo.size, photo.kind) == (
             "image/png",
@@ -118,11 +117,11 @@ class TestAdding:
             PhotoKind.INSPIRATION,
         )
         assert photo.caption == "colore desiderato"
-        assert book.photo(SALON, photo.id) == photo
-        assert book.photo_data(SALON, photo.id) == PNG
-        assert book.photos(SALON, card_id) == [photo]
-        assert book.appointment_photos(SALON, "apt-1") == [photo]
-        assert book.appointment_photos(SALON, "apt-2") == []
+        assert book.business(SALON).gallery.get(photo.id) == photo
+        assert book.business(SALON).gallery.data(photo.id) == PNG
+        assert book.business(SALON).gallery.list(card_id) == [photo]
+        assert book.business(SALON).gallery.list_for_appointment("apt-1") == [photo]
+        assert book.business(SALON).gallery.list_for_appointment("apt-2") == []
         assert sink.events[-1].kind.value == "photo.added"
         assert sink.events[-1].record_id == photo.id
 
@@ -142,7 +141,7 @@ class TestAdding:
         assert caught.value.code == code
         assert caught.value.codes == {code}
         assert len(blobs) == 0
-        assert book.photos(SALON, card_id) == []
+        assert book.business(SALON).gallery.list(card_id) == []
 
     def test_refusals_speak_the_business_language(self, book: ClientBook, card_id: str) -> None:
         with pytest.raises(PhotoRejectedError) as caught:
@@ -157,10 +156,10 @@ class TestAdding:
             blobs=MemoryBlobStore(),
             photo_limits=PhotoLimits(content_types={"image/jpeg"}),
         )
-        card = only_jpeg.add_client(SALON, {"first_name": "Eva"})
-        only_jpeg.add_photo(SALON, card.id, JPEG, kind=PhotoKind.RESULT)
+        card = only_jpeg.business(SALON).cards.add({"first_name": "Eva"})
+        only_jpeg.business(SALON).gallery.add(card.id, JPEG, kind=PhotoKind.RESULT)
         with pytest.raises(PhotoRejectedError):
-            only_jpeg.add_photo(SALON, card.id, PNG, kind=PhotoKind.RESULT)
+            only_jpeg.business(SALON).gallery.add(card.id, PNG, kind=PhotoKind.RESULT)
 
     def test_a_long_caption_or_reference_is_refused(self, book: ClientBook, card_id: str) -> None:
         with pytest.raises(ValidationError) as caught:
@@ -185,19 +184,21 @@ class TestAdding:
             assert len(blobs) == 1
             raise RollbackError
         assert len(blobs) == 0
-        assert book.photos(SALON, card_id) == []
+        assert book.business(SALON).gallery.list(card_id) == []
 
     def test_a_book_without_a_blob_store_has_no_gallery(self, card_id: str) -> None:
         book = ClientBook(MemoryStore())
         book.create_business(name="S", business_id=SALON)
-        card = book.add_client(SALON, {"first_name": "Eva"})
+        card = book.business(SALON).cards.add({"first_name": "Eva"})
         with pytest.raises(StorageError) as caught:
-            book.add_photo(SALON, card.id, JPEG, kind=PhotoKind.RESULT)
+            book.business(SALON).gallery.add(card.id, JPEG, kind=PhotoKind.RESULT)
         assert caught.value.reason == "no_blob_store"
-        book.delete(SALON, card.id, expected_version=1)
+        book.business(SALON).cards.remove(card.id, expected_version=1)
 
     def test_captions_never_show_in_repr(self, book: ClientBook, card_id: str) -> None:
-        photo = book.add_photo(SALON, card_id, JPEG, kind=PhotoKind.RESULT, caption="Giulia")
+        photo = book.business(SALON).gallery.add(
+            card_id, JPEG, kind=PhotoKind.RESULT, caption="Giulia"
+        )
         assert "Giulia" not in repr(photo)
 
 
@@ -206,42 +207,42 @@ class TestRemoving:
         self, book: ClientBook, blobs: FlakyBlobStore, card_id: str, sink: ListEventSink
     ) -> None:
         photo_id = add(book, card_id)
-        book.remove_photo(SALON, photo_id)
+        book.business(SALON).gallery.remove(photo_id)
         assert len(blobs) == 0
-        assert book.photos(SALON, card_id) == []
+        assert book.business(SALON).gallery.list(card_id) == []
         assert sink.events[-1].kind.value == "photo.removed"
         assert sink.events[-1].record_id == photo_id
         with pytest.raises(NotFoundError):
-            book.photo(SALON, photo_id)
+            book.business(SALON).gallery.get(photo_id)
 
     def test_deleting_a_card_deletes_its_photos_bytes(
         self, book: ClientBook, blobs: FlakyBlobStore, card_id: str
     ) -> None:
         add(book, card_id)
         add(book, card_id, PNG, appointment_id="apt-1")
-        other = book.add_client(SALON, {"first_name": "Bea"}).id
+        other = book.business(SALON).cards.add({"first_name": "Bea"}).id
         kept = add(book, other)
-        book.delete(SALON, card_id, expected_version=1)
+        book.business(SALON).cards.remove(card_id, expected_version=1)
         assert len(blobs) == 1
-        assert book.photo_data(SALON, kept) == JPEG
-        assert book.appointment_photos(SALON, "apt-1") == []
-        assert book.purge_deleted_blobs(SALON) == 0
+        assert book.business(SALON).gallery.data(kept) == JPEG
+        assert book.business(SALON).gallery.list_for_appointment("apt-1") == []
+        assert book.business(SALON).gallery.purge_deleted() == 0
 
     def test_a_stale_card_deletion_deletes_no_photo(
         self, book: ClientBook, blobs: FlakyBlobStore, card_id: str
     ) -> None:
         add(book, card_id)
         with pytest.raises(Exception, match="version"):
-            book.delete(SALON, card_id, expected_version=7)
+            book.business(SALON).cards.remove(card_id, expected_version=7)
         assert len(blobs) == 1
-        assert len(book.photos(SALON, card_id)) == 1
+        assert len(book.business(SALON).gallery.list(card_id)) == 1
 
     def test_bytes_wait_for_the_outermost_commit(
         self, book: ClientBook, blobs: FlakyBlobStore, card_id: str
     ) -> None:
         add(book, card_id)
         with book.transaction():
-            assert book.delete_photos_of(SALON, card_id) == 1
+            assert book.business(SALON).gallery.remove_all(card_id) == 1
             assert len(blobs) == 1
         assert len(blobs) == 0
 
@@ -251,9 +252,9 @@ class TestRemoving:
         photo_id = add(book, card_id)
 
         with pytest.raises(RollbackError), book.transaction():  # noqa: PT012
-            book.remove_photo(SALON, photo_id)
+            book.business(SALON).gallery.remove(photo_id)
             raise RollbackError
-        assert book.photo_data(SALON, photo_id) == JPEG
+        assert book.business(SALON).gallery.data(photo_id) == JPEG
 
     def test_a_failed_blob_deletion_is_finished_by_a_later_purge(
         self,
@@ -265,17 +266,17 @@ class TestRemoving:
         add(book, card_id)
         add(book, card_id)
         blobs.broken = True
-        book.delete(SALON, card_id, expected_version=1)
+        book.business(SALON).cards.remove(card_id, expected_version=1)
         with pytest.raises(NotFoundError):
-            book.get(SALON, card_id)
+            book.business(SALON).cards.get(card_id)
         assert len(blobs) == 2
-        assert "purge_deleted_blobs" in caplog.text
+        assert "gallery.purge_deleted" in caplog.text
         assert "Giulia" not in caplog.text
-        assert book.purge_deleted_blobs(SALON) == 0
+        assert book.business(SALON).gallery.purge_deleted() == 0
         blobs.broken = False
-        assert book.purge_deleted_blobs(SALON) == 2
+        assert book.business(SALON).gallery.purge_deleted() == 2
         assert len(blobs) == 0
-        assert book.purge_deleted_blobs(SALON) == 0
+        assert book.business(SALON).gallery.purge_deleted() == 0
 
     def test_photos_are_deleted_with_their_client(self) -> None:
         from clientcard.kinds import ErasureTreatment, kind_of
@@ -291,7 +292,7 @@ def test_delete_logs_ids_only(
     caplog.set_level(logging.DEBUG)
     add(book, card_id, caption="Giulia's colour")
     blobs.broken = True
-    book.delete(SALON, card_id, expected_version=1)
+    book.business(SALON).cards.remove(card_id, expected_version=1)
     assert "Giulia" not in caplog.text
     assert "Verdi" not in caplog.text
 
@@ -311,11 +312,11 @@ def test_bytes_whose_record_was_not_filed_go_at_once(blobs: FlakyBlobStore) -> N
     store = FailingRecordsStore()
     book = ClientBook(store, blobs=blobs)
     book.create_business(name="S", business_id=SALON)
-    card = book.add_client(SALON, {"first_name": "Eva"})
+    card = book.business(SALON).cards.add({"first_name": "Eva"})
     store.broken = True
     with book.transaction():
         with pytest.raises(StorageError):
-            book.add_photo(SALON, card.id, JPEG, kind=PhotoKind.RESULT)
+            book.business(SALON).gallery.add(card.id, JPEG, kind=PhotoKind.RESULT)
         assert len(blobs) == 0
 
 
@@ -328,10 +329,10 @@ def test_a_host_blob_store_failing_with_its_own_error_never_fails_a_committed_de
         raise OSError("bucket unreachable")
 
     blobs.delete = explode  # type: ignore[method-assign]
-    book.delete(SALON, card_id, expected_version=1)
+    book.business(SALON).cards.remove(card_id, expected_version=1)
     assert len(blobs) == 1
     del blobs.delete
-    assert book.purge_deleted_blobs(SALON) == 1
+    assert book.business(SALON).gallery.purge_deleted() == 1
 
 
 @given(
@@ -342,8 +343,8 @@ def test_a_host_blob_store_failing_with_its_own_error_never_fails_a_committed_de
 def test_a_photo_round_trips_through_its_record(
     caption: str, appointment: str | None, kind: PhotoKind
 ) -> None:
-    from clientcard._book_gallery import _photo_doc, photo_from
-    from clientcard.gallery import Photo
+    from clientcard.gallery.model import Photo
+    from clientcard.gallery.records import photo_document, photo_from
     from clientcard.storage.records import Record
 
     photo = Photo(
@@ -357,7 +358,7 @@ def test_a_photo_round_trips_through_its_record(
         appointment_id=appointment,
         caption=caption,
     )
-    document = _photo_doc(photo)
+    document = photo_document(photo)
     assert "card_id" not in document
     record = Record(business_id=SALON, kind="photo", id="p1", at=NOW, doc=document, card_id="c1")
     assert photo_from(record) == photo

@@ -45,7 +45,7 @@ def salon(book: ClientBook) -> str:
 
 @pytest.fixture
 def anna(book: ClientBook, salon: str) -> str:
-    card = book.add_client(
-        salon, {"first_name": "Anna", "email": "anna@example.com", "phones": "333 1234567"}
+    card = book.business(salon).cards.add(
+        {"first_name": "Anna", "email": "anna@example.com", "phones": "333 1234567"}
     )
     return card.id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from clientcard.history import Appointment, AppointmentStatus, ServiceLine
+from clientcard.history.model import Appointment, AppointmentStatus, ServiceLine
 from clientcard.money import Money
 from tests.support import NOW
 

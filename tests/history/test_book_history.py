@@ -7,11 +7,12 @@ import datetime as dt
 import pytest
 
 from clientcard.book import ClientBook
+from clientcard.cards.schema import FieldDefinition, FieldType
 from clientcard.clock import FixedClock
 from clientcard.consent import ConsentAction, Purpose
 from clientcard.errors import DuplicateError, NotFoundError, ValidationError, VersionConflictError
 from clientcard.events import EventKind
-from clientcard.history import (
+from clientcard.history.model import (
     AppointmentStatus,
     ConversationDirection,
     ConversationEntry,
@@ -21,7 +22,6 @@ from clientcard.history import (
     SharedDocument,
 )
 from clientcard.money import Money
-from clientcard.schema import FieldDefinition, FieldType
 from clientcard.testing.doubles import ListEventSink
 from tests.history.helpers import visit
 from tests.support import NOW, record
@@ -33,14 +33,16 @@ class TestAppointments:
     def test_a_recorded_appointment_reads_back(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        appointment = book.record_appointment(visit(anna, business_id=salon, days=2))
-        assert book.appointment(salon, appointment.id) == appointment
-        assert book.appointments(salon, anna) == [appointment]
+        appointment = book.business(salon).history.add_appointment(
+            visit(anna, business_id=salon, days=2)
+        )
+        assert book.business(salon).history.get_appointment(appointment.id) == appointment
+        assert book.business(salon).history.list_appointments(anna) == [appointment]
 
     def test_recording_emits_an_event_naming_the_appointment(
         self, book: ClientBook, salon: str, anna: str, sink: ListEventSink
     ) -> None:
-        appointment = book.record_appointment(visit(anna, business_id=salon))
+        appointment = book.business(salon).history.add_appointment(visit(anna, business_id=salon))
         event = sink.events[-1]
         assert (event.kind, event.card_id, event.record_id) == (
             EventKind.APPOINTMENT_RECORDED,
@@ -52,59 +54,64 @@ class TestAppointments:
         self, book: ClientBook, salon: str
     ) -> None:
         with pytest.raises(NotFoundError):
-            book.record_appointment(visit("nobody", business_id=salon))
+            book.business(salon).history.add_appointment(visit("nobody", business_id=salon))
 
     def test_an_appointment_id_is_recorded_once(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        appointment = book.record_appointment(visit(anna, business_id=salon))
+        appointment = book.business(salon).history.add_appointment(visit(anna, business_id=salon))
         with pytest.raises(DuplicateError):
-            book.record_appointment(appointment)
+            book.business(appointment.business_id).history.add_appointment(appointment)
 
     def test_a_status_change_is_recorded_with_its_time(
         self, book: ClientBook, salon: str, anna: str, clock: FixedClock
     ) -> None:
-        appointment = book.record_appointment(visit(anna, business_id=salon, status=BOOKED))
+        appointment = book.business(salon).history.add_appointment(
+            visit(anna, business_id=salon, status=BOOKED)
+        )
         clock.advance(dt.timedelta(hours=1))
-        done = book.set_appointment_status(salon, appointment.id, AppointmentStatus.NO_SHOW)
+        done = book.business(salon).history.set_appointment_status(
+            appointment.id, AppointmentStatus.NO_SHOW
+        )
         assert (done.status, done.status_changed_at) == (AppointmentStatus.NO_SHOW, clock.now())
-        assert book.appointment(salon, appointment.id) == done
+        assert book.business(salon).history.get_appointment(appointment.id) == done
 
     def test_a_stale_revision_is_refused(self, book: ClientBook, salon: str, anna: str) -> None:
-        appointment = book.record_appointment(visit(anna, business_id=salon))
-        book.set_appointment_status(salon, appointment.id, AppointmentStatus.COMPLETED)
+        appointment = book.business(salon).history.add_appointment(visit(anna, business_id=salon))
+        book.business(salon).history.set_appointment_status(
+            appointment.id, AppointmentStatus.COMPLETED
+        )
         with pytest.raises(VersionConflictError):
-            book.set_appointment_status(
-                salon, appointment.id, AppointmentStatus.NO_SHOW, expected_revision=1
+            book.business(salon).history.set_appointment_status(
+                appointment.id, AppointmentStatus.NO_SHOW, expected_revision=1
             )
 
     def test_an_update_cannot_move_an_appointment_to_another_card(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        other = book.add_client(salon, {"first_name": "Bea"}).id
-        appointment = book.record_appointment(visit(anna, business_id=salon))
+        other = book.business(salon).cards.add({"first_name": "Bea"}).id
+        appointment = book.business(salon).history.add_appointment(visit(anna, business_id=salon))
         moved = visit(other, business_id=salon).__class__(
             **{**_fields(appointment), "card_id": other}
         )
         with pytest.raises(ValidationError) as caught:
-            book.update_appointment(moved)
+            book.business(moved.business_id).history.edit_appointment(moved)
         assert caught.value.codes == {"appointment.card_changed"}
 
     def test_an_update_names_what_changed(
         self, book: ClientBook, salon: str, anna: str, sink: ListEventSink
     ) -> None:
-        appointment = book.record_appointment(visit(anna, business_id=salon))
+        appointment = book.business(salon).history.add_appointment(visit(anna, business_id=salon))
         later = appointment.__class__(
             **{**_fields(appointment), "starts_at": appointment.starts_at + dt.timedelta(days=1)}
         )
-        book.update_appointment(later, expected_revision=1)
+        book.business(later.business_id).history.edit_appointment(later, expected_revision=1)
         assert sink.events[-1].fields == ("starts_at",)
 
     def test_sensitive_technical_notes_need_explicit_consent(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        book.change_schema(
-            salon,
+        book.business(salon).cards.change_schema(
             lambda schema: schema.add(
                 FieldDefinition(
                     key="technical_notes",
@@ -112,28 +119,31 @@ class TestAppointments:
                     labels={"en": "Technical notes"},
                     sensitive=True,
                 )
-            ),
+            )
         )
         notes = visit(anna, business_id=salon, technical_notes="scalp condition")
         with pytest.raises(ValidationError) as caught:
-            book.record_appointment(notes)
+            book.business(notes.business_id).history.add_appointment(notes)
         assert caught.value.codes == {"consent.sensitive_without_consent"}
         record(book, salon, anna, purpose=Purpose.SPECIAL_CATEGORY_DATA, channel=None)
-        assert book.record_appointment(notes) == notes
+        assert book.business(notes.business_id).history.add_appointment(notes) == notes
 
     def test_plain_technical_notes_need_no_consent(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
         notes = visit(anna, business_id=salon, technical_notes="6.1 + 20 vol")
-        assert book.record_appointment(notes).technical_notes == "6.1 + 20 vol"
+        assert (
+            book.business(notes.business_id).history.add_appointment(notes).technical_notes
+            == "6.1 + 20 vol"
+        )
 
     def test_deleting_the_card_deletes_its_history(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        appointment = book.record_appointment(visit(anna, business_id=salon))
-        book.delete(salon, anna, expected_version=1)
+        appointment = book.business(salon).history.add_appointment(visit(anna, business_id=salon))
+        book.business(salon).cards.remove(anna, expected_version=1)
         with pytest.raises(NotFoundError):
-            book.appointment(salon, appointment.id)
+            book.business(salon).history.get_appointment(appointment.id)
 
 
 def _fields(value: object) -> dict[str, object]:
@@ -158,14 +168,20 @@ class TestHistory:
     def test_history_splits_upcoming_from_past_and_received_from_pending(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        soon = book.record_appointment(visit(anna, business_id=salon, days=1, status=BOOKED))
-        done = book.record_appointment(visit(anna, business_id=salon, days=-10))
-        missed = book.record_appointment(
+        soon = book.business(salon).history.add_appointment(
+            visit(anna, business_id=salon, days=1, status=BOOKED)
+        )
+        done = book.business(salon).history.add_appointment(
+            visit(anna, business_id=salon, days=-10)
+        )
+        missed = book.business(salon).history.add_appointment(
             visit(anna, business_id=salon, days=-5, status=AppointmentStatus.NO_SHOW)
         )
-        paid = book.record_payment(_payment(salon, anna, id="p1"))
-        due = book.record_payment(_payment(salon, anna, id="p2", status=PaymentStatus.PENDING))
-        history = book.history(salon, anna)
+        paid = book.business(salon).history.add_payment(_payment(salon, anna, id="p1"))
+        due = book.business(salon).history.add_payment(
+            _payment(salon, anna, id="p2", status=PaymentStatus.PENDING)
+        )
+        history = book.business(salon).history.get(anna)
         assert history.upcoming == (soon,)
         assert history.past == (missed, done)
         assert (history.payments_received, history.payments_pending) == ((paid,), (due,))
@@ -173,14 +189,18 @@ class TestHistory:
     def test_a_pending_payment_can_be_marked_received(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        book.record_payment(_payment(salon, anna, id="p", status=PaymentStatus.PENDING))
-        received = book.set_payment_status(salon, "p", PaymentStatus.RECEIVED, at=NOW)
-        assert book.payments(salon, anna) == [received]
+        book.business(salon).history.add_payment(
+            _payment(salon, anna, id="p", status=PaymentStatus.PENDING)
+        )
+        received = book.business(salon).history.set_payment_status(
+            "p", PaymentStatus.RECEIVED, at=NOW
+        )
+        assert book.business(salon).history.list_payments(anna) == [received]
 
     def test_the_timeline_holds_messages_and_invoices_latest_first(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        message = book.record_conversation(
+        message = book.business(salon).history.add_conversation(
             ConversationEntry(
                 id="m1",
                 business_id=salon,
@@ -190,9 +210,11 @@ class TestHistory:
                 summary="Running late",
             )
         )
-        book.record_payment(_payment(salon, anna, id="p", invoice_number="2026/1"))
-        book.record_payment(_payment(salon, anna, id="q"))
-        timeline = book.timeline(salon, anna)
+        book.business(salon).history.add_payment(
+            _payment(salon, anna, id="p", invoice_number="2026/1")
+        )
+        book.business(salon).history.add_payment(_payment(salon, anna, id="q"))
+        timeline = book.business(salon).history.timeline(anna)
         assert [(entry.kind, entry.id) for entry in timeline] == [
             (ConversationKind.INVOICE, "p"),
             (ConversationKind.MESSAGE, message.id),
@@ -217,34 +239,42 @@ class TestHistory:
             ref="doc://2",
             shared_at=NOW,
         )
-        book.share_document(first)
-        book.share_document(second)
-        assert book.history(salon, anna).documents == (second, first)
+        book.business(first.business_id).history.add_document(first)
+        book.business(second.business_id).history.add_document(second)
+        assert book.business(salon).history.get(anna).documents == (second, first)
 
     def test_history_of_another_business_card_is_not_found(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
         other = book.create_business(name="Other", region="IT", language="it").id
         with pytest.raises(NotFoundError):
-            book.history(other, anna)
+            book.business(other).history.get(anna)
 
 
 class TestStatisticsAndOverview:
     def test_statistics_read_the_clients_appointments(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        book.record_appointment(visit(anna, business_id=salon, days=-3, price="40"))
-        book.record_appointment(visit(anna, business_id=salon, days=3, status=BOOKED))
-        stats = book.statistics(salon, anna)
+        book.business(salon).history.add_appointment(
+            visit(anna, business_id=salon, days=-3, price="40")
+        )
+        book.business(salon).history.add_appointment(
+            visit(anna, business_id=salon, days=3, status=BOOKED)
+        )
+        stats = book.business(salon).history.statistics(anna)
         assert (stats.total_spend, stats.future_bookings) == (Money.of("40", "EUR"), 1)
 
     def test_the_overview_shows_the_top_of_the_card(
         self, book: ClientBook, salon: str, anna: str
     ) -> None:
-        book.edit(salon, anna, {"notes": "Allergic to nickel"}, expected_version=1)
-        next_visit = book.record_appointment(visit(anna, business_id=salon, days=1, status=BOOKED))
-        last = book.record_appointment(visit(anna, business_id=salon, days=-7, price="50"))
-        overview = book.overview(salon, anna)
+        book.business(salon).cards.edit(anna, {"notes": "Allergic to nickel"}, expected_version=1)
+        next_visit = book.business(salon).history.add_appointment(
+            visit(anna, business_id=salon, days=1, status=BOOKED)
+        )
+        last = book.business(salon).history.add_appointment(
+            visit(anna, business_id=salon, days=-7, price="50")
+        )
+        overview = book.business(salon).history.overview(anna)
         assert overview.display_name == "Anna"
         assert overview.next_bookings == (next_visit,)
         assert overview.average_spend == Money.of("50", "EUR")
@@ -255,19 +285,21 @@ class TestStatisticsAndOverview:
 
 class TestAggregates:
     def _client(self, book: ClientBook, salon: str, name: str, *, profiling: bool) -> str:
-        card = book.add_client(
-            salon, {"first_name": name, "client_group": "vip", "referral_source": "friend"}
+        card = book.business(salon).cards.add(
+            {"first_name": name, "client_group": "vip", "referral_source": "friend"}
         )
         if profiling:
             record(book, salon, card.id, purpose=Purpose.PROFILING, channel=None)
-        book.record_appointment(visit(card.id, business_id=salon, days=-40, price="80"))
+        book.business(salon).history.add_appointment(
+            visit(card.id, business_id=salon, days=-40, price="80")
+        )
         return card.id
 
     def test_aggregates_count_clients_who_allow_profiling(
         self, book: ClientBook, salon: str
     ) -> None:
         self._client(book, salon, "Bea", profiling=True)
-        result = book.aggregates(salon, currency="EUR")
+        result = book.business(salon).history.aggregates(currency="EUR")
         assert result.clients == 1
         assert result.spend_by_group == {"vip": Money.of("80", "EUR")}
 
@@ -275,9 +307,9 @@ class TestAggregates:
         self, book: ClientBook, salon: str
     ) -> None:
         self._client(book, salon, "Bea", profiling=True)
-        before = book.aggregates(salon, currency="EUR")
+        before = book.business(salon).history.aggregates(currency="EUR")
         self._client(book, salon, "Carla", profiling=False)
-        assert book.aggregates(salon, currency="EUR") == before
+        assert book.business(salon).history.aggregates(currency="EUR") == before
 
     def test_withdrawing_profiling_consent_takes_a_client_out(
         self, book: ClientBook, salon: str
@@ -291,4 +323,4 @@ class TestAggregates:
             purpose=Purpose.PROFILING,
             channel=None,
         )
-        assert book.aggregates(salon, currency="EUR").clients == 0
+        assert book.business(salon).history.aggregates(currency="EUR").clients == 0

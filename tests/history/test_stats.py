@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clientcard.errors import ValidationError
-from clientcard.history import Appointment, AppointmentStatus
+from clientcard.history.model import Appointment, AppointmentStatus
+from clientcard.history.statistics import ClientFacts, aggregate, client_statistics
 from clientcard.money import Money
-from clientcard.stats import ClientFacts, aggregate, client_statistics
 from tests.history.helpers import visit
 from tests.support import NOW
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from clientcard.contact.name import normalize_text
 from clientcard.errors import DocumentError, InvalidValueError, ValidationError
-from clientcard.history import (
+from clientcard.history.model import (
     Appointment,
     AppointmentStatus,
     ConversationDirection,
@@ -19,6 +19,8 @@ from clientcard.history import (
     PaymentStatus,
     ServiceLine,
     SharedDocument,
+)
+from clientcard.history.records import (
     appointment_from_record,
     appointment_to_record,
     conversation_from_record,

@@ -1,4 +1,4 @@
-"""A dispatcher process for the crash test: sends one message at a time until done.
+"""A sending process for the crash test: sends one message at a time until done.
 
 Run as ``python -m tests.messaging._dispatch_worker DB LOG``. Its notifier appends each
 message id to LOG (flushed and synced) before returning, as a provider would accept it.
@@ -14,8 +14,7 @@ from pathlib import Path
 
 from clientcard.book import ClientBook
 from clientcard.consent import Channel, Purpose
-from clientcard.messaging import MessageTemplate, OutgoingMessage, TemplateText
-from clientcard.messaging.dispatcher import Dispatcher
+from clientcard.messaging import MessageTemplate, MessagingSettings, OutgoingMessage, TemplateText
 from clientcard.storage.sqlite import SQLiteStore
 
 SECRET = bytes(range(32))
@@ -39,22 +38,25 @@ class ProviderLog:
         return message.message_id
 
 
-def make_dispatcher(book: ClientBook, log: Path) -> Dispatcher:
-    return Dispatcher(
-        book,
-        {Channel.EMAIL: ProviderLog(log)},
-        [PROMO],
-        token_secret=SECRET,
-        unsubscribe_url="https://x/{token}",
-        lease=dt.timedelta(0),
+def sending_book(store: SQLiteStore, log: Path) -> ClientBook:
+    """A book on ``store`` whose provider appends to ``log``; a claim lapses at once."""
+    return ClientBook(
+        store,
+        messaging=MessagingSettings(
+            {Channel.EMAIL: ProviderLog(log)},
+            [PROMO],
+            token_secret=SECRET,
+            unsubscribe_url="https://x/{token}",
+            lease=dt.timedelta(0),
+        ),
     )
 
 
 def main() -> None:
     db, log = Path(sys.argv[1]), Path(sys.argv[2])
     store = SQLiteStore(db)
-    dispatcher = make_dispatcher(ClientBook(store), log)
-    while dispatcher.flush(limit=1):
+    book = sending_book(store, log)
+    while book.admin.send_pending(limit=1):
         pass
     store.close()
 

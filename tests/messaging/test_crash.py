@@ -1,4 +1,4 @@
-"""Kill a dispatcher at random points: no message is lost, and a crash repeats at most one."""
+"""Kill a sending process at random points: no message is lost, and a crash repeats at most one."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from clientcard.book import ClientBook
 from clientcard.consent import Channel, ConsentAction, ConsentSource, Purpose
 from clientcard.messaging.sends import SendStatus
 from clientcard.storage.sqlite import SQLiteStore
-from tests.messaging._dispatch_worker import make_dispatcher
+from tests.messaging._dispatch_worker import sending_book
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,28 +32,29 @@ def _deliveries(log: Path) -> int:
     return len(log.read_text(encoding="utf-8").split()) if log.exists() else 0
 
 
-def test_a_killed_dispatcher_loses_nothing_and_repeats_at_most_one_per_crash(
+def test_a_killed_sender_loses_nothing_and_repeats_at_most_one_per_crash(
     tmp_path: Path,
 ) -> None:
     db, log = tmp_path / "cards.db", tmp_path / "provider.log"
     store = SQLiteStore(db)
-    book = ClientBook(store)
+    book = sending_book(store, log)
     salon = book.create_business(name="Bella").id
     cards = []
     for i in range(100):
-        card = book.add_client(salon, {"first_name": "Client", "email": f"c{i}@example.com"})
-        book.record_consent(
-            salon,
+        card = book.business(salon).cards.add(
+            {"first_name": "Client", "email": f"c{i}@example.com"}
+        )
+        book.business(salon).consent.record(
             card.id,
             ConsentAction.GRANT,
             source=ConsentSource.STAFF,
-            recorded_by="s",
+            by="s",
             purpose=Purpose.MARKETING,
             channel=Channel.EMAIL,
             wording_version="v1",
         )
         cards.append(card.id)
-    batch = make_dispatcher(book, log).queue(salon, "promo", Channel.EMAIL, cards)
+    batch = book.business(salon).messaging.queue("promo", Channel.EMAIL, cards)
     store.close()
 
     rng = random.Random(20261123)  # noqa: S311 - timing jitter, not a secret

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,9 +11,16 @@ from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
 from clientcard.consent import Channel, ConsentAction, ConsentSource, Purpose
 from clientcard.errors import ValidationError
-from clientcard.messaging import DeliveryError, MessageTemplate, OutgoingMessage, TemplateText
-from clientcard.messaging.dispatcher import Dispatcher
+from clientcard.messaging import (
+    DeliveryError,
+    MessageTemplate,
+    MessagingSettings,
+    Notifier,
+    OutgoingMessage,
+    TemplateText,
+)
 from clientcard.messaging.sends import SendStatus
+from clientcard.messaging.service import MessagingService
 from clientcard.storage import MemoryStore
 from clientcard.testing.doubles import RecordingNotifier
 from tests.support import NOW, record
@@ -55,8 +63,13 @@ class Flaky(RecordingNotifier):
 
 
 @pytest.fixture
-def book() -> ClientBook:
-    return ClientBook(MemoryStore(), clock=FixedClock(NOW))
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def book(clock: FixedClock) -> ClientBook:
+    return ClientBook(MemoryStore(), clock=clock)
 
 
 @pytest.fixture
@@ -64,28 +77,53 @@ def salon(book: ClientBook) -> str:
     return book.create_business(name="Bella", language="it", business_id="bella").id
 
 
-def dispatcher(book: ClientBook, notifier: RecordingNotifier) -> Dispatcher:
-    return Dispatcher(
-        book,
-        {Channel.EMAIL: notifier, Channel.SMS: notifier},
-        [PROMO, REMINDER],
-        token_secret=SECRET,
-        unsubscribe_url="https://bella.example/u/{token}",
-        max_attempts=3,
+def sending_book(
+    book: ClientBook,
+    notifiers: Mapping[Channel, Notifier],
+    templates: Sequence[MessageTemplate],
+    *,
+    unsubscribe_url: str = "https://x/{token}",
+    max_attempts: int = 5,
+) -> ClientBook:
+    """Another book on ``book``'s store and clock, sending through ``notifiers``."""
+    return ClientBook(
+        book.store,
+        clock=book.clock,
+        messaging=MessagingSettings(
+            notifiers,
+            templates,
+            token_secret=SECRET,
+            unsubscribe_url=unsubscribe_url,
+            max_attempts=max_attempts,
+        ),
+    )
+
+
+def messaging(book: ClientBook, salon: str, notifier: RecordingNotifier) -> MessagingService:
+    """The salon's messaging: promos and reminders by e-mail and SMS, three attempts each."""
+    return (
+        sending_book(
+            book,
+            {Channel.EMAIL: notifier, Channel.SMS: notifier},
+            [PROMO, REMINDER],
+            unsubscribe_url="https://bella.example/u/{token}",
+            max_attempts=3,
+        )
+        .business(salon)
+        .messaging
     )
 
 
 def client(book: ClientBook, salon: str, name: str, *, consent: bool, **fields: str) -> str:
-    card = book.add_client(
-        salon, {"first_name": name, "email": f"{name.lower()}@example.com", **fields}
+    card = book.business(salon).cards.add(
+        {"first_name": name, "email": f"{name.lower()}@example.com", **fields}
     )
     if consent:
-        book.record_consent(
-            salon,
+        book.business(salon).consent.record(
             card.id,
             ConsentAction.GRANT,
             source=ConsentSource.STAFF,
-            recorded_by="s",
+            by="s",
             purpose=Purpose.MARKETING,
             channel=Channel.EMAIL,
             wording_version="v1",
@@ -94,12 +132,11 @@ def client(book: ClientBook, salon: str, name: str, *, consent: bool, **fields: 
 
 
 def withdraw(book: ClientBook, salon: str, card_id: str) -> None:
-    book.record_consent(
-        salon,
+    book.business(salon).consent.record(
         card_id,
         ConsentAction.WITHDRAW,
         source=ConsentSource.STAFF,
-        recorded_by="s",
+        by="s",
         purpose=Purpose.MARKETING,
         channel=Channel.EMAIL,
     )
@@ -109,9 +146,9 @@ def test_a_bulk_promotion_reaches_only_those_who_agreed(book: ClientBook, salon:
     notifier = RecordingNotifier()
     anna = client(book, salon, "Anna", consent=True)
     bruno = client(book, salon, "Bruno", consent=False)
-    carla = book.add_client(salon, {"first_name": "Carla"}).id
-    report = dispatcher(book, notifier).send(
-        salon, "promo", Channel.EMAIL, [anna, bruno, carla], values={"offer": "Sconto 10%"}
+    carla = book.business(salon).cards.add({"first_name": "Carla"}).id
+    report = messaging(book, salon, notifier).send(
+        "promo", Channel.EMAIL, [anna, bruno, carla], values={"offer": "Sconto 10%"}
     )
     assert (report.sent, report.skipped, report.failed, report.pending) == (
         1,
@@ -128,12 +165,12 @@ def test_a_bulk_promotion_reaches_only_those_who_agreed(book: ClientBook, salon:
 def test_consent_is_checked_again_when_sending(book: ClientBook, salon: str) -> None:
     notifier = RecordingNotifier()
     anna = client(book, salon, "Anna", consent=True)
-    sender = dispatcher(book, notifier)
-    batch = sender.queue(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    sender = messaging(book, salon, notifier)
+    batch = sender.queue("promo", Channel.EMAIL, [anna], values={"offer": "x"})
     withdraw(book, salon, anna)
     sender.flush()
     assert notifier.sent == []
-    assert sender.report(salon, batch).skipped == {"withdrawn": 1}
+    assert sender.report(batch).skipped == {"withdrawn": 1}
 
 
 def test_the_unsubscribe_link_in_a_message_withdraws_that_consent(
@@ -141,27 +178,46 @@ def test_the_unsubscribe_link_in_a_message_withdraws_that_consent(
 ) -> None:
     notifier = RecordingNotifier()
     anna = client(book, salon, "Anna", consent=True)
-    dispatcher(book, notifier).send(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    messaging(book, salon, notifier).send("promo", Channel.EMAIL, [anna], values={"offer": "x"})
     token = notifier.sent[0].unsubscribe_url.rsplit("/", 1)[1]  # type: ignore[union-attr]
-    book.unsubscribe(token, secret=SECRET)
-    assert not book.may_contact(salon, anna, Purpose.MARKETING, Channel.EMAIL)
+    book.business(salon).consent.unsubscribe(token, secret=SECRET)
+    assert not book.business(salon).consent.may_contact(anna, Purpose.MARKETING, Channel.EMAIL)
+
+
+def test_an_unsubscribe_link_can_name_its_business(book: ClientBook, salon: str) -> None:
+    """One unsubscribe page serves every salon: the link says whose client it is."""
+    notifier = RecordingNotifier()
+    anna = client(book, salon, "Anna", consent=True)
+    sender = sending_book(
+        book,
+        {Channel.EMAIL: notifier},
+        [PROMO],
+        unsubscribe_url="https://platform.example/u/{business_id}/{token}",
+    )
+    sender.business(salon).messaging.send("promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    url = notifier.sent[0].unsubscribe_url
+    assert url is not None
+    business_id, token = url.removeprefix("https://platform.example/u/").split("/")
+    assert business_id == salon
+    book.business(business_id).consent.unsubscribe(token, secret=SECRET)
+    assert not book.business(salon).consent.may_contact(anna, "marketing", "email")
 
 
 def test_service_messages_need_no_consent(book: ClientBook, salon: str) -> None:
     notifier = RecordingNotifier()
     anna = client(book, salon, "Anna", consent=False)
-    report = dispatcher(book, notifier).send(
-        salon, "reminder", Channel.EMAIL, [anna], values={"when": "domani alle 10"}
+    report = messaging(book, salon, notifier).send(
+        "reminder", Channel.EMAIL, [anna], values={"when": "domani alle 10"}
     )
     assert report.sent == 1
     assert notifier.sent[0].body == "Ci vediamo domani alle 10"
 
 
-def drain(book: ClientBook, sender: Dispatcher, salon: str, batch: str) -> None:
+def drain(book: ClientBook, sender: MessagingService, batch: str) -> None:
     """Flush, letting time pass for back-off, until the batch is settled."""
     for _ in range(20):
         sender.flush()
-        if not sender.report(salon, batch).pending:
+        if not sender.report(batch).pending:
             return
         book.clock.advance(dt.timedelta(hours=2))  # type: ignore[attr-defined]
 
@@ -170,16 +226,16 @@ def test_temporary_failures_are_retried_with_back_off_then_given_up(
     book: ClientBook, salon: str
 ) -> None:
     anna = client(book, salon, "Anna", consent=True)
-    recovering = dispatcher(book, Flaky(failures=2))
-    batch = recovering.queue(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    recovering = messaging(book, salon, Flaky(failures=2))
+    batch = recovering.queue("promo", Channel.EMAIL, [anna], values={"offer": "x"})
     recovering.flush()
     assert recovering.flush() == 0  # backing off, not hammering the server
-    drain(book, recovering, salon, batch)
-    assert recovering.report(salon, batch).sent == 1
-    hopeless = dispatcher(book, Flaky(failures=10))
-    batch = hopeless.queue(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
-    drain(book, hopeless, salon, batch)
-    assert hopeless.report(salon, batch).failed == {"unavailable": 1}
+    drain(book, recovering, batch)
+    assert recovering.report(batch).sent == 1
+    hopeless = messaging(book, salon, Flaky(failures=10))
+    batch = hopeless.queue("promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    drain(book, hopeless, batch)
+    assert hopeless.report(batch).failed == {"unavailable": 1}
 
 
 def test_an_unexpected_error_fails_the_send_and_the_batch_goes_on(
@@ -195,8 +251,8 @@ def test_an_unexpected_error_fails_the_send_and_the_batch_goes_on(
             return super().send(message)
 
     notifier = Broken()
-    report = dispatcher(book, notifier).send(
-        salon, "promo", Channel.EMAIL, [anna, bruno], values={"offer": "x"}
+    report = messaging(book, salon, notifier).send(
+        "promo", Channel.EMAIL, [anna, bruno], values={"offer": "x"}
     )
     assert report.failed == {"internal_error": 1}
     assert report.sent == 1
@@ -204,15 +260,15 @@ def test_an_unexpected_error_fails_the_send_and_the_batch_goes_on(
 
 def test_a_send_claimed_too_often_is_abandoned(book: ClientBook, salon: str) -> None:
     anna = client(book, salon, "Anna", consent=True)
-    sender = dispatcher(book, RecordingNotifier())
-    batch = sender.queue(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
-    for _ in range(4):  # four dispatchers claimed it and died
+    sender = messaging(book, salon, RecordingNotifier())
+    batch = sender.queue("promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    for _ in range(4):  # four senders claimed it and died
         book.store.claim_sends(
             now=book.clock.now(), stale_before=book.clock.now(), limit=1, scope=sender._scope
         )
         book.clock.advance(dt.timedelta(hours=1))  # type: ignore[attr-defined]
     sender.flush()
-    assert sender.report(salon, batch).failed == {"abandoned": 1}
+    assert sender.report(batch).failed == {"abandoned": 1}
 
 
 @pytest.mark.parametrize("bad", ["\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029"])
@@ -226,22 +282,18 @@ def test_a_host_value_with_any_line_break_cannot_reach_a_header(
         extra=frozenset({"when"}),
         texts={"it": TemplateText(subject="Alle $when", body="Ciao")},
     )
-    sender = Dispatcher(
-        book,
-        {Channel.EMAIL: RecordingNotifier()},
-        [template],
-        token_secret=SECRET,
-        unsubscribe_url="https://x/{token}",
+    sender = sending_book(book, {Channel.EMAIL: RecordingNotifier()}, [template])
+    report = sender.business(salon).messaging.send(
+        "r", Channel.EMAIL, [anna], values={"when": f"10{bad}Bcc: x"}
     )
-    report = sender.send(salon, "r", Channel.EMAIL, [anna], values={"when": f"10{bad}Bcc: x"})
     assert report.failed == {"message.header_injection": 1}
 
 
 def test_service_messages_carry_no_unsubscribe_link(book: ClientBook, salon: str) -> None:
     notifier = RecordingNotifier()
     anna = client(book, salon, "Anna", consent=False)
-    dispatcher(book, notifier).send(
-        salon, "reminder", Channel.EMAIL, [anna], values={"when": "domani"}
+    messaging(book, salon, notifier).send(
+        "reminder", Channel.EMAIL, [anna], values={"when": "domani"}
     )
     assert notifier.sent[0].unsubscribe_url is None
 
@@ -249,8 +301,8 @@ def test_service_messages_carry_no_unsubscribe_link(book: ClientBook, salon: str
 def test_a_final_failure_is_not_retried(book: ClientBook, salon: str) -> None:
     anna = client(book, salon, "Anna", consent=True)
     refused = Flaky(failures=1, retryable=False)
-    report = dispatcher(book, refused).send(
-        salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"}
+    report = messaging(book, salon, refused).send(
+        "promo", Channel.EMAIL, [anna], values={"offer": "x"}
     )
     assert report.failed == {"unavailable": 1}
     assert refused.sent == []
@@ -260,19 +312,19 @@ def test_a_card_deleted_after_queueing_is_skipped(book: ClientBook, salon: str) 
     notifier = RecordingNotifier()
     anna = client(book, salon, "Anna", consent=True)
     bruno = client(book, salon, "Bruno", consent=True)
-    sender = dispatcher(book, notifier)
-    batch = sender.queue(salon, "promo", Channel.EMAIL, [anna, bruno], values={"offer": "x"})
-    book.delete(salon, bruno, expected_version=1)  # takes its queued send with it
+    sender = messaging(book, salon, notifier)
+    batch = sender.queue("promo", Channel.EMAIL, [anna, bruno], values={"offer": "x"})
+    book.business(salon).cards.remove(bruno, expected_version=1)  # takes its queued send with it
     sender.flush()
     assert [m.card_id for m in notifier.sent] == [anna]
-    assert sender.report(salon, batch).total == 1
+    assert sender.report(batch).total == 1
 
 
 def test_a_send_whose_card_is_missing_is_skipped(book: ClientBook, salon: str) -> None:
-    sender = dispatcher(book, RecordingNotifier())
-    batch = sender.queue(salon, "promo", Channel.EMAIL, ["no-such-card"], values={"offer": "x"})
+    sender = messaging(book, salon, RecordingNotifier())
+    batch = sender.queue("promo", Channel.EMAIL, ["no-such-card"], values={"offer": "x"})
     sender.flush()
-    assert sender.report(salon, batch).skipped == {"card_gone": 1}
+    assert sender.report(batch).skipped == {"card_gone": 1}
 
 
 def test_a_send_abandoned_by_a_crash_is_sent_again_with_the_same_id(
@@ -280,14 +332,14 @@ def test_a_send_abandoned_by_a_crash_is_sent_again_with_the_same_id(
 ) -> None:
     notifier = RecordingNotifier()
     anna = client(book, salon, "Anna", consent=True)
-    sender = dispatcher(book, notifier)
-    batch = sender.queue(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
-    # A dispatcher claimed it and died before sending.
+    sender = messaging(book, salon, notifier)
+    batch = sender.queue("promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    # A sender claimed it and died before sending.
     book.store.claim_sends(now=NOW, stale_before=NOW, limit=10, scope=sender._scope)
     assert sender.flush() == 0  # the claim still holds
     book.clock.advance(dt.timedelta(minutes=11))  # type: ignore[attr-defined]
     assert sender.flush() == 1
-    assert sender.report(salon, batch).sent == 1
+    assert sender.report(batch).sent == 1
     (send,) = book.store.sends(salon, batch)
     assert notifier.sent[0].message_id == send.send_id
 
@@ -297,38 +349,31 @@ def test_a_send_that_reached_the_provider_twice_is_one_message(
 ) -> None:
     notifier = RecordingNotifier()
     anna = client(book, salon, "Anna", consent=True)
-    sender = dispatcher(book, notifier)
-    sender.send(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    sender = messaging(book, salon, notifier)
+    sender.send("promo", Channel.EMAIL, [anna], values={"offer": "x"})
     notifier.send(notifier.sent[0])  # a replay after a crash between send and record
     assert len(notifier.sent) == 1
     assert notifier.duplicates == 1
 
 
 def test_unknown_templates_and_channels_are_refused(book: ClientBook, salon: str) -> None:
-    sender = Dispatcher(
-        book,
-        {Channel.EMAIL: RecordingNotifier()},
-        [PROMO],
-        token_secret=SECRET,
-        unsubscribe_url="https://x/{token}",
-    )
+    sender = sending_book(book, {Channel.EMAIL: RecordingNotifier()}, [PROMO]).business(salon)
     with pytest.raises(ValidationError) as caught:
-        sender.queue(salon, "nope", Channel.EMAIL, [])
+        sender.messaging.queue("nope", Channel.EMAIL, [])
     assert caught.value.codes == {"dispatch.unknown_template"}
     with pytest.raises(ValidationError) as channel:
-        sender.queue(salon, "promo", Channel.SMS, [])
+        sender.messaging.queue("promo", Channel.SMS, [])
     assert channel.value.codes == {"dispatch.no_notifier"}
     with pytest.raises(ValueError, match="token"):
-        Dispatcher(book, {}, [], token_secret=SECRET, unsubscribe_url="https://x/")
+        MessagingSettings({}, [], token_secret=SECRET, unsubscribe_url="https://x/")
 
 
 def test_queueing_with_a_dedupe_key_is_idempotent(book: ClientBook, salon: str) -> None:
     notifier = RecordingNotifier()
     anna = client(book, salon, "Anna", consent=True)
-    sender = dispatcher(book, notifier)
+    sender = messaging(book, salon, notifier)
     for _ in range(2):
         sender.queue(
-            salon,
             "promo",
             Channel.EMAIL,
             [anna],
@@ -353,52 +398,51 @@ WELCOME = MessageTemplate(
 
 def grant_all(book: ClientBook, salon: str, card_id: str) -> None:
     for purpose in (Purpose.BIRTHDAY_GREETINGS, Purpose.WELCOME):
-        book.record_consent(
-            salon,
+        book.business(salon).consent.record(
             card_id,
             ConsentAction.GRANT,
             source=ConsentSource.STAFF,
-            recorded_by="s",
+            by="s",
             purpose=purpose,
             channel=Channel.EMAIL,
             wording_version="v1",
         )
 
 
-def test_scheduled_birthday_and_welcome_messages_go_once(book: ClientBook, salon: str) -> None:
+def test_scheduled_birthday_and_welcome_messages_go_once(
+    book: ClientBook, salon: str, clock: FixedClock
+) -> None:
     notifier = RecordingNotifier()
-    sender = Dispatcher(
-        book,
-        {Channel.EMAIL: notifier},
-        [BIRTHDAY, WELCOME],
-        token_secret=SECRET,
-        unsubscribe_url="https://x/{token}",
-    )
+    sender = sending_book(book, {Channel.EMAIL: notifier}, [BIRTHDAY, WELCOME])
+    messages = sender.business(salon).messaging
     today = NOW.date()
-    born = book.add_client(
-        salon,
-        {
-            "first_name": "Anna",
-            "email": "anna@example.com",
-            "birth_date": f"--{today.month:02d}-{today.day:02d}",
-        },
-    ).id
-    grant_all(book, salon, born)
-    book.clock.advance(dt.timedelta(days=30))  # type: ignore[attr-defined]
-    newcomer = book.add_client(salon, {"first_name": "Eva", "email": "eva@example.com"}).id
-    grant_all(book, salon, newcomer)
-    book.clock.advance(dt.timedelta(days=335))  # type: ignore[attr-defined]  # Anna's birthday
-    for _ in range(2):  # the host's scheduler runs twice
-        sender.due_messages(
-            salon, channel=Channel.EMAIL, birthday_template="birthday", welcome_template="welcome"
+    born = (
+        book.business(salon)
+        .cards.add(
+            {
+                "first_name": "Anna",
+                "email": "anna@example.com",
+                "birth_date": f"--{today.month:02d}-{today.day:02d}",
+            }
         )
-        sender.flush()
+        .id
+    )
+    grant_all(book, salon, born)
+    clock.advance(dt.timedelta(days=30))
+    newcomer = book.business(salon).cards.add({"first_name": "Eva", "email": "eva@example.com"}).id
+    grant_all(book, salon, newcomer)
+    clock.advance(dt.timedelta(days=335))  # Anna's birthday
+    for _ in range(2):  # the host's scheduler runs twice
+        messages.due_messages(
+            channel=Channel.EMAIL, birthday_template="birthday", welcome_template="welcome"
+        )
+        messages.flush()
     assert [(m.card_id, m.subject) for m in notifier.sent] == [(born, "Auguri!")]
     newcomer_day = NOW + dt.timedelta(days=30)
-    book.clock = FixedClock(newcomer_day + dt.timedelta(days=1))
-    assert sender.due_messages(salon, channel=Channel.EMAIL, welcome_template="welcome") == 1
-    assert sender.due_messages(salon, channel=Channel.EMAIL, welcome_template="welcome") == 0
-    sender.flush()
+    clock.advance(newcomer_day + dt.timedelta(days=1) - clock.now())  # back to the day after
+    assert messages.due_messages(channel=Channel.EMAIL, welcome_template="welcome") == 1
+    assert messages.due_messages(channel=Channel.EMAIL, welcome_template="welcome") == 0
+    messages.flush()
     assert notifier.sent[-1].card_id == newcomer
 
 
@@ -411,8 +455,8 @@ class Watching(RecordingNotifier):
         self.unallowed: list[str] = []
 
     def send(self, message: OutgoingMessage) -> str:
-        decision = self.book.may_contact(
-            message.business_id, message.card_id, message.purpose, message.channel
+        decision = self.book.business(message.business_id).consent.may_contact(
+            message.card_id, message.purpose, message.channel
         )
         if not decision.allowed:
             self.unallowed.append(message.message_id)
@@ -437,7 +481,7 @@ def test_no_message_reaches_a_notifier_without_an_allowing_decision(
     salon = book.create_business(name="Bella", language="it").id
     cards = [client(book, salon, name, consent=False) for name in ("Anna", "Bruno", "Carla")]
     notifier = Watching(book)
-    sender = dispatcher(book, notifier)
+    sender = messaging(book, salon, notifier)
     for action, who in steps:
         card_id = cards[who]
         book.clock.advance(dt.timedelta(seconds=1))  # type: ignore[attr-defined]
@@ -446,15 +490,17 @@ def test_no_message_reaches_a_notifier_without_an_allowing_decision(
         elif action == "withdraw":
             withdraw(book, salon, card_id)
         elif action == "object":
-            book.record_consent(
-                salon, card_id, ConsentAction.OBJECT, source=ConsentSource.STAFF, recorded_by="s"
+            book.business(salon).consent.record(
+                card_id, ConsentAction.OBJECT, source=ConsentSource.STAFF, by="s"
             )
         elif action == "queue":
-            sender.queue(salon, "promo", Channel.EMAIL, [card_id], values={"offer": "x"})
+            sender.queue("promo", Channel.EMAIL, [card_id], values={"offer": "x"})
         elif action == "edit":
-            card = book.get(salon, card_id)
+            card = book.business(salon).cards.get(card_id)
             email = None if card.email else f"{who}@example.com"
-            book.edit(salon, card_id, {"email": email}, expected_version=card.version)
+            book.business(salon).cards.edit(
+                card_id, {"email": email}, expected_version=card.version
+            )
         else:
             sender.flush()
     sender.flush()
@@ -462,9 +508,8 @@ def test_no_message_reaches_a_notifier_without_an_allowing_decision(
 
 
 def test_marketing_waits_out_the_quiet_hours_but_service_messages_do_not() -> None:
-    book = ClientBook(
-        MemoryStore(), clock=FixedClock(dt.datetime(2026, 11, 23, 22, 0, tzinfo=dt.UTC))
-    )
+    clock = FixedClock(dt.datetime(2026, 11, 23, 22, 0, tzinfo=dt.UTC))
+    book = ClientBook(MemoryStore(), clock=clock)
     salon = book.create_business(
         name="Bella",
         language="it",
@@ -473,17 +518,17 @@ def test_marketing_waits_out_the_quiet_hours_but_service_messages_do_not() -> No
     ).id
     anna = client(book, salon, "Anna", consent=True)
     notifier = RecordingNotifier()
-    sender = dispatcher(book, notifier)
-    promo = sender.queue(salon, "promo", Channel.EMAIL, [anna], values={"offer": "x"})
-    reminder = sender.queue(salon, "reminder", Channel.EMAIL, [anna], values={"when": "domani"})
+    sender = messaging(book, salon, notifier)
+    promo = sender.queue("promo", Channel.EMAIL, [anna], values={"offer": "x"})
+    reminder = sender.queue("reminder", Channel.EMAIL, [anna], values={"when": "domani"})
     sender.flush()
     assert [m.purpose for m in notifier.sent] == [Purpose.APPOINTMENT_REMINDERS]
-    assert sender.report(salon, promo).pending == 1
+    assert sender.report(promo).pending == 1
     assert sender.flush() == 0  # nothing due before 09:00 in Rome
-    book.clock = FixedClock(dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC))  # 09:00 in Rome
+    clock.advance(dt.timedelta(hours=10))  # 09:00 in Rome
     sender.flush()
-    assert sender.report(salon, promo).sent == 1
-    assert sender.report(salon, reminder).sent == 1
+    assert sender.report(promo).sent == 1
+    assert sender.report(reminder).sent == 1
     (send,) = book.store.sends(salon, promo)
     assert send.attempts == 1
 
@@ -498,62 +543,44 @@ def test_each_client_reads_the_message_in_their_own_language(book: ClientBook, s
     notifier = RecordingNotifier()
     anna = client(book, salon, "Anna", consent=True)
     jane = client(book, salon, "Jane", consent=True, language="en")
-    dispatcher(book, notifier).send(
-        salon, "promo", Channel.EMAIL, [anna, jane], values={"offer": "10%"}
+    messaging(book, salon, notifier).send(
+        "promo", Channel.EMAIL, [anna, jane], values={"offer": "10%"}
     )
     subjects = {m.card_id: m.subject for m in notifier.sent}
     assert subjects == {anna: "Per te, Anna", jane: "For you, Jane"}
 
 
-def test_dispatchers_sharing_a_store_never_take_each_others_sends(
-    book: ClientBook, salon: str
-) -> None:
+def test_books_sharing_a_store_never_take_each_others_sends(book: ClientBook, salon: str) -> None:
     anna = client(book, salon, "Anna", consent=True)
     other_salon = book.create_business(name="Other", language="it").id
     bruno = client(book, other_salon, "Bruno", consent=True)
     promos, reminders = RecordingNotifier(), RecordingNotifier()
-    promo_sender = Dispatcher(
-        book,
-        {Channel.EMAIL: promos},
-        [PROMO],
-        token_secret=SECRET,
-        unsubscribe_url="https://x/{token}",
-        business_id=salon,
+    promo_book = sending_book(book, {Channel.EMAIL: promos}, [PROMO])
+    reminder_book = sending_book(book, {Channel.EMAIL: reminders}, [REMINDER])
+    reminder_batch = reminder_book.business(salon).messaging.queue(
+        "reminder", Channel.EMAIL, [anna], values={"when": "domani"}
     )
-    reminder_sender = Dispatcher(
-        book,
-        {Channel.EMAIL: reminders},
-        [REMINDER],
-        token_secret=SECRET,
-        unsubscribe_url="https://x/{token}",
+    elsewhere = promo_book.business(other_salon).messaging.queue(
+        "promo", Channel.EMAIL, [bruno], values={"offer": "x"}
     )
-    reminder_batch = reminder_sender.queue(
-        salon, "reminder", Channel.EMAIL, [anna], values={"when": "domani"}
-    )
-    elsewhere = Dispatcher(
-        book,
-        {Channel.EMAIL: promos},
-        [PROMO],
-        token_secret=SECRET,
-        unsubscribe_url="https://x/{token}",
-    ).queue(other_salon, "promo", Channel.EMAIL, [bruno], values={"offer": "x"})
-    assert promo_sender.flush() == 0  # neither a reminder nor another business's promo
-    assert reminder_sender.flush() == 1
-    assert reminder_sender.report(salon, reminder_batch).sent == 1
+    # Neither a reminder nor another business's promo.
+    assert promo_book.business(salon).messaging.flush() == 0
+    assert reminder_book.admin.send_pending() == 1  # every business's: the reminder only
+    assert reminder_book.business(salon).messaging.report(reminder_batch).sent == 1
     assert book.store.sends(other_salon, elsewhere)[0].status is SendStatus.QUEUED
 
 
 def test_a_delivered_message_lands_on_the_clients_timeline(book: ClientBook, salon: str) -> None:
     anna = client(book, salon, "Anna", consent=True)
     bruno = client(book, salon, "Bruno", consent=False)
-    report = dispatcher(book, RecordingNotifier()).send(
-        salon, "promo", Channel.EMAIL, [anna, bruno], values={"offer": "Sconto 10%"}
+    report = messaging(book, salon, RecordingNotifier()).send(
+        "promo", Channel.EMAIL, [anna, bruno], values={"offer": "Sconto 10%"}
     )
-    (entry,) = book.timeline(salon, anna)
+    (entry,) = book.business(salon).history.timeline(anna)
     (sent,) = [send for send in book.store.sends(salon, report.batch_id) if send.card_id == anna]
     assert (entry.send_id, entry.channel, entry.summary) == (
         sent.send_id,
         Channel.EMAIL,
         "Per te, Anna",
     )
-    assert book.timeline(salon, bruno) == []
+    assert book.business(salon).history.timeline(bruno) == []

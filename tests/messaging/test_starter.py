@@ -17,8 +17,12 @@ from clientcard.consent import (
     Purpose,
 )
 from clientcard.locale import LANGUAGES
-from clientcard.messaging import STARTER_KEYS, starter_template, starter_templates
-from clientcard.messaging.dispatcher import Dispatcher
+from clientcard.messaging import (
+    STARTER_KEYS,
+    MessagingSettings,
+    starter_template,
+    starter_templates,
+)
 from clientcard.messaging.templates import PLACEHOLDERS
 from clientcard.storage import MemoryStore
 from clientcard.testing.doubles import RecordingNotifier
@@ -97,29 +101,32 @@ def test_an_unknown_starter_is_a_key_error() -> None:
         starter_template("newsletter")
 
 
-def test_a_dispatcher_sends_a_starter_in_the_business_language() -> None:
-    book = ClientBook(MemoryStore(), clock=FixedClock(NOW))
+def test_a_book_sends_a_starter_in_the_business_language() -> None:
+    notifier = RecordingNotifier()
+    book = ClientBook(
+        MemoryStore(),
+        clock=FixedClock(NOW),
+        messaging=MessagingSettings(
+            {Channel.EMAIL: notifier},
+            starter_templates(),
+            token_secret=bytes(range(32)),
+            unsubscribe_url="https://mooi.example/u/{token}",
+        ),
+    )
     salon = book.create_business(name="Kapsalon Mooi", language="nl", business_id="mooi").id
-    card = book.add_client(salon, {"first_name": "Sanne", "email": "sanne@example.com"})
-    book.record_consent(
-        salon,
+    card = book.business(salon).cards.add({"first_name": "Sanne", "email": "sanne@example.com"})
+    book.business(salon).consent.record(
         card.id,
         ConsentAction.GRANT,
         source=ConsentSource.STAFF,
-        recorded_by="s",
+        by="s",
         purpose=Purpose.MARKETING,
         channel=Channel.EMAIL,
         wording_version="v1",
     )
-    notifier = RecordingNotifier()
-    sender = Dispatcher(
-        book,
-        {Channel.EMAIL: notifier},
-        starter_templates(),
-        token_secret=bytes(range(32)),
-        unsubscribe_url="https://mooi.example/u/{token}",
+    book.business(salon).messaging.send(
+        "promotion", Channel.EMAIL, [card.id], values={"offer": "10% korting"}
     )
-    sender.send(salon, "promotion", Channel.EMAIL, [card.id], values={"offer": "10% korting"})
     [message] = notifier.sent
     assert message.subject == "Een aanbieding van Kapsalon Mooi"
     assert message.body.startswith("Hallo Sanne, Kapsalon Mooi heeft een aanbieding voor u: 10%")

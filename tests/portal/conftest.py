@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from clientcard.book import ClientBook
+from clientcard.book import BusinessBook, ClientBook
 from clientcard.clock import FixedClock
 from clientcard.consent import Channel, Purpose
-from clientcard.messaging import MessageTemplate, TemplateText
-from clientcard.messaging.dispatcher import Dispatcher
-from clientcard.portal import PasswordHasher, Portal
+from clientcard.messaging import MessageTemplate, MessagingSettings, TemplateText
+from clientcard.messaging.service import MessagingService
+from clientcard.portal import PasswordHasher, PortalSettings
+from clientcard.portal.service import PortalService
 from clientcard.storage import MemoryStore, SQLiteStore
 from clientcard.testing.doubles import RecordingNotifier
 from tests.support import NOW
@@ -31,21 +32,14 @@ def cheap_hasher() -> PasswordHasher:
     return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
+def other_portal(book: ClientBook, business_id: str, settings: PortalSettings) -> PortalService:
+    """The portal of a business, with other settings, on another book of ``book``'s store."""
+    return ClientBook(book.store, clock=book.clock, portal=settings).business(business_id).portal
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(NOW)
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def book(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[ClientBook]:
-    if request.param == "memory":
-        yield ClientBook(MemoryStore(), clock=clock)
-        return
-    store = SQLiteStore(tmp_path / "portal.db")
-    try:
-        yield ClientBook(store, clock=clock)
-    finally:
-        store.close()
 
 
 @pytest.fixture
@@ -53,25 +47,25 @@ def notifier() -> RecordingNotifier:
     return RecordingNotifier()
 
 
-@pytest.fixture
-def dispatcher(book: ClientBook, notifier: RecordingNotifier) -> Dispatcher:
-    return Dispatcher(
-        book,
+@pytest.fixture(params=["memory", "sqlite"])
+def book(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock, notifier: RecordingNotifier
+) -> Iterator[ClientBook]:
+    messaging = MessagingSettings(
         {Channel.EMAIL: notifier},
         [LINK],
         token_secret=bytes(range(32)),
         unsubscribe_url="https://salon.example/u/{token}",
     )
-
-
-@pytest.fixture
-def portal(book: ClientBook, dispatcher: Dispatcher) -> Portal:
-    return Portal(
-        book,
-        dispatcher=dispatcher,
-        link_url="https://salon.example/portal/{token}",
-        hasher=cheap_hasher(),
-    )
+    portal = PortalSettings(link_url="https://salon.example/portal/{token}", hasher=cheap_hasher())
+    if request.param == "memory":
+        yield ClientBook(MemoryStore(), clock=clock, messaging=messaging, portal=portal)
+        return
+    store = SQLiteStore(tmp_path / "portal.db")
+    try:
+        yield ClientBook(store, clock=clock, messaging=messaging, portal=portal)
+    finally:
+        store.close()
 
 
 @pytest.fixture
@@ -80,10 +74,26 @@ def salon(book: ClientBook) -> str:
 
 
 @pytest.fixture
-def anna(book: ClientBook, salon: str) -> str:
-    return book.add_client(salon, {"first_name": "Anna", "email": "anna@example.com"}).id
+def desk(book: ClientBook, salon: str) -> BusinessBook:
+    return book.business(salon)
 
 
 @pytest.fixture
-def account(portal: Portal, salon: str, anna: str) -> str:
-    return portal.create_account(salon, anna, password=PASSWORD).id
+def portal(desk: BusinessBook) -> PortalService:
+    return desk.portal
+
+
+@pytest.fixture
+def messaging(desk: BusinessBook) -> MessagingService:
+    """The salon's messaging: the one its portal queues links on."""
+    return desk.messaging
+
+
+@pytest.fixture
+def anna(desk: BusinessBook) -> str:
+    return desk.cards.add({"first_name": "Anna", "email": "anna@example.com"}).id
+
+
+@pytest.fixture
+def account(portal: PortalService, anna: str) -> str:
+    return portal.create_account(anna, password=PASSWORD).id

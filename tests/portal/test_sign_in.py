@@ -12,48 +12,46 @@ import pytest
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
 from clientcard.errors import DuplicateError, ValidationError
-from clientcard.portal import AuthenticationError, LinkPurpose, PasswordHasher, Portal
+from clientcard.messaging.service import MessagingService
+from clientcard.portal import AuthenticationError, LinkPurpose, PasswordHasher, PortalSettings
+from clientcard.portal.service import PortalService
 from clientcard.testing.doubles import RecordingNotifier
-from tests.portal.conftest import PASSWORD, cheap_hasher
+from tests.portal.conftest import PASSWORD, cheap_hasher, other_portal
 
 
-def _fails(portal: Portal, salon: str, login: str, password: str, *, source: str = "ip-1") -> str:
+def _fails(portal: PortalService, login: str, password: str, *, source: str = "ip-1") -> str:
     with pytest.raises(AuthenticationError) as caught:
-        portal.sign_in(salon, login, password, source=source)
+        portal.sign_in(login, password, source=source)
     return caught.value.code
 
 
 class TestAccounts:
-    def test_the_login_is_the_cards_email(self, portal: Portal, salon: str, anna: str) -> None:
-        account = portal.create_account(salon, anna)
+    def test_the_login_is_the_cards_email(self, portal: PortalService, anna: str) -> None:
+        account = portal.create_account(anna)
         assert (account.login, account.password_hash) == ("anna@example.com", None)
 
     def test_a_card_without_email_gets_no_account(
-        self, book: ClientBook, portal: Portal, salon: str
+        self, book: ClientBook, portal: PortalService, salon: str
     ) -> None:
-        card = book.add_client(salon, {"first_name": "Bea"}).id
+        card = book.business(salon).cards.add({"first_name": "Bea"}).id
         with pytest.raises(ValidationError) as caught:
-            portal.create_account(salon, card)
+            portal.create_account(card)
         assert caught.value.codes == {"portal.no_email"}
 
-    def test_a_card_has_one_account(
-        self, portal: Portal, salon: str, anna: str, account: str
-    ) -> None:
+    def test_a_card_has_one_account(self, portal: PortalService, anna: str, account: str) -> None:
         with pytest.raises(DuplicateError):
-            portal.create_account(salon, anna)
+            portal.create_account(anna)
 
-    def test_a_weak_password_is_refused_at_creation(
-        self, portal: Portal, salon: str, anna: str
-    ) -> None:
+    def test_a_weak_password_is_refused_at_creation(self, portal: PortalService, anna: str) -> None:
         with pytest.raises(ValidationError):
-            portal.create_account(salon, anna, password="123456")
-        assert portal.account(salon, anna) is None
+            portal.create_account(anna, password="123456")
+        assert portal.account(anna) is None
 
     def test_the_account_goes_with_the_card(
-        self, book: ClientBook, portal: Portal, salon: str, anna: str, account: str
+        self, book: ClientBook, portal: PortalService, salon: str, anna: str, account: str
     ) -> None:
-        principal = portal.sign_in(salon, "anna@example.com", PASSWORD, source="ip")
-        book.delete(salon, anna, expected_version=1)
+        principal = portal.sign_in("anna@example.com", PASSWORD, source="ip")
+        book.business(salon).cards.remove(anna, expected_version=1)
         with pytest.raises(AuthenticationError) as caught:
             portal.check(principal)
         assert caught.value.code == "portal.session_ended"
@@ -61,64 +59,66 @@ class TestAccounts:
 
 class TestSignIn:
     def test_the_right_password_signs_in(
-        self, portal: Portal, salon: str, anna: str, account: str
+        self, portal: PortalService, anna: str, account: str
     ) -> None:
-        principal = portal.sign_in(salon, "ANNA@example.com", PASSWORD, source="ip")
+        principal = portal.sign_in("ANNA@example.com", PASSWORD, source="ip")
         assert (principal.card_id, principal.account_id) == (anna, account)
 
     def test_a_wrong_password_and_an_unknown_login_fail_alike(
-        self, portal: Portal, salon: str, account: str
+        self, portal: PortalService, account: str
     ) -> None:
-        assert _fails(portal, salon, "anna@example.com", "wrong") == "portal.sign_in_failed"
-        assert _fails(portal, salon, "nobody@example.com", PASSWORD) == "portal.sign_in_failed"
+        assert _fails(portal, "anna@example.com", "wrong") == "portal.sign_in_failed"
+        assert _fails(portal, "nobody@example.com", PASSWORD) == "portal.sign_in_failed"
 
     def test_a_login_in_another_business_does_not_exist_here(
-        self, book: ClientBook, portal: Portal, account: str
+        self, book: ClientBook, portal: PortalService, account: str
     ) -> None:
         other = book.create_business(name="Other", region="IT", language="en").id
-        assert _fails(portal, other, "anna@example.com", PASSWORD) == "portal.sign_in_failed"
+        elsewhere = book.business(other).portal
+        assert _fails(elsewhere, "anna@example.com", PASSWORD) == "portal.sign_in_failed"
 
     def test_repeated_failures_lock_the_login_with_back_off(
-        self, portal: Portal, salon: str, account: str, clock: FixedClock
+        self, portal: PortalService, account: str, clock: FixedClock
     ) -> None:
         for attempt in range(5):
-            _fails(portal, salon, "anna@example.com", f"wrong {attempt}", source=f"ip-{attempt}")
+            _fails(portal, "anna@example.com", f"wrong {attempt}", source=f"ip-{attempt}")
         with pytest.raises(AuthenticationError) as caught:
-            portal.sign_in(salon, "anna@example.com", PASSWORD, source="ip-9")
+            portal.sign_in("anna@example.com", PASSWORD, source="ip-9")
         assert caught.value.code == "portal.locked"
         assert caught.value.retry_after == clock.now() + dt.timedelta(seconds=30)
         clock.advance(dt.timedelta(seconds=31))
-        portal.sign_in(salon, "anna@example.com", PASSWORD, source="ip-9")
+        portal.sign_in("anna@example.com", PASSWORD, source="ip-9")
 
     def test_an_unknown_login_locks_exactly_like_a_known_one(
-        self, portal: Portal, salon: str, account: str
+        self, portal: PortalService, account: str
     ) -> None:
         def codes(login: str) -> list[str]:
-            return [_fails(portal, salon, login, "wrong", source=login) for _ in range(7)]
+            return [_fails(portal, login, "wrong", source=login) for _ in range(7)]
 
         assert codes("anna@example.com") == codes("nobody@example.com")
 
     def test_one_source_trying_many_logins_is_throttled(self, book: ClientBook, salon: str) -> None:
-        portal = Portal(book, hasher=cheap_hasher(), source_max_failures=3)
+        settings = PortalSettings(hasher=cheap_hasher(), source_max_failures=3)
+        portal = other_portal(book, salon, settings)
         for number in range(3):
-            _fails(portal, salon, f"guess{number}@example.com", "x", source="botnet")
-        assert _fails(portal, salon, "fresh@example.com", "x", source="botnet") == "portal.locked"
+            _fails(portal, f"guess{number}@example.com", "x", source="botnet")
+        assert _fails(portal, "fresh@example.com", "x", source="botnet") == "portal.locked"
 
-    def test_success_clears_the_login_count(self, portal: Portal, salon: str, account: str) -> None:
+    def test_success_clears_the_login_count(self, portal: PortalService, account: str) -> None:
         for _ in range(4):
-            _fails(portal, salon, "anna@example.com", "wrong")
-        portal.sign_in(salon, "anna@example.com", PASSWORD, source="ip")
+            _fails(portal, "anna@example.com", "wrong")
+        portal.sign_in("anna@example.com", PASSWORD, source="ip")
         for _ in range(4):
-            _fails(portal, salon, "anna@example.com", "wrong")
-        portal.sign_in(salon, "anna@example.com", PASSWORD, source="ip")
+            _fails(portal, "anna@example.com", "wrong")
+        portal.sign_in("anna@example.com", PASSWORD, source="ip")
 
     def test_signing_in_upgrades_a_hash_made_with_older_parameters(
-        self, book: ClientBook, portal: Portal, salon: str, anna: str, account: str
+        self, book: ClientBook, salon: str, anna: str, account: str
     ) -> None:
         stronger = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
-        upgraded = Portal(book, hasher=stronger)
-        upgraded.sign_in(salon, "anna@example.com", PASSWORD, source="ip")
-        stored = upgraded.account(salon, anna)
+        upgraded = other_portal(book, salon, PortalSettings(hasher=stronger))
+        upgraded.sign_in("anna@example.com", PASSWORD, source="ip")
+        stored = upgraded.account(anna)
         assert stored is not None
         assert stored.password_hash is not None
         assert not stronger.needs_rehash(stored.password_hash)
@@ -141,14 +141,15 @@ class TestSignIn:
                 calls[name] += 1
                 return getattr(self.inner, name)
 
-        portal = Portal(book, hasher=Counting(time_cost=1, memory_cost=8, parallelism=1))
-        _fails(portal, salon, "warm-up@example.com", "x", source="c")  # the business's key
-        book.store = Spy(book.store)  # type: ignore[assignment]
+        counting = Counting(time_cost=1, memory_cost=8, parallelism=1)
+        portal = other_portal(book, salon, PortalSettings(hasher=counting))
+        _fails(portal, "warm-up@example.com", "x", source="c")  # the business's key
+        portal._core.store = Spy(portal._core.store)
         calls.clear()
-        _fails(portal, salon, "anna@example.com", "wrong", source="a")
+        _fails(portal, "anna@example.com", "wrong", source="a")
         known = Counter(calls)
         calls.clear()
-        _fails(portal, salon, "nobody@example.com", "wrong", source="b")
+        _fails(portal, "nobody@example.com", "wrong", source="b")
         assert calls == known
 
     def test_a_dormant_hash_with_older_parameters_costs_as_much_as_an_unknown_login(
@@ -162,11 +163,11 @@ class TestSignIn:
                 return super().verify(stored, password)
 
         stronger = Counting(time_cost=2, memory_cost=16, parallelism=1)
-        portal = Portal(book, hasher=stronger)
-        _fails(portal, salon, "nobody@example.com", "wrong", source="a")
+        portal = other_portal(book, salon, PortalSettings(hasher=stronger))
+        _fails(portal, "nobody@example.com", "wrong", source="a")
         unknown = sorted(work)
         work.clear()
-        _fails(portal, salon, "anna@example.com", "wrong", source="b")  # an old cheap hash
+        _fails(portal, "anna@example.com", "wrong", source="b")  # an old cheap hash
         assert "m=16,t=2,p=1" in work
         assert unknown == ["m=16,t=2,p=1"]
 
@@ -180,11 +181,12 @@ class TestSignIn:
                 checked.append(password)
                 return super().verify(stored, password)
 
-        portal = Portal(book, hasher=Counting(time_cost=1, memory_cost=8, parallelism=1))
+        counting = Counting(time_cost=1, memory_cost=8, parallelism=1)
+        portal = other_portal(book, salon, PortalSettings(hasher=counting))
 
         def guess(number: int) -> str:
             try:
-                portal.sign_in(salon, "anna@example.com", f"guess {number}", source=f"s{number}")
+                portal.sign_in("anna@example.com", f"guess {number}", source=f"s{number}")
             except AuthenticationError as error:
                 return error.code
             return "signed in"
@@ -197,7 +199,7 @@ class TestSignIn:
     def test_a_sign_in_racing_a_password_change_cannot_undo_it(
         self, book: ClientBook, salon: str, account: str
     ) -> None:
-        portal: Portal
+        portal: PortalService
 
         class Racing(PasswordHasher):
             raced = False
@@ -207,37 +209,39 @@ class TestSignIn:
                 if matched and not Racing.raced:
                     # While this sign-in checks the old password, the owner changes it.
                     Racing.raced = True
-                    owner = portal.sign_in(salon, "anna@example.com", PASSWORD, source="o")
+                    owner = portal.sign_in("anna@example.com", PASSWORD, source="o")
                     portal.change_password(owner, PASSWORD, "a fresh long passphrase", source="o")
                 return matched
 
-        portal = Portal(book, hasher=Racing(time_cost=1, memory_cost=8, parallelism=1))
-        assert _fails(portal, salon, "anna@example.com", PASSWORD) == "portal.sign_in_failed"
-        portal.sign_in(salon, "anna@example.com", "a fresh long passphrase", source="ip")
-        assert _fails(portal, salon, "anna@example.com", PASSWORD) == "portal.sign_in_failed"
+        racing = Racing(time_cost=1, memory_cost=8, parallelism=1)
+        portal = other_portal(book, salon, PortalSettings(hasher=racing))
+        assert _fails(portal, "anna@example.com", PASSWORD) == "portal.sign_in_failed"
+        portal.sign_in("anna@example.com", "a fresh long passphrase", source="ip")
+        assert _fails(portal, "anna@example.com", PASSWORD) == "portal.sign_in_failed"
 
     def test_old_failures_expire(
-        self, portal: Portal, salon: str, account: str, clock: FixedClock
+        self, portal: PortalService, account: str, clock: FixedClock
     ) -> None:
         for _ in range(4):
-            _fails(portal, salon, "anna@example.com", "typo")
+            _fails(portal, "anna@example.com", "typo")
         clock.advance(dt.timedelta(hours=2))
-        assert _fails(portal, salon, "anna@example.com", "typo") == "portal.sign_in_failed"
-        assert _fails(portal, salon, "anna@example.com", "typo") == "portal.sign_in_failed"
+        assert _fails(portal, "anna@example.com", "typo") == "portal.sign_in_failed"
+        assert _fails(portal, "anna@example.com", "typo") == "portal.sign_in_failed"
 
     def test_a_shared_source_with_a_typo_a_day_is_never_locked(
         self, book: ClientBook, salon: str, account: str, clock: FixedClock
     ) -> None:
-        portal = Portal(book, hasher=cheap_hasher(), source_max_failures=3)
+        settings = PortalSettings(hasher=cheap_hasher(), source_max_failures=3)
+        portal = other_portal(book, salon, settings)
         for _ in range(6):
-            _fails(portal, salon, "anna@example.com", "typo", source="tablet")
-            portal.sign_in(salon, "anna@example.com", PASSWORD, source="tablet")
+            _fails(portal, "anna@example.com", "typo", source="tablet")
+            portal.sign_in("anna@example.com", PASSWORD, source="tablet")
             clock.advance(dt.timedelta(days=1))
 
     def test_a_wrong_current_password_counts_as_a_failure(
-        self, portal: Portal, salon: str, account: str
+        self, portal: PortalService, account: str
     ) -> None:
-        principal = portal.sign_in(salon, "anna@example.com", PASSWORD, source="ip")
+        principal = portal.sign_in("anna@example.com", PASSWORD, source="ip")
         for _ in range(5):
             with pytest.raises(AuthenticationError):
                 portal.change_password(principal, "guess", "a fresh long passphrase", source="x")
@@ -246,11 +250,11 @@ class TestSignIn:
         assert caught.value.code == "portal.locked"
 
     def test_concurrent_openings_make_one_account(
-        self, book: ClientBook, portal: Portal, salon: str, anna: str
+        self, book: ClientBook, portal: PortalService, anna: str
     ) -> None:
         def open_account(_: int) -> str:
             try:
-                portal.create_account(salon, anna)
+                portal.create_account(anna)
             except (DuplicateError, ValidationError) as error:
                 return type(error).__name__
             return "opened"
@@ -259,86 +263,84 @@ class TestSignIn:
             outcomes = Counter(pool.map(open_account, range(6)))
         assert outcomes["opened"] == 1
 
-    def test_an_accounts_repr_shows_no_login(self, portal: Portal, salon: str, anna: str) -> None:
-        account = portal.create_account(salon, anna, password=PASSWORD)
+    def test_an_accounts_repr_shows_no_login(self, portal: PortalService, anna: str) -> None:
+        account = portal.create_account(anna, password=PASSWORD)
         assert "anna" not in repr(account)
         assert "argon2" not in repr(account)
 
 
 class TestLinks:
-    def test_a_link_signs_in_once(
-        self, portal: Portal, salon: str, anna: str, account: str
-    ) -> None:
-        token = portal.issue_link(salon, anna, LinkPurpose.SIGN_IN)
-        assert portal.redeem_link(salon, token).card_id == anna
+    def test_a_link_signs_in_once(self, portal: PortalService, anna: str, account: str) -> None:
+        token = portal.issue_link(anna, LinkPurpose.SIGN_IN)
+        assert portal.redeem_link(token).card_id == anna
         with pytest.raises(AuthenticationError) as caught:
-            portal.redeem_link(salon, token)
+            portal.redeem_link(token)
         assert caught.value.code == "portal.link_invalid"
 
     def test_an_expired_link_fails(
-        self, portal: Portal, salon: str, anna: str, account: str, clock: FixedClock
+        self, portal: PortalService, anna: str, account: str, clock: FixedClock
     ) -> None:
-        token = portal.issue_link(salon, anna, LinkPurpose.SIGN_IN)
+        token = portal.issue_link(anna, LinkPurpose.SIGN_IN)
         clock.advance(dt.timedelta(minutes=30))
         with pytest.raises(AuthenticationError):
-            portal.redeem_link(salon, token)
+            portal.redeem_link(token)
 
     def test_a_link_issued_before_an_email_change_fails(
-        self, book: ClientBook, portal: Portal, salon: str, anna: str, account: str
+        self, book: ClientBook, portal: PortalService, salon: str, anna: str, account: str
     ) -> None:
-        token = portal.issue_link(salon, anna, LinkPurpose.SIGN_IN)
-        book.edit(salon, anna, {"email": "anna.new@example.com"}, expected_version=1)
-        portal.sync_login(salon, anna)
+        token = portal.issue_link(anna, LinkPurpose.SIGN_IN)
+        book.business(salon).cards.edit(anna, {"email": "anna.new@example.com"}, expected_version=1)
+        portal.sync_login(anna)
         with pytest.raises(AuthenticationError):
-            portal.redeem_link(salon, token)
+            portal.redeem_link(token)
 
     def test_a_link_issued_before_a_password_change_fails(
-        self, portal: Portal, salon: str, anna: str, account: str
+        self, portal: PortalService, anna: str, account: str
     ) -> None:
-        token = portal.issue_link(salon, anna, LinkPurpose.SIGN_IN)
-        principal = portal.sign_in(salon, "anna@example.com", PASSWORD, source="ip")
+        token = portal.issue_link(anna, LinkPurpose.SIGN_IN)
+        principal = portal.sign_in("anna@example.com", PASSWORD, source="ip")
         portal.change_password(principal, PASSWORD, "another long quiet river", source="ip")
         with pytest.raises(AuthenticationError):
-            portal.redeem_link(salon, token)
+            portal.redeem_link(token)
 
-    def test_an_unknown_token_fails(self, portal: Portal, salon: str, account: str) -> None:
+    def test_an_unknown_token_fails(self, portal: PortalService, account: str) -> None:
         with pytest.raises(AuthenticationError):
-            portal.redeem_link(salon, "made-up")
+            portal.redeem_link("made-up")
 
     def test_a_reset_link_sets_a_new_password(
-        self, portal: Portal, salon: str, anna: str, account: str
+        self, portal: PortalService, anna: str, account: str
     ) -> None:
-        token = portal.issue_link(salon, anna, LinkPurpose.RESET)
-        portal.redeem_link(salon, token, new_password="brand new long passphrase")
-        portal.sign_in(salon, "anna@example.com", "brand new long passphrase", source="ip")
-        assert _fails(portal, salon, "anna@example.com", PASSWORD) == "portal.sign_in_failed"
+        token = portal.issue_link(anna, LinkPurpose.RESET)
+        portal.redeem_link(token, new_password="brand new long passphrase")
+        portal.sign_in("anna@example.com", "brand new long passphrase", source="ip")
+        assert _fails(portal, "anna@example.com", PASSWORD) == "portal.sign_in_failed"
 
     @pytest.mark.parametrize("refused", [None, "123456"])
     def test_a_reset_link_with_a_refused_password_stays_usable(
-        self, portal: Portal, salon: str, anna: str, account: str, refused: str | None
+        self, portal: PortalService, anna: str, account: str, refused: str | None
     ) -> None:
-        token = portal.issue_link(salon, anna, LinkPurpose.RESET)
+        token = portal.issue_link(anna, LinkPurpose.RESET)
         with pytest.raises(ValidationError):
-            portal.redeem_link(salon, token, new_password=refused)
-        portal.redeem_link(salon, token, new_password="brand new long passphrase")
+            portal.redeem_link(token, new_password=refused)
+        portal.redeem_link(token, new_password="brand new long passphrase")
 
     def test_a_new_link_voids_the_older_one(
-        self, portal: Portal, salon: str, anna: str, account: str
+        self, portal: PortalService, anna: str, account: str
     ) -> None:
-        first = portal.issue_link(salon, anna, LinkPurpose.SIGN_IN)
-        second = portal.issue_link(salon, anna, LinkPurpose.SIGN_IN)
+        first = portal.issue_link(anna, LinkPurpose.SIGN_IN)
+        second = portal.issue_link(anna, LinkPurpose.SIGN_IN)
         with pytest.raises(AuthenticationError):
-            portal.redeem_link(salon, first)
-        portal.redeem_link(salon, second)
+            portal.redeem_link(first)
+        portal.redeem_link(second)
 
     def test_two_redeems_of_one_link_at_once_sign_in_once(
-        self, portal: Portal, salon: str, anna: str, account: str
+        self, portal: PortalService, anna: str, account: str
     ) -> None:
-        token = portal.issue_link(salon, anna, LinkPurpose.SIGN_IN)
+        token = portal.issue_link(anna, LinkPurpose.SIGN_IN)
 
         def redeem(_: int) -> str:
             try:
-                portal.redeem_link(salon, token)
+                portal.redeem_link(token)
             except AuthenticationError as error:
                 return error.code
             return "signed in"
@@ -348,86 +350,84 @@ class TestLinks:
         assert outcomes == {"signed in": 1, "portal.link_invalid": 3}
 
     def test_only_the_tokens_digest_is_stored(
-        self, book: ClientBook, portal: Portal, salon: str, anna: str, account: str
+        self, book: ClientBook, portal: PortalService, salon: str, anna: str, account: str
     ) -> None:
-        token = portal.issue_link(salon, anna, LinkPurpose.SIGN_IN)
+        token = portal.issue_link(anna, LinkPurpose.SIGN_IN)
         from clientcard.storage.records import RecordQuery
 
         (record,) = book.store.find_records(salon, RecordQuery(kind="portal.link"))
         assert token not in str(record.doc)
         assert record.key != token
 
-    def test_send_link_goes_through_the_dispatcher_as_a_service_message(
+    def test_send_link_goes_through_messaging_as_a_service_message(
         self,
-        portal: Portal,
-        salon: str,
+        portal: PortalService,
+        messaging: MessagingService,
         account: str,
         notifier: RecordingNotifier,
     ) -> None:
-        portal.send_link(salon, "anna@example.com", LinkPurpose.RESET, source="ip")
-        portal._dispatcher.flush()  # type: ignore[union-attr]
+        portal.send_link("anna@example.com", LinkPurpose.RESET, source="ip")
+        messaging.flush()
         (message,) = notifier.sent
         assert message.body.startswith("Sign in: https://salon.example/portal/")
         token = message.body.rsplit("/", 1)[1]
-        portal.redeem_link(salon, token, new_password="brand new long passphrase")
+        portal.redeem_link(token, new_password="brand new long passphrase")
 
     def test_the_link_is_not_kept_once_sent(
         self,
         book: ClientBook,
-        portal: Portal,
-        salon: str,
+        portal: PortalService,
+        messaging: MessagingService,
         account: str,
         notifier: RecordingNotifier,
     ) -> None:
-        dispatcher = portal._dispatcher
-        assert dispatcher is not None
+        assert portal._business.messaging is messaging  # the one the portal queues links on
         batches: list[str] = []
-        queue = dispatcher.queue
+        queue = messaging.queue
 
         def recording_queue(*args: Any, **kwargs: Any) -> str:
             batches.append(queue(*args, **kwargs))
             return batches[-1]
 
-        dispatcher.queue = recording_queue  # type: ignore[method-assign]
-        portal.send_link(salon, "anna@example.com", LinkPurpose.SIGN_IN, source="ip")
-        dispatcher.flush()
+        messaging.queue = recording_queue  # type: ignore[method-assign]
+        portal.send_link("anna@example.com", LinkPurpose.SIGN_IN, source="ip")
+        messaging.flush()
         (message,) = notifier.sent
         token = message.body.rsplit("/", 1)[1]
-        (send,) = book.store.sends(salon, batches[0])
+        (send,) = book.store.sends(messaging.business_id, batches[0])
         assert token not in str(send.values)
         assert token not in repr(send)
 
     def test_a_locked_login_can_still_get_a_reset_link(
         self,
-        portal: Portal,
-        salon: str,
+        portal: PortalService,
+        messaging: MessagingService,
         account: str,
         notifier: RecordingNotifier,
     ) -> None:
         for _ in range(6):
-            _fails(portal, salon, "anna@example.com", "attacker")
-        portal.send_link(salon, "anna@example.com", LinkPurpose.RESET, source="owner")
-        portal._dispatcher.flush()  # type: ignore[union-attr]
+            _fails(portal, "anna@example.com", "attacker")
+        portal.send_link("anna@example.com", LinkPurpose.RESET, source="owner")
+        messaging.flush()
         assert len(notifier.sent) == 1
 
     def test_links_to_one_login_are_rate_limited_silently(
         self,
-        portal: Portal,
-        salon: str,
+        portal: PortalService,
+        messaging: MessagingService,
         account: str,
         notifier: RecordingNotifier,
     ) -> None:
         for number in range(6):
             assert (
-                portal.send_link(salon, "anna@example.com", LinkPurpose.RESET, source=f"s{number}")
-                is None
+                portal.send_link("anna@example.com", LinkPurpose.RESET, source=f"s{number}") is None
             )
-        portal._dispatcher.flush()  # type: ignore[union-attr]
+        messaging.flush()
         assert len(notifier.sent) == 3
 
     def test_send_link_to_an_unknown_login_sends_nothing_and_says_nothing(
-        self, portal: Portal, salon: str, notifier: RecordingNotifier
+        self, portal: PortalService, messaging: MessagingService, notifier: RecordingNotifier
     ) -> None:
-        assert portal.send_link(salon, "nobody@example.com", LinkPurpose.RESET, source="ip") is None
-        portal._dispatcher.flush()  # type: ignore[union-attr]
+        assert portal.send_link("nobody@example.com", LinkPurpose.RESET, source="ip") is None
+        messaging.flush()
         assert notifier.sent == []

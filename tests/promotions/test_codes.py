@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clientcard.errors import InvalidValueError
-from clientcard.promotions import CODE_PATTERN, is_valid_code, normalise_code
+from clientcard.promotions.model import CODE_PATTERN, is_valid_code, normalise_code
 
 CODES = st.text(alphabet=string.ascii_uppercase + string.digits, min_size=3, max_size=32)
 SEPARATORS = st.sampled_from([" ", "-", "_", ".", "\u00a0", "\t"])
@@ -59,7 +59,7 @@ class TestNormalising:
 
 @pytest.mark.parametrize("junk", [None, "€", object(), b"SUMMER", ["SUMMER"], 3.5])
 def test_junk_is_never_a_code_or_a_group_key(junk: object) -> None:
-    from clientcard.groups import normalise_group_key
+    from clientcard.groups.model import normalise_group_key
 
     for normalise in (normalise_code, normalise_group_key):
         with pytest.raises(InvalidValueError):

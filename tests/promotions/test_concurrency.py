@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from clientcard.book import ClientBook
-from clientcard.promotions import Discount, RedemptionRefusedError
+from clientcard.promotions.model import Discount, RedemptionRefusedError
 from clientcard.storage import ClientStore, MemoryStore
 from clientcard.storage.sqlite import SQLiteStore
 
@@ -68,8 +68,7 @@ def setup(
 ) -> tuple[ClientBook, str]:
     book = ClientBook(store)
     business = book.create_business(name="Salon", business_id=f"b{uuid.uuid4().hex[:8]}")
-    book.define_promotion(
-        business.id,
+    book.business(business.id).promotions.add(
         code="RUSH",
         name="Rush",
         discount=Discount.percentage(20),
@@ -82,19 +81,21 @@ def setup(
 def test_concurrent_redemptions_never_pass_the_overall_limit(store: ClientStore) -> None:
     book, salon = setup(store, limit_total=2)
     cards = [
-        book.add_client(salon, {"first_name": "Client", "last_name": "ABCDEFGH"[i]}).id
+        book.business(salon).cards.add({"first_name": "Client", "last_name": "ABCDEFGH"[i]}).id
         for i in range(WRITERS)
     ]
-    outcomes = race([lambda c=card: book.redeem(salon, c, "rush") for card in cards])
+    outcomes = race(
+        [lambda c=card: book.business(salon).promotions.redeem(c, "rush") for card in cards]
+    )
     assert outcomes == {"redeemed": 2, "promotion.exhausted": WRITERS - 2}
-    assert book.promotion_usage(salon, "rush") == 2
+    assert book.business(salon).promotions.usage("rush") == 2
 
 
 def test_concurrent_redemptions_by_one_client_never_pass_their_limit(
     store: ClientStore,
 ) -> None:
     book, salon = setup(store, limit_per_client=1)
-    card = book.add_client(salon, {"first_name": "Eva"}).id
-    outcomes = race([lambda: book.redeem(salon, card, "rush")] * WRITERS)
+    card = book.business(salon).cards.add({"first_name": "Eva"}).id
+    outcomes = race([lambda: book.business(salon).promotions.redeem(card, "rush")] * WRITERS)
     assert outcomes == {"redeemed": 1, "promotion.client_limit_reached": WRITERS - 1}
-    assert len(book.redemptions(salon, card)) == 1
+    assert len(book.business(salon).promotions.list_redemptions(card)) == 1

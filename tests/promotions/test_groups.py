@@ -9,16 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clientcard.book import ClientBook
+from clientcard.cards.serialization import _from_document, _to_document
 from clientcard.errors import DuplicateError, InvalidValueError, NotFoundError, ValidationError
-from clientcard.groups import GROUP_KEY_PATTERN, ClientGroup, normalise_group_key
+from clientcard.groups.model import GROUP_KEY_PATTERN, ClientGroup, normalise_group_key
 from clientcard.money import Money
-from clientcard.serialization import _from_document, _to_document
 from clientcard.testing.doubles import ListEventSink
 from tests.promotions.conftest import SALON
 
 
 def client(book: ClientBook, name: str = "Giulia") -> str:
-    return book.add_client(SALON, {"first_name": name}).id
+    return book.business(SALON).cards.add({"first_name": name}).id
 
 
 class TestDefinitions:
@@ -72,88 +72,90 @@ class TestDefinitions:
     def test_the_book_keeps_definitions_sorted_by_key(
         self, book: ClientBook, sink: ListEventSink
     ) -> None:
-        book.define_group(SALON, key="Silver", label="Silver")
-        book.define_group(SALON, key="gold", label="Gold", discount_percent=10)
-        assert [g.key for g in book.groups(SALON)] == ["gold", "silver"]
-        assert book.group(SALON, "GOLD").discount_percent == Decimal(10)
+        book.business(SALON).groups.add(key="Silver", label="Silver")
+        book.business(SALON).groups.add(key="gold", label="Gold", discount_percent=10)
+        assert [g.key for g in book.business(SALON).groups.list()] == ["gold", "silver"]
+        assert book.business(SALON).groups.get("GOLD").discount_percent == Decimal(10)
         assert sink.events[-1].kind.value == "group.changed"
         assert sink.events[-1].record_id == "gold"
 
     def test_a_key_is_defined_once_unless_replaced(self, book: ClientBook) -> None:
-        book.define_group(SALON, key="gold", label="Gold")
+        book.business(SALON).groups.add(key="gold", label="Gold")
         with pytest.raises(DuplicateError):
-            book.define_group(SALON, key="gold", label="Gold again")
-        book.define_group(SALON, key="gold", label="Gold+", replace=True)
-        assert book.group(SALON, "gold").label == "Gold+"
+            book.business(SALON).groups.add(key="gold", label="Gold again")
+        book.business(SALON).groups.add(key="gold", label="Gold+", replace=True)
+        assert book.business(SALON).groups.get("gold").label == "Gold+"
         with pytest.raises(NotFoundError):
-            book.define_group(SALON, key="bronze", label="Bronze", replace=True)
+            book.business(SALON).groups.add(key="bronze", label="Bronze", replace=True)
 
     def test_an_undefined_or_malformed_key_is_not_found(self, book: ClientBook) -> None:
         with pytest.raises(NotFoundError):
-            book.group(SALON, "gold")
+            book.business(SALON).groups.get("gold")
         with pytest.raises(NotFoundError):
-            book.group(SALON, "not a key!")
+            book.business(SALON).groups.get("not a key!")
 
 
 class TestMembership:
     def test_setting_a_defined_group_changes_the_card(
         self, book: ClientBook, sink: ListEventSink
     ) -> None:
-        book.define_group(SALON, key="gold", label="Gold", discount_percent=10)
+        book.business(SALON).groups.add(key="gold", label="Gold", discount_percent=10)
         card_id = client(book)
-        update = book.set_group(SALON, card_id, "Gold", expected_version=1)
+        update = book.business(SALON).groups.assign(card_id, "Gold", expected_version=1)
         assert update.card.client_group == "gold"
-        assert book.group_of(SALON, card_id) == book.group(SALON, "gold")
+        assert book.business(SALON).groups.group_of(card_id) == book.business(SALON).groups.get(
+            "gold"
+        )
         assert sink.events[-1].fields == ("client_group",)
 
     def test_an_undefined_group_is_refused(self, book: ClientBook) -> None:
         card_id = client(book)
         with pytest.raises(ValidationError) as caught:
-            book.set_group(SALON, card_id, "gold", expected_version=1)
+            book.business(SALON).groups.assign(card_id, "gold", expected_version=1)
         assert caught.value.codes == {"group.unknown"}
-        assert book.get(SALON, card_id).client_group is None
+        assert book.business(SALON).cards.get(card_id).client_group is None
 
     def test_leaving_every_group(self, book: ClientBook) -> None:
-        book.define_group(SALON, key="gold", label="Gold")
+        book.business(SALON).groups.add(key="gold", label="Gold")
         card_id = client(book)
-        book.set_group(SALON, card_id, "gold", expected_version=1)
-        book.set_group(SALON, card_id, None, expected_version=2)
-        assert book.group_of(SALON, card_id) is None
+        book.business(SALON).groups.assign(card_id, "gold", expected_version=1)
+        book.business(SALON).groups.assign(card_id, None, expected_version=2)
+        assert book.business(SALON).groups.group_of(card_id) is None
 
     def test_a_group_value_nobody_defined_has_no_benefits(self, book: ClientBook) -> None:
-        card_id = book.add_client(SALON, {"first_name": "Eva", "client_group": "legacy"}).id
-        assert book.group_of(SALON, card_id) is None
+        card_id = book.business(SALON).cards.add({"first_name": "Eva", "client_group": "legacy"}).id
+        assert book.business(SALON).groups.group_of(card_id) is None
 
 
 class TestBulkMoves:
     def test_clients_move_in_one_unit_with_every_card_accounted_for(
         self, book: ClientBook, sink: ListEventSink
     ) -> None:
-        book.define_group(SALON, key="gold", label="Gold")
-        book.define_group(SALON, key="silver", label="Silver")
+        book.business(SALON).groups.add(key="gold", label="Gold")
+        book.business(SALON).groups.add(key="silver", label="Silver")
         anna, bea, carla = client(book, "Anna"), client(book, "Bea"), client(book, "Carla")
-        book.set_group(SALON, carla, "gold", expected_version=1)
-        book.edit(SALON, bea, {"notes": "changed meanwhile"}, expected_version=1)
+        book.business(SALON).groups.assign(carla, "gold", expected_version=1)
+        book.business(SALON).cards.edit(bea, {"notes": "changed meanwhile"}, expected_version=1)
         before = len(sink.events)
-        move = book.move_clients(SALON, {anna: 1, bea: 1, carla: 2, "ghost": 1}, "gold")
+        move = book.business(SALON).groups.move({anna: 1, bea: 1, carla: 2, "ghost": 1}, "gold")
         assert move.group == "gold"
         assert move.moved == (anna,)
         assert move.conflicts == (bea,)
         assert move.unchanged == (carla,)
         assert move.missing == ("ghost",)
         assert [e.card_id for e in sink.events[before:]] == [anna]
-        assert book.get(SALON, bea).client_group is None
+        assert book.business(SALON).cards.get(bea).client_group is None
 
     def test_moving_to_an_undefined_group_moves_nobody(self, book: ClientBook) -> None:
         anna = client(book, "Anna")
         with pytest.raises(ValidationError):
-            book.move_clients(SALON, {anna: 1}, "platinum")
-        assert book.get(SALON, anna).version == 1
+            book.business(SALON).groups.move({anna: 1}, "platinum")
+        assert book.business(SALON).cards.get(anna).version == 1
 
     def test_moving_out_of_every_group(self, book: ClientBook) -> None:
-        book.define_group(SALON, key="gold", label="Gold")
+        book.business(SALON).groups.add(key="gold", label="Gold")
         anna = client(book, "Anna")
-        book.set_group(SALON, anna, "gold", expected_version=1)
-        move = book.move_clients(SALON, {anna: 2}, None)
+        book.business(SALON).groups.assign(anna, "gold", expected_version=1)
+        move = book.business(SALON).groups.move({anna: 2}, None)
         assert move.moved == (anna,)
-        assert book.get(SALON, anna).client_group is None
+        assert book.business(SALON).cards.get(anna).client_group is None

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clientcard.cards.serialization import _from_document, _to_document
 from clientcard.errors import ValidationError
 from clientcard.locale import LANGUAGES
 from clientcard.money import Money, MoneyError
-from clientcard.promotions import (
+from clientcard.promotions.model import (
     ClientLimitReachedError,
     Discount,
     NotEligibleError,
@@ -25,7 +26,6 @@ from clientcard.promotions import (
     UnknownPromotionError,
     refusal_error,
 )
-from clientcard.serialization import _from_document, _to_document
 from tests.support import NOW
 
 START = NOW

@@ -17,7 +17,7 @@ import sys
 
 import attrs
 
-from clientcard.card import ClientCard
+from clientcard.cards.card import ClientCard
 from clientcard.errors import VersionConflictError
 from clientcard.events import DomainEvent, EventKind
 from clientcard.storage._sql import SQLStore

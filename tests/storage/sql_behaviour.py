@@ -12,6 +12,7 @@ import threading
 import attrs
 import pytest
 
+from clientcard.cards.serialization import card_to_dict
 from clientcard.errors import (
     DocumentError,
     DuplicateError,
@@ -19,7 +20,6 @@ from clientcard.errors import (
     StorageError,
     ValidationError,
 )
-from clientcard.serialization import card_to_dict
 from clientcard.storage import CardQuery, SearchTerms
 from clientcard.storage._sql import SQLStore
 from clientcard.storage.protocol import encode_cursor, sort_key

@@ -38,7 +38,7 @@ def race(book: ClientBook, business_id: str, card_id: str, writers: int) -> list
     def writer(name: str) -> None:
         barrier.wait()
         try:
-            book.edit(business_id, card_id, {"notes": name}, expected_version=1)
+            book.business(business_id).cards.edit(card_id, {"notes": name}, expected_version=1)
             outcomes.append("saved")
         except VersionConflictError:
             outcomes.append("conflict")
@@ -56,8 +56,8 @@ def test_concurrent_edits_of_one_version_give_one_save_and_typed_conflicts(
 ) -> None:
     book = ClientBook(store)
     business = book.create_business(name="Salon", business_id=f"b{uuid.uuid4().hex[:8]}")
-    card = book.add_client(business.id, {"first_name": "Eva"})
+    card = book.business(business.id).cards.add({"first_name": "Eva"})
     assert race(book, business.id, card.id, writers=3) == ["conflict", "conflict", "saved"]
-    stored = book.get(business.id, card.id)
+    stored = book.business(business.id).cards.get(card.id)
     assert stored.version == 2
     assert stored.notes.startswith("note ")

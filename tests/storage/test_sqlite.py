@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from clientcard.card import ClientCard
+from clientcard.cards.card import ClientCard
 from clientcard.errors import NotFoundError, StorageError
 from clientcard.events import DomainEvent, EventKind
 from clientcard.storage import CardQuery, MemoryStore, SearchTerms

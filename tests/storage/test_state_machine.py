@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, rule
 
 from clientcard.business import Business
-from clientcard.card import CardStatus, ClientCard
+from clientcard.cards.card import CardStatus, ClientCard
 from clientcard.errors import ClientCardError
 from clientcard.storage import CardQuery, ClientStore, MemoryStore, SearchTerms
 from clientcard.storage.sqlite import SQLiteStore

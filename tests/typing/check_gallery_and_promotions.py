@@ -7,7 +7,7 @@ import datetime as dt
 from clientcard import ClientGroup, Discount, Money, Promotion, RedemptionRefusedError
 from clientcard.book import ClientBook
 from clientcard.errors import NotFoundError
-from clientcard.gallery import PhotoKind
+from clientcard.gallery.model import PhotoKind
 from clientcard.storage import BlobStore, MemoryStore
 
 
@@ -42,7 +42,7 @@ def book_with_gallery() -> ClientBook:
 
 def redeem_at_the_desk(book: ClientBook, business_id: str, card_id: str, code: str) -> str:
     try:
-        redemption = book.redeem(business_id, card_id, code, service="colour")
+        redemption = book.business(business_id).promotions.redeem(card_id, code, service="colour")
     except RedemptionRefusedError as refused:
         return refused.text("it")
     price_after: Money = redemption.discount.apply(Money.of("60", "EUR"))
@@ -50,14 +50,14 @@ def redeem_at_the_desk(book: ClientBook, business_id: str, card_id: str, code: s
 
 
 def offers(book: ClientBook, business_id: str, card_id: str, at: dt.datetime) -> list[str]:
-    active: list[Promotion] = book.active_promotions(business_id, card_id, at=at)
-    group: ClientGroup | None = book.group_of(business_id, card_id)
+    active: list[Promotion] = book.business(business_id).promotions.active_for(card_id, at=at)
+    group: ClientGroup | None = book.business(business_id).groups.group_of(card_id)
     extra = [group.label] if group is not None else []
     return [promotion.name for promotion in active] + extra
 
 
 def define(book: ClientBook, business_id: str) -> None:
-    book.define_promotion(
-        business_id, code="WELCOME", name="Welcome", discount=Discount.percentage(10)
+    book.business(business_id).promotions.add(
+        code="WELCOME", name="Welcome", discount=Discount.percentage(10)
     )
-    book.add_photo(business_id, "card", b"...", kind=PhotoKind.RESULT)
+    book.business(business_id).gallery.add("card", b"...", kind=PhotoKind.RESULT)

@@ -19,8 +19,8 @@ from clientcard import (
     PostalAddress,
     ValidationError,
 )
-from clientcard import card as card_module
-from clientcard.serialization import card_to_dict
+from clientcard.cards import card as card_module
+from clientcard.cards.serialization import card_to_dict
 from clientcard.testing.strategies import cards
 from tests.support import NOW, TODAY
 

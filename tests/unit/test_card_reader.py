@@ -16,14 +16,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clientcard import ClientCard, DocumentError, card_from_dict, card_to_dict
-from clientcard.card import (
+from clientcard.cards.card import (
     BirthDate,
     CardStatus,
     Gender,
     Invoicing,
     PostalAddress,
 )
-from clientcard.serialization import _card_by_converter, _read_card
+from clientcard.cards.serialization import _card_by_converter, _read_card
 from clientcard.testing.strategies import cards
 from tests.support import NOW
 
@@ -176,7 +176,8 @@ class TestCardFromDict:
     def test_a_valid_document_is_read_without_the_converter(self, card: ClientCard) -> None:
         # A field the reader missed would send every document to the converter unseen.
         with mock.patch(
-            "clientcard.serialization._card_by_converter", side_effect=AssertionError("fell back")
+            "clientcard.cards.serialization._card_by_converter",
+            side_effect=AssertionError("fell back"),
         ):
             assert card_from_dict(stored(card)) == card
 

@@ -49,13 +49,13 @@ class TestBookKeys:
         store = MemoryStore()
         book = ClientBook(store)
         salon = book.create_business(name="Salon", region="IT", language="it")
-        key = book.fingerprint_key(salon.id)
+        key = book.admin.fingerprint_key(salon.id)
         assert len(key) == 32
-        assert ClientBook(store).fingerprint_key(salon.id) == key
+        assert ClientBook(store).admin.fingerprint_key(salon.id) == key
 
     def test_a_book_with_a_secret_derives_its_keys(self) -> None:
         book = ClientBook(MemoryStore(), fingerprint_secret=SECRET)
-        assert book.fingerprint_key("b") == derive_key(SECRET, "b")
+        assert book.admin.fingerprint_key("b") == derive_key(SECRET, "b")
 
     def test_a_short_secret_is_refused(self) -> None:
         with pytest.raises(ValueError, match="16 bytes"):

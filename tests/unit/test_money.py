@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clientcard.cards.serialization import converter
 from clientcard.errors import ClientCardError
 from clientcard.money import CURRENCIES, Money, MoneyError, minor_units
-from clientcard.serialization import converter
 
 AMOUNTS = st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False)
 CURRENCY = st.sampled_from(sorted(CURRENCIES))

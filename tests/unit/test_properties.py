@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clientcard import BirthDate, ClientCard, Context, FieldSchema, ValidationError
-from clientcard.card import BUILTIN_KEYS
+from clientcard.cards.card import BUILTIN_KEYS
 from tests.strategies import typed_forms
 from tests.support import NOW, TODAY
 

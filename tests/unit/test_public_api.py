@@ -4,6 +4,8 @@ import importlib
 import inspect
 import pkgutil
 
+import pytest
+
 import clientcard
 
 PUBLIC_MODULES = [
@@ -18,10 +20,53 @@ def test_all_is_sorted() -> None:
     assert names == sorted(names)
 
 
+LAZY = {"PostgresStore"}
+"""Names the package imports on first use, since they need an extra."""
+
+
 def test_all_lists_exactly_the_public_names() -> None:
     public = {n for n in vars(clientcard) if not n.startswith("_")} - {"annotations"}
     modules = {n for n, v in vars(clientcard).items() if inspect.ismodule(v)}
-    assert set(clientcard.__all__) - {"__version__"} == public - modules
+    assert set(clientcard.__all__) - {"__version__"} == (public - modules) | LAZY
+
+
+def test_a_lazy_name_is_importable_from_the_package() -> None:
+    from clientcard import PostgresStore
+    from clientcard.storage import postgres
+
+    assert PostgresStore is postgres.PostgresStore
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="Nope"):
+        clientcard.Nope  # noqa: B018
+
+
+def test_the_entry_points_a_host_needs_are_exported() -> None:
+    """A host starts from the package alone: the book, a store, the errors, the enums."""
+    entry_points = {
+        "ClientBook",
+        "BusinessBook",
+        "MemoryStore",
+        "SQLiteStore",
+        "PostgresStore",
+        "ClientCardError",
+        "ValidationError",
+        "NotFoundError",
+        "VersionConflictError",
+        "Purpose",
+        "Channel",
+        "ConsentAction",
+        "ConsentSource",
+        "CardStatus",
+        "Context",
+        "AppointmentStatus",
+        "ErasureMode",
+        "RequestKind",
+        "PhotoKind",
+        "BlockReason",
+    }
+    assert entry_points <= set(clientcard.__all__)
 
 
 def test_every_public_module_declares_all_and_documents_it() -> None:

@@ -20,7 +20,7 @@ from clientcard import (
     schema_from_dict,
     schema_to_dict,
 )
-from clientcard.serialization import converter
+from clientcard.cards.serialization import converter
 from clientcard.testing.strategies import cards
 from tests.support import NOW
 

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from webapp.salon import CONSENT_OFFERS, booking_schema, offered_slots
 
 from clientcard import Context, FieldType
-from clientcard.blacklist import BlockReason
+from clientcard.blacklist.model import BlockReason
 from clientcard.clock import FixedClock
 from clientcard.consent import Channel, ConsentSource, Purpose
 from clientcard.locale import message
@@ -131,7 +131,7 @@ def post(client: FlaskClient, form: dict[str, str]) -> tuple[int, Element, str]:
 
 
 def stored_cards(site: BookingSite) -> int:
-    return site.book.count(site.config.business_id)
+    return site.salon.cards.count()
 
 
 class TestTheForm:
@@ -187,9 +187,8 @@ class TestTheForm:
         self, client: FlaskClient, site: BookingSite
     ) -> None:
         """The form follows the stored schema, not a copy taken at start-up."""
-        site.book.change_schema(
-            site.config.business_id,
-            lambda schema: schema.configure("city", collect_during_booking=True, required=True),
+        site.salon.cards.change_schema(
+            lambda schema: schema.configure("city", collect_during_booking=True, required=True)
         )
         page = parse(client.get("/").get_data(as_text=True))
         assert page.find("label", for_="field-city").text == "Città *"
@@ -209,8 +208,7 @@ class TestTheForm:
 
         site = booking_site(app)
         try:
-            site.book.change_schema(
-                config.business_id,
+            site.salon.cards.change_schema(
                 lambda s: (
                     s.add(extra("remarks", FieldType.LONG_TEXT))
                     .add(extra("visits", FieldType.NUMBER))
@@ -223,7 +221,7 @@ class TestTheForm:
                     )
                     .add(extra("labels", FieldType.TAGS))
                     .configure("birth_date", collect_during_booking=True)
-                ),
+                )
             )
             page = parse(app.test_client().get("/").get_data(as_text=True))
         finally:
@@ -370,7 +368,7 @@ class TestBooking:
         status, _, location = post(client, good_form(config))
         assert status == 303
         card_id = location.rsplit("/", 1)[1]
-        card = site.book.get(config.business_id, card_id)
+        card = site.salon.cards.get(card_id)
         assert card.first_name == "Anna"
         assert card.email == "Anna.Rossi@example.com"  # the domain is lower-cased
         assert card.phones == ("+393331234567",)
@@ -403,17 +401,13 @@ class TestBooking:
         """One grant, from the booking form, by the client, under the version shown."""
         _, _, location = post(client, good_form(config))
         card_id = location.rsplit("/", 1)[1]
-        (grant,) = site.book.consent_ledger(config.business_id, card_id)
+        (grant,) = site.salon.consent.ledger(card_id)
         assert grant.source is ConsentSource.BOOKING_FORM
         assert grant.recorded_by == "client"
         assert (grant.purpose, grant.channel) == (Purpose.MARKETING, Channel.EMAIL)
         assert grant.wording_version == EMAIL_OFFER.version("it")
-        assert site.book.may_contact(
-            config.business_id, card_id, Purpose.MARKETING, Channel.EMAIL
-        ).allowed
-        decision = site.book.may_contact(
-            config.business_id, card_id, Purpose.MARKETING, Channel.SMS
-        )
+        assert site.salon.consent.may_contact(card_id, Purpose.MARKETING, Channel.EMAIL).allowed
+        decision = site.salon.consent.may_contact(card_id, Purpose.MARKETING, Channel.SMS)
         assert decision.reason == "no_consent"
 
     def test_nothing_ticked_records_nothing(
@@ -421,7 +415,7 @@ class TestBooking:
     ) -> None:
         _, _, location = post(client, good_form(config, **{EMAIL_OFFER.name: "<omit>"}))
         card_id = location.rsplit("/", 1)[1]
-        assert site.book.consent_ledger(config.business_id, card_id) == []
+        assert site.salon.consent.ledger(card_id) == []
 
     def test_a_card_page_is_only_for_the_session_that_booked(
         self, app: Flask, config: WebappConfig
@@ -437,7 +431,7 @@ class TestBooking:
     ) -> None:
         _, _, location = post(client, good_form(config))
         card_id = location.rsplit("/", 1)[1]
-        site.book.delete(config.business_id, card_id, expected_version=1)
+        site.salon.cards.remove(card_id, expected_version=1)
         response = client.get(location)
         assert response.status_code == 404
         assert "Non trovato" in response.get_data(as_text=True)
@@ -454,7 +448,7 @@ class TestBlacklist:
         """A block on an earlier card catches the same phone or e-mail, however typed."""
         _, _, location = post(client, good_form(config))
         blocked = location.rsplit("/", 1)[1]
-        site.book.block(config.business_id, blocked, BlockReason.NO_SHOW, by="staff")
+        site.salon.blacklist.add(blocked, BlockReason.NO_SHOW, by="staff")
         other = {"phones": "347 000 1111", "email": "someone@example.org", field: typed}
         status, page, _ = post(client, good_form(config, first_name="", **other))
         assert status == 200
@@ -467,9 +461,7 @@ class TestBlacklist:
         self, client: FlaskClient, site: BookingSite, config: WebappConfig
     ) -> None:
         _, _, location = post(client, good_form(config))
-        site.book.block(
-            config.business_id, location.rsplit("/", 1)[1], BlockReason.OTHER, by="staff"
-        )
+        site.salon.blacklist.add(location.rsplit("/", 1)[1], BlockReason.OTHER, by="staff")
         page = parse(client.get(location).get_data(as_text=True))
         assert page.find("dd", id="blocked").text == "sì"
 
@@ -510,7 +502,7 @@ class TestConfig:
         second = create_app(config)
         try:
             site = booking_site(second)
-            assert site.book.count(config.business_id) == 1
+            assert site.salon.cards.count() == 1
             assert site.business.schema.field("hair_length").collect_during_booking
         finally:
             booking_site(second).close()

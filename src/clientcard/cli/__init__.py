@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     # Click names some of its types (a "file") as the commands load: they load speaking too.
     with click_speaks(cli_language()):
         try:
-            from clientcard.cli._commands import run  # noqa: PLC0415 - optional dependency
+            from clientcard.cli._app import run  # noqa: PLC0415 - optional dependency
         except ImportError as error:  # pragma: no cover - exercised only without the extra
             print(
                 _(

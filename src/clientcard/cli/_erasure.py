@@ -1,6 +1,6 @@
 """The privacy commands of ``clientcard``: erase, retention, export-subject and friends.
 
-Registered on the ``clientcard`` group when :mod:`clientcard.cli._commands` loads.
+Put on the ``clientcard`` group by :mod:`clientcard.cli._app`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from clientcard.cli._commands import _Context, _pairs, _yes, business_option, cli, console
+from clientcard.cli._context import Context, business_option, console, pairs, yes_no
 from clientcard.cli._i18n import _
 from clientcard.consent import Purpose
 from clientcard.erasure import (
@@ -41,7 +41,7 @@ by_option = click.option(
 )
 
 
-@cli.command(
+@click.command(
     help=_("Erase a client: show what will go and what stays, ask, then do it in one step.")
 )
 @business_option
@@ -67,7 +67,7 @@ by_option = click.option(
 @by_option
 @click.pass_obj
 def erase(
-    obj: _Context,
+    obj: Context,
     business_id: str,
     card_id: str,
     mode: str | None,
@@ -78,15 +78,16 @@ def erase(
     actor: str,
 ) -> None:
     with obj.book() as book:
-        language = lang or book.business(business_id).language
-        plan = book.plan_erasure(
-            business_id, card_id, mode=ErasureMode(mode) if mode else None, suppress=suppress
+        desk = book.business(business_id)
+        language = lang or desk.details().language
+        plan = desk.erasure.plan(
+            card_id, mode=ErasureMode(mode) if mode else None, suppress=suppress
         )
         for line in plan.lines(language):
             console.print(Text(line))
         if not yes:
             click.confirm(_("Erase this client?"), abort=True)
-        receipt = book.erase(plan, actor=actor, via="clientcard erase")
+        receipt = desk.erasure.run(plan, by=actor, via="clientcard erase")
     if receipts_file is not None:
         with receipts_file.open("a", encoding="utf-8") as file:
             file.write(json.dumps(receipt_to_dict(receipt), separators=(",", ":")) + "\n")
@@ -95,7 +96,7 @@ def erase(
     )
 
 
-@cli.command(
+@click.command(
     name="replay-erasures",
     help=_("Erase again the clients a restored backup brought back (receipts as JSON lines)."),
 )
@@ -103,7 +104,7 @@ def erase(
 @click.argument("receipts_file", type=click.File("r", encoding="utf-8"))
 @by_option
 @click.pass_obj
-def replay_erasures(obj: _Context, business_id: str, receipts_file: TextIO, actor: str) -> None:
+def replay_erasures(obj: Context, business_id: str, receipts_file: TextIO, actor: str) -> None:
     receipts = []
     for number, line in enumerate(receipts_file, start=1):
         if not line.strip():
@@ -115,23 +116,24 @@ def replay_erasures(obj: _Context, business_id: str, receipts_file: TextIO, acto
                 _("line {line} is not a receipt").format(line=number)
             ) from None
     with obj.book() as book:
-        replayed = book.replay_erasures(
-            business_id, receipts, actor=actor, via="clientcard replay-erasures"
+        replayed = book.business(business_id).erasure.replay(
+            receipts, by=actor, via="clientcard replay-erasures"
         )
     console.print(
         _("{erased} of {total} erased again").format(erased=len(replayed), total=len(receipts))
     )
 
 
-@cli.command(help=_("Show what the retention rules make due now; with --run, carry it out."))
+@click.command(help=_("Show what the retention rules make due now; with --run, carry it out."))
 @business_option
 @click.option("--run", "really", is_flag=True, help=_("Carry out what is due (default: report)."))
 @click.option("--yes", is_flag=True, help=_("With --run: do not ask first."))
 @by_option
 @click.pass_obj
-def retention(obj: _Context, business_id: str, really: bool, yes: bool, actor: str) -> None:
+def retention(obj: Context, business_id: str, really: bool, yes: bool, actor: str) -> None:
     with obj.book() as book:
-        report = book.due_erasures(business_id)
+        desk = book.business(business_id)
+        report = desk.retention.due()
         table = Table(_("client"), _("what"), _("rule"), _("since"), _("of"))
         for item in report.items:
             table.add_row(
@@ -147,7 +149,7 @@ def retention(obj: _Context, business_id: str, really: bool, yes: bool, actor: s
             return
         if not yes:
             click.confirm(_("Carry it out?"), abort=True)
-        run = book.run_retention(business_id, report, actor=actor, via="clientcard retention")
+        run = desk.retention.run(report, by=actor, via="clientcard retention")
     console.print(
         _("done {done}, skipped {skipped} (no longer due)").format(
             done=len(run.done), skipped=len(run.skipped)
@@ -155,7 +157,7 @@ def retention(obj: _Context, business_id: str, really: bool, yes: bool, actor: s
     )
 
 
-@cli.command(
+@click.command(
     name="export-subject",
     help=_("Everything about one client: JSON for portability, or a report to read (Art. 15, 20)."),
 )
@@ -172,7 +174,7 @@ def retention(obj: _Context, business_id: str, really: bool, yes: bool, actor: s
 @by_option
 @click.pass_obj
 def export_subject(
-    obj: _Context,
+    obj: Context,
     business_id: str,
     card_id: str,
     as_report: bool,
@@ -181,8 +183,8 @@ def export_subject(
     actor: str,
 ) -> None:
     with obj.book() as book:
-        data = book.export_subject(
-            business_id, card_id, actor=actor, via="clientcard export-subject"
+        data = book.business(business_id).portability.export_subject(
+            card_id, by=actor, via="clientcard export-subject"
         )
     text = (
         data.report(lang).text()
@@ -197,7 +199,7 @@ def export_subject(
     console.print(_("wrote {file}").format(file=output))
 
 
-@cli.command(
+@click.command(
     name="import-subject", help=_("Create a client from another book's export-subject document.")
 )
 @business_option
@@ -210,19 +212,15 @@ def export_subject(
 @by_option
 @click.pass_obj
 def import_subject(
-    obj: _Context, business_id: str, document: TextIO, same_controller: bool, actor: str
+    obj: Context, business_id: str, document: TextIO, same_controller: bool, actor: str
 ) -> None:
     try:
         content = json.load(document)
     except json.JSONDecodeError as error:
         raise click.BadParameter(_("not JSON (line {line})").format(line=error.lineno)) from None
     with obj.book() as book:
-        imported = book.import_subject(
-            business_id,
-            content,
-            actor=actor,
-            same_controller=same_controller,
-            via="clientcard import-subject",
+        imported = book.business(business_id).portability.import_subject(
+            content, by=actor, same_controller=same_controller, via="clientcard import-subject"
         )
     console.print(imported.card.id)
     if imported.dropped:
@@ -235,7 +233,7 @@ def import_subject(
 
 def _months(items: tuple[str, ...], param: str) -> dict[str, int]:
     found: dict[str, int] = {}
-    for key, value in _pairs(items, param).items():
+    for key, value in pairs(items, param).items():
         try:
             found[key] = int(str(value))
         except ValueError:
@@ -243,7 +241,7 @@ def _months(items: tuple[str, ...], param: str) -> dict[str, int]:
     return found
 
 
-@cli.command(
+@click.command(
     name="erasure-policy", help=_("Show the business's erasure policy; any option changes it.")
 )
 @business_option
@@ -258,7 +256,7 @@ def _months(items: tuple[str, ...], param: str) -> dict[str, int]:
 @by_option
 @click.pass_obj
 def erasure_policy(
-    obj: _Context,
+    obj: Context,
     business_id: str,
     mode: str | None,
     legal_hold_years: int | None,
@@ -271,7 +269,8 @@ def erasure_policy(
     actor: str,
 ) -> None:
     with obj.book() as book:
-        policy = book.erasure_policy(business_id)
+        desk = book.business(business_id)
+        policy = desk.erasure.policy()
         rules = policy.retention
         changes = (mode, legal_hold_years, keep_blocks, suppress, inactive_months, prospect_days)
         if any(value is not None for value in changes) or fields or consents:
@@ -285,8 +284,7 @@ def erasure_policy(
                 field_months={**rules.field_months, **_months(fields, "--field")},
                 inactive_mode=rules.inactive_mode,
             )
-            policy = book.set_erasure_policy(
-                business_id,
+            policy = desk.erasure.set_policy(
                 ErasurePolicy(
                     mode=ErasureMode(mode) if mode else policy.mode,
                     treatments=policy.treatments,
@@ -297,18 +295,18 @@ def erasure_policy(
                     suppress_contacts=policy.suppress_contacts if suppress is None else suppress,
                     retention=rules,
                 ),
-                actor=actor,
+                by=actor,
                 via="clientcard erasure-policy",
             )
-        region = book.business(business_id).region
+        region = desk.details().region
     console.print(_("mode: {mode}").format(mode=policy.mode.value))
     console.print(
         _("legal hold: {years} years ({region})").format(
             years=policy.hold_years(region), region=region
         )
     )
-    console.print(_("keep blocks: {answer}").format(answer=_yes(policy.keep_blocks)))
-    console.print(_("suppress contacts: {answer}").format(answer=_yes(policy.suppress_contacts)))
+    console.print(_("keep blocks: {answer}").format(answer=yes_no(policy.keep_blocks)))
+    console.print(_("suppress contacts: {answer}").format(answer=yes_no(policy.suppress_contacts)))
     console.print(_("inactive after: {months} months").format(months=rules.inactive_months or "-"))
     console.print(_("prospects after: {days} days").format(days=rules.prospect_days or "-"))
     for key, months in sorted(rules.field_months.items()):
@@ -319,7 +317,7 @@ def erasure_policy(
         )
 
 
-@cli.group(help=_("Clients' requests to erase, see or take their data, and their deadlines."))
+@click.group(help=_("Clients' requests to erase, see or take their data, and their deadlines."))
 def requests() -> None:
     pass
 
@@ -337,7 +335,7 @@ def requests() -> None:
 @by_option
 @click.pass_obj
 def requests_add(
-    obj: _Context,
+    obj: Context,
     business_id: str,
     card_id: str,
     kind: str,
@@ -345,11 +343,10 @@ def requests_add(
     actor: str,
 ) -> None:
     with obj.book() as book:
-        request = book.receive_request(
-            business_id,
+        request = book.business(business_id).requests.receive(
             card_id,
             RequestKind(kind),
-            recorded_by=actor,
+            by=actor,
             received_on=received.date() if received else None,
             via="clientcard requests add",
         )
@@ -375,11 +372,11 @@ def requests_add(
 @by_option
 @click.pass_obj
 def requests_extend(
-    obj: _Context, business_id: str, request_id: str, reason: str, actor: str
+    obj: Context, business_id: str, request_id: str, reason: str, actor: str
 ) -> None:
     with obj.book() as book:
-        request = book.extend_request(
-            business_id, request_id, ExtensionReason(reason), actor=actor, via="clientcard"
+        request = book.business(business_id).requests.extend(
+            request_id, ExtensionReason(reason), by=actor, via="clientcard"
         )
     console.print(
         _("{id} due by {deadline}").format(
@@ -394,13 +391,10 @@ def requests_extend(
 @business_option
 @click.option("--overdue", is_flag=True, help=_("Only open requests past their deadline."))
 @click.pass_obj
-def requests_list(obj: _Context, business_id: str, overdue: bool) -> None:
+def requests_list(obj: Context, business_id: str, overdue: bool) -> None:
     with obj.book() as book:
-        found = (
-            book.overdue_requests(business_id)
-            if overdue
-            else book.subject_requests(business_id, open_only=True)
-        )
+        desk = book.business(business_id)
+        found = desk.requests.overdue() if overdue else desk.requests.list(open_only=True)
         today = book.clock.now().date()
     table = Table(_("request"), _("client"), _("kind"), _("received"), _("due"), _("late"))
     for request in found:
@@ -417,14 +411,15 @@ def requests_list(obj: _Context, business_id: str, overdue: bool) -> None:
     console.print(text.format(count=len(found)))
 
 
-@cli.command(name="audit", help=_("Show the privacy audit trail and check that it is intact."))
+@click.command(name="audit", help=_("Show the privacy audit trail and check that it is intact."))
 @business_option
 @click.option("--card", "card_id", help=_("Only entries about this client."))
 @click.pass_obj
-def audit(obj: _Context, business_id: str, card_id: str | None) -> None:
+def audit(obj: Context, business_id: str, card_id: str | None) -> None:
     with obj.book() as book:
-        entries = book.audit_trail(business_id, card_id=card_id)
-        check = book.verify_audit_trail(business_id)
+        desk = book.business(business_id)
+        entries = desk.audit.trail(card_id=card_id)
+        check = desk.audit.verify()
     table = Table("#", _("when"), _("what"), _("client"), _("who"), _("through"))
     for entry in entries:
         table.add_row(
@@ -444,3 +439,16 @@ def audit(obj: _Context, business_id: str, card_id: str | None) -> None:
             entry=check.broken_at, problem=check.problem
         )
     )
+
+
+COMMANDS: tuple[click.Command, ...] = (
+    erase,
+    replay_erasures,
+    retention,
+    export_subject,
+    import_subject,
+    erasure_policy,
+    requests,
+    audit,
+)
+"""This module's commands, for :mod:`clientcard.cli._app` to put on the group."""

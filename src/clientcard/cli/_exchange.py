@@ -1,48 +1,32 @@
 """The ``import``, ``export``, ``duplicates`` and ``merge`` commands.
 
-Registered on the ``clientcard`` group by :func:`register`; like the other commands, a
-thin shell over :mod:`clientcard.exchange`.
+Put on the ``clientcard`` group by :mod:`clientcard.cli._app`; like the other commands, a
+thin shell over a business's exchange service (``book.business(id).exchange``, see
+:mod:`clientcard.exchange.service`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from clientcard.cli._commands import _Context, _pairs
+from clientcard.cli._context import Context, business_option, console, pairs
 from clientcard.cli._i18n import _, cli_language
-from clientcard.exchange import (
-    ColumnMapping,
-    Selection,
-    cpu_workers,
-    export_cards,
-    file_format,
-    find_duplicates,
-    import_cards,
-    open_source,
-)
-from clientcard.exchange.merge import merge_cards, preview_merge, purge_merge_snapshots, undo_merge
+from clientcard.exchange import ColumnMapping, Selection, cpu_workers, file_format, open_source
 from clientcard.locale import LANGUAGES
 from clientcard.storage.protocol import CardQuery
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from clientcard.cards.service import CardService
 
-console = Console(highlight=False)
-business_option = click.option(
-    "--business",
-    "-b",
-    "business_id",
-    required=True,
-    envvar="CLIENTCARD_BUSINESS",
-    help=_("The business id (env CLIENTCARD_BUSINESS)."),
-)
+__all__ = ["COMMANDS"]
+
 _FORMATS = click.Choice(["csv", "xlsx", "vcard", "json"])
 _SHOWN_ISSUES = 50
 
@@ -85,7 +69,7 @@ def _mapping_table(mapping: ColumnMapping) -> Table:
 )
 @click.pass_obj
 def import_command(
-    obj: _Context,
+    obj: Context,
     business_id: str,
     file: Path,
     format_: str | None,
@@ -118,7 +102,7 @@ def import_command(
             param_hint="--map",
         )
     overrides: dict[str | int, str | None] = {}
-    for column, target in _pairs(maps, "--map").items():
+    for column, target in pairs(maps, "--map").items():
         key: str | int = int(column) if column.isdigit() else column
         overrides[key] = str(target) or None
     with (
@@ -131,11 +115,11 @@ def import_command(
             sheet=sheet,
         ) as source,
     ):
+        desk = book.business(business_id)
         headers = getattr(source, "headers", None)
         mapping: ColumnMapping | None = None
         if headers is not None:
-            schema = book.business(business_id).schema
-            mapping = ColumnMapping.suggest(headers, schema)
+            mapping = ColumnMapping.suggest(headers, desk.cards.schema())
             if overrides:
                 mapping = mapping.with_targets(overrides)
             console.print(_mapping_table(mapping))
@@ -160,9 +144,7 @@ def import_command(
         )
         with progress:
             task = progress.add_task("import", total=None)
-            report = import_cards(
-                book,
-                business_id,
+            report = desk.exchange.import_cards(
                 source,
                 mapping=mapping,
                 dry_run=dry_run,
@@ -218,7 +200,7 @@ def import_command(
 )
 @click.pass_obj
 def export_command(
-    obj: _Context,
+    obj: Context,
     business_id: str,
     file: Path,
     format_: str | None,
@@ -244,7 +226,7 @@ def export_command(
         if not channel:
             raise click.BadParameter(_("use PURPOSE.CHANNEL"), param_hint="--segment")
         contactable = (purpose, channel)
-    custom = _pairs(fields, "--field")
+    custom = pairs(fields, "--field")
     if len(custom) > 1:
         raise click.BadParameter(_("one custom field at a time"), param_hint="--field")
     custom_field, custom_value = next(iter(custom.items()), (None, None))
@@ -256,9 +238,7 @@ def export_command(
         custom_value=custom_value,
     )
     with obj.book() as book:
-        report = export_cards(
-            book,
-            business_id,
+        report = book.business(business_id).exchange.export_cards(
             file,
             format=chosen,  # type: ignore[arg-type]
             selection=Selection(query=query, search=search),
@@ -279,8 +259,8 @@ def export_command(
         )
 
 
-def _name(book: Any, business_id: str, card_id: str) -> str:
-    card = book.get(business_id, card_id)
+def _name(cards: CardService, card_id: str) -> str:
+    card = cards.get(card_id)
     return str(card.display_name or card.email or card.id)
 
 
@@ -297,11 +277,12 @@ def _name(book: Any, business_id: str, card_id: str) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help=_("Print JSON (ids, scores, reasons)."))
 @click.pass_obj
-def duplicates_command(obj: _Context, business_id: str, min_score: float, as_json: bool) -> None:
+def duplicates_command(obj: Context, business_id: str, min_score: float, as_json: bool) -> None:
     import json  # noqa: PLC0415
 
     with obj.book() as book:
-        pairs = find_duplicates(book, business_id, min_score=min_score)
+        desk = book.business(business_id)
+        pairs = desk.exchange.find_duplicates(min_score=min_score)
         if as_json:
             click.echo(json.dumps([pair.to_dict() for pair in pairs], indent=2))
             return
@@ -312,8 +293,8 @@ def duplicates_command(obj: _Context, business_id: str, min_score: float, as_jso
             first, second = pair.card_ids
             table.add_row(
                 f"{pair.score:.2f}",
-                Text(_name(book, business_id, first)),
-                Text(_name(book, business_id, second)),
+                Text(_name(desk.cards, first)),
+                Text(_name(desk.cards, second)),
                 ", ".join(pair.reasons),
                 Text(f"{first}\n{second}"),
             )
@@ -335,7 +316,7 @@ def duplicates_command(obj: _Context, business_id: str, min_score: float, as_jso
 @click.option("--by", default="staff", show_default=True, help=_("Who merges."))
 @click.pass_obj
 def merge_command(
-    obj: _Context,
+    obj: Context,
     business_id: str,
     card_ids: tuple[str, ...],
     yes: bool,
@@ -346,8 +327,9 @@ def merge_command(
     by: str,
 ) -> None:
     with obj.book() as book:
+        exchange = book.business(business_id).exchange
         if undo_id is not None:
-            survivor, restored = undo_merge(book, business_id, undo_id, recorded_by=by)
+            survivor, restored = exchange.undo_merge(undo_id, by=by)
             console.print(
                 _("undone: {kept} v{version} and {other} are back").format(
                     kept=survivor.id, version=survivor.version, other=restored.id
@@ -356,7 +338,7 @@ def merge_command(
             return
         if purge:
             cutoff = before.replace(tzinfo=dt.UTC) if before is not None else None
-            count = purge_merge_snapshots(book, business_id, before=cutoff)
+            count = exchange.purge_merge_snapshots(before=cutoff)
             console.print(
                 _("purged {count} merge snapshots; those merges are now permanent").format(
                     count=count
@@ -367,7 +349,7 @@ def merge_command(
             raise click.UsageError(_("give the card to keep and the card to merge into it"))
         keep, other = card_ids
         choices = dict.fromkeys(prefer, "absorbed")
-        plan = preview_merge(book, business_id, keep, other, prefer=choices)  # type: ignore[arg-type]
+        plan = exchange.preview_merge(keep, other, prefer=choices)  # type: ignore[arg-type]
         # A conflict keeps the first card's value unless --prefer-other named the field.
         kept = [key for key in plan.conflicts if key not in choices]
         taken = [key for key in plan.conflicts if key in choices]
@@ -389,13 +371,11 @@ def merge_command(
         if not yes:
             console.print(_("preview only: add --yes to merge"))
             return
-        result = merge_cards(
-            book,
-            business_id,
+        result = exchange.merge(
             keep,
             other,
             expected_versions=(plan.survivor.version, plan.absorbed.version),
-            recorded_by=by,
+            by=by,
             prefer=choices,  # type: ignore[arg-type]
         )
     console.print(
@@ -405,7 +385,10 @@ def merge_command(
     )
 
 
-def register(group: click.Group) -> None:
-    """Add the exchange commands to the ``clientcard`` group."""
-    for command in (import_command, export_command, duplicates_command, merge_command):
-        group.add_command(command)
+COMMANDS: tuple[click.Command, ...] = (
+    import_command,
+    export_command,
+    duplicates_command,
+    merge_command,
+)
+"""This module's commands, for :mod:`clientcard.cli._app` to put on the group."""

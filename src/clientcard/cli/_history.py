@@ -1,22 +1,22 @@
-"""``clientcard show``, ``appointment``, ``payment``, ``stats`` and ``blacklist``."""
+"""``clientcard show``, ``appointment``, ``payment`` and ``stats``: a client's history."""
 
 from __future__ import annotations
 
-import datetime as dt
-import getpass
 import uuid
 from collections.abc import Sequence
+from decimal import Decimal
 
 import click
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from clientcard.blacklist import BlacklistEntry, BlockReason
-from clientcard.book import ClientBook
-from clientcard.cli._commands import _card_panel, _Context, business_option, cli, console
+from clientcard.cards.card import ClientCard
+from clientcard.cards.schema import FieldSchema
+from clientcard.cli._context import Context, business_option, console, show_time, when
 from clientcard.cli._i18n import _, cli_language
-from clientcard.history import (
+from clientcard.contact import phone
+from clientcard.history.model import (
     Appointment,
     AppointmentStatus,
     Payment,
@@ -24,35 +24,17 @@ from clientcard.history import (
     PaymentStatus,
     ServiceLine,
 )
+from clientcard.history.statistics import ClientStatistics
+from clientcard.history.views import CardOverview
 from clientcard.money import Money
-from clientcard.stats import ClientStatistics
+
+__all__ = ["COMMANDS"]
 
 _STATUSES = [status.value for status in AppointmentStatus]
 
 
-def _actor() -> str:
-    """Who the CLI acts as, for blacklist entries: the login name, or ``cli``."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):
-        return "cli"
-
-
-def _when(value: str, param: str) -> dt.datetime:
-    """Read an ISO date or date-time; one without a zone is taken as UTC."""
-    try:
-        at = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(_("use an ISO date or date-time"), param_hint=param) from None
-    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
-
-
 def _money(value: Money | None) -> str:
     return "-" if value is None else str(value)
-
-
-def _time(value: dt.datetime | None) -> str:
-    return "-" if value is None else value.strftime("%Y-%m-%d %H:%M")
 
 
 def _appointments_table(title: str, appointments: Sequence[Appointment]) -> Table:
@@ -61,7 +43,7 @@ def _appointments_table(title: str, appointments: Sequence[Appointment]) -> Tabl
         table.add_column(column)
     for visit in appointments:
         table.add_row(
-            _time(visit.starts_at),
+            show_time(visit.starts_at),
             Text(", ".join(line.name for line in visit.services)),
             visit.status.value,
             str(visit.spend if visit.status is AppointmentStatus.COMPLETED else visit.price),
@@ -70,16 +52,44 @@ def _appointments_table(title: str, appointments: Sequence[Appointment]) -> Tabl
     return table
 
 
-def _overview_panel(book: ClientBook, business_id: str, card_id: str) -> Panel:
-    overview = book.overview(business_id, card_id)
+def _show_value(key: str, value: object) -> str:
+    if key == "phones" and isinstance(value, tuple):
+        return ", ".join(phone.format_international(number) for number in value)
+    if isinstance(value, tuple):
+        return ", ".join(str(item) for item in value)
+    if hasattr(value, "iso"):
+        return str(value.iso())
+    if isinstance(value, Decimal | bool):
+        return str(value)
+    return str(getattr(value, "value", value))
+
+
+def _card_panel(card: ClientCard, schema: FieldSchema, lang: str) -> Panel:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    values = card.values()
+    # Client data goes in as Text, never as markup: "[/]" in a note must print as is.
+    for definition in schema.fields:
+        if definition.key in values:
+            label = Text(definition.label(lang))
+            if definition.sensitive:
+                label.append(" " + _("(sensitive)"), style="italic")
+            table.add_row(label, Text(_show_value(definition.key, values[definition.key])))
+    title = Text(card.display_name or card.email or card.id)
+    subtitle = Text(f"{card.id} · v{card.version} · {card.status.value}")
+    return Panel(table, title=title, subtitle=subtitle, expand=False)
+
+
+def _overview_panel(overview: CardOverview) -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
     grid.add_row(_("future bookings"), str(overview.future_bookings))
     for visit in overview.next_bookings:
-        grid.add_row("", Text(f"{_time(visit.starts_at)} {visit.services[0].name}"))
+        grid.add_row("", Text(f"{show_time(visit.starts_at)} {visit.services[0].name}"))
     grid.add_row(_("average spend"), _money(overview.average_spend))
-    grid.add_row(_("last appointment"), _time(overview.last_appointment))
+    grid.add_row(_("last appointment"), show_time(overview.last_appointment))
     if overview.active_promotions:
         grid.add_row(_("promotions"), Text(", ".join(overview.active_promotions)))
     if overview.blocked:
@@ -89,35 +99,37 @@ def _overview_panel(book: ClientBook, business_id: str, card_id: str) -> Panel:
     return Panel(grid, title=_("overview"), expand=False)
 
 
-@cli.command(help=_("Show a client card with its overview (and its history)."))
+@click.command(help=_("Show a client card with its overview (and its history)."))
 @business_option
 @click.argument("card_id")
 @click.option("--history", "with_history", is_flag=True, help=_("Add appointments and timeline."))
 @click.pass_obj
-def show(obj: _Context, business_id: str, card_id: str, with_history: bool) -> None:
+def show(obj: Context, business_id: str, card_id: str, with_history: bool) -> None:
     with obj.book() as book:
-        business = book.business(business_id)
-        card = book.get(business_id, card_id)
-        console.print(_card_panel(card, business.schema, cli_language()))
-        console.print(_overview_panel(book, business_id, card_id))
-        if not with_history:
-            return
-        history = book.history(business_id, card_id)
-        console.print(_appointments_table(_("upcoming"), history.upcoming))
-        console.print(_appointments_table(_("past"), history.past))
-        timeline = Table(title=_("timeline"), title_justify="left")
-        for column in (_("when"), _("kind"), _("channel"), _("summary")):
-            timeline.add_column(column)
-        for entry in history.timeline:
-            channel = entry.channel.value if entry.channel else "-"
-            timeline.add_row(_time(entry.at), entry.kind.value, channel, Text(entry.summary or ""))
-        console.print(timeline)
+        desk = book.business(business_id)
+        card = desk.cards.get(card_id)
+        schema = desk.cards.schema()
+        overview = desk.history.overview(card_id)
+        history = desk.history.get(card_id) if with_history else None
+    console.print(_card_panel(card, schema, cli_language()))
+    console.print(_overview_panel(overview))
+    if history is None:
+        return
+    console.print(_appointments_table(_("upcoming"), history.upcoming))
+    console.print(_appointments_table(_("past"), history.past))
+    timeline = Table(title=_("timeline"), title_justify="left")
+    for column in (_("when"), _("kind"), _("channel"), _("summary")):
+        timeline.add_column(column)
+    for entry in history.timeline:
+        channel = entry.channel.value if entry.channel else "-"
+        timeline.add_row(show_time(entry.at), entry.kind.value, channel, Text(entry.summary or ""))
+    console.print(timeline)
 
 
 # -- appointments and payments -------------------------------------------------------------
 
 
-@cli.group(help=_("Record appointments the booking system made (clientcard never invents one)."))
+@click.group(help=_("Record appointments the booking system made (clientcard never invents one)."))
 def appointment() -> None:
     pass
 
@@ -161,7 +173,7 @@ def _service(text: str, currency: str) -> ServiceLine:
 @click.option("--notes", help=_("Technical notes (colour mix, technique)."))
 @click.pass_obj
 def appointment_add(
-    obj: _Context,
+    obj: Context,
     business_id: str,
     card_id: str,
     *,
@@ -177,7 +189,7 @@ def appointment_add(
         id=str(uuid.uuid4()),
         business_id=business_id,
         card_id=card_id,
-        starts_at=_when(starts, "--at"),
+        starts_at=when(starts, "--at"),
         duration_minutes=minutes,
         services=tuple(_service(text, currency) for text in services),
         status=AppointmentStatus(status),
@@ -185,7 +197,7 @@ def appointment_add(
         technical_notes=notes,
     )
     with obj.book() as book:
-        book.record_appointment(visit)
+        book.business(business_id).history.add_appointment(visit)
     console.print(visit.id)
 
 
@@ -196,13 +208,15 @@ def appointment_add(
 @click.argument("appointment_id")
 @click.argument("status", type=click.Choice(_STATUSES))
 @click.pass_obj
-def appointment_status(obj: _Context, business_id: str, appointment_id: str, status: str) -> None:
+def appointment_status(obj: Context, business_id: str, appointment_id: str, status: str) -> None:
     with obj.book() as book:
-        book.set_appointment_status(business_id, appointment_id, AppointmentStatus(status))
+        book.business(business_id).history.set_appointment_status(
+            appointment_id, AppointmentStatus(status)
+        )
     console.print(f"{appointment_id}: {status}")
 
 
-@cli.command(help=_("Record a payment of CARD_ID, received or pending."))
+@click.command(help=_("Record a payment of CARD_ID, received or pending."))
 @business_option
 @click.argument("card_id")
 @click.option("--amount", required=True, help=_("The amount, e.g. 35.50."))
@@ -217,7 +231,7 @@ def appointment_status(obj: _Context, business_id: str, appointment_id: str, sta
 @click.option("--invoice", "invoice_number", help=_("The invoice number, if one was issued."))
 @click.pass_obj
 def payment(
-    obj: _Context,
+    obj: Context,
     business_id: str,
     card_id: str,
     *,
@@ -228,7 +242,7 @@ def payment(
     invoice_number: str | None,
 ) -> None:
     with obj.book() as book:
-        recorded = book.record_payment(
+        recorded = book.business(business_id).history.add_payment(
             Payment(
                 id=str(uuid.uuid4()),
                 business_id=business_id,
@@ -255,7 +269,7 @@ def _statistics_table(stats: ClientStatistics) -> Table:
         (_("completed visits"), str(stats.completed_visits)),
         (_("total spend"), _money(stats.total_spend)),
         (_("average spend"), _money(stats.average_spend)),
-        (_("last appointment"), _time(stats.last_appointment)),
+        (_("last appointment"), show_time(stats.last_appointment)),
         (_("mean days between visits"), str(stats.mean_interval_days or "-")),
         (_("no-show rate"), str(stats.no_show_rate if stats.no_show_rate is not None else "-")),
         (
@@ -271,7 +285,7 @@ def _statistics_table(stats: ClientStatistics) -> Table:
     return table
 
 
-@cli.command(
+@click.command(
     help=_(
         "Show one client's statistics, or (without CARD_ID) the business's aggregates.\n"
         "\n"
@@ -282,10 +296,11 @@ def _statistics_table(stats: ClientStatistics) -> Table:
 @click.argument("card_id", required=False)
 @click.option("--currency", default="EUR", show_default=True, help=_("For the aggregates."))
 @click.pass_obj
-def stats(obj: _Context, business_id: str, card_id: str | None, currency: str) -> None:
+def stats(obj: Context, business_id: str, card_id: str | None, currency: str) -> None:
     with obj.book() as book:
+        history = book.business(business_id).history
         if card_id is not None:
-            figures = book.statistics(business_id, card_id)
+            figures = history.statistics(card_id)
             console.print(_statistics_table(figures))
             trend = Table(title=_("by month"), title_justify="left")
             for column in (_("month"), _("appointments"), _("completed"), _("spend")):
@@ -296,7 +311,7 @@ def stats(obj: _Context, business_id: str, card_id: str | None, currency: str) -
                 )
             console.print(trend)
             return
-        result = book.aggregates(business_id, currency=currency)
+        result = history.aggregates(currency=currency)
     console.print(_("clients counted (profiling consent): {count}").format(count=result.clients))
     groups = Table(title=_("spend by group"), title_justify="left")
     groups.add_column(_("group"))
@@ -321,111 +336,5 @@ def stats(obj: _Context, business_id: str, card_id: str | None, currency: str) -
     console.print(cohorts)
 
 
-# -- blacklist -----------------------------------------------------------------------------
-
-
-@cli.group(help=_("Block clients from booking (and from marketing), and lift blocks."))
-def blacklist() -> None:
-    pass
-
-
-def _entries_table(entries: Sequence[BlacklistEntry]) -> Table:
-    table = Table()
-    for column in (_("id"), _("reason"), _("since"), _("until"), _("where"), _("by")):
-        table.add_column(column)
-    for entry in entries:
-        table.add_row(
-            entry.id,
-            entry.reason.value,
-            _time(entry.at),
-            _time(entry.ends_at),
-            entry.location_id or _("everywhere"),
-            Text(entry.lifted_by or entry.by or "-"),
-        )
-    return table
-
-
-@blacklist.command(name="add", help=_("Block CARD_ID from booking."))
-@business_option
-@click.argument("card_id")
-@click.option(
-    "--reason",
-    required=True,
-    type=click.Choice([r.value for r in BlockReason]),
-    help=_("Why the client is blocked."),
-)
-@click.option("--location", "location_id", help=_("Block at this location only."))
-@click.option("--until", "until", help=_("Expiry, ISO 8601 (open-ended if absent)."))
-@click.option("--note", help=_("A note for staff."))
-@click.pass_obj
-def blacklist_add(
-    obj: _Context,
-    business_id: str,
-    card_id: str,
-    *,
-    reason: str,
-    location_id: str | None,
-    until: str | None,
-    note: str | None,
-) -> None:
-    with obj.book() as book:
-        entry = book.block(
-            business_id,
-            card_id,
-            BlockReason(reason),
-            by=_actor(),
-            location_id=location_id,
-            expires_at=None if until is None else _when(until, "--until"),
-            note=note,
-        )
-    console.print(entry.id)
-
-
-@blacklist.command(name="lift", help=_("Lift a block."))
-@business_option
-@click.argument("entry_id")
-@click.pass_obj
-def blacklist_lift(obj: _Context, business_id: str, entry_id: str) -> None:
-    with obj.book() as book:
-        book.lift_block(business_id, entry_id, by=_actor())
-    console.print(_("lifted {id}").format(id=entry_id))
-
-
-@blacklist.command(name="list", help=_("List every block ever placed on CARD_ID."))
-@business_option
-@click.argument("card_id")
-@click.pass_obj
-def blacklist_list(obj: _Context, business_id: str, card_id: str) -> None:
-    with obj.book() as book:
-        console.print(_entries_table(book.blocks(business_id, card_id)))
-
-
-@blacklist.command(name="check", help=_("Tell whether someone may book (exit status 3 when not)."))
-@business_option
-@click.option("--card", "card_id", help=_("A known client's card."))
-@click.option("--email", help=_("The e-mail address typed in a booking."))
-@click.option("--phone", help=_("The phone number typed in a booking."))
-@click.option("--location", "location_id", help=_("The location of the booking."))
-@click.pass_obj
-def blacklist_check(
-    obj: _Context,
-    business_id: str,
-    *,
-    card_id: str | None,
-    email: str | None,
-    phone: str | None,
-    location_id: str | None,
-) -> None:
-    with obj.book() as book:
-        decision = book.may_book(
-            business_id, card_id=card_id, email=email, phone=phone, location_id=location_id
-        )
-    if decision.allowed:
-        console.print(_("may book"))
-        return
-    # The reason is the block's code (no_show, ...), as `blacklist add --reason` takes it.
-    reason = decision.reason.value if decision.reason else "blocked"
-    console.print(
-        _("may not book: {reason} (entry {entry})").format(reason=reason, entry=decision.entry_id)
-    )
-    raise click.exceptions.Exit(3)
+COMMANDS: tuple[click.Command, ...] = (show, appointment, payment, stats)
+"""This module's commands, for :mod:`clientcard.cli._app` to put on the group."""

@@ -15,9 +15,11 @@ from clientcard.consent.ledger import (
     GuardianConsent,
     replay,
 )
+from clientcard.consent.permissions import PROFILING_PERMISSION, SUPPRESSION_KIND
 from clientcard.consent.purposes import (
     DEFAULT_BASES,
     DIRECT_MARKETING,
+    MESSAGE_PURPOSES,
     NOT_MESSAGES,
     Channel,
     ConsentPolicy,
@@ -37,7 +39,10 @@ from clientcard.consent.tokens import (
 __all__ = [
     "DEFAULT_BASES",
     "DIRECT_MARKETING",
+    "MESSAGE_PURPOSES",
     "NOT_MESSAGES",
+    "PROFILING_PERMISSION",
+    "SUPPRESSION_KIND",
     "Channel",
     "ChannelConsent",
     "ConsentAction",

@@ -35,7 +35,7 @@ from typing import Final
 
 import attrs
 
-from clientcard.card import CardStatus, ClientCard
+from clientcard.cards.card import CardStatus, ClientCard
 from clientcard.consent.ledger import ConsentState
 from clientcard.consent.purposes import (
     DIRECT_MARKETING,

@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_DIGITAL_CONSENT_AGE",
     "DIGITAL_CONSENT_AGES",
     "DIRECT_MARKETING",
+    "MESSAGE_PURPOSES",
     "NOT_MESSAGES",
     "Channel",
     "ConsentPolicy",
@@ -109,6 +110,11 @@ NOT_MESSAGES: Final[frozenset[Purpose]] = frozenset(
     {Purpose.PROFILING, Purpose.SPECIAL_CATEGORY_DATA}
 )
 """Purposes that are uses of data rather than messages: their consent has no channel."""
+
+MESSAGE_PURPOSES: Final[tuple[Purpose, ...]] = tuple(
+    purpose for purpose in Purpose if purpose not in NOT_MESSAGES
+)
+"""The purposes that are messages (not uses of data such as profiling), in enum order."""
 
 DEFAULT_BASES: Final[Mapping[Purpose, LawfulBasis]] = MappingProxyType(
     {

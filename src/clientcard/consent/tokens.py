@@ -109,7 +109,7 @@ def _make(secret: bytes, use: str, subject: TokenSubject) -> str:
     return f"{body}.{_signature(secret, body)}"
 
 
-def _read(secret: bytes, token: object, use: str) -> TokenSubject:
+def _read(secret: bytes, token: object, use: str, for_business: str | None) -> TokenSubject:
     _check_secret(secret)
     if not isinstance(token, str) or len(token) > _MAX_TOKEN or token.count(".") != 1:
         raise TokenError("malformed")
@@ -135,6 +135,10 @@ def _read(secret: bytes, token: object, use: str) -> TokenSubject:
         )
     except (ValueError, TypeError, binascii.Error):
         raise TokenError("malformed") from None
+    if for_business is not None and subject.business_id != for_business:
+        # Signed for another business (one host may share a secret between them): to
+        # this one it is no token at all, refused as a bad signature is.
+        raise TokenError("forged")
     if version != _VERSION or found_use != use:
         raise TokenError("wrong_use")
     return subject
@@ -148,12 +152,16 @@ def make_unsubscribe_token(
     return _make(secret, _UNSUBSCRIBE, subject)
 
 
-def read_unsubscribe_token(secret: bytes, token: object) -> TokenSubject:
+def read_unsubscribe_token(
+    secret: bytes, token: object, *, business_id: str | None = None
+) -> TokenSubject:
     """Verify an unsubscribe token and say whom and what it is for.
+
+    With ``business_id``, a token of any other business is refused as ``forged``.
 
     :raises TokenError: the token is malformed, forged or made for another use.
     """
-    return _read(secret, token, _UNSUBSCRIBE)
+    return _read(secret, token, _UNSUBSCRIBE, business_id)
 
 
 def make_confirmation_token(
@@ -177,12 +185,16 @@ def make_confirmation_token(
     return _make(secret, _CONFIRM, subject)
 
 
-def read_confirmation_token(secret: bytes, token: object, *, now: dt.datetime) -> TokenSubject:
+def read_confirmation_token(
+    secret: bytes, token: object, *, now: dt.datetime, business_id: str | None = None
+) -> TokenSubject:
     """Verify a double opt-in confirmation token at ``now``.
+
+    With ``business_id``, a token of any other business is refused as ``forged``.
 
     :raises TokenError: malformed, forged, made for another use, or ``expired``.
     """
-    subject = _read(secret, token, _CONFIRM)
+    subject = _read(secret, token, _CONFIRM, business_id)
     if subject.expires_at is None or now >= subject.expires_at:
         raise TokenError("expired")
     return subject

@@ -11,7 +11,10 @@
 * :mod:`~clientcard.erasure.portability` -- the access document, its JSON Schema and the
   report in the client's language.
 
-:class:`~clientcard.book.ClientBook` runs them against a store; see ``docs/erasure.md``.
+Five services run them against a store, each reached through a business's handle
+(``desk = book.get_business(id)``): ``desk.erasure`` (plans, runs, receipts),
+``desk.requests``, ``desk.audit``, ``desk.retention`` and ``desk.portability``; see
+``docs/erasure.md``. This package's top level imports none of them.
 
 .. versionadded:: 0.1.0
 """
@@ -31,6 +34,7 @@ from clientcard.erasure.policy import (
     policy_to_dict,
 )
 from clientcard.erasure.portability import (
+    ImportedSubject,
     SubjectData,
     SubjectReport,
     subject_from_dict,
@@ -40,7 +44,13 @@ from clientcard.erasure.portability import (
 )
 from clientcard.erasure.receipts import ErasureReceipt, receipt_from_dict, receipt_to_dict
 from clientcard.erasure.requests import ExtensionReason, RequestKind, SubjectRequest
-from clientcard.erasure.retention import DueAction, DueItem, RetentionReport, RetentionRule
+from clientcard.erasure.retention import (
+    DueAction,
+    DueItem,
+    RetentionReport,
+    RetentionRule,
+    RetentionRun,
+)
 
 __all__ = [
     "DEFAULT_LEGAL_HOLD_YEARS",
@@ -56,12 +66,14 @@ __all__ = [
     "ErasurePolicy",
     "ErasureReceipt",
     "ExtensionReason",
+    "ImportedSubject",
     "KindCount",
     "RecordAction",
     "RequestKind",
     "RetentionReport",
     "RetentionRule",
     "RetentionRules",
+    "RetentionRun",
     "SubjectData",
     "SubjectReport",
     "SubjectRequest",

@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
+from clientcard.cards.serialization import converter
 from clientcard.errors import DocumentError
-from clientcard.serialization import converter
 
 T = TypeVar("T")
 

@@ -1,7 +1,7 @@
 """The privacy audit trail: who viewed, exported, erased, merged or blocked a client.
 
 Each :class:`AuditEntry` says what was done (:class:`AuditAction`), to which card, when,
-by whom (a staff member's or a system's id) and through which call (``ClientBook.erase``,
+by whom (a staff member's or a system's id) and through which call (``erasure.run``,
 or the host's own ``GET /clients/{id}``) -- ids and codes only, so the trail can be
 handed to a supervisory authority as it is.
 
@@ -10,14 +10,14 @@ the SHA-256 of its own content and of the entry before it, so changing, removing
 reordering any entry breaks every hash after it, which :func:`verify_chain` reports.
 The newest hash is also kept apart (the chain's head), so cutting entries off the end
 shows too, unless the head is rewritten with them: to make even that evident, copy the
-head hash (``book.audit_head``) somewhere the database can't reach now and then.
+head hash (``desk.audit.head()``) somewhere the database can't reach now and then.
 
 >>> import datetime as dt
 >>> at = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
 >>> first = chain(None, business_id="b", at=at, action=AuditAction.VIEWED,
 ...               actor="staff-7", via="GET /clients", card_id="card-1")
 >>> second = chain(first.link, business_id="b", at=at, action=AuditAction.ERASED,
-...                actor="staff-7", via="ClientBook.erase", card_id="card-1")
+...                actor="staff-7", via="erasure.run", card_id="card-1")
 >>> verify_chain([first, second]).intact
 True
 >>> import attrs

@@ -35,13 +35,13 @@ from typing import Final
 
 import attrs
 
-from clientcard.card import ClientCard
+from clientcard.cards.card import ClientCard
+from clientcard.cards.schema import FieldDefinition, FieldSchema, FieldType
 from clientcard.erasure._time import add_months
 from clientcard.erasure.policy import ErasureMode, ErasurePolicy, RecordAction
 from clientcard.kinds import kind_of
 from clientcard.locale import DEFAULT_LANGUAGE
 from clientcard.locale._privacy import PRIVACY_TEXTS
-from clientcard.schema import FieldDefinition, FieldSchema, FieldType
 from clientcard.storage.blobs import is_blob_ref
 from clientcard.storage.records import Record
 

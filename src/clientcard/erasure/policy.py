@@ -1,6 +1,6 @@
 """Erasure policies: what forgetting a client does, per business and per kind of data.
 
-A business chooses an :class:`ErasurePolicy` once (``book.set_erasure_policy``); every
+A business chooses an :class:`ErasurePolicy` once (``desk.erasure.set_policy``); every
 erasure, planned by staff or due under a retention rule, follows it:
 
 * :attr:`ErasureMode.DELETE` -- the seed products' behaviour: the card goes with its
@@ -43,7 +43,7 @@ from typing import Any, Final
 
 import attrs
 
-from clientcard.card import IDENTITY_KEYS
+from clientcard.cards.card import IDENTITY_KEYS
 from clientcard.consent.purposes import Purpose
 from clientcard.erasure._documents import from_document, to_document
 from clientcard.errors import FieldIssue, ValidationError

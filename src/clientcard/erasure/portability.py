@@ -1,6 +1,6 @@
 """Access and portability: everything about one client, as a document and as a report.
 
-``book.export_subject(salon, card)`` gathers it all -- the card with its custom fields
+``desk.portability.export_subject(card_id)`` gathers it all -- the card with its custom fields
 (and their definitions, so another book can hold them), the consent ledger, every record
 filed under the card (history, payments, conversations, documents, gallery entries, of
 any kind), the dispatcher's sends, and the references of pictures and files in the
@@ -12,8 +12,9 @@ host's blob store -- into a :class:`SubjectData`. From it:
 * :func:`subject_report` writes the human-readable report in the client's language
   (Art. 15), in English, Italian or Dutch.
 
-``book.import_subject(other_salon, document)`` reads such a document into another
-business's book (:func:`subject_from_dict` checks it first).
+``other_desk.portability.import_subject(document)`` reads such a document into another
+business's book (:func:`subject_from_dict` checks it first) and says what it made of it
+in an :class:`ImportedSubject`.
 
 The document holds the client's personal data: hand it to the client, over a channel fit
 for it, and keep no copy; the audit trail records that an export was made.
@@ -32,7 +33,17 @@ from typing import Any, Final
 
 import attrs
 
-from clientcard.card import BirthDate, ClientCard, Gender
+from clientcard.cards.card import BirthDate, ClientCard, Gender
+from clientcard.cards.schema import FieldDefinition, FieldSchema
+from clientcard.cards.serialization import (
+    card_from_dict,
+    card_to_dict,
+    consent_event_from_dict,
+    consent_event_to_dict,
+    converter,
+    send_from_dict,
+    send_to_dict,
+)
 from clientcard.consent.ledger import ConsentEvent
 from clientcard.consent.report import consent_report
 from clientcard.contact import phone
@@ -43,21 +54,12 @@ from clientcard.locale import DEFAULT_LANGUAGE, field_label
 from clientcard.locale._catalogue import CONSENT_TEXTS, GENDER_LABELS, LANGUAGE_LABELS
 from clientcard.locale._privacy import PRIVACY_TEXTS
 from clientcard.messaging.sends import Send
-from clientcard.schema import FieldDefinition, FieldSchema
-from clientcard.serialization import (
-    card_from_dict,
-    card_to_dict,
-    consent_event_from_dict,
-    consent_event_to_dict,
-    converter,
-    send_from_dict,
-    send_to_dict,
-)
 from clientcard.storage.records import Record
 
 __all__ = [
     "SUBJECT_DOCUMENT_VERSION",
     "SUBJECT_SCHEMA_ID",
+    "ImportedSubject",
     "ReportSection",
     "SubjectData",
     "SubjectReport",
@@ -115,6 +117,34 @@ class SubjectData:
             f"SubjectData(business_id={self.business_id!r}, card_id={self.card.id!r},"
             f" records={len(self.records)}, consent={len(self.consent)}, sends={len(self.sends)})"
         )
+
+
+@attrs.frozen
+class ImportedSubject:
+    """What importing a subject document made of it.
+
+    :param card: the new card, under a new id.
+    :param records: how many records came across.
+    :param consent_events: how many ledger events came across (only between books of
+        the same controller).
+    :param sends: how many of the dispatcher's sends came across (likewise).
+    :param dropped: sensitive fields left out, because the receiving book holds no
+        explicit consent to keep health data for this client.
+    :param blobs: pictures and photos whose bytes were copied from the exporting
+        business's blob store (the same store serves both books).
+    :param missing_blobs: references whose bytes this book's blob store does not hold:
+        bring them across and put them back on the card and records yourself.
+
+    .. versionadded:: 0.1.0
+    """
+
+    card: ClientCard
+    records: int
+    consent_events: int
+    sends: int
+    dropped: tuple[str, ...] = ()
+    blobs: int = 0
+    missing_blobs: tuple[str, ...] = ()
 
 
 def custom_definitions(card: ClientCard, schema: FieldSchema) -> tuple[FieldDefinition, ...]:

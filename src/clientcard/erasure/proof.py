@@ -45,8 +45,8 @@ from typing import Final
 
 import attrs
 
+from clientcard.cards.serialization import consent_event_from_dict, consent_event_to_dict
 from clientcard.consent.ledger import ConsentEvent, GuardianConsent
-from clientcard.serialization import consent_event_from_dict, consent_event_to_dict
 from clientcard.storage.records import Record
 
 __all__ = ["PROOF_KIND", "proof_event", "proof_record", "read_proof", "subject_pseudonym"]

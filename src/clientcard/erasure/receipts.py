@@ -3,7 +3,7 @@
 A receipt holds ids, counts and codes -- never the client's data -- so it can be kept
 forever as the business's proof that it honoured a request, shown to a supervisory
 authority, and *replayed*: a host that restores a backup taken before an erasure brings
-the client back with it, and :meth:`~clientcard.book.ClientBook.replay_erasures` with the
+the client back with it, and :meth:`~clientcard.erasure.service.ErasureService.replay` with the
 receipts kept since erases them again. Keep receipts where your backups can't roll them
 back (ship :func:`receipt_to_dict` documents to your log store, or let the command line
 append them to a file).
@@ -13,7 +13,7 @@ append them to a file).
 >>> receipt = ErasureReceipt(
 ...     receipt_id="r-1", business_id="salon-1", card_id="card-1",
 ...     erased_at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC), actor="staff-7",
-...     via="ClientBook.erase", mode=ErasureMode.DELETE, reason="request",
+...     via="erasure.run", mode=ErasureMode.DELETE, reason="request",
 ...     records={"appointment": {"delete": 12}, "payment": {"hold": 3}})
 >>> receipt_from_dict(receipt_to_dict(receipt)) == receipt
 True

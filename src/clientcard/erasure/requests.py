@@ -6,7 +6,7 @@ be extended by two further months where necessary, taking into account the compl
 and number of the requests" -- and the client must be told why within the first month.
 A :class:`SubjectRequest` records the day it arrived, its deadline (one calendar month
 on, the last day of a shorter month when the day is missing), at most one extension with
-its reason, and when it was fulfilled; ``book.overdue_requests`` lists the late ones.
+its reason, and when it was fulfilled; ``desk.requests.overdue()`` lists the late ones.
 
 Requests hold ids, dates and codes only, and outlive the erasure they ask for: they are
 the business's accountability record.

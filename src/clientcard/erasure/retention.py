@@ -14,13 +14,13 @@ deleted when the hold ends.
 
 :func:`evaluate` is pure: given a card, what the store knows of its visits and its
 consent state, it returns the :class:`DueItem` s of that card. A client with an upcoming
-booking is never due. ``book.due_erasures(salon, now)`` reports what is due across a
-business; ``book.run_retention(salon, report)`` carries it out one client per
-transaction, so a run that crashes resumes where it stopped, and running it twice does
-nothing the second time.
+booking is never due. ``desk.retention.due(now)`` reports what is due across a
+business; ``desk.retention.run(report)`` carries it out one client per transaction
+(a :class:`RetentionRun` says what it did), so a run that crashes resumes where it
+stopped, and running it twice does nothing the second time.
 
 >>> import datetime as dt
->>> from clientcard.card import ClientCard
+>>> from clientcard.cards.card import ClientCard
 >>> from clientcard.consent import ConsentState
 >>> from clientcard.erasure.policy import ErasureMode, RetentionRules
 >>> now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
@@ -45,12 +45,14 @@ from typing import Final
 
 import attrs
 
-from clientcard.card import CardStatus, ClientCard
+from clientcard.cards.card import CardStatus, ClientCard
 from clientcard.consent.ledger import ConsentState
 from clientcard.erasure._time import months_before
 from clientcard.erasure.policy import ErasureMode, RetentionRules
+from clientcard.erasure.receipts import ErasureReceipt
 
 __all__ = [
+    "RETENTION_ACTOR",
     "UPCOMING_STATUSES",
     "VISIT_STATUSES",
     "Activity",
@@ -58,9 +60,13 @@ __all__ = [
     "DueItem",
     "RetentionReport",
     "RetentionRule",
+    "RetentionRun",
     "activity_of",
     "evaluate",
 ]
+
+RETENTION_ACTOR: Final = "clientcard.retention"
+"""Who the audit trail and the receipts name when a retention run names no one."""
 
 VISIT_STATUSES: Final = frozenset({"completed"})
 """Appointment statuses that count as a visit (the last-visit clock)."""
@@ -157,6 +163,23 @@ class RetentionReport:
     def card_ids(self) -> tuple[str, ...]:
         """The clients with something due, in report order."""
         return tuple(dict.fromkeys(item.card_id for item in self.items if item.card_id))
+
+
+@attrs.frozen
+class RetentionRun:
+    """What one retention run did.
+
+    :param done: the report's items carried out.
+    :param skipped: the report's items no longer due when their turn came (the client
+        visited meanwhile, or was erased already).
+    :param receipts: the receipts of the erasures among ``done``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    done: tuple[DueItem, ...]
+    skipped: tuple[DueItem, ...]
+    receipts: tuple[ErasureReceipt, ...]
 
 
 def _consent_key(purpose: str, channel: str | None) -> str:

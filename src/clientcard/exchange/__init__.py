@@ -6,18 +6,23 @@ business's fields, validates every row in the import context, and reports each r
 rejects (number, field, reason -- never a value); it writes a selection of cards back out
 in the same formats; and it finds and merges cards that are one client.
 
+The operations on a business's cards are the methods of its exchange service,
+``book.business(id).exchange`` (:class:`~clientcard.exchange.service.ExchangeService`):
+``import_file`` and ``import_cards`` (with an :class:`ImportReport`, and
+:func:`cpu_workers` for their worker processes), ``preview_mapping``, ``export_cards``
+(with a :class:`Selection`), ``find_duplicates``, and ``preview_merge``, ``merge``,
+``undo_merge`` and ``purge_merge_snapshots``. This package holds what needs no book:
+
 * Reading: :func:`file_format` tells a file's format by its name and
   :func:`open_source` opens it with the matching reader
   (:func:`~clientcard.exchange.csv.open_csv`,
   :func:`~clientcard.exchange.xlsx.open_xlsx`,
   :func:`~clientcard.exchange.vcard.open_vcards`,
   :func:`~clientcard.exchange.portability.open_json`).
-* Importing: :func:`import_cards`, with :class:`ColumnMapping` and an
-  :class:`ImportReport` (and :func:`cpu_workers` for its worker processes).
-* Exporting: :func:`export_cards` with a :class:`Selection`.
-* Duplicates: :func:`find_duplicates`, :func:`match`; merging:
-  :func:`~clientcard.exchange.merge.plan_merge`, :func:`merge_cards`,
-  :func:`undo_merge`.
+* Mapping columns to fields: :class:`ColumnMapping`.
+* Duplicates: :func:`match` scores two cards, a :class:`DuplicateIndex` finds the
+  likely twins among many; merging: :func:`~clientcard.exchange.merge.plan_merge` and
+  the :class:`MergePlan` it makes.
 
 Encodings are detected, not guessed: a byte order mark names UTF-8 or UTF-16, UTF-16
 without one shows itself by its zero bytes, a file whose bytes are UTF-8 is UTF-8, and
@@ -31,6 +36,7 @@ Excel and vCard need ``pip install 'clientcard[exchange]'`` (openpyxl, vobject).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,16 +52,11 @@ from clientcard.exchange._records import (
     restore,
 )
 from clientcard.exchange._source import Source
-from clientcard.exchange.duplicates import (
-    DuplicateIndex,
-    DuplicatePair,
-    Match,
-    find_duplicates,
-    match,
-)
-from clientcard.exchange.exporting import ExportFormat, ExportReport, Selection, export_cards
-from clientcard.exchange.importing import cpu_workers, import_cards, preview_mapping
+from clientcard.exchange.duplicates import DuplicateIndex, DuplicatePair, Match, match
+from clientcard.exchange.exporting import ExportFormat, ExportReport, Selection
+from clientcard.exchange.importing import cpu_workers
 from clientcard.exchange.mapping import ColumnMapping
+from clientcard.exchange.merge import MergePlan, MergeResult, plan_merge
 from clientcard.exchange.report import ImportIssue, ImportReport, PossibleDuplicate
 
 __all__ = [
@@ -69,6 +70,8 @@ __all__ = [
     "ImportIssue",
     "ImportReport",
     "Match",
+    "MergePlan",
+    "MergeResult",
     "PossibleDuplicate",
     "Record",
     "RecordSource",
@@ -76,14 +79,11 @@ __all__ = [
     "Selection",
     "Table",
     "cpu_workers",
-    "export_cards",
     "file_format",
-    "find_duplicates",
-    "import_cards",
     "match",
     "neutralise",
     "open_source",
-    "preview_mapping",
+    "plan_merge",
     "restore",
 ]
 
@@ -104,7 +104,7 @@ _SUFFIXES: dict[str, FileFormat] = {
 }
 
 
-def file_format(path: str | Path) -> FileFormat:
+def file_format(path: str | os.PathLike[str]) -> FileFormat:
     """Tell a file's format by its name.
 
     :raises ValueError: a name ending in none of ``.csv .tsv .txt .xlsx .vcf .json .jsonl``.

@@ -153,7 +153,8 @@ def write_csv(destination: IO[str], headers: Sequence[str], rows: Iterable[Seque
     """Write ``headers`` and ``rows`` as CSV to a text stream; return the rows written.
 
     Open the destination with ``newline=""`` and ``encoding="utf-8-sig"``, as
-    :func:`clientcard.exchange.export_cards` does. Every cell is neutralised.
+    :meth:`~clientcard.exchange.service.ExchangeService.export_cards` does. Every cell
+    is neutralised.
 
     .. versionadded:: 0.1.0
     """

@@ -24,11 +24,12 @@ are never duplicates. A phone shared by a family -- a parent booking for their c
 is the known case the table keeps below every threshold: a shared phone alone never
 makes a duplicate.
 
-:func:`find_duplicates` lists the pairs of a business scoring at least ``min_score``
-(:data:`POSSIBLE` by default). It compares only cards that share a block -- an e-mail, a
-phone, the same name, or the same last name and first initial (or first name and last
-initial) -- so a book of 100,000 cards is scanned in seconds; name blocks larger than
-:data:`MAX_BLOCK` (very common names) are compared on contact data only.
+:meth:`~clientcard.exchange.service.ExchangeService.find_duplicates` lists the pairs of a
+business scoring at least ``min_score`` (:data:`POSSIBLE` by default), with a
+:class:`DuplicateIndex` of its cards. It compares only cards that share a block -- an
+e-mail, a phone, the same name, or the same last name and first initial (or first name
+and last initial) -- so a book of 100,000 cards is scanned in seconds; name blocks larger
+than :data:`MAX_BLOCK` (very common names) are compared on contact data only.
 
 .. versionadded:: 0.1.0
 """
@@ -39,17 +40,14 @@ import difflib
 import functools
 import hashlib
 import operator
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Final
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Final
 
 import attrs
 
-from clientcard.card import BirthDate, ClientCard
+from clientcard.cards.card import BirthDate, ClientCard
 from clientcard.contact.email import lookup_key
 from clientcard.contact.name import fold
-
-if TYPE_CHECKING:
-    from clientcard.book import ClientBook
 
 __all__ = [
     "LIKELY",
@@ -60,7 +58,6 @@ __all__ = [
     "DuplicatePair",
     "Match",
     "Profile",
-    "find_duplicates",
     "match",
 ]
 
@@ -255,14 +252,15 @@ class DuplicateIndex:
         self._blocks: dict[str, dict[str, Profile | list[Profile]]] = {}
 
     @classmethod
-    def of_book(cls, book: ClientBook, business_id: str, *, fuzzy: bool = True) -> DuplicateIndex:
-        """Index every card of a business, reading the store a page at a time.
+    def of_cards(cls, cards: Iterable[ClientCard], *, fuzzy: bool = True) -> DuplicateIndex:
+        """Index ``cards`` (every card of a business, read a page at a time, say).
 
+        Only each card's profile is kept, so ``cards`` may be a generator over any number.
         ``fuzzy=False`` indexes for pairs of :data:`LIKELY` and up only (see
         :meth:`Profile.blocks`), which keeps an import's comparisons few.
         """
         index = cls(fuzzy=fuzzy)
-        for card in _all_cards(book, business_id):
+        for card in cards:
             index.add(Profile.of(card))
         return index
 
@@ -323,25 +321,3 @@ def _members(found: Profile | list[Profile] | None) -> Sequence[Profile]:
     if found is None:
         return ()
     return found if isinstance(found, list) else (found,)
-
-
-def _all_cards(book: ClientBook, business_id: str) -> Iterator[ClientCard]:
-    cursor: str | None = None
-    while True:
-        page = book.list_cards(business_id, limit=500, cursor=cursor)
-        yield from page
-        cursor = page.next_cursor
-        if cursor is None:
-            return
-
-
-def find_duplicates(
-    book: ClientBook, business_id: str, *, min_score: float = POSSIBLE
-) -> list[DuplicatePair]:
-    """List the likely duplicates of a business, most likely first.
-
-    .. versionadded:: 0.1.0
-    """
-    index = DuplicateIndex.of_book(book, business_id)
-    found = list(index.pairs(min_score))
-    return sorted(found, key=lambda pair: (-pair.score, pair.card_ids))

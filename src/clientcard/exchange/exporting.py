@@ -1,10 +1,10 @@
 """Exporting a selection of cards to CSV, Excel, vCard 4.0 or JSON.
 
-:func:`export_cards` pages through the cards a :class:`Selection` picks (all of them, a
-search as the front desk types it, a group, a tag, any
-:class:`~clientcard.storage.protocol.CardQuery` such as a segment of who may receive a
-purpose on a channel, or a list of ids) and streams them out: memory stays flat
-whatever the count.
+:meth:`~clientcard.exchange.service.ExchangeService.export_cards` pages through the
+cards a :class:`Selection` picks (all of them, a search as the front desk types it, a
+group, a tag, any :class:`~clientcard.storage.protocol.CardQuery` such as a segment of
+who may receive a purpose on a channel, or a list of ids) and streams them out with
+:func:`write_export`: memory stays flat whatever the count.
 
 CSV and Excel columns carry the business's field labels in its language (or ``lang``),
 choices their labels, booleans yes/no in that language, phones in international format;
@@ -13,8 +13,8 @@ sensitive (health data) are left out unless ``include_sensitive`` is set, and re
 fields always. JSON keeps values exactly (E.164 phones, choice values) and can carry
 each card's current consent (``include_consent``).
 
-Each format reads back through :func:`~clientcard.exchange.import_cards` into the same
-cards.
+Each format reads back through
+:meth:`~clientcard.exchange.service.ExchangeService.import_cards` into the same cards.
 
 .. versionadded:: 0.1.0
 """
@@ -23,30 +23,34 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final, Literal
+from typing import IO, Any, Final, Literal
 
 import attrs
 
-from clientcard.card import BirthDate, ClientCard, FieldValue, Gender
-from clientcard.consent import NOT_MESSAGES, replay
+from clientcard.business import Business
+from clientcard.cards.card import BirthDate, ClientCard, FieldValue, Gender
+from clientcard.cards.schema import FieldDefinition, FieldType
+from clientcard.consent import NOT_MESSAGES, ConsentEvent, replay
 from clientcard.contact import phone
 from clientcard.locale._catalogue import WORDS
-from clientcard.schema import FieldDefinition, FieldType
 from clientcard.storage.protocol import CardQuery
 
-if TYPE_CHECKING:
-    from clientcard.book import ClientBook
-
-__all__ = ["ExportFormat", "ExportReport", "Selection", "export_cards", "text_values"]
+__all__ = [
+    "ExportFormat",
+    "ExportReport",
+    "Selection",
+    "text_values",
+    "write_export",
+]
 
 ExportFormat = Literal["csv", "xlsx", "vcard", "json"]
-"""The formats :func:`export_cards` writes."""
+"""The formats an export writes."""
 
-_PAGE: Final = 500
+_FORMATS: Final[tuple[ExportFormat, ...]] = ("csv", "xlsx", "vcard", "json")
 
 
 @attrs.frozen
@@ -77,37 +81,6 @@ class ExportReport:
     fields: tuple[str, ...]
     left_out: tuple[str, ...]
     """Sensitive fields not exported (ask with ``include_sensitive``)."""
-
-
-def _fields(
-    book: ClientBook, business_id: str, include_sensitive: bool
-) -> tuple[list[FieldDefinition], list[str]]:
-    schema = book.business(business_id).schema
-    chosen = [d for d in schema.active_fields if include_sensitive or not d.sensitive]
-    left_out = [d.key for d in schema.active_fields if d.sensitive and not include_sensitive]
-    return chosen, left_out
-
-
-def _cards(book: ClientBook, business_id: str, selection: Selection) -> Iterator[ClientCard]:
-    if selection.card_ids is not None:
-        for card_id in selection.card_ids:
-            yield book.get(business_id, card_id)
-        return
-    query = selection.query or CardQuery()
-    if selection.search is not None:
-        from clientcard.book import _search_terms  # noqa: PLC0415 - the front desk's rules
-
-        terms = _search_terms(selection.search, book.business(business_id).region)
-        if terms.is_empty():
-            return
-        query = attrs.evolve(query, search=terms)
-    cursor: str | None = None
-    while True:
-        page = book.store.find(business_id, query, limit=_PAGE, cursor=cursor)
-        yield from page
-        cursor = page.next_cursor
-        if cursor is None:
-            return
 
 
 def text_values(
@@ -201,33 +174,34 @@ def _opened(
         yield destination
 
 
-def export_cards(
-    book: ClientBook,
-    business_id: str,
+def write_export(
     destination: str | os.PathLike[str] | IO[Any],
+    cards: Iterable[ClientCard],
+    business: Business,
     *,
     format: ExportFormat,
-    selection: Selection | None = None,
     include_sensitive: bool = False,
-    include_consent: bool = False,
+    ledger: Callable[[str], Sequence[ConsentEvent]] | None = None,
     lang: str | None = None,
+    exported_at: dt.datetime,
 ) -> ExportReport:
-    """Write the selected cards of a business to ``destination`` (a path or a stream).
+    """Write ``cards`` of ``business`` to ``destination`` (a path or a stream).
 
     Streams are text for CSV (opened with ``newline=""``), vCard and JSON, binary for
-    Excel. See the module docs for what each format holds.
+    Excel. See the module docs for what each format holds. ``ledger`` gives a card's
+    consent ledger by its id: with it, JSON carries each card's current consent.
+    ``cards`` are read as they are written, one at a time.
 
-    :raises NotFoundError: no such business, or a ``card_ids`` card is not in it.
     :raises ValueError: an unknown format.
 
     .. versionadded:: 0.1.0
     """
-    if format not in ("csv", "xlsx", "vcard", "json"):
+    if format not in _FORMATS:
         raise ValueError("format must be csv, xlsx, vcard or json")
-    business = book.business(business_id)
     language = lang or business.language
-    fields, left_out = _fields(book, business_id, include_sensitive)
-    cards = _cards(book, business_id, selection or Selection())
+    schema = business.schema
+    fields = [d for d in schema.active_fields if include_sensitive or not d.sensitive]
+    left_out = [d.key for d in schema.active_fields if d.sensitive and not include_sensitive]
     keys = tuple(d.key for d in fields)
     if format in ("csv", "xlsx"):
         headers = _headers(fields, language)
@@ -251,16 +225,16 @@ def export_cards(
     else:
         from clientcard.exchange.portability import write_json  # noqa: PLC0415
 
-        documents = (
-            _json_card(book, card, fields, include_consent=include_consent) for card in cards
-        )
+        documents = (_json_card(card, fields, ledger) for card in cards)
         with _opened(destination, binary=False, encoding="utf-8") as stream:
-            count = write_json(stream, business_id, documents, exported_at=book.clock.now())
+            count = write_json(stream, business.id, documents, exported_at=exported_at)
     return ExportReport(format=format, count=count, fields=keys, left_out=tuple(left_out))
 
 
 def _json_card(
-    book: ClientBook, card: ClientCard, fields: Iterable[FieldDefinition], *, include_consent: bool
+    card: ClientCard,
+    fields: Iterable[FieldDefinition],
+    ledger: Callable[[str], Sequence[ConsentEvent]] | None,
 ) -> dict[str, object]:
     document: dict[str, object] = {
         "id": card.id,
@@ -272,8 +246,8 @@ def _json_card(
         value = card.value(definition.key)
         if value is not None:
             document[definition.key] = _json_value(value)
-    if include_consent:
-        state = replay(book.store.consent_events(card.business_id, card.id))
+    if ledger is not None:
+        state = replay(ledger(card.id))
         stated: dict[str, bool] = {}
         for (purpose, channel), choice in sorted(
             state.choices.items(), key=lambda item: (item[0][0].value, str(item[0][1]))

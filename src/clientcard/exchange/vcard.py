@@ -36,11 +36,11 @@ except ImportError as missing:  # pragma: no cover - exercised only without the 
         "clientcard.exchange.vcard needs vobject: pip install 'clientcard[exchange]'"
     ) from missing
 
-from clientcard.card import ClientCard
+from clientcard.cards.card import ClientCard
 from clientcard.contact import name as _name
+from clientcard.exchange._cells import COUNTRY_NAMES, normalise_header
 from clientcard.exchange._records import Record
 from clientcard.exchange._source import BoundedLines, LineTooLongError, Source, open_text
-from clientcard.exchange.mapping import _COUNTRY_NAMES, normalise_header
 
 __all__ = ["PhotoStore", "VcardSource", "open_vcards", "vcard_lines", "write_vcards"]
 
@@ -323,7 +323,7 @@ def _address(address: Any, values: dict[str, object]) -> None:
     }
     country = " ".join(_parts(address.country)).strip()
     if country:
-        parts["country"] = _COUNTRY_NAMES.get(normalise_header(country), country)
+        parts["country"] = COUNTRY_NAMES.get(normalise_header(country), country)
     values.update({key: value for key, value in parts.items() if value.strip()})
 
 
@@ -377,7 +377,8 @@ def vcard_lines(card: ClientCard, values: dict[str, str | list[str]]) -> list[st
     """The content lines (unfolded) of one vCard 4.0 for ``card``.
 
     ``values`` are the fields to write, already as text (lists for phones, tags and
-    multi-valued custom fields), as :func:`clientcard.exchange.export_cards` prepares them.
+    multi-valued custom fields), as
+    :meth:`~clientcard.exchange.service.ExchangeService.export_cards` prepares them.
 
     .. versionadded:: 0.1.0
     """

@@ -29,9 +29,9 @@ except ImportError as missing:  # pragma: no cover - exercised only without the 
         "clientcard.exchange.xlsx needs openpyxl: pip install 'clientcard[exchange]'"
     ) from missing
 
+from clientcard.exchange._cells import cell_text
 from clientcard.exchange._records import FORMULA_STARTS, Row
 from clientcard.exchange._source import Source, open_binary
-from clientcard.exchange.mapping import cell_text
 
 __all__ = ["XlsxError", "XlsxTable", "open_xlsx", "write_xlsx"]
 

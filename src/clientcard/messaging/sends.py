@@ -1,4 +1,4 @@
-"""Sends: the dispatcher's record of every message it sent, skipped or gave up on.
+"""Sends: the record of every message the book sent, skipped or gave up on.
 
 A :class:`Send` is written when a message is queued and updated as it moves on; the
 store keeps them (:meth:`~clientcard.storage.protocol.ClientStore.add_sends` and
@@ -20,7 +20,7 @@ import attrs
 
 from clientcard.consent.purposes import Channel, Purpose
 
-__all__ = ["Send", "SendScope", "SendStatus"]
+__all__ = ["DispatchReport", "Send", "SendScope", "SendStatus"]
 
 
 class SendStatus(enum.Enum):
@@ -31,7 +31,7 @@ class SendStatus(enum.Enum):
 
     QUEUED = "queued"
     SENDING = "sending"
-    """Claimed by a dispatcher; offered again if its lease runs out (a crash)."""
+    """Claimed for sending; offered again if its lease runs out (a crash)."""
     SENT = "sent"
     SKIPPED = "skipped"
     """Not sent, on purpose: ``reason`` says why (a decision, a missing card)."""
@@ -90,11 +90,11 @@ class Send:
 
 @attrs.frozen
 class SendScope:
-    """Which sends a dispatcher may claim: its templates, its channels, maybe one business.
+    """Which sends a book may claim: its templates, its channels, maybe one business.
 
-    A dispatcher claims only what it can render and deliver, so two dispatchers sharing
-    a store (one per business, or a command-line run beside the host's) never take each
-    other's sends.
+    A book claims only what its messaging settings can render and deliver, so two books
+    sharing a store (a command-line run beside the host's) never take each other's
+    sends; a business's own ``flush`` claims that business's sends only.
 
     .. versionadded:: 0.1.0
     """
@@ -110,3 +110,26 @@ class SendScope:
             and send.channel in self.channels
             and (self.business_id is None or send.business_id == self.business_id)
         )
+
+
+@attrs.frozen
+class DispatchReport:
+    """How a batch went: how many were sent, skipped and failed, and why.
+
+    ``skipped`` and ``failed`` count sends by reason (a decision's code such as
+    ``no_consent``, or a notifier's such as ``unavailable``); ``pending`` are still on
+    their way (queued, backing off, or waiting out quiet hours).
+
+    .. versionadded:: 0.1.0
+    """
+
+    batch_id: str
+    sent: int
+    skipped: Mapping[str, int]
+    failed: Mapping[str, int]
+    pending: int
+
+    @property
+    def total(self) -> int:
+        """Every recipient of the batch."""
+        return self.sent + sum(self.skipped.values()) + sum(self.failed.values()) + self.pending

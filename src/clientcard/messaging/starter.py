@@ -115,7 +115,7 @@ def _text(key: str, part: str, lang: str) -> str:
 def starter_template(key: str, *, languages: Iterable[str] = LANGUAGES) -> MessageTemplate:
     """Return the starter template ``key`` with its texts in each of ``languages``.
 
-    The key is the template's key too, so a dispatcher queues it by that name (the
+    The key is the template's key too, so messaging queues it by that name (the
     portal's sign-in links use ``portal_link`` by default).
 
     :raises KeyError: ``key`` is not one of :data:`STARTER_KEYS`.

@@ -17,7 +17,7 @@ from typing import Final
 
 import attrs
 
-from clientcard.serialization import record_document, record_value
+from clientcard.cards.serialization import record_document, record_value
 from clientcard.storage.records import Record
 
 __all__ = [

@@ -126,6 +126,22 @@ class PasswordHasher:
         """Spend the time of one verification on nothing (for unknown logins)."""
         self.verify(self._decoy, password)
 
+    def verify_or_decoy(self, stored: str | None, password: str) -> bool:
+        """:meth:`verify`, spending the same Argon2 work whether or not there is a hash.
+
+        With no ``stored`` hash (an unknown login, an account without a password) a
+        decoy is checked instead; a hash made with older, cheaper parameters is topped
+        up with a decoy check, so a dormant account's login doesn't stand out from an
+        unknown one by how fast it is refused.
+        """
+        if stored is None:
+            self.verify_decoy(password)
+            return False
+        matched = self.verify(stored, password)
+        if not matched and self.needs_rehash(stored):
+            self.verify_decoy(password)
+        return matched
+
     def needs_rehash(self, stored: str) -> bool:
         """Whether ``stored`` was made with other parameters than this hasher's."""
         try:

@@ -17,13 +17,12 @@ from contextlib import contextmanager
 import attrs
 
 from clientcard.business import Business
-from clientcard.card import ClientCard
+from clientcard.cards.card import ClientCard
 from clientcard.consent.ledger import ConsentEvent
-from clientcard.contact.email import lookup_key
-from clientcard.contact.name import fold
 from clientcard.errors import DuplicateError, NotFoundError, VersionConflictError
 from clientcard.events import DomainEvent
 from clientcard.messaging.sends import Send, SendScope, SendStatus
+from clientcard.storage._matching import due, matches
 from clientcard.storage.protocol import (
     CardQuery,
     Page,
@@ -46,53 +45,9 @@ from clientcard.storage.records import (
 __all__ = ["MemoryStore", "matches"]
 
 
-def matches(card: ClientCard, query: CardQuery, permissions: frozenset[tuple[str, str]]) -> bool:
-    """Tell whether ``card`` satisfies ``query``: the reference semantics of a query."""
-    if query.search is not None:
-        terms = query.search
-        name = fold(f"{card.first_name} {card.last_name}")
-        reversed_name = fold(f"{card.last_name} {card.first_name}")
-        hit = (
-            (terms.name is not None and (terms.name in name or terms.name in reversed_name))
-            or (
-                terms.phone_digits is not None
-                and any(terms.phone_digits in number for number in card.phones)
-            )
-            or (
-                terms.email is not None
-                and card.email is not None
-                and lookup_key(card.email).startswith(terms.email)
-            )
-        )
-        if not hit:
-            return False
-    checks = (
-        query.email is None or (card.email is not None and lookup_key(card.email) == query.email),
-        query.phone is None or query.phone in card.phones,
-        query.group is None or card.client_group == query.group,
-        query.tag is None or query.tag in card.tags,
-        query.status is None or card.status is query.status,
-        query.custom_field is None
-        or (
-            query.custom_field in card.custom
-            and type(card.custom[query.custom_field]) is type(query.custom_value)
-            and card.custom[query.custom_field] == query.custom_value
-        ),
-        query.contactable is None or query.contactable in permissions,
-        query.guardian_id is None or card.guardian_id == query.guardian_id,
-    )
-    return all(checks)
-
-
 def _copy(record: Record) -> Record:
     """A record whose document the caller may change without changing the store's."""
     return attrs.evolve(record, doc=record.doc)
-
-
-def _due(send: Send, now: dt.datetime, stale_before: dt.datetime) -> bool:
-    if send.status is SendStatus.QUEUED:
-        return send.not_before is None or send.not_before <= now
-    return send.status is SendStatus.SENDING and send.updated_at < stale_before
 
 
 class MemoryStore:
@@ -352,7 +307,7 @@ class MemoryStore:
                 (
                     send
                     for send in self._sends.values()
-                    if scope.covers(send) and _due(send, now, stale_before)
+                    if scope.covers(send) and due(send, now, stale_before)
                 ),
                 key=lambda send: (send.queued_at, send.send_id),
             )[: max(limit, 0)]

@@ -36,7 +36,7 @@ from typing import Generic, Protocol, TypeVar
 import attrs
 
 from clientcard.business import Business
-from clientcard.card import CardStatus, ClientCard
+from clientcard.cards.card import CardStatus, ClientCard
 from clientcard.consent.ledger import ConsentEvent
 from clientcard.contact.name import fold
 from clientcard.errors import FieldIssue, ValidationError

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 from clientcard.business import Business
-from clientcard.card import ClientCard
+from clientcard.cards.card import ClientCard
 from clientcard.consent import Channel, Purpose
 from clientcard.messaging.sends import Send, SendStatus
 from clientcard.storage.protocol import ClientStore

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clientcard.business import Business
-from clientcard.card import ClientCard
+from clientcard.cards.card import ClientCard
 from clientcard.errors import DuplicateError, NotFoundError, ValidationError, VersionConflictError
 from clientcard.storage.protocol import ClientStore
 from clientcard.storage.records import Record, RecordQuery

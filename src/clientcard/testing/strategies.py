@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from stdnum.it import codicefiscale
 
-from clientcard.card import (
+from clientcard.cards.card import (
     BUILTIN_KEYS,
     BirthDate,
     CardStatus,

@@ -4,7 +4,7 @@
 :class:`~clientcard.storage.postgres.PostgresStore` are both :class:`SQLStore` with a
 driver plugged in. Everything that does not depend on the driver lives here, once:
 
-* **Tables.** A card is a JSON document (:func:`~clientcard.serialization.card_to_dict`)
+* **Tables.** A card is a JSON document (:func:`~clientcard.cards.serialization.card_to_dict`)
   beside the columns queries need -- sort key, folded names, e-mail lookup key, status,
   group -- and child tables for phones, tags and contact permissions. Every row carries
   its ``business_id`` and every statement filters on it.

@@ -1,31 +1,23 @@
-"""SQLStore: units of work, retries and the protocol methods, over a dialect."""
+"""SQLStore: the protocol methods of a SQL store, each one statement function run as a unit.
+
+How an operation runs -- alone with retries, or inside ``transaction()`` within a
+savepoint -- is :class:`~clientcard.storage._sql._units.TransactionRunner`'s part; the
+statements themselves are in :mod:`clientcard.storage._sql.rows`.
+"""
 
 from __future__ import annotations
 
-import abc
 import datetime as dt
-import logging
-import random
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, ExitStack, contextmanager
-from types import TracebackType
-from typing import Final, Self, TypeVar
-
-import attrs
+from collections.abc import Mapping, Sequence
 
 from clientcard.business import Business
-from clientcard.card import ClientCard
+from clientcard.cards.card import ClientCard
 from clientcard.consent.ledger import ConsentEvent
-from clientcard.errors import (
-    StorageError,
-)
 from clientcard.events import DomainEvent
 from clientcard.messaging.sends import Send, SendScope
 from clientcard.storage._sql import rows
+from clientcard.storage._sql._units import TransactionRunner
 from clientcard.storage._sql.dialects import Dialect
-from clientcard.storage._sql.sessions import Session, TxState
 from clientcard.storage.protocol import (
     CardQuery,
     Page,
@@ -41,29 +33,10 @@ from clientcard.storage.records import (
     decode_record_cursor,
 )
 
-T = TypeVar("T")
-
-_log = logging.getLogger("clientcard.storage")
-_SAVEPOINT: Final = "clientcard_op"
-_FIRST_PAUSE: Final = 0.01
-_LONGEST_PAUSE: Final = 0.25
-
-# -- the store ----------------------------------------------------------------------------
+__all__ = ["SQLStore"]
 
 
-@attrs.define
-class _Unit:
-    """The transaction a ``with store.transaction():`` block opened on this thread."""
-
-    session: Session
-    broken: bool = False
-
-
-class _Units(threading.local):
-    unit: _Unit | None = None
-
-
-class SQLStore(abc.ABC):
+class SQLStore(TransactionRunner):
     """A :class:`~clientcard.storage.protocol.ClientStore` on a SQL database.
 
     Subclasses supply connections (:meth:`_checkout`) and the translation of driver
@@ -79,195 +52,9 @@ class SQLStore(abc.ABC):
     """
 
     def __init__(self, dialect: Dialect, *, max_retries: int = 0) -> None:
-        if max_retries < 0:
-            raise ValueError("max_retries must be zero or more")
-        self._dialect = dialect
-        self._max_retries = max_retries
-        self._units = _Units()
+        super().__init__(dialect, max_retries=max_retries)
         # Decoded businesses by id, with the stored document they came from.
         self._known_businesses: dict[str, tuple[object, Business]] = {}
-
-    def in_transaction(self) -> bool:
-        """Tell whether the calling thread is inside :meth:`transaction`."""
-        return self._units.unit is not None
-
-    @property
-    def max_retries(self) -> int:
-        """How many times an operation run alone is retried after a conflict."""
-        return self._max_retries
-
-    # -- what a driver supplies -------------------------------------------------------
-
-    @abc.abstractmethod
-    def _checkout(self) -> AbstractContextManager[Session]:
-        """Lend a connection for one operation or one transaction."""
-
-    @abc.abstractmethod
-    def _translated(self, subject: tuple[str, str] | None = None) -> AbstractContextManager[None]:
-        """Turn driver errors raised inside into clientcard errors.
-
-        ``subject`` is the ``(kind, id)`` being inserted, reported by a
-        :class:`~clientcard.errors.DuplicateError` when its key is taken.
-        """
-
-    @abc.abstractmethod
-    def close(self) -> None:
-        """Release every connection; the store can't be used afterwards."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    # -- units of work ----------------------------------------------------------------
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Open a unit of work: the calls inside commit together or not at all.
-
-        A block nested in another joins it. The unit belongs to the thread that opened
-        it; calls from other threads run outside it.
-
-        :raises StorageError: the database could not begin or commit the transaction;
-            ``aborted`` when an operation inside failed in a way that ended the
-            transaction and the block went on regardless.
-        """
-        if self._units.unit is not None:
-            yield
-            return
-        with ExitStack() as stack:
-            with self._translated():
-                session = stack.enter_context(self._checkout())
-                session.execute(self._dialect.begin)
-            unit = _Unit(session)
-            self._units.unit = unit
-            try:
-                yield
-            except BaseException:
-                self._abandon(session)
-                raise
-            finally:
-                self._units.unit = None
-            if unit.broken:
-                self._abandon(session)
-                raise StorageError("aborted", "the transaction failed part-way; nothing was kept")
-            self._commit(session)
-
-    def _run(
-        self,
-        work: Callable[[Session], T],
-        *,
-        write: bool,
-        subject: tuple[str, str] | None = None,
-    ) -> T:
-        unit = self._units.unit
-        if unit is not None:
-            return self._run_in_unit(unit, work, write=write, subject=subject)
-        retries = 0
-        while True:
-            try:
-                return self._run_alone(work, write=write, subject=subject)
-            except StorageError as error:
-                if error.reason != "conflict" or retries >= self._max_retries:
-                    raise
-                retries += 1
-                _log.debug("transaction conflict; retry %d of %d", retries, self._max_retries)
-                self._pause(retries)
-
-    def _run_alone(
-        self, work: Callable[[Session], T], *, write: bool, subject: tuple[str, str] | None
-    ) -> T:
-        with self._translated(subject), self._checkout() as session:
-            if not write:
-                return work(session)
-            session.execute(self._dialect.begin)
-            try:
-                result = work(session)
-                session.execute("COMMIT")
-            except BaseException:
-                self._abandon(session)
-                raise
-            return result
-
-    def _run_in_unit(
-        self,
-        unit: _Unit,
-        work: Callable[[Session], T],
-        *,
-        write: bool,
-        subject: tuple[str, str] | None,
-    ) -> T:
-        if unit.broken:
-            raise StorageError("aborted", "an earlier failure ended this transaction")
-        session = unit.session
-        with self._translated(subject):
-            if not write or not self._dialect.savepoints:
-                try:
-                    return work(session)
-                except BaseException:
-                    # Without a savepoint to return to, a failure the database noticed
-                    # leaves the transaction unusable: nothing more may commit.
-                    if session.state() is not TxState.ACTIVE:
-                        unit.broken = True
-                    raise
-            try:
-                session.execute(f"SAVEPOINT {_SAVEPOINT}")
-                result = work(session)
-                session.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
-            except BaseException:
-                self._undo_operation(unit)
-                raise
-            return result
-
-    def _undo_operation(self, unit: _Unit) -> None:
-        """Roll back to the operation's savepoint, or mark the unit broken if that fails."""
-        session = unit.session
-        if session.state() in (TxState.ACTIVE, TxState.FAILED):
-            try:
-                with self._translated():
-                    session.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
-                    session.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
-            except StorageError:
-                pass
-            else:
-                return
-        # SQLite rolls the whole transaction back by itself on some errors (a full disk,
-        # an I/O error); what the block wrote before is gone, so it must not commit.
-        unit.broken = True
-
-    def _commit(self, session: Session) -> None:
-        try:
-            with self._translated():
-                session.execute("COMMIT")
-        except BaseException:
-            self._abandon(session)
-            raise
-
-    def _abandon(self, session: Session) -> None:
-        """Roll back whatever is open; a connection that can't even do that is dropped."""
-        state = session.state()
-        if state is TxState.IDLE:
-            return
-        if state is not TxState.LOST:
-            try:
-                with self._translated():
-                    session.execute("ROLLBACK")
-            except StorageError:
-                pass
-            else:
-                return
-        session.discard()
-
-    def _pause(self, retry: int) -> None:
-        """Wait before a retry; full jitter keeps the losers of a race from colliding again."""
-        ceiling = min(_LONGEST_PAUSE, _FIRST_PAUSE * 2**retry)
-        time.sleep(random.uniform(0, ceiling))  # noqa: S311 -- jitter, not a secret
 
     # -- businesses -------------------------------------------------------------------
 

@@ -1,0 +1,246 @@
+"""The blacklist service: block clients, lift blocks and decide whether someone may book.
+
+A block is a ``blacklist`` record on the client's card plus one ``blacklist.match``
+record per fingerprint of the card's e-mail address and phone numbers (see
+:mod:`clientcard.blacklist.model`), so the decision also catches the person when they
+come back under a new card. Blocking or lifting changes who may get marketing, so both
+refresh the stored contact permissions of every card that shares those details.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import datetime as dt
+
+from clientcard._core import Service, as_enum, as_id, as_optional_id
+from clientcard.blacklist.model import (
+    BLACKLIST_KIND,
+    MATCH_KIND,
+    BlacklistEntry,
+    BlockReason,
+    BookingDecision,
+    booking_decision,
+    entry_from_record,
+    entry_to_records,
+)
+from clientcard.cards.card import ClientCard
+from clientcard.contact import email as _email
+from clientcard.contact import phone as _phone
+from clientcard.contact.email import lookup_key
+from clientcard.errors import InvalidValueError, NotFoundError
+from clientcard.events import EventKind
+from clientcard.fingerprints import contact_fingerprints, email_fingerprint, phone_fingerprint
+from clientcard.storage.protocol import CardQuery
+from clientcard.storage.records import RecordQuery
+
+__all__ = ["BlacklistService"]
+
+
+class BlacklistService(Service):
+    """Clients one business won't book, and the booking decision.
+
+    Reached as ``book.get_business(id).blacklist``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def add(
+        self,
+        card_id: str,
+        reason: BlockReason | str,
+        *,
+        by: str,
+        location_id: str | None = None,
+        expires_at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> BlacklistEntry:
+        """Blacklist a client: they may not book (in ``location_id``, or anywhere).
+
+        The entry keeps fingerprints of the card's e-mail address and phone numbers, so
+        :meth:`may_book` also catches the person under a new card. A blocked client
+        gets no marketing from then on.
+
+        :raises NotFoundError: the card is not in the business.
+        :raises ValidationError: ``blacklist.expiry_past`` for an expiry not after now.
+        :raises ValueError: ``reason`` is not a :class:`BlockReason` value.
+        """
+        card_id = as_id("card_id", card_id)
+        why = as_enum(BlockReason, "reason", reason)
+        location_id = as_optional_id("location_id", location_id)
+        core = self._core
+        business_id = self.business_id
+
+        def work() -> BlacklistEntry:
+            card = core.store.get(business_id, card_id)
+            key = core.fingerprint_key(business_id)
+            entry = BlacklistEntry(
+                id=core.new_id(),
+                business_id=business_id,
+                card_id=card_id,
+                reason=why,
+                at=core.clock.now(),
+                by=by,
+                location_id=location_id,
+                expires_at=expires_at,
+                note=note,
+                fingerprints=contact_fingerprints(key, email=card.email, phones=card.phones),
+            )
+            core.store.add_records(entry_to_records(entry))
+            self._refresh_alike(card)
+            core.store_events(
+                [
+                    core.event(
+                        EventKind.CLIENT_BLOCKED,
+                        business_id,
+                        card,
+                        [why.value],
+                        record_id=entry.id,
+                    )
+                ]
+            )
+            return entry
+
+        return core.write(work)
+
+    def remove(self, entry_id: str, *, by: str) -> BlacklistEntry:
+        """Lift a block now; lifting one already lifted changes nothing.
+
+        The entry stays, marked lifted (by whom and when), in :meth:`list`.
+
+        :raises NotFoundError: no such entry.
+        """
+        entry_id = as_id("entry_id", entry_id)
+        core = self._core
+        business_id = self.business_id
+
+        def work() -> BlacklistEntry:
+            stored = core.store.get_record(business_id, BLACKLIST_KIND, entry_id)
+            entry = entry_from_record(stored)
+            if entry.lifted_at is not None:
+                return entry
+            lifted = entry.lifted(core.clock.now(), by=by)
+            own = entry_to_records(lifted, revision=stored.revision + 1)[0]
+            core.store.update_record(own, expected_revision=stored.revision)
+            card = None
+            if entry.card_id is not None:
+                try:
+                    card = core.store.get(business_id, entry.card_id)
+                except NotFoundError:
+                    card = None
+                else:
+                    self._refresh_alike(card)
+            core.store_events(
+                [core.event(EventKind.CLIENT_UNBLOCKED, business_id, card, record_id=entry.id)]
+            )
+            return lifted
+
+        return core.write(work)
+
+    def list(self, card_id: str) -> builtins.list[BlacklistEntry]:
+        """Return every block ever placed on a card, lifted and expired ones included."""
+        card_id = as_id("card_id", card_id)
+        page_query = RecordQuery(kind=BLACKLIST_KIND, card_id=card_id)
+        entries: builtins.list[BlacklistEntry] = []
+        cursor: str | None = None
+        while True:
+            page = self._core.store.find_records(
+                self.business_id, page_query, limit=200, cursor=cursor
+            )
+            entries.extend(entry_from_record(record) for record in page)
+            cursor = page.next_cursor
+            if cursor is None:
+                return entries
+
+    def may_book(
+        self,
+        *,
+        card_id: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        location_id: str | None = None,
+    ) -> BookingDecision:
+        """Tell a booking flow whether this person may book now.
+
+        Give the card if the client is known, and the e-mail address and phone number
+        they typed: a block on the card, or on any card with the same address or
+        number, says no. Input that isn't a valid address or number matches nothing.
+        """
+        card_id = as_optional_id("card_id", card_id)
+        location_id = as_optional_id("location_id", location_id)
+        core = self._core
+        business_id = self.business_id
+        now = core.clock.now()
+        key = core.fingerprint_key(business_id)
+        prints: set[str] = set()
+        entries: builtins.list[BlacklistEntry] = []
+        if card_id is not None:
+            entries.extend(self.list(card_id))
+            try:
+                card = core.store.get(business_id, card_id)
+            except NotFoundError:
+                pass
+            else:
+                prints |= contact_fingerprints(key, email=card.email, phones=card.phones)
+        region = core.store.get_business(business_id).region
+        if email is not None:
+            with contextlib.suppress(InvalidValueError):
+                prints.add(email_fingerprint(key, _email.normalize(email)))
+        if phone is not None:
+            with contextlib.suppress(InvalidValueError):
+                prints.add(phone_fingerprint(key, _phone.normalize(phone, region)))
+        entries.extend(self._entries_matching(frozenset(prints)))
+        return booking_decision(entries, now=now, location_id=location_id)
+
+    def is_blocked(self, card_id: str) -> bool:
+        """Whether any block applies to the card now (anywhere), by card or by details."""
+        card_id = as_id("card_id", card_id)
+        # Most businesses never block anyone: one cheap query spares them the lookups.
+        any_entry = RecordQuery(kind=BLACKLIST_KIND)
+        if not self._core.store.find_records(self.business_id, any_entry, limit=1):
+            return False
+        return not self.may_book(card_id=card_id).allowed
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _refresh_alike(self, card: ClientCard) -> None:
+        """Refresh the audience of ``card`` and of every card sharing its address or phone.
+
+        A block reaches them all, so none may stay in a marketing audience.
+        """
+        queries = [CardQuery(phone=number) for number in card.phones]
+        if card.email:
+            queries.append(CardQuery(email=lookup_key(card.email)))
+        alike = {card.id: card}
+        for query in queries:
+            cursor: str | None = None
+            while True:
+                page = self._core.store.find(card.business_id, query, limit=200, cursor=cursor)
+                alike.update((other.id, other) for other in page)
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+        for other_id in alike:
+            self._business.consent.refresh_permissions(other_id)
+
+    def _entries_matching(self, fingerprints: frozenset[str]) -> builtins.list[BlacklistEntry]:
+        """The entries holding any of ``fingerprints`` (still stored), by id."""
+        store = self._core.store
+        business_id = self.business_id
+        ids: set[str] = set()
+        for fingerprint in sorted(fingerprints):
+            query = RecordQuery(kind=MATCH_KIND, key=fingerprint)
+            ids.update(
+                str(record.doc["entry_id"])
+                for record in store.find_records(business_id, query, limit=1000)
+            )
+        entries = []
+        for entry_id in sorted(ids):
+            try:
+                record = store.get_record(business_id, BLACKLIST_KIND, entry_id)
+            except NotFoundError:
+                continue  # erased with its card since the match was read
+            entries.append(entry_from_record(record))
+        return entries

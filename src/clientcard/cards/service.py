@@ -1,0 +1,412 @@
+"""The card service: add, read, search, edit and remove one business's client cards.
+
+Reached as ``book.get_business(id).cards``. Every value entered goes through the business's
+field schema (:class:`~clientcard.cards.schema.FieldSchema`) in its context (staff,
+booking, contact form, import); every change is one unit of work that stores the card,
+refreshes the contact permissions the store's audience queries read, and files a
+domain event for the host's other systems.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from typing import Final
+
+import attrs
+
+from clientcard._core import Service, as_enum, as_id
+from clientcard.business import Business
+from clientcard.cards.card import CardStatus, CardUpdate, ClientCard, FieldValue
+from clientcard.cards.schema import Context, FieldSchema
+from clientcard.consent import Purpose
+from clientcard.contact import email as _email
+from clientcard.contact import phone as _phone
+from clientcard.errors import FieldIssue, InvalidValueError, ValidationError
+from clientcard.events import EventKind
+from clientcard.locale import message
+from clientcard.storage.protocol import CardQuery, Page, SearchTerms
+
+__all__ = ["CardService", "search_terms"]
+
+logger = logging.getLogger("clientcard")
+
+MAX_PAGE: Final = 500
+"""The most cards one page (or one lookup) returns."""
+
+_MIN_PHONE_DIGITS: Final = 4
+
+
+class CardService(Service):
+    """One business's client cards (``book.get_business(id).cards``).
+
+    .. versionadded:: 0.1.0
+    """
+
+    # -- the schema -----------------------------------------------------------------
+
+    def schema(self) -> FieldSchema:
+        """The business's field schema, as stored now."""
+        return self._business.details().schema
+
+    def change_schema(self, change: Callable[[FieldSchema], FieldSchema]) -> Business:
+        """Apply ``change`` to the business's schema and store the result.
+
+        ``change`` gets the current schema and returns the new one, e.g.
+        ``lambda s: s.configure("city", required=True)``; the stored revision goes up by
+        one, however many steps ``change`` took. A concurrent change made in
+        between raises :class:`~clientcard.errors.VersionConflictError`.
+        """
+        core = self._core
+
+        def work() -> Business:
+            business = core.store.get_business(self.business_id)
+            new_schema = change(business.schema)
+            if new_schema.fields == business.schema.fields:
+                return business
+            # One stored change is one revision, however many steps ``change`` took.
+            changed = business.with_schema(
+                attrs.evolve(new_schema, revision=business.schema.revision + 1)
+            )
+            core.store.update_business(changed, expected_revision=business.schema.revision)
+            core.store_events([core.event(EventKind.SCHEMA_CHANGED, self.business_id)])
+            return changed
+
+        return core.write(work)
+
+    # -- adding ---------------------------------------------------------------------
+
+    def add(
+        self,
+        values: Mapping[str, object],
+        *,
+        context: Context | str = Context.STAFF,
+        status: CardStatus | str = CardStatus.ACTIVE,
+        lang: str | None = None,
+    ) -> ClientCard:
+        """Add a card from values entered by staff (or imported, with ``context="import"``).
+
+        :raises ValidationError: with every issue, in ``lang`` (the business's language by
+            default).
+        """
+        context = as_enum(Context, "context", context)
+        status = as_enum(CardStatus, "status", status)
+        core = self._core
+        now = core.clock.now()
+        clean = self._validate(values, context, lang, now, current=None)
+        card = ClientCard.create(
+            card_id=core.new_id(),
+            business_id=self.business_id,
+            values=clean,
+            at=now,
+            status=status,
+        )
+        event = core.event(EventKind.CARD_CREATED, self.business_id, card, sorted(clean))
+
+        def write() -> None:
+            core.store.add(card)
+            self._business.consent.refresh_permissions(card.id)
+
+        core.commit(write, [event])
+        logger.info("card created", extra={"business_id": self.business_id, "card_id": card.id})
+        return card
+
+    def submit_booking(
+        self,
+        values: Mapping[str, object],
+        *,
+        card_id: str | None = None,
+        lang: str | None = None,
+    ) -> ClientCard:
+        """Take a booking form: add the client's card, or update theirs (``card_id``).
+
+        The booking context applies: only fields collected during booking are accepted,
+        and required ones must be filled (on the form or already on the card). A prospect
+        who books becomes an active client.
+        """
+        if card_id is None:
+            return self.add(values, context=Context.BOOKING, lang=lang)
+        card_id = as_id("card_id", card_id)
+
+        def work() -> ClientCard:
+            card = self._core.store.get(self.business_id, card_id)
+            update = self._apply(card, values, Context.BOOKING, lang)
+            if update.card.status is CardStatus.PROSPECT:
+                # One submission, one version: the status moves with the details.
+                activated = attrs.evolve(
+                    update.card,
+                    status=CardStatus.ACTIVE,
+                    version=card.version + 1,
+                    updated_at=self._core.clock.now(),
+                )
+                update = CardUpdate(
+                    card=activated, previous=card, changed=update.changed | {"status"}
+                )
+            self.save(update)
+            return update.card
+
+        return self._core.write(work)
+
+    def add_prospect(self, values: Mapping[str, object], *, lang: str | None = None) -> ClientCard:
+        """Add a prospect's card from a first contact (widget, contact form).
+
+        Only booking fields are accepted and none is required; the card's status is
+        :attr:`~clientcard.cards.card.CardStatus.PROSPECT`.
+        """
+        return self.add(values, context=Context.CONTACT, status=CardStatus.PROSPECT, lang=lang)
+
+    # -- changing -------------------------------------------------------------------
+
+    def edit(
+        self,
+        card_id: str,
+        values: Mapping[str, object],
+        *,
+        expected_version: int,
+        context: Context | str = Context.STAFF,
+        lang: str | None = None,
+    ) -> CardUpdate:
+        """Change a card's fields, if it is still at ``expected_version``.
+
+        :raises VersionConflictError: someone changed the card since it was read.
+        :raises ValidationError: with every issue found.
+        :raises NotFoundError: no such card in this business.
+        """
+        card_id = as_id("card_id", card_id)
+        context = as_enum(Context, "context", context)
+
+        def work() -> CardUpdate:
+            card = self._core.store.get(self.business_id, card_id)
+            self._core.check_version(card, expected_version)
+            update = self._apply(card, values, context, lang)
+            self.save(update)
+            return update
+
+        return self._core.write(work)
+
+    def set_status(
+        self, card_id: str, status: CardStatus | str, *, expected_version: int
+    ) -> CardUpdate:
+        """Move a card to ``status`` (for example a prospect to ``"active"``)."""
+        card_id = as_id("card_id", card_id)
+        status = as_enum(CardStatus, "status", status)
+
+        def work() -> CardUpdate:
+            card = self._core.store.get(self.business_id, card_id)
+            self._core.check_version(card, expected_version)
+            update = card.with_status(status, at=self._core.clock.now())
+            self.save(update)
+            return update
+
+        return self._core.write(work)
+
+    def save(self, update: CardUpdate) -> None:
+        """Store a change made with the card's own methods (``apply``, ``with_status``...).
+
+        The card's values were checked when ``update`` was made; the store refuses it
+        when the card changed since ``update.previous`` was read. The contact
+        permissions are refreshed and a card event filed in the same unit of work. An
+        update that changed nothing stores nothing.
+
+        :raises VersionConflictError: the card changed since ``update.previous``.
+        :raises ValueError: the card belongs to another business.
+        """
+        if update.card.business_id != self.business_id:
+            raise ValueError("update.card.business_id is not this business")
+        if update.is_noop:
+            return
+        core = self._core
+
+        def work() -> None:
+            core.store.update(update.card, expected_version=update.previous.version)
+            self._business.consent.refresh_permissions(update.card.id)
+            kind = (
+                EventKind.CARD_STATUS_CHANGED
+                if update.changed == {"status"}
+                else EventKind.CARD_DETAILS_CHANGED
+            )
+            core.store_events(
+                [core.event(kind, self.business_id, update.card, sorted(update.changed))]
+            )
+
+        core.write(work)
+
+    def remove(self, card_id: str, *, expected_version: int) -> None:
+        """Delete a card (no erasure policy applied: see ``erasure`` for that).
+
+        Its records go with it; its photos' bytes are deleted once the deletion commits
+        (see the gallery's ``purge_deleted`` for a blob store that fails then).
+
+        :raises VersionConflictError: someone changed the card since it was read.
+        :raises NotFoundError: no such card in this business.
+        """
+        card_id = as_id("card_id", card_id)
+        core = self._core
+
+        def work() -> None:
+            card = core.store.get(self.business_id, card_id)
+            core.check_version(card, expected_version)
+            self._business.gallery.remove_all(card_id)
+            core.store.delete(self.business_id, card_id, expected_version=expected_version)
+            # The clients whose guardian this was are reached no more through them.
+            self._business.consent.refresh_permissions(card_id)
+            core.store_events([core.event(EventKind.CARD_DELETED, self.business_id, card)])
+
+        core.write(work)
+
+    # -- reading --------------------------------------------------------------------
+
+    def get(self, card_id: str) -> ClientCard:
+        """Return a card. :raises NotFoundError: no such card in this business."""
+        return self._core.store.get(self.business_id, as_id("card_id", card_id))
+
+    def list(
+        self,
+        query: CardQuery | None = None,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[ClientCard]:
+        """List cards by name, a page at a time; pass ``page.next_cursor`` to go on."""
+        return self._core.store.find(
+            self.business_id, query, limit=_page_size(limit), cursor=cursor
+        )
+
+    def count(self, query: CardQuery | None = None) -> int:
+        """Count the cards matching ``query`` (all of them without one)."""
+        return self._core.store.count(self.business_id, query)
+
+    def search(self, text: str, *, limit: int = 20) -> builtins.list[ClientCard]:
+        """Find cards as a front desk types: part of a name, a phone in any format, an e-mail.
+
+        "jose" finds "José"; "06 1234 5678" finds +31612345678 in a Dutch business;
+        "anna.r" finds anna.rossi@example.com.
+        """
+        business = self._business.details()
+        terms = search_terms(text, business.region)
+        if terms.is_empty():
+            return []
+        page = self._core.store.find(
+            self.business_id, CardQuery(search=terms), limit=_page_size(limit)
+        )
+        return builtins.list(page.items)
+
+    def find_by_email(self, address: str) -> builtins.list[ClientCard]:
+        """Return the cards with this e-mail address (compared case-insensitively).
+
+        :raises ValidationError: ``address`` is not an e-mail address.
+        """
+        key = _email.lookup_key(_validated("email", _email.normalize, address))
+        found = self._core.store.find(self.business_id, CardQuery(email=key), limit=MAX_PAGE)
+        return builtins.list(found)
+
+    def find_by_phone(self, number: str) -> builtins.list[ClientCard]:
+        """Return the cards with this phone number, typed in any format.
+
+        The number is looked up by its E.164 form as typed
+        (:func:`~clientcard.contact.phone.lookup_form`); only when no card has it is the
+        numbering plan asked whether it exists at all.
+
+        :raises ValidationError: ``number`` can't be read as a phone number, or no card has
+            it and no numbering plan does either.
+        """
+        region = self._business.details().region
+        typed = _validated("phone", lambda raw: _phone.lookup_form(raw, region), number)
+        found = builtins.list(
+            self._core.store.find(self.business_id, CardQuery(phone=typed), limit=MAX_PAGE)
+        )
+        if not found:
+            # Only now is it worth asking whether such a number exists: every stored one
+            # was checked when it was stored, so a match is a real number.
+            _validated("phone", lambda raw: _phone.normalize(raw, region), number)
+        return found
+
+    # -- internals ------------------------------------------------------------------
+
+    def _apply(
+        self, card: ClientCard, values: Mapping[str, object], context: Context, lang: str | None
+    ) -> CardUpdate:
+        now = self._core.clock.now()
+        clean = self._validate(values, context, lang, now, current=card)
+        return card.apply(clean, at=now)
+
+    def _validate(
+        self,
+        values: Mapping[str, object],
+        context: Context,
+        lang: str | None,
+        now: dt.datetime,
+        *,
+        current: ClientCard | None,
+    ) -> dict[str, FieldValue]:
+        """Validate with the business's schema, region and language (or ``lang``).
+
+        Sensitive fields (GDPR Art. 9) may be filled only while the client's explicit
+        consent to keeping such data stands in their ledger.
+        """
+        business = self._business.details()
+        language = lang or business.language
+        clean = business.schema.validate(
+            values,
+            context,
+            today=now.date(),
+            region=business.region,
+            lang=language,
+            current=current,
+        )
+        sensitive = sorted(
+            key for key in business.schema.sensitive_keys if clean.get(key) is not None
+        )
+        if sensitive and not (
+            current is not None
+            and self._business.consent.state(current.id).is_granted(
+                Purpose.SPECIAL_CATEGORY_DATA, None
+            )
+        ):
+            code = "consent.sensitive_without_consent"
+            raise ValidationError(
+                FieldIssue(key, code, message(code, language)) for key in sensitive
+            )
+        return clean
+
+
+def _page_size(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationError([FieldIssue("limit", "query.limit_invalid", f"use 1 to {MAX_PAGE}")])
+    return limit
+
+
+def _validated(field: str, normalise: Callable[[object], str], raw: object) -> str:
+    try:
+        return normalise(raw)
+    except InvalidValueError as error:
+        raise ValidationError([FieldIssue(field, error.code, message(error.code))]) from None
+
+
+def search_terms(text: str, region: str) -> SearchTerms:
+    """Turn what was typed at a front desk into the terms a store matches.
+
+    A valid phone number becomes its digits; mostly digits become a partial number (a
+    leading trunk 0 dropped, since E.164 numbers never keep it); something with an
+    ``@`` or a dot and no space may be an e-mail address; anything else is a name.
+    """
+    stripped = text.strip()
+    digits = "".join(ch for ch in stripped if ch in "0123456789")
+    phone_digits: str | None = None
+    if _phone.is_valid(stripped, region):
+        phone_digits = _phone.normalize(stripped, region).lstrip("+")
+    elif len(digits) >= _MIN_PHONE_DIGITS and len(digits) >= len(stripped.replace(" ", "")) - 3:
+        # Mostly digits: a partial number. A leading trunk 0 is dropped, since E.164
+        # numbers never keep it ("06 1234" must find +31 6 1234…).
+        phone_digits = digits.lstrip("0") or digits
+    looks_like_email = "@" in stripped or ("." in stripped and " " not in stripped)
+    name = stripped if not digits or not phone_digits else None
+    return SearchTerms(
+        name=name,
+        phone_digits=phone_digits,
+        email=stripped if looks_like_email else None,
+    )

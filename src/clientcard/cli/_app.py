@@ -1,0 +1,87 @@
+"""The ``clientcard`` group: every command on it, and a run that fails in one line.
+
+The last module of the package to load: it imports the command modules, which import
+only :mod:`clientcard.cli._context` and :mod:`clientcard.cli._i18n`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import click
+
+from clientcard.cli import (
+    _blacklist,
+    _cards,
+    _consent,
+    _erasure,
+    _exchange,
+    _gallery,
+    _groups,
+    _history,
+    _messaging,
+    _promotions,
+    _schema,
+)
+from clientcard.cli._context import DEFAULT_DB, Context, describe, errors
+from clientcard.cli._i18n import _, cli_language, click_speaks
+from clientcard.errors import ClientCardError
+
+__all__ = ["cli", "run"]
+
+
+@click.group(help=_("Keep a business's client cards in an embedded SQLite file."))
+@click.option(
+    "--db",
+    default=lambda: os.environ.get("CLIENTCARD_DB", DEFAULT_DB),
+    show_default=DEFAULT_DB,
+    help=_("SQLite file holding the client cards (env CLIENTCARD_DB)."),
+)
+@click.pass_context
+def cli(ctx: click.Context, db: str) -> None:
+    """The ``clientcard`` command; its subcommands do the work."""
+    ctx.obj = Context(db)
+
+
+for _module in (
+    _cards,
+    _schema,
+    _consent,
+    _messaging,
+    _history,
+    _blacklist,
+    _promotions,
+    _groups,
+    _gallery,
+    _erasure,
+    _exchange,
+):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run ``clientcard`` with ``argv``; errors print one line and give a non-zero status."""
+    with click_speaks(cli_language()):
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    try:
+        status = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Abort:
+        errors.print(_("aborted"))
+        return 1
+    except click.ClickException as error:
+        errors.print(_("error: {message}").format(message=error.format_message()), markup=False)
+        return error.exit_code
+    except ClientCardError as error:
+        errors.print(_("error: {message}").format(message=describe(error)), markup=False)
+        return 1
+    except Exception as error:  # noqa: BLE001 - the promise is one line, never a traceback
+        # The type only: a message could quote client data.
+        errors.print(_("error: unexpected {type}").format(type=type(error).__name__), markup=False)
+        return 1
+    # A command that ends with click.exceptions.Exit(n) reports n (a check's "no").
+    return status if isinstance(status, int) else 0

@@ -1,0 +1,162 @@
+"""``clientcard init``, ``add``, ``edit``, ``search`` and ``list``: businesses and their cards."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TextIO
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from clientcard.cards.card import CardStatus, ClientCard
+from clientcard.cards.serialization import schema_from_dict
+from clientcard.cli._context import Context, business_option, console, pairs
+from clientcard.cli._i18n import _, cli_language
+from clientcard.contact import phone
+from clientcard.locale import LANGUAGES
+from clientcard.storage.protocol import CardQuery
+
+__all__ = ["COMMANDS"]
+
+
+@click.command(help=_("Create a business, with the default client card schema or the one given."))
+@click.argument("business_id")
+@click.option("--name", required=True, help=_("The business's name."))
+@click.option("--region", default="IT", show_default=True, help=_("ISO country for phones."))
+@click.option("--language", default="en", show_default=True, type=click.Choice(LANGUAGES))
+@click.option(
+    "--schema",
+    "schema_file",
+    type=click.File("r", encoding="utf-8"),
+    help=_("A field schema document (as `schema export` writes); the default schema if absent."),
+)
+@click.pass_obj
+def init(
+    obj: Context,
+    business_id: str,
+    name: str,
+    region: str,
+    language: str,
+    schema_file: TextIO | None,
+) -> None:
+    schema = None
+    if schema_file is not None:
+        try:
+            document = json.load(schema_file)
+        except json.JSONDecodeError as error:
+            raise click.BadParameter(
+                _("not JSON (line {line})").format(line=error.lineno), param_hint="--schema"
+            ) from None
+        schema = schema_from_dict(document)
+    with obj.book() as book:
+        business = book.create_business(
+            business_id=business_id, name=name, region=region, language=language, schema=schema
+        )
+    console.print(
+        _("created business {id} ({region}, {language})").format(
+            id=business.id, region=business.region, language=business.language
+        )
+    )
+
+
+@click.command(
+    help=_("Add a client: FIELDS are KEY=VALUE (repeat phones=... for several numbers).")
+)
+@business_option
+@click.argument("fields", nargs=-1, required=True)
+@click.option("--prospect", is_flag=True, help=_("Record a prospect rather than a client."))
+@click.pass_obj
+def add(obj: Context, business_id: str, fields: tuple[str, ...], prospect: bool) -> None:
+    values = pairs(fields, "FIELDS")
+    status = CardStatus.PROSPECT if prospect else CardStatus.ACTIVE
+    with obj.book() as book:
+        card = book.business(business_id).cards.add(values, status=status, lang=cli_language())
+    console.print(card.id)
+
+
+@click.command(help=_("Change fields of a card: KEY=VALUE, or KEY= to clear one."))
+@business_option
+@click.argument("card_id")
+@click.argument("fields", nargs=-1, required=True)
+@click.option("--version", "expected", type=int, help=_("Fail if the card is no longer at it."))
+@click.pass_obj
+def edit(
+    obj: Context, business_id: str, card_id: str, fields: tuple[str, ...], expected: int | None
+) -> None:
+    values = pairs(fields, "FIELDS")
+    with obj.book() as book:
+        cards = book.business(business_id).cards
+        version = expected if expected is not None else cards.get(card_id).version
+        update = cards.edit(card_id, values, expected_version=version, lang=cli_language())
+    if update.changed:
+        text = _("{id} v{version}: changed {fields}")
+    else:
+        text = _("{id} v{version}: changed nothing")
+    console.print(
+        text.format(
+            id=card_id, version=update.card.version, fields=", ".join(sorted(update.changed))
+        )
+    )
+
+
+def _cards_table(cards: Sequence[ClientCard]) -> Table:
+    table = Table(_("name"), _("e-mail"), _("phone"), _("group"), _("status"))
+    # The id is what `show` and `edit` need, so it is never shortened.
+    table.add_column(_("id"), no_wrap=True, min_width=36)
+    for card in cards:
+        cells = (
+            card.display_name,
+            card.email or "",
+            phone.format_international(card.phones[0]) if card.phones else "",
+            card.client_group or "",
+            card.status.value,
+            card.id,
+        )
+        table.add_row(*(Text(cell) for cell in cells))
+    return table
+
+
+@click.command(help=_("Find clients by part of a name, a phone in any format, or an e-mail."))
+@business_option
+@click.argument("text")
+@click.option("--limit", default=20, show_default=True, help=_("At most this many."))
+@click.pass_obj
+def search(obj: Context, business_id: str, text: str, limit: int) -> None:
+    with obj.book() as book:
+        found = book.business(business_id).cards.search(text, limit=limit)
+    console.print(_cards_table(found))
+    console.print(_("{count} found").format(count=len(found)))
+
+
+@click.command(name="list", help=_("List clients by name, a page at a time."))
+@business_option
+@click.option("--group", help=_("Only this client group."))
+@click.option("--tag", help=_("Only clients with this tag."))
+@click.option("--prospects", is_flag=True, help=_("Only prospects."))
+@click.option("--limit", default=50, show_default=True, help=_("Clients on a page."))
+@click.option("--cursor", help=_("Continue from a previous page."))
+@click.pass_obj
+def list_(
+    obj: Context,
+    business_id: str,
+    group: str | None,
+    tag: str | None,
+    prospects: bool,
+    limit: int,
+    cursor: str | None,
+) -> None:
+    query = CardQuery(group=group, tag=tag, status=CardStatus.PROSPECT if prospects else None)
+    with obj.book() as book:
+        cards = book.business(business_id).cards
+        page = cards.list(query, limit=limit, cursor=cursor)
+        total = cards.count(query)
+    console.print(_cards_table(page.items))
+    console.print(_("{shown} of {total}").format(shown=len(page), total=total))
+    if page.next_cursor:
+        console.print(_("next page: --cursor {cursor}").format(cursor=page.next_cursor))
+
+
+COMMANDS: tuple[click.Command, ...] = (init, add, edit, search, list_)
+"""This module's commands, for :mod:`clientcard.cli._app` to put on the group."""

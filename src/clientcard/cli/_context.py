@@ -1,0 +1,165 @@
+"""What every command of ``clientcard`` shares: the book, the consoles, options and errors.
+
+The command modules import this one (and :mod:`clientcard.cli._i18n`) and nothing else of
+the package; :mod:`clientcard.cli._app` imports them all and puts the commands on the
+``clientcard`` group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from rich.console import Console
+
+from clientcard.book import ClientBook
+from clientcard.cards.card import ClientCard
+from clientcard.cards.service import CardService
+from clientcard.cli._i18n import _N, _, cli_language
+from clientcard.errors import (
+    ClientCardError,
+    DuplicateError,
+    NotFoundError,
+    ValidationError,
+    VersionConflictError,
+)
+from clientcard.fingerprints import MIN_SECRET_BYTES
+from clientcard.messaging import MessagingSettings
+from clientcard.promotions.model import RedemptionRefusedError
+from clientcard.storage.blobs import BlobStore
+from clientcard.storage.protocol import CardQuery
+from clientcard.storage.sqlite import SQLiteStore
+
+DEFAULT_DB = "clientcard.db"
+console = Console(highlight=False)
+"""Where the commands print what they found or did."""
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+"""Where a failed command prints its one line."""
+
+
+class Context:
+    """The object every command receives (``click.pass_obj``): where the book is kept."""
+
+    def __init__(self, db: str) -> None:
+        self.db = db
+
+    @contextmanager
+    def book(
+        self, *, messaging: MessagingSettings | None = None, blobs: BlobStore | None = None
+    ) -> Iterator[ClientBook]:
+        """The book on the SQLite file, open for the block.
+
+        It takes its fingerprint secret from ``CLIENTCARD_FINGERPRINT_SECRET`` (hex), so
+        every command recognises the same suppressed contacts; ``messaging`` lets it send,
+        ``blobs`` keep photos.
+        """
+        secret = _fingerprint_secret(os.environ.get("CLIENTCARD_FINGERPRINT_SECRET"))
+        store = SQLiteStore(self.db)
+        try:
+            yield ClientBook(store, fingerprint_secret=secret, messaging=messaging, blobs=blobs)
+        finally:
+            store.close()
+
+
+def _fingerprint_secret(hex_text: str | None) -> bytes | None:
+    """The fingerprint secret from its environment variable, as hex (None when unset)."""
+    if not hex_text:
+        return None
+    try:
+        secret = bytes.fromhex(hex_text)
+    except ValueError:
+        secret = b""
+    if len(secret) < MIN_SECRET_BYTES:
+        raise click.UsageError(
+            _("CLIENTCARD_FINGERPRINT_SECRET must be {digits}+ hex digits").format(
+                digits=MIN_SECRET_BYTES * 2
+            )
+        )
+    return secret
+
+
+business_option = click.option(
+    "--business",
+    "-b",
+    "business_id",
+    required=True,
+    envvar="CLIENTCARD_BUSINESS",
+    help=_("The business id (env CLIENTCARD_BUSINESS)."),
+)
+"""The ``--business`` option every command about one business takes."""
+
+
+def pairs(items: Sequence[str], param: str) -> dict[str, Any]:
+    """Read KEY=VALUE arguments of ``param``; a key given twice collects a list (two phones)."""
+    values: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(_("use KEY=VALUE"), param_hint=param)
+        key = key.strip()
+        if key in values:
+            previous = values[key]
+            values[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            values[key] = value
+    return values
+
+
+def when(value: str, param: str) -> dt.datetime:
+    """Read an ISO date or date-time; one without a zone is taken as UTC."""
+    try:
+        at = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(_("use an ISO date or date-time"), param_hint=param) from None
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+
+
+def show_time(value: dt.datetime | None) -> str:
+    """A date and time in a sentence or a cell, ``-`` for none."""
+    return "-" if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+def yes_no(flag: bool) -> str:
+    """A yes/no answer in a sentence or a cell."""
+    return _("yes") if flag else _("no")
+
+
+def every_card(cards: CardService, query: CardQuery) -> Iterator[ClientCard]:
+    """Every card ``query`` selects, read a page at a time."""
+    cursor: str | None = None
+    while True:
+        page = cards.list(query, limit=500, cursor=cursor)
+        yield from page.items
+        cursor = page.next_cursor
+        if cursor is None:
+            return
+
+
+# The kinds of record a user meets most in "not found" and "already exists"; others
+# are named by their code (``subject.request``).
+_KINDS = {"card": _N("card"), "business": _N("business")}
+
+
+def describe(error: ClientCardError) -> str:
+    """The error in the command's language, as far as it carries more than English text."""
+    if isinstance(error, ValidationError):
+        return "; ".join(f"{i.field}: {i.message} ({i.code})" for i in error.issues)
+    if isinstance(error, NotFoundError | DuplicateError):
+        kind = _(_KINDS[error.kind]) if error.kind in _KINDS else error.kind
+        text = (
+            _("{kind} {id} not found")
+            if isinstance(error, NotFoundError)
+            else _("{kind} {id} already exists")
+        )
+        return text.format(kind=kind, id=repr(error.ident))
+    if isinstance(error, RedemptionRefusedError):
+        return f"{error.code}: {error.text(cli_language())}"
+    if isinstance(error, VersionConflictError):
+        return _("card {id}: expected version {expected}, the stored version is {actual}").format(
+            id=repr(error.card_id), expected=error.expected, actual=error.actual
+        )
+    return str(error)

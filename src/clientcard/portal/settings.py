@@ -1,0 +1,66 @@
+"""Portal settings: links, password rules and sign-in throttling, given once to the book.
+
+Every setting has a sensible default, so a book made without portal settings has a
+working portal (``book.business(id).portal``); pass ``ClientBook(store,
+portal=PortalSettings(...))`` to change them -- above all ``link_url``, the address of
+the host's own link page:
+
+>>> settings = PortalSettings(link_url="https://salon.example/portal/{token}")
+>>> settings.max_failures, settings.link_lifetime
+(5, datetime.timedelta(seconds=1800))
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from clientcard.portal.passwords import PasswordHasher, PasswordPolicy
+
+__all__ = ["PortalSettings"]
+
+
+def _check_link_url(_: object, __: attrs.Attribute[str], url: str) -> None:
+    if "{token}" not in url:
+        raise ValueError("link_url needs a {token} placeholder")
+
+
+# Not compared by value (eq=False): the hasher is a live object whose equality means
+# nothing; two settings are the same only if they are one object.
+@attrs.frozen(eq=False, kw_only=True)
+class PortalSettings:
+    """How the portal sends links, checks passwords and slows down guessing.
+
+    Sign-in and reset links go out through the book's messaging (its
+    :class:`~clientcard.messaging.MessagingSettings`) as service messages with the
+    template ``link_template``, whose ``link`` placeholder gets ``link_url`` with the
+    token in place of ``{token}``; a link works once, within ``link_lifetime``.
+    ``hasher`` makes and checks password hashes (Argon2id), ``policy`` says which
+    passwords are accepted.
+
+    Failed sign-ins are counted per login and per source within ``failure_window``:
+    ``max_failures`` under one login (``source_max_failures`` from one source) start a
+    back-off of ``backoff``, doubling with each further failure up to ``longest_lock``.
+    At most ``links_per_window`` links go to one login per window.
+
+    :raises ValueError: ``link_url`` has no ``{token}`` placeholder.
+
+    .. versionadded:: 0.1.0
+    """
+
+    link_template: str = "portal_link"
+    link_url: str = attrs.field(
+        default="https://portal.example/link/{token}", validator=_check_link_url
+    )
+    hasher: PasswordHasher = attrs.field(factory=PasswordHasher)
+    policy: PasswordPolicy = attrs.field(factory=PasswordPolicy)
+    link_lifetime: dt.timedelta = dt.timedelta(minutes=30)
+    max_failures: int = 5
+    source_max_failures: int = 50
+    failure_window: dt.timedelta = dt.timedelta(hours=1)
+    backoff: dt.timedelta = dt.timedelta(seconds=30)
+    longest_lock: dt.timedelta = dt.timedelta(hours=1)
+    links_per_window: int = 3

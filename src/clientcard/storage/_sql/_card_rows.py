@@ -1,0 +1,201 @@
+"""The statements that write and read single cards, with their phones and tags.
+
+A card's derived columns (sort key, folded names, e-mail lookup key ...) are computed
+here from the card, as :func:`clientcard.storage.memory.matches` reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+from clientcard.cards.card import ClientCard
+from clientcard.cards.serialization import card_from_dict, card_to_dict
+from clientcard.contact.email import lookup_key
+from clientcard.contact.name import fold
+from clientcard.errors import DuplicateError, NotFoundError
+from clientcard.storage._sql._common import check_version, locked_version, marks, matchable
+from clientcard.storage._sql.dialects import Dialect
+from clientcard.storage._sql.sessions import Session
+from clientcard.storage.protocol import sort_key
+
+__all__ = ["insert_card", "insert_cards", "remove_card", "replace_card", "select_card"]
+
+_INSERT_CARD: Final = (
+    "INSERT INTO cards (business_id, id, version, sort_key, name_fold, name_fold_reversed,"
+    " email_key, status, client_group, guardian_id, doc)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT DO NOTHING"
+)
+_UPDATE_CARD: Final = (
+    "UPDATE cards SET version = ?, sort_key = ?, name_fold = ?, name_fold_reversed = ?,"
+    " email_key = ?, status = ?, client_group = ?, guardian_id = ?, doc = ?"
+    " WHERE business_id = ? AND id = ?"
+)
+
+
+def _derived(card: ClientCard, dialect: Dialect) -> tuple[object, ...]:
+    """The columns after ``business_id, id`` in ``cards``, as matches() reads the card."""
+    return (
+        card.version,
+        sort_key(card),
+        fold(f"{card.first_name} {card.last_name}"),
+        fold(f"{card.last_name} {card.first_name}"),
+        lookup_key(card.email) if card.email is not None else None,
+        card.status.value,
+        card.client_group,
+        card.guardian_id,
+        dialect.encode_card(card_to_dict(card)),
+    )
+
+
+def _write_children(session: Session, card: ClientCard) -> None:
+    owner = (card.business_id, card.id)
+    # A card's phones are unique when built through the schema, but the key must hold
+    # whatever card a host constructs itself.
+    phones = [(*owner, number) for number in dict.fromkeys(card.phones)]
+    if phones:
+        session.execute_many(
+            "INSERT INTO card_phones (business_id, card_id, number) VALUES (?, ?, ?)", phones
+        )
+    if card.tags:
+        session.execute_many(
+            "INSERT INTO card_tags (business_id, card_id, tag) VALUES (?, ?, ?)",
+            [(*owner, tag) for tag in card.tags],
+        )
+
+
+def insert_card(session: Session, dialect: Dialect, card: ClientCard) -> None:
+    """Insert a new card with its phones and tags. :raises DuplicateError: the id is taken."""
+    if not session.fetch("SELECT 1 FROM businesses WHERE id = ?", (card.business_id,)):
+        raise NotFoundError("business", card.business_id)
+    if not session.execute(_INSERT_CARD, (card.business_id, card.id, *_derived(card, dialect))):
+        raise DuplicateError("card", card.id)
+    _write_children(session, card)
+
+
+_CHUNK: Final = 500
+
+
+def insert_cards(
+    session: Session,
+    dialect: Dialect,
+    cards: Sequence[ClientCard],
+    permissions: Mapping[str, frozenset[tuple[str, str]]],
+) -> None:
+    """Insert new cards of one business with their phones, tags and permissions, in batches.
+
+    Ids are checked first, so a taken or repeated id is reported by name and nothing is
+    written; the inserts then go out in bulk (see :func:`_insert_rows`).
+    """
+    business_id = cards[0].business_id
+    if not session.fetch("SELECT 1 FROM businesses WHERE id = ?", (business_id,)):
+        raise NotFoundError("business", business_id)
+    seen: set[str] = set()
+    for card in cards:
+        if card.id in seen:
+            raise DuplicateError("card", card.id)
+        seen.add(card.id)
+    ids = [card.id for card in cards]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        taken = session.fetch(
+            # Only placeholders are spliced in.
+            f"SELECT id FROM cards WHERE business_id = ? AND id IN ({marks(chunk)})",  # noqa: S608
+            (business_id, *chunk),
+        )
+        if taken:
+            raise DuplicateError("card", str(taken[0][0]))
+    _insert_rows(
+        session,
+        dialect,
+        _INSERT_CARD.split(" VALUES ")[0],
+        [(card.business_id, card.id, *_derived(card, dialect)) for card in cards],
+    )
+    _insert_rows(
+        session,
+        dialect,
+        "INSERT INTO card_phones (business_id, card_id, number)",
+        [(card.business_id, card.id, n) for card in cards for n in dict.fromkeys(card.phones)],
+    )
+    _insert_rows(
+        session,
+        dialect,
+        "INSERT INTO card_tags (business_id, card_id, tag)",
+        [(card.business_id, card.id, tag) for card in cards for tag in card.tags],
+    )
+    _insert_rows(
+        session,
+        dialect,
+        "INSERT INTO card_permissions (business_id, card_id, purpose, channel)",
+        [
+            (business_id, card.id, purpose, channel)
+            for card in cards
+            for purpose, channel in sorted(permissions.get(card.id, ()))
+        ],
+    )
+
+
+def _insert_rows(
+    session: Session, dialect: Dialect, head: str, rows: Sequence[tuple[object, ...]]
+) -> None:
+    """Insert ``rows`` in bulk, as suits the database (:attr:`Dialect.rows_per_insert`).
+
+    PostgreSQL gets multi-row ``VALUES`` lists of 200 rows a statement, SQLite one
+    prepared statement run per row. This is what makes
+    :meth:`~clientcard.storage.protocol.ClientStore.add_many` a bulk path.
+    """
+    if not rows:
+        return
+    width = len(rows[0])
+    marks = "(" + ", ".join("?" * width) + ")"
+    step = dialect.rows_per_insert
+    if step == 1:
+        # Only placeholders are spliced in; the head is one of the constants above.
+        session.execute_many(f"{head} VALUES {marks}", rows)
+        return
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
+        statement = f"{head} VALUES {', '.join([marks] * len(chunk))}"
+        session.execute(statement, [value for row in chunk for value in row])
+
+
+def select_card(session: Session, dialect: Dialect, business_id: str, card_id: str) -> ClientCard:
+    """Read a card of ``business_id``. :raises NotFoundError: no such card there."""
+    if not matchable(business_id) or not matchable(card_id):
+        raise NotFoundError("card", card_id)
+    rows = session.fetch(
+        "SELECT doc FROM cards WHERE business_id = ? AND id = ?", (business_id, card_id)
+    )
+    if not rows:
+        raise NotFoundError("card", card_id)
+    return card_from_dict(dialect.decode_card(rows[0][0]))
+
+
+def replace_card(
+    session: Session, dialect: Dialect, card: ClientCard, expected_version: int
+) -> None:
+    """Replace a card at ``expected_version``, with its phones and tags."""
+    owner = (card.business_id, card.id)
+    check_version(card.id, expected_version, locked_version(session, dialect, *owner))
+    session.execute(_UPDATE_CARD, (*_derived(card, dialect), *owner))
+    session.execute("DELETE FROM card_phones WHERE business_id = ? AND card_id = ?", owner)
+    session.execute("DELETE FROM card_tags WHERE business_id = ? AND card_id = ?", owner)
+    _write_children(session, card)
+
+
+def remove_card(
+    session: Session, dialect: Dialect, business_id: str, card_id: str, expected_version: int
+) -> None:
+    """Delete a card at ``expected_version`` with everything recorded about it."""
+    owner = (business_id, card_id)
+    check_version(card_id, expected_version, locked_version(session, dialect, *owner))
+    # Deleted explicitly rather than left to ON DELETE CASCADE, so permissions go even
+    # if a connection was opened without foreign key enforcement.
+    session.execute("DELETE FROM card_permissions WHERE business_id = ? AND card_id = ?", owner)
+    session.execute("DELETE FROM consent_events WHERE business_id = ? AND card_id = ?", owner)
+    session.execute("DELETE FROM sends WHERE business_id = ? AND card_id = ?", owner)
+    session.execute("DELETE FROM records WHERE business_id = ? AND card_id = ?", owner)
+    session.execute("DELETE FROM card_phones WHERE business_id = ? AND card_id = ?", owner)
+    session.execute("DELETE FROM card_tags WHERE business_id = ? AND card_id = ?", owner)
+    session.execute("DELETE FROM cards WHERE business_id = ? AND id = ?", owner)

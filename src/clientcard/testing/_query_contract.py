@@ -1,0 +1,194 @@
+"""The listing and search part of the store contract: orders, pages, filters."""
+
+from __future__ import annotations
+
+import pytest
+
+from clientcard.cards.card import CardStatus
+from clientcard.errors import ValidationError
+from clientcard.storage.protocol import CardQuery, ClientStore, SearchTerms
+from clientcard.testing._contract_builders import new_business, new_card
+
+__all__ = ["CardQueryContract"]
+
+
+class CardQueryContract:
+    """Listing, paging, searching and filtering cards (part of the store contract).
+
+    .. versionadded:: 0.1.0
+    """
+
+    # -- listing and search -----------------------------------------------------------
+
+    def test_listing_orders_by_last_then_first_name(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        for first, last in [("Zoe", "Bianchi"), ("Ämy", "Bianchi"), ("Carlo", "Álvarez")]:
+            store.add(new_card(business_id, first_name=first, last_name=last))
+        names = [card.first_name for card in store.find(business_id)]
+        assert names == ["Carlo", "Ämy", "Zoe"]
+
+    def test_pagination_visits_every_card_once(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        added = [new_card(business_id, first_name="Same") for _ in range(7)]
+        for card in added:
+            store.add(card)
+        seen: list[str] = []
+        page = store.find(business_id, limit=3)
+        while True:
+            seen.extend(card.id for card in page)
+            if page.next_cursor is None:
+                break
+            page = store.find(business_id, limit=3, cursor=page.next_cursor)
+        assert sorted(seen) == sorted(card.id for card in added)
+        assert len(seen) == len(set(seen))
+
+    def test_pagination_is_stable_while_cards_come_and_go(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        originals = [new_card(business_id, last_name=f"N{i:02d}") for i in range(10)]
+        for card in originals:
+            store.add(card)
+        first = store.find(business_id, limit=4)
+        store.add(new_card(business_id, last_name="N00a"))  # sorts into the page already seen
+        store.delete(business_id, originals[9].id, expected_version=1)
+        seen = [card.id for card in first]
+        cursor = first.next_cursor
+        while cursor is not None:
+            page = store.find(business_id, limit=4, cursor=cursor)
+            seen.extend(card.id for card in page)
+            cursor = page.next_cursor
+        assert seen == [card.id for card in originals[:9]]
+
+    def test_the_last_page_has_no_cursor(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        store.add(new_card(business_id))
+        assert store.find(business_id, limit=1).next_cursor is None
+        assert store.find(business_id, limit=5).next_cursor is None
+
+    def test_a_foreign_cursor_is_a_validation_error(self, store: ClientStore) -> None:
+        with pytest.raises(ValidationError):
+            store.find(new_business(store), cursor="not-a-cursor")
+
+    def test_search_finds_part_of_a_name_without_accents_or_case(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        jose = new_card(business_id, first_name="José", last_name="Núñez")
+        store.add(jose)
+        store.add(new_card(business_id, first_name="Maria", last_name="Rossi"))
+        for typed in ("jose", "JOSÉ", "nunez", "sé nú", "nunez jose"):
+            found = store.find(business_id, CardQuery(search=SearchTerms(name=typed)))
+            assert [card.id for card in found] == [jose.id], typed
+
+    def test_search_finds_a_phone_by_its_digits(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        card = new_card(business_id, phones=("+393331234567",))
+        store.add(card)
+        store.add(new_card(business_id, phones=("+31687654000",)))
+        for digits in ("3331234567", "1234567", "393331234567"):
+            query = CardQuery(search=SearchTerms(phone_digits=digits))
+            assert [c.id for c in store.find(business_id, query)] == [card.id], digits
+
+    def test_search_finds_an_email_by_its_beginning(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        card = new_card(business_id, email="Anna.Rossi@example.com")
+        store.add(card)
+        store.add(new_card(business_id, email="bruno@example.com"))
+        query = CardQuery(search=SearchTerms(email="anna.ro"))
+        assert [c.id for c in store.find(business_id, query)] == [card.id]
+
+    def test_search_terms_are_alternatives(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        by_name = new_card(business_id, first_name="Ugo", last_name="A")
+        by_phone = new_card(business_id, first_name="Eva", last_name="B", phones=("+393331234567",))
+        store.add(by_name)
+        store.add(by_phone)
+        terms = SearchTerms(name="ugo", phone_digits="3331234567")
+        assert [c.id for c in store.find(business_id, CardQuery(search=terms))] == [
+            by_name.id,
+            by_phone.id,
+        ]
+
+    def test_an_empty_search_matches_nothing(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        store.add(new_card(business_id))
+        assert store.count(business_id, CardQuery(search=SearchTerms())) == 0
+
+    def test_search_treats_wildcards_literally(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        store.add(new_card(business_id, first_name="Anna"))
+        assert store.count(business_id, CardQuery(search=SearchTerms(name="%"))) == 0
+        assert store.count(business_id, CardQuery(search=SearchTerms(name="_nna"))) == 0
+
+    def test_exact_email_lookup_ignores_case(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        card = new_card(business_id, email="Anna@example.com")
+        store.add(card)
+        store.add(new_card(business_id, email="anna@example.org"))
+        found = store.find(business_id, CardQuery(email="anna@example.com"))
+        assert [c.id for c in found] == [card.id]
+
+    def test_phone_lookup_matches_any_of_the_numbers(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        card = new_card(business_id, phones=("+393331234567", "+390212345678"))
+        store.add(card)
+        found = store.find(business_id, CardQuery(phone="+390212345678"))
+        assert [c.id for c in found] == [card.id]
+        assert store.count(business_id, CardQuery(phone="+3902123456")) == 0
+
+    def test_filters_by_group_tag_and_status(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        vip = new_card(business_id, client_group="vip", tags=("colour", "bride"))
+        prospect = new_card(business_id, status=CardStatus.PROSPECT, tags=("colour",))
+        store.add(vip)
+        store.add(prospect)
+        assert [c.id for c in store.find(business_id, CardQuery(group="vip"))] == [vip.id]
+        assert store.count(business_id, CardQuery(tag="colour")) == 2
+        assert store.count(business_id, CardQuery(tag="bride")) == 1
+        assert store.count(business_id, CardQuery(tag="brid")) == 0
+        query = CardQuery(status=CardStatus.PROSPECT, tag="colour")
+        assert [c.id for c in store.find(business_id, query)] == [prospect.id]
+
+    def test_filters_by_custom_field_value(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        curly = new_card(business_id, custom={"hair": "curly", "patch_test": True})
+        straight = new_card(business_id, custom={"hair": "straight", "patch_test": False})
+        store.add(curly)
+        store.add(straight)
+        store.add(new_card(business_id))
+        by_hair = CardQuery(custom_field="hair", custom_value="curly")
+        assert [c.id for c in store.find(business_id, by_hair)] == [curly.id]
+        tested = CardQuery(custom_field="patch_test", custom_value=False)
+        assert [c.id for c in store.find(business_id, tested)] == [straight.id]
+        assert store.count(business_id, CardQuery(custom_field="hair", custom_value=True)) == 0
+
+    def test_a_custom_filter_needs_field_and_value(self) -> None:
+        with pytest.raises(ValidationError):
+            CardQuery(custom_field="hair")
+
+    def test_filters_by_who_may_be_contacted(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        yes, no = new_card(business_id), new_card(business_id)
+        store.add(yes)
+        store.add(no)
+        store.set_permissions(business_id, yes.id, frozenset({("marketing", "email")}))
+        store.set_permissions(business_id, no.id, frozenset({("reminders", "email")}))
+        query = CardQuery(contactable=("marketing", "email"))
+        assert [c.id for c in store.find(business_id, query)] == [yes.id]
+        assert store.permissions(business_id, yes.id) == {("marketing", "email")}
+        store.set_permissions(business_id, yes.id, frozenset())
+        assert store.count(business_id, query) == 0
+
+    def test_filters_by_guardian(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        mum = new_card(business_id)
+        child = new_card(business_id, guardian_id=mum.id)
+        store.add(mum)
+        store.add(child)
+        found = store.find(business_id, CardQuery(guardian_id=mum.id))
+        assert [c.id for c in found] == [child.id]
+        assert store.count(business_id, CardQuery(guardian_id=child.id)) == 0
+
+    def test_count_agrees_with_find(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        for i in range(5):
+            store.add(new_card(business_id, client_group="a" if i % 2 else "b"))
+        for query in (None, CardQuery(group="a"), CardQuery(group="b"), CardQuery(group="c")):
+            assert store.count(business_id, query) == len(store.find(business_id, query, limit=100))
