@@ -42,7 +42,9 @@ SHARED_PURE = (
 )
 """What every concept shares, pure too."""
 
-SERVICE_HELPERS = frozenset({"clientcard.erasure._erase", "clientcard.erasure._records"})
+SERVICE_HELPERS = frozenset(
+    {"clientcard.consent._refresh", "clientcard.erasure._erase", "clientcard.erasure._records"}
+)
 """Private modules of a concept that belong to its services (they run units of work)."""
 
 PURE_MAY_IMPORT_FROM_STORAGE = frozenset(

@@ -19,13 +19,17 @@ from clientcard import (
     Channel,
     ClientBook,
     ClientCard,
+    ConfigurationError,
+    LawfulBasis,
     MemoryStore,
+    MessagingSettings,
     NotFoundError,
     Purpose,
 )
 from clientcard._core import Service
 from clientcard.clock import FixedClock
 from clientcard.erasure import ErasureMode
+from clientcard.testing.doubles import RecordingNotifier
 from tests.support import NOW
 
 SERVICES = (
@@ -138,6 +142,13 @@ OBJECT_FOR_ID: dict[str, tuple[str, IdCall]] = {
         "card_id",
         lambda d, c: d.requests.receive(c, "access", by="x"),  # type: ignore[arg-type]
     ),
+    "promotions.get": ("code", lambda d, c: d.promotions.get(c)),  # type: ignore[arg-type]
+    "promotions.redeem": ("code", lambda d, c: d.promotions.redeem(c.id, c)),  # type: ignore[arg-type]
+    "groups.get": ("key", lambda d, c: d.groups.get(c)),  # type: ignore[arg-type]
+    "groups.assign": (
+        "group",
+        lambda d, c: d.groups.assign(c.id, c, expected_version=1),  # type: ignore[arg-type]
+    ),
     "portability.export_subject": (
         "card_id",
         lambda d, c: d.portability.export_subject(c, by="x"),  # type: ignore[arg-type]
@@ -197,6 +208,43 @@ class TestEnumerationsByValue:
     ) -> None:
         with pytest.raises((TypeError, ValueError), match="purpose"):
             desk.consent.may_contact(card.id, ["marketing"], "email")  # type: ignore[arg-type]
+
+    def test_lawful_bases_are_accepted_by_value(self, book: ClientBook) -> None:
+        salon = book.create_business(
+            name="Studio", lawful_bases={"rebook_invitations": "legitimate_interest"}
+        )
+        stored = book.get_business(salon.id).lawful_bases
+        assert stored[Purpose.REBOOK_INVITATIONS] is LawfulBasis.LEGITIMATE_INTEREST
+
+    def test_an_unknown_lawful_basis_lists_the_allowed_values(self, book: ClientBook) -> None:
+        with pytest.raises(ValueError, match="lawful_bases") as raised:
+            book.create_business(name="Studio", lawful_bases={"marketing": "because"})
+        assert "'consent'" in str(raised.value)
+
+
+class TestMessagingSettings:
+    def test_a_book_without_messaging_settings_says_how_to_add_them(
+        self, desk: BusinessBook
+    ) -> None:
+        with pytest.raises(ConfigurationError, match="MessagingSettings"):
+            _ = desk.messaging
+
+    def test_with_settings_messaging_is_a_service_of_the_handle(self) -> None:
+        book = ClientBook(
+            MemoryStore(),
+            clock=FixedClock(NOW),
+            messaging=MessagingSettings(
+                {Channel.EMAIL: RecordingNotifier()},
+                [],
+                token_secret=bytes(32),
+                unsubscribe_url="https://salon.example/u/{token}",
+            ),
+        )
+        desk = book.business(book.create_business(name="Salone").id)
+        assert isinstance(desk.messaging, Service)
+        assert desk.messaging.business_id == desk.id
+        method = type(desk.messaging).queue
+        assert "business_id" not in inspect.signature(method).parameters
 
 
 class TestTheActor:

@@ -153,7 +153,7 @@ from clientcard.storage import (
 )
 
 if _typing.TYPE_CHECKING:
-    from clientcard.storage.postgres import PostgresStore
+    from clientcard.storage.postgres import PostgresStore as PostgresStore
 
 __all__ = [
     "Admin",
@@ -226,7 +226,6 @@ __all__ = [
     "PhotoRejectedError",
     "PortalSettings",
     "PostalAddress",
-    "PostgresStore",
     "Promotion",
     "PromotionExhaustedError",
     "PromotionUnavailableError",

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cached_property
 
-from clientcard._core import Core, as_id
+from clientcard._core import Core, as_enum, as_id
 from clientcard.blacklist.service import BlacklistService
 from clientcard.business import Business
 from clientcard.cards.schema import FieldSchema
@@ -94,8 +94,9 @@ class ClientBook:
     ``book.admin.send_pending()`` and the portal's ``send_link`` raise
     :class:`~clientcard.errors.ConfigurationError`. ``portal``
     (:class:`~clientcard.portal.PortalSettings`) sets up the client portal; without it
-    the portal works with the defaults, which are all sensible but for ``link_url``,
-    the address of the host's own link page.
+    the portal works with the defaults, except that it has no ``link_url`` (the
+    address of the host's own link page), without which ``send_link`` raises
+    :class:`~clientcard.errors.ConfigurationError` while ``issue_link`` still works.
 
     The outbox belongs to the store, so use one book (and one sink) per store: its sink
     hears the events of every business in it.
@@ -161,7 +162,7 @@ class ClientBook:
         language: str = "en",
         business_id: str | None = None,
         schema: FieldSchema | None = None,
-        lawful_bases: Mapping[Purpose, LawfulBasis] | None = None,
+        lawful_bases: Mapping[Purpose | str, LawfulBasis | str] | None = None,
         digital_consent_age: int | None = None,
         timezone: str = "UTC",
         quiet_hours: tuple[dt.time, dt.time] | None = None,
@@ -169,14 +170,20 @@ class ClientBook:
         """Create a business with the default field schema (or ``schema``).
 
         ``lawful_bases`` changes the basis of purposes from the defaults (for example
-        soft opt-in for rebook invitations); ``digital_consent_age`` overrides the
+        soft opt-in for rebook invitations: ``{"rebook_invitations":
+        "legitimate_interest"}``, members or their values); ``digital_consent_age`` overrides the
         country's age of digital consent; ``timezone`` and ``quiet_hours`` (local start
         and end) keep marketing from going out at night.
 
         :raises ValidationError: a setting is invalid.
+        :raises ValueError: an unknown purpose or lawful basis, with the allowed values.
         :raises DuplicateError: ``business_id`` is taken.
         """
         core = self._core
+        bases = {
+            as_enum(Purpose, "lawful_bases", purpose): as_enum(LawfulBasis, "lawful_bases", basis)
+            for purpose, basis in (lawful_bases or {}).items()
+        }
         business = Business(
             id=business_id or core.new_id(),
             name=name,
@@ -184,7 +191,7 @@ class ClientBook:
             language=language,
             created_at=core.clock.now(),
             schema=schema or FieldSchema.default(),
-            lawful_bases=lawful_bases or {},
+            lawful_bases=bases,
             digital_consent_age=digital_consent_age,
             timezone=timezone,
             quiet_hours=quiet_hours,

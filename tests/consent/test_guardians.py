@@ -106,6 +106,39 @@ def test_the_childs_audience_follows_the_guardians_address(book: ClientBook) -> 
     assert book.business(salon).cards.count(reminders) == 0
 
 
+def test_a_refresh_of_the_guardian_alone_leaves_the_wards_as_they_were(
+    book: ClientBook,
+) -> None:
+    from clientcard.storage import CardQuery
+
+    salon, mum, child = family(book)
+    desk = book.business(salon)
+    reminders = CardQuery(contactable=("appointment_reminders", "email"))
+    # The guardian's address goes behind the services' back, as a host's own migration
+    # would take it: only a refresh brings the audience in step.
+    stored = book.store.get(salon, mum)
+    book.store.update(stored.apply({"email": None}, at=NOW).card, expected_version=1)
+    desk.consent.refresh_permissions(mum, wards=False)
+    assert child in {c.id for c in desk.cards.list(reminders)}
+    desk.consent.refresh_permissions(mum)
+    assert child not in {c.id for c in desk.cards.list(reminders)}
+
+
+def test_a_guardians_block_leaves_the_childs_audience_and_decisions_alone(
+    book: ClientBook,
+) -> None:
+    from clientcard.storage import CardQuery
+
+    salon, mum, child = family(book)
+    desk = book.business(salon)
+    reminders = CardQuery(contactable=("appointment_reminders", "email"))
+    desk.blacklist.add(mum, "no_show", by="staff-1")
+    # Blocking refreshes the guardian alone: the child's decision doesn't read the
+    # guardian's block, so the stored audience and the decision still agree.
+    assert desk.consent.may_contact(child, Purpose.APPOINTMENT_REMINDERS, Channel.EMAIL).allowed
+    assert child in {c.id for c in desk.cards.list(reminders)}
+
+
 def test_cards_can_be_found_by_their_guardian(book: ClientBook) -> None:
     from clientcard.storage import CardQuery
 

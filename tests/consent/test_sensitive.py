@@ -84,3 +84,23 @@ def test_withdrawing_consent_erases_the_health_data(book: ClientBook, salon: str
     assert stored.version == 3
     with pytest.raises(ValidationError):
         book.business(salon).cards.edit(card.id, {"allergies": "latex"}, expected_version=3)
+
+
+def test_a_saved_update_cannot_fill_health_data_without_consent(
+    book: ClientBook, salon: str
+) -> None:
+    """``cards.save`` holds a card's own update to the same Art. 9 rule as ``edit``."""
+    desk = book.business(salon)
+    card = desk.cards.add({"first_name": "Anna"})
+    with pytest.raises(ValidationError) as caught:
+        desk.cards.save(card.apply({"allergies": "nickel"}, at=NOW))
+    assert caught.value.codes == {"consent.sensitive_without_consent"}
+    assert desk.cards.get(card.id).value("allergies") is None
+
+
+def test_a_saved_update_fills_health_data_once_consent_stands(book: ClientBook, salon: str) -> None:
+    desk = book.business(salon)
+    card = desk.cards.add({"first_name": "Anna"})
+    consent(book, salon, card.id, ConsentAction.GRANT)
+    desk.cards.save(card.apply({"allergies": "nickel"}, at=NOW))
+    assert desk.cards.get(card.id).value("allergies") == "nickel"

@@ -249,7 +249,7 @@ class TestBlocksAndSuppression:
         card_id = client(book, salon)
         block(book, salon, card_id)
         (entry,) = book.business(salon).blacklist.list(card_id)
-        book.business(salon).blacklist.remove(entry.id, by="staff-7")
+        book.business(salon).blacklist.lift(entry.id, by="staff-7")
         erase(book, salon, card_id)
         assert book.business(salon).blacklist.may_book(email="anna@example.com").allowed
 

@@ -25,7 +25,7 @@ from clientcard.erasure import AuditAction, RequestKind, subject_schema
 from clientcard.erasure.portability import SUBJECT_SCHEMA_ID, subject_from_dict
 from clientcard.errors import DocumentError, DuplicateError, ValidationError
 from clientcard.messaging.sends import Send, SendStatus
-from clientcard.storage import MemoryStore
+from clientcard.storage import CardQuery, MemoryStore
 from clientcard.storage.records import Record
 from clientcard.testing import strategies
 from tests.erasure.conftest import FlakyBlobs, add, block, photo, visit
@@ -249,6 +249,27 @@ class TestImporting:
             document, by="staff-9", same_controller=True
         )
         assert not book.business(third).blacklist.may_book(card_id=moved.card.id).allowed
+
+    def test_a_block_moved_with_the_client_keeps_them_out_of_the_marketing_audience(
+        self, book: ClientBook, salon: str, anna: str
+    ) -> None:
+        block(book, salon, anna)
+        document = book.business(salon).portability.export_subject(anna, by="staff-7").to_dict()
+        branch = book.business(book.create_business(name="Branch", region="IT").id)
+        moved = branch.portability.import_subject(document, by="staff-9", same_controller=True)
+        decision = branch.consent.may_contact(moved.card.id, "marketing", "email")
+        assert decision.reason == "blacklisted"
+        assert branch.cards.count(CardQuery(contactable=("marketing", "email"))) == 0
+
+    def test_an_imported_client_with_consent_joins_the_marketing_audience(
+        self, book: ClientBook, salon: str, anna: str
+    ) -> None:
+        document = book.business(salon).portability.export_subject(anna, by="staff-7").to_dict()
+        branch = book.business(book.create_business(name="Branch", region="IT").id)
+        moved = branch.portability.import_subject(document, by="staff-9", same_controller=True)
+        assert branch.consent.may_contact(moved.card.id, "marketing", "email").allowed
+        audience = CardQuery(contactable=("marketing", "email"))
+        assert [card.id for card in branch.cards.list(audience)] == [moved.card.id]
 
     def test_pictures_and_photos_are_copied_into_the_receiving_business(
         self, book: ClientBook, salon: str, anna: str, other: str, blobs: FlakyBlobs

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 
@@ -12,7 +13,7 @@ from clientcard.consent import Channel, ConsentAction, Purpose
 from clientcard.errors import NotFoundError, ValidationError, VersionConflictError
 from clientcard.exchange.merge import SNAPSHOT_KIND, plan_merge
 from clientcard.portal import AuthenticationError, PasswordHasher, PortalSettings
-from clientcard.storage import RecordQuery
+from clientcard.storage import CardQuery, RecordQuery
 from clientcard.storage.records import Record
 from clientcard.testing.doubles import ListEventSink
 from tests.support import NOW, record
@@ -333,3 +334,63 @@ def test_the_absorbed_cards_portal_account_ends_with_the_merge(
     with pytest.raises(AuthenticationError):
         portal.sign_in(other.email or "", "another long quiet river", source="ip")
     portal.sign_in(keep.email or "", "a long and quiet river", source="ip")
+
+
+class TestTheWardsAudiences:
+    """A child's service messages go to its guardian's address, so its audience follows it."""
+
+    @pytest.fixture
+    def children(
+        self, book: ClientBook, salon: str, pair: tuple[ClientCard, ClientCard]
+    ) -> tuple[str, str]:
+        keep, other = pair
+        desk = book.business(salon)
+        sara = desk.cards.add({"first_name": "Sara", "birth_date": "2017-03-01"}).id
+        luca = desk.cards.add({"first_name": "Luca", "birth_date": "2016-03-01"}).id
+        desk.consent.link_guardian(sara, keep.id, expected_version=1)
+        desk.consent.link_guardian(luca, other.id, expected_version=1)
+        return sara, luca
+
+    def test_every_ward_of_the_survivor_is_reached_at_the_merged_number(
+        self,
+        book: ClientBook,
+        salon: str,
+        pair: tuple[ClientCard, ClientCard],
+        children: tuple[str, str],
+    ) -> None:
+        keep, other = pair
+        sara, luca = children
+        desk = book.business(salon)
+        by_sms = CardQuery(contactable=("appointment_reminders", "sms"))
+        assert {card.id for card in desk.cards.list(by_sms)} == {other.id, luca}
+        merge_id = merged(book, salon, keep, other)
+        # The survivor took the absorbed card's phone: its own ward and the moved one use it.
+        assert {card.id for card in desk.cards.list(by_sms)} == {keep.id, sara, luca}
+        desk.exchange.undo_merge(merge_id)
+        assert {card.id for card in desk.cards.list(by_sms)} == {other.id, luca}
+
+    def test_a_merge_and_its_undo_refresh_each_card_once(
+        self,
+        book: ClientBook,
+        salon: str,
+        pair: tuple[ClientCard, ClientCard],
+        children: tuple[str, str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        keep, other = pair
+        sara, luca = children
+        refreshed: Counter[str] = Counter()
+        store_permissions = book.store.set_permissions
+
+        def counting(
+            business_id: str, card_id: str, permissions: frozenset[tuple[str, str]]
+        ) -> None:
+            refreshed[card_id] += 1
+            store_permissions(business_id, card_id, permissions)
+
+        monkeypatch.setattr(book.store, "set_permissions", counting)
+        merge_id = merged(book, salon, keep, other)
+        assert refreshed == {keep.id: 1, sara: 1, luca: 1}
+        refreshed.clear()
+        book.business(salon).exchange.undo_merge(merge_id)
+        assert refreshed == {keep.id: 1, other.id: 1, sara: 1, luca: 1}

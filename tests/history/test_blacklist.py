@@ -53,7 +53,7 @@ class TestMayBook:
         self, book: ClientBook, salon: str, anna: str, sink: ListEventSink
     ) -> None:
         entry = book.business(salon).blacklist.add(anna, NO_SHOW, by="staff-1")
-        lifted = book.business(salon).blacklist.remove(entry.id, by="manager")
+        lifted = book.business(salon).blacklist.lift(entry.id, by="manager")
         assert (lifted.lifted_at, lifted.lifted_by) == (NOW, "manager")
         assert book.business(salon).blacklist.may_book(card_id=anna).allowed
         assert [event.kind for event in sink.events[-2:]] == [
@@ -61,10 +61,18 @@ class TestMayBook:
             EventKind.CLIENT_UNBLOCKED,
         ]
 
+    def test_lifting_keeps_the_block_on_file(self, book: ClientBook, salon: str, anna: str) -> None:
+        desk = book.business(salon)
+        entry = desk.blacklist.add(anna, NO_SHOW, by="staff-1")
+        lifted = desk.blacklist.lift(entry.id, by="manager")
+        assert desk.blacklist.list(anna) == [lifted]
+        # Lifting is no removal: the vocabulary keeps ``remove`` for deleting outright.
+        assert not hasattr(desk.blacklist, "remove")
+
     def test_lifting_twice_changes_nothing(self, book: ClientBook, salon: str, anna: str) -> None:
         entry = book.business(salon).blacklist.add(anna, NO_SHOW, by="staff-1")
-        first = book.business(salon).blacklist.remove(entry.id, by="manager")
-        assert book.business(salon).blacklist.remove(entry.id, by="someone else") == first
+        first = book.business(salon).blacklist.lift(entry.id, by="manager")
+        assert book.business(salon).blacklist.lift(entry.id, by="someone else") == first
 
     def test_a_block_expires(
         self, book: ClientBook, salon: str, anna: str, clock: FixedClock
@@ -112,7 +120,7 @@ class TestMayBook:
         self, book: ClientBook, salon: str, anna: str, clock: FixedClock
     ) -> None:
         first = book.business(salon).blacklist.add(anna, NO_SHOW, by="s")
-        book.business(salon).blacklist.remove(first.id, by="s")
+        book.business(salon).blacklist.lift(first.id, by="s")
         clock.advance(dt.timedelta(minutes=1))
         second = book.business(salon).blacklist.add(anna, BlockReason.UNPAID, by="s")
         assert [entry.id for entry in book.business(salon).blacklist.list(anna)] == [
@@ -155,7 +163,7 @@ class TestMarketing:
         assert book.business(salon).cards.count(audience) == 1
         entry = book.business(salon).blacklist.add(anna, NO_SHOW, by="s")
         assert book.business(salon).cards.count(audience) == 0
-        book.business(salon).blacklist.remove(entry.id, by="s")
+        book.business(salon).blacklist.lift(entry.id, by="s")
         assert book.business(salon).cards.count(audience) == 1
 
     def test_a_second_card_with_the_same_address_leaves_the_audience_too(

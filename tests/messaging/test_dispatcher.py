@@ -8,9 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clientcard.book import ClientBook
+from clientcard.business import Business
 from clientcard.clock import FixedClock
 from clientcard.consent import Channel, ConsentAction, ConsentSource, Purpose
-from clientcard.errors import ValidationError
+from clientcard.errors import StorageError, ValidationError
 from clientcard.messaging import (
     DeliveryError,
     MessageTemplate,
@@ -256,6 +257,44 @@ def test_an_unexpected_error_fails_the_send_and_the_batch_goes_on(
     )
     assert report.failed == {"internal_error": 1}
     assert report.sent == 1
+
+
+class Outage(MemoryStore):
+    """A store that can no longer read the businesses named in ``down``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down: set[str] = set()
+
+    def get_business(self, business_id: str) -> Business:
+        if business_id in self.down:
+            raise StorageError("unavailable", "the database went away")
+        return super().get_business(business_id)
+
+
+def test_a_business_that_cannot_be_read_fails_its_sends_and_the_batch_goes_on(
+    clock: FixedClock,
+) -> None:
+    store = Outage()
+    book = ClientBook(store, clock=clock)
+    unreadable = book.create_business(name="Bella", language="it", business_id="bella").id
+    readable = book.create_business(name="Other", language="it", business_id="other").id
+    anna = client(book, unreadable, "Anna", consent=True)
+    bruno = client(book, readable, "Bruno", consent=True)
+    notifier = RecordingNotifier()
+    sender = sending_book(book, {Channel.EMAIL: notifier}, [PROMO])
+    lost = sender.business(unreadable).messaging.queue(
+        "promo", Channel.EMAIL, [anna], values={"offer": "x"}
+    )
+    kept = sender.business(readable).messaging.queue(
+        "promo", Channel.EMAIL, [bruno], values={"offer": "x"}
+    )
+    store.down.add(unreadable)
+    assert sender.admin.send_pending() == 2  # no error: every claimed send has its outcome
+    (failed,) = store.sends(unreadable, lost)
+    assert (failed.status, failed.reason) == (SendStatus.FAILED, "internal_error")
+    assert store.sends(readable, kept)[0].status is SendStatus.SENT
+    assert [message.card_id for message in notifier.sent] == [bruno]
 
 
 def test_a_send_claimed_too_often_is_abandoned(book: ClientBook, salon: str) -> None:

@@ -37,6 +37,25 @@ def other_portal(book: ClientBook, business_id: str, settings: PortalSettings) -
     return ClientBook(book.store, clock=book.clock, portal=settings).business(business_id).portal
 
 
+def messaging_settings(notifier: RecordingNotifier) -> MessagingSettings:
+    """Messaging that sends portal links by e-mail through ``notifier``."""
+    return MessagingSettings(
+        {Channel.EMAIL: notifier},
+        [LINK],
+        token_secret=bytes(range(32)),
+        unsubscribe_url="https://salon.example/u/{token}",
+    )
+
+
+def linking_book(
+    book: ClientBook, portal: PortalSettings, notifier: RecordingNotifier
+) -> ClientBook:
+    """Another book on ``book``'s store, with these portal settings, sending to ``notifier``."""
+    return ClientBook(
+        book.store, clock=book.clock, messaging=messaging_settings(notifier), portal=portal
+    )
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(NOW)
@@ -51,12 +70,7 @@ def notifier() -> RecordingNotifier:
 def book(
     request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock, notifier: RecordingNotifier
 ) -> Iterator[ClientBook]:
-    messaging = MessagingSettings(
-        {Channel.EMAIL: notifier},
-        [LINK],
-        token_secret=bytes(range(32)),
-        unsubscribe_url="https://salon.example/u/{token}",
-    )
+    messaging = messaging_settings(notifier)
     portal = PortalSettings(link_url="https://salon.example/portal/{token}", hasher=cheap_hasher())
     if request.param == "memory":
         yield ClientBook(MemoryStore(), clock=clock, messaging=messaging, portal=portal)

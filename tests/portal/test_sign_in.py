@@ -6,17 +6,18 @@ import datetime as dt
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
-from clientcard.errors import DuplicateError, ValidationError
+from clientcard.errors import ConfigurationError, DuplicateError, ValidationError
 from clientcard.messaging.service import MessagingService
 from clientcard.portal import AuthenticationError, LinkPurpose, PasswordHasher, PortalSettings
 from clientcard.portal.service import PortalService
 from clientcard.testing.doubles import RecordingNotifier
-from tests.portal.conftest import PASSWORD, cheap_hasher, other_portal
+from tests.portal.conftest import PASSWORD, cheap_hasher, linking_book, other_portal
 
 
 def _fails(portal: PortalService, login: str, password: str, *, source: str = "ip-1") -> str:
@@ -372,6 +373,46 @@ class TestLinks:
         assert message.body.startswith("Sign in: https://salon.example/portal/")
         token = message.body.rsplit("/", 1)[1]
         portal.redeem_link(token, new_password="brand new long passphrase")
+
+    def test_a_link_can_name_its_business(self, book: ClientBook) -> None:
+        """One link page serves every salon: the link says whose client it is."""
+        notifier = RecordingNotifier()
+        settings = PortalSettings(
+            link_url="https://platform.example/portal/{business_id}/{token}",
+            hasher=cheap_hasher(),
+        )
+        platform = linking_book(book, settings, notifier)
+        salon = platform.create_business(name="Bella", business_id="bella:2").id
+        desk = platform.business(salon)
+        anna = desk.cards.add({"first_name": "Anna", "email": "anna@example.com"}).id
+        desk.portal.create_account(anna)
+        desk.portal.send_link("anna@example.com", LinkPurpose.SIGN_IN, source="ip")
+        desk.messaging.flush()
+        (message,) = notifier.sent
+        link = message.body.removeprefix("Sign in: https://platform.example/portal/")
+        business_id, token = link.split("/")
+        assert business_id == "bella%3A2"  # URL-quoted
+        principal = book.business(unquote(business_id)).portal.redeem_link(token)
+        assert (principal.business_id, principal.card_id) == (salon, anna)
+
+    def test_without_a_link_url_links_are_not_sent_but_can_be_issued(
+        self, book: ClientBook, salon: str, anna: str, account: str
+    ) -> None:
+        notifier = RecordingNotifier()
+        desk = linking_book(book, PortalSettings(hasher=cheap_hasher()), notifier).business(salon)
+        for login in ("anna@example.com", "nobody@example.com"):  # the same, known or not
+            with pytest.raises(ConfigurationError, match="link_url") as caught:
+                desk.portal.send_link(login, LinkPurpose.SIGN_IN, source="ip")
+            assert caught.value.setting == "portal"
+        desk.messaging.flush()
+        assert notifier.sent == []
+        token = desk.portal.issue_link(anna, LinkPurpose.SIGN_IN)  # for the host's own link
+        assert desk.portal.redeem_link(token).card_id == anna
+
+    def test_the_link_url_is_not_configured_by_default(self) -> None:
+        assert PortalSettings(hasher=cheap_hasher()).link_url is None
+        with pytest.raises(ValueError, match="token"):
+            PortalSettings(link_url="https://salon.example/portal/", hasher=cheap_hasher())
 
     def test_the_link_is_not_kept_once_sent(
         self,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import sys
 
 import pytest
 
@@ -20,14 +21,10 @@ def test_all_is_sorted() -> None:
     assert names == sorted(names)
 
 
-LAZY = {"PostgresStore"}
-"""Names the package imports on first use, since they need an extra."""
-
-
 def test_all_lists_exactly_the_public_names() -> None:
     public = {n for n in vars(clientcard) if not n.startswith("_")} - {"annotations"}
     modules = {n for n, v in vars(clientcard).items() if inspect.ismodule(v)}
-    assert set(clientcard.__all__) - {"__version__"} == (public - modules) | LAZY
+    assert set(clientcard.__all__) - {"__version__"} == public - modules
 
 
 def test_a_lazy_name_is_importable_from_the_package() -> None:
@@ -35,6 +32,18 @@ def test_a_lazy_name_is_importable_from_the_package() -> None:
     from clientcard.storage import postgres
 
     assert PostgresStore is postgres.PostgresStore
+
+
+def test_without_the_postgres_extra_the_package_still_imports_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A star import needs no extra; PostgresStore then names the extra to install."""
+    monkeypatch.setitem(sys.modules, "clientcard.storage.postgres", None)
+    namespace: dict[str, object] = {}
+    exec("from clientcard import *", namespace)  # noqa: S102 - the import a host writes
+    assert "ClientBook" in namespace
+    with pytest.raises(ImportError, match=r"clientcard\[postgres\]"):
+        clientcard.PostgresStore  # noqa: B018
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
@@ -49,7 +58,6 @@ def test_the_entry_points_a_host_needs_are_exported() -> None:
         "BusinessBook",
         "MemoryStore",
         "SQLiteStore",
-        "PostgresStore",
         "ClientCardError",
         "ValidationError",
         "NotFoundError",

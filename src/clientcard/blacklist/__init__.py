@@ -2,7 +2,7 @@
 
 This package holds the concept's pure types (no I/O, no clock reads); its service,
 the object a host calls, is reached through a business handle
-(``book.get_business(id).blacklist``) and lives in :mod:`clientcard.blacklist.service`.
+(``book.business(id).blacklist``) and lives in :mod:`clientcard.blacklist.service`.
 
 .. versionadded:: 0.1.0
 """

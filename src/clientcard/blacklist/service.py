@@ -42,7 +42,7 @@ __all__ = ["BlacklistService"]
 class BlacklistService(Service):
     """Clients one business won't book, and the booking decision.
 
-    Reached as ``book.get_business(id).blacklist``.
+    Reached as ``book.business(id).blacklist``.
 
     .. versionadded:: 0.1.0
     """
@@ -105,10 +105,11 @@ class BlacklistService(Service):
 
         return core.write(work)
 
-    def remove(self, entry_id: str, *, by: str) -> BlacklistEntry:
+    def lift(self, entry_id: str, *, by: str) -> BlacklistEntry:
         """Lift a block now; lifting one already lifted changes nothing.
 
-        The entry stays, marked lifted (by whom and when), in :meth:`list`.
+        The entry is kept, marked lifted (by whom and when), in :meth:`list`: lifting
+        ends a block without deleting it.
 
         :raises NotFoundError: no such entry.
         """
@@ -208,7 +209,8 @@ class BlacklistService(Service):
     def _refresh_alike(self, card: ClientCard) -> None:
         """Refresh the audience of ``card`` and of every card sharing its address or phone.
 
-        A block reaches them all, so none may stay in a marketing audience.
+        A block reaches them all, so none may stay in a marketing audience. Their wards
+        are left alone: a ward's decision doesn't read its guardian's block.
         """
         queries = [CardQuery(phone=number) for number in card.phones]
         if card.email:
@@ -223,7 +225,7 @@ class BlacklistService(Service):
                 if cursor is None:
                     break
         for other_id in alike:
-            self._business.consent.refresh_permissions(other_id)
+            self._business.consent.refresh_permissions(other_id, wards=False)
 
     def _entries_matching(self, fingerprints: frozenset[str]) -> builtins.list[BlacklistEntry]:
         """The entries holding any of ``fingerprints`` (still stored), by id."""

@@ -1,6 +1,6 @@
 """The card service: add, read, search, edit and remove one business's client cards.
 
-Reached as ``book.get_business(id).cards``. Every value entered goes through the business's
+Reached as ``book.business(id).cards``. Every value entered goes through the business's
 field schema (:class:`~clientcard.cards.schema.FieldSchema`) in its context (staff,
 booking, contact form, import); every change is one unit of work that stores the card,
 refreshes the contact permissions the store's audience queries read, and files a
@@ -23,26 +23,25 @@ from clientcard._core import Service, as_enum, as_id
 from clientcard.business import Business
 from clientcard.cards.card import CardStatus, CardUpdate, ClientCard, FieldValue
 from clientcard.cards.schema import Context, FieldSchema
+from clientcard.cards.search import search_terms
 from clientcard.consent import Purpose
 from clientcard.contact import email as _email
 from clientcard.contact import phone as _phone
 from clientcard.errors import FieldIssue, InvalidValueError, ValidationError
 from clientcard.events import EventKind
 from clientcard.locale import message
-from clientcard.storage.protocol import CardQuery, Page, SearchTerms
+from clientcard.storage.protocol import CardQuery, Page
 
-__all__ = ["CardService", "search_terms"]
+__all__ = ["CardService"]
 
 logger = logging.getLogger("clientcard")
 
 MAX_PAGE: Final = 500
 """The most cards one page (or one lookup) returns."""
 
-_MIN_PHONE_DIGITS: Final = 4
-
 
 class CardService(Service):
-    """One business's client cards (``book.get_business(id).cards``).
+    """One business's client cards (``book.business(id).cards``).
 
     .. versionadded:: 0.1.0
     """
@@ -109,7 +108,8 @@ class CardService(Service):
 
         def write() -> None:
             core.store.add(card)
-            self._business.consent.refresh_permissions(card.id)
+            # A new card has no ledger and nobody names it guardian yet.
+            self._business.consent.refresh_permissions(card.id, wards=False)
 
         core.commit(write, [event])
         logger.info("card created", extra={"business_id": self.business_id, "card_id": card.id})
@@ -207,12 +207,16 @@ class CardService(Service):
     def save(self, update: CardUpdate) -> None:
         """Store a change made with the card's own methods (``apply``, ``with_status``...).
 
-        The card's values were checked when ``update`` was made; the store refuses it
-        when the card changed since ``update.previous`` was read. The contact
-        permissions are refreshed and a card event filed in the same unit of work. An
-        update that changed nothing stores nothing.
+        The card's own methods keep its invariants; values a person typed go through
+        :meth:`edit`, which reads them with the schema. Sensitive fields (GDPR Art. 9)
+        are held to the same rule here as there: one may be filled only while the
+        client's explicit consent stands. The store refuses the update when the card
+        changed since ``update.previous`` was read. The contact permissions are
+        refreshed and a card event filed in the same unit of work. An update that
+        changed nothing stores nothing.
 
         :raises VersionConflictError: the card changed since ``update.previous``.
+        :raises ValidationError: a sensitive field filled without the client's consent.
         :raises ValueError: the card belongs to another business.
         """
         if update.card.business_id != self.business_id:
@@ -222,6 +226,13 @@ class CardService(Service):
         core = self._core
 
         def work() -> None:
+            business = self._business.details()
+            filled = sorted(
+                key
+                for key in business.schema.sensitive_keys & update.changed
+                if update.card.value(key) is not None
+            )
+            self._check_sensitive(filled, update.card.id, business.language)
             core.store.update(update.card, expected_version=update.previous.version)
             self._business.consent.refresh_permissions(update.card.id)
             kind = (
@@ -361,17 +372,22 @@ class CardService(Service):
         sensitive = sorted(
             key for key in business.schema.sensitive_keys if clean.get(key) is not None
         )
-        if sensitive and not (
-            current is not None
-            and self._business.consent.state(current.id).is_granted(
-                Purpose.SPECIAL_CATEGORY_DATA, None
-            )
-        ):
-            code = "consent.sensitive_without_consent"
-            raise ValidationError(
-                FieldIssue(key, code, message(code, language)) for key in sensitive
-            )
+        self._check_sensitive(sensitive, current.id if current is not None else None, language)
         return clean
+
+    def _check_sensitive(self, keys: builtins.list[str], card_id: str | None, lang: str) -> None:
+        """Refuse sensitive ``keys`` unless the card's Art. 9 consent stands.
+
+        A card not stored yet has no ledger, so it can't have that consent.
+        """
+        if not keys:
+            return
+        if card_id is not None and self._business.consent.state(card_id).is_granted(
+            Purpose.SPECIAL_CATEGORY_DATA, None
+        ):
+            return
+        code = "consent.sensitive_without_consent"
+        raise ValidationError(FieldIssue(key, code, message(code, lang)) for key in keys)
 
 
 def _page_size(limit: int) -> int:
@@ -385,28 +401,3 @@ def _validated(field: str, normalise: Callable[[object], str], raw: object) -> s
         return normalise(raw)
     except InvalidValueError as error:
         raise ValidationError([FieldIssue(field, error.code, message(error.code))]) from None
-
-
-def search_terms(text: str, region: str) -> SearchTerms:
-    """Turn what was typed at a front desk into the terms a store matches.
-
-    A valid phone number becomes its digits; mostly digits become a partial number (a
-    leading trunk 0 dropped, since E.164 numbers never keep it); something with an
-    ``@`` or a dot and no space may be an e-mail address; anything else is a name.
-    """
-    stripped = text.strip()
-    digits = "".join(ch for ch in stripped if ch in "0123456789")
-    phone_digits: str | None = None
-    if _phone.is_valid(stripped, region):
-        phone_digits = _phone.normalize(stripped, region).lstrip("+")
-    elif len(digits) >= _MIN_PHONE_DIGITS and len(digits) >= len(stripped.replace(" ", "")) - 3:
-        # Mostly digits: a partial number. A leading trunk 0 is dropped, since E.164
-        # numbers never keep it ("06 1234" must find +31 6 1234…).
-        phone_digits = digits.lstrip("0") or digits
-    looks_like_email = "@" in stripped or ("." in stripped and " " not in stripped)
-    name = stripped if not digits or not phone_digits else None
-    return SearchTerms(
-        name=name,
-        phone_digits=phone_digits,
-        email=stripped if looks_like_email else None,
-    )

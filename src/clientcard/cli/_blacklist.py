@@ -86,7 +86,7 @@ def blacklist_add(
 @click.pass_obj
 def blacklist_lift(obj: Context, business_id: str, entry_id: str) -> None:
     with obj.book() as book:
-        book.business(business_id).blacklist.remove(entry_id, by=_actor())
+        book.business(business_id).blacklist.lift(entry_id, by=_actor())
     console.print(_("lifted {id}").format(id=entry_id))
 
 

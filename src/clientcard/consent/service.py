@@ -1,6 +1,6 @@
 """The consent service: the ledger, double opt-in, guardians and the contact decision.
 
-Reached as ``book.get_business(id).consent``. Every grant, withdrawal and objection is
+Reached as ``book.business(id).consent``. Every grant, withdrawal and objection is
 appended to the client's ledger (:mod:`clientcard.consent.ledger`) in one unit of work
 that also refreshes the contact permissions the store's audience queries read and files
 a ``consent.changed`` event for the host's other systems.
@@ -11,11 +11,10 @@ a ``consent.changed`` event for the host's other systems.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final
 
 from clientcard._core import Service, as_enum, as_id, as_optional_enum, as_optional_id
 from clientcard.cards.card import CardUpdate, ClientCard
-from clientcard.consent import _projection, decision
+from clientcard.consent import _projection, _refresh, decision
 from clientcard.consent.decision import Decision
 from clientcard.consent.ledger import (
     ConsentAction,
@@ -25,7 +24,6 @@ from clientcard.consent.ledger import (
     GuardianConsent,
     replay,
 )
-from clientcard.consent.permissions import SUPPRESSION_KIND
 from clientcard.consent.purposes import Channel, Purpose
 from clientcard.consent.report import ConsentReport, consent_report
 from clientcard.consent.tokens import (
@@ -36,16 +34,12 @@ from clientcard.consent.tokens import (
 )
 from clientcard.errors import NotFoundError
 from clientcard.events import EventKind
-from clientcard.storage.protocol import CardQuery
-from clientcard.storage.records import RecordQuery
 
 __all__ = ["ConsentService"]
 
-_WARDS_PAGE: Final = 100
-
 
 class ConsentService(Service):
-    """One business's consent (``book.get_business(id).consent``).
+    """One business's consent (``book.business(id).consent``).
 
     Enum arguments (``action``, ``source``, ``purpose``, ``channel``) take a member or its
     value: ``purpose="marketing"`` is ``Purpose.MARKETING``.
@@ -332,8 +326,8 @@ class ConsentService(Service):
             policy=business.consent_policy,
             today=core.clock.now().date(),
             blacklisted=blacklisted,
-            guardian=self._guardian(card),
-            suppressed=self._suppressed(card),
+            guardian=_refresh.guardian(core, card),
+            suppressed=_refresh.suppressed(core, self._business, card),
         )
 
     # -- guardians ----------------------------------------------------------------------
@@ -344,7 +338,7 @@ class ConsentService(Service):
         :raises NotFoundError: no such card in this business.
         """
         card = self._core.store.get(self.business_id, as_id("card_id", card_id))
-        return self._guardian(card)
+        return _refresh.guardian(self._core, card)
 
     def link_guardian(
         self,
@@ -379,7 +373,7 @@ class ConsentService(Service):
 
     # -- the permissions projection -----------------------------------------------------
 
-    def refresh_permissions(self, card_id: str) -> None:
+    def refresh_permissions(self, card_id: str, *, wards: bool = True) -> None:
         """Recompute the stored contact permissions of a card and of the clients it guards.
 
         Run on every change of a card (``cards.save`` does) and whenever something a
@@ -388,19 +382,25 @@ class ConsentService(Service):
         it was deleted, since their service messages no longer reach it. A dispatcher
         still decides again at the moment of sending: time alone (a child's birthday)
         can change the answer.
+
+        Pass ``wards=False`` when the change can't affect the card's wards: a brand-new
+        card guards nobody yet, and a block doesn't reach them (a ward's decision reads
+        its guardian's address, not the guardian's block).
         """
         card_id = as_id("card_id", card_id)
+        core, desk = self._core, self._business
 
         def work() -> None:
             try:
-                card = self._core.store.get(self.business_id, card_id)
+                card = core.store.get(self.business_id, card_id)
             except NotFoundError:
                 pass
             else:
-                self._refresh(card)
-            self._refresh_wards(card_id)
+                _refresh.refresh(core, desk, card)
+            if wards:
+                _refresh.refresh_wards(core, desk, card_id)
 
-        self._core.write(work)
+        core.write(work)
 
     # -- internals ----------------------------------------------------------------------
 
@@ -450,7 +450,7 @@ class ConsentService(Service):
                 card = forgot.card
             # cards.save refreshed the permissions when it stored a change: once is enough.
             if forgot is None or forgot.is_noop:
-                self._refresh(card, state)
+                _refresh.refresh(core, self._business, card, state)
             what = "objection" if event.key is None else _projection.consent_key(purpose, channel)
             core.store_events(
                 [core.event(EventKind.CONSENT_CHANGED, self.business_id, card, [what])]
@@ -469,56 +469,3 @@ class ConsentService(Service):
         update = card.apply(held, at=self._core.clock.now())
         self._business.cards.save(update)
         return update
-
-    def _guardian(self, card: ClientCard) -> ClientCard | None:
-        """The card of ``card``'s guardian, or ``None`` (none linked, or gone)."""
-        if card.guardian_id is None:
-            return None
-        try:
-            return self._core.store.get(self.business_id, card.guardian_id)
-        except NotFoundError:
-            return None
-
-    def _suppressed(self, card: ClientCard) -> bool:
-        """Whether the card's address or a number carries an erased client's "no"."""
-        # Most businesses keep no suppressions: one cheap query spares them the lookups.
-        query = RecordQuery(kind=SUPPRESSION_KIND)
-        if not self._core.store.find_records(self.business_id, query, limit=1):
-            return False
-        return self._business.erasure.is_suppressed(email=card.email, phones=card.phones)
-
-    def _refresh(self, card: ClientCard, state: ConsentState | None = None) -> None:
-        """Store who may be contacted for what, as the store's audience queries read it.
-
-        ``state`` is the client's ledger already replayed, when the caller has it.
-        """
-        core = self._core
-        if state is None:
-            state = replay(core.store.consent_events(self.business_id, card.id))
-        allowed = _projection.permissions(
-            card,
-            state,
-            policy=core.store.get_business(self.business_id).consent_policy,
-            today=core.clock.now().date(),
-            guardian=self._guardian(card),
-            blacklisted=self._business.blacklist.is_blocked(card.id),
-            suppressed=self._suppressed(card),
-        )
-        core.store.set_permissions(self.business_id, card.id, allowed)
-
-    def _refresh_wards(self, guardian_id: str) -> None:
-        """Refresh the children whose service messages go to ``guardian_id``'s address."""
-        store = self._core.store
-        cursor: str | None = None
-        while True:
-            page = store.find(
-                self.business_id,
-                CardQuery(guardian_id=guardian_id),
-                limit=_WARDS_PAGE,
-                cursor=cursor,
-            )
-            for child in page:
-                self._refresh(child)
-            cursor = page.next_cursor
-            if cursor is None:
-                return

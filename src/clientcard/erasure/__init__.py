@@ -12,7 +12,7 @@
   report in the client's language.
 
 Five services run them against a store, each reached through a business's handle
-(``desk = book.get_business(id)``): ``desk.erasure`` (plans, runs, receipts),
+(``desk = book.business(id)``): ``desk.erasure`` (plans, runs, receipts),
 ``desk.requests``, ``desk.audit``, ``desk.retention`` and ``desk.portability``; see
 ``docs/erasure.md``. This package's top level imports none of them.
 

@@ -21,7 +21,7 @@ __all__ = ["AuditService"]
 class AuditService(Service):
     """The hash-chained privacy audit trail of one business.
 
-    Reached as ``book.get_business(id).audit``.
+    Reached as ``book.business(id).audit``.
 
     .. versionadded:: 0.1.0
     """

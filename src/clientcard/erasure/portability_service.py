@@ -45,7 +45,7 @@ _IMPORT_NAMESPACE: Final = uuid.UUID("6f1d7a52-4c2e-4b8e-9a51-3a0c2f9e5d10")
 class PortabilityService(Service):
     """A client's data as a portable document: the access export, and importing one.
 
-    Reached as ``book.get_business(id).portability``.
+    Reached as ``book.business(id).portability``.
 
     .. versionadded:: 0.1.0
     """
@@ -200,8 +200,9 @@ class PortabilityService(Service):
         card, records, copies = self._copy_blobs(data, card, same_controller=same_controller)
         core.store.add(card)
         core.store.append_consent(ledger)
-        self._business.consent.refresh_permissions(card.id)
         core.store.add_records(records)
+        # Only now: a block carried over (same controller) keeps the card out of audiences.
+        self._business.consent.refresh_permissions(card.id, wards=False)
         sends = (
             [
                 attrs.evolve(

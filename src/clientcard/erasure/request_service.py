@@ -34,7 +34,7 @@ __all__ = ["RequestService"]
 class RequestService(Service):
     """Clients' requests to erase, access or port their data, and their deadlines.
 
-    Reached as ``book.get_business(id).requests``.
+    Reached as ``book.business(id).requests``.
 
     .. versionadded:: 0.1.0
     """

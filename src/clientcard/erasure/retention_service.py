@@ -48,7 +48,7 @@ _PAGE: Final = 500
 class RetentionService(Service):
     """Retention of one business: the report of what is due, and running it.
 
-    Reached as ``book.get_business(id).retention``.
+    Reached as ``book.business(id).retention``.
 
     .. versionadded:: 0.1.0
     """

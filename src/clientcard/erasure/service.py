@@ -33,7 +33,7 @@ __all__ = ["ErasureService"]
 class ErasureService(Service):
     """Erasure of one business's clients: its policy, plans, runs, receipts, suppression.
 
-    Reached as ``book.get_business(id).erasure``.
+    Reached as ``book.business(id).erasure``.
 
     .. versionadded:: 0.1.0
     """

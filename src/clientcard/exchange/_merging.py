@@ -173,10 +173,12 @@ def merge(
         store.update(plan.result, expected_version=plan.survivor.version)
         if copies or stricter:
             store.append_consent([*copies, *stricter])
+        store.add_records([snapshot])
+        # Each card is refreshed once: the survivor with the wards it had already (its
+        # address may have changed), then each moved ward as it is saved to its survivor.
+        desk.consent.refresh_permissions(survivor_id)
         for ward in wards:
             desk.cards.save(ward.with_guardian(survivor_id, at=now))
-        store.add_records([snapshot])
-        desk.consent.refresh_permissions(survivor_id)
         events = [
             DomainEvent(
                 event_id=core.new_id(),
@@ -317,8 +319,10 @@ def undo(
             if ward.guardian_id == before.id:
                 desk.cards.save(ward.with_guardian(absorbed.id, at=now))
         store.delete_records(business_id, kind=SNAPSHOT_KIND, record_ids=[merge_id])
+        # Each card is refreshed once: the wards moved back were saved above, so the
+        # restored card refreshes the wards it kept, and the absorbed card itself alone.
         desk.consent.refresh_permissions(restored.id)
-        desk.consent.refresh_permissions(absorbed.id)
+        desk.consent.refresh_permissions(absorbed.id, wards=False)
         core.store_events(
             [
                 DomainEvent(

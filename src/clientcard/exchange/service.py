@@ -35,7 +35,7 @@ import attrs
 
 from clientcard._core import Service, as_id
 from clientcard.cards.card import ClientCard
-from clientcard.cards.service import search_terms
+from clientcard.cards.search import search_terms
 from clientcard.exchange import FileFormat, _merging, file_format, open_source
 from clientcard.exchange._cells import DateOrder
 from clientcard.exchange._records import RecordSource, Table

@@ -1,6 +1,6 @@
 r"""The gallery: inspiration and result photos on a client card.
 
-The pure half of the gallery; its service (``book.get_business(id).gallery``, see
+The pure half of the gallery; its service (``book.business(id).gallery``, see
 :mod:`clientcard.gallery.service`) keeps the photo bytes in a
 :class:`~clientcard.storage.blobs.BlobStore` and their descriptions as records (``add``,
 ``list``, ``remove``; see :mod:`clientcard.gallery.records`).

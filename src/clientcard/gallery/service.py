@@ -45,7 +45,7 @@ _MAX_REFERENCE: Final = 200
 class GalleryService(Service):
     """Inspiration and result photos of one business's clients (see the module docs).
 
-    Reached as ``book.get_business(id).gallery``; needs a book made with a blob store
+    Reached as ``book.business(id).gallery``; needs a book made with a blob store
     (``ClientBook(..., blobs=...)``), whose ``photo_limits`` say which photos it takes.
 
     .. versionadded:: 0.1.0

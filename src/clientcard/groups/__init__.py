@@ -2,7 +2,7 @@
 
 This package holds the concept's pure types (no I/O, no clock reads); its service,
 the object a host calls, is reached through a business handle
-(``book.get_business(id).groups``) and lives in :mod:`clientcard.groups.service`.
+(``book.business(id).groups``) and lives in :mod:`clientcard.groups.service`.
 
 .. versionadded:: 0.1.0
 """

@@ -3,7 +3,7 @@
 A card's ``client_group`` holds a group *key*; a :class:`ClientGroup` is the business's
 definition of that key: a label to show, a description, and the benefits of belonging
 (a discount percentage, services included). The groups service
-(:class:`~clientcard.groups.service.GroupService`, ``book.get_business(id).groups``) keeps
+(:class:`~clientcard.groups.service.GroupService`, ``book.business(id).groups``) keeps
 the definitions as records (``add``, ``list``) and moves clients between groups one by
 one (``assign``) or in bulk (``move``), refusing keys that are not defined.
 

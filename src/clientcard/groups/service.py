@@ -1,6 +1,6 @@
 """The groups service: one business's client groups, and the clients in them.
 
-A host reaches it as ``book.get_business(id).groups``. A group's definition is a
+A host reaches it as ``book.business(id).groups``. A group's definition is a
 ``client_group`` record (id and key: the group key); a card's ``client_group`` field
 names the group it belongs to. :meth:`GroupService.assign` and :meth:`GroupService.move`
 refuse keys the business has not defined; editing the field as a plain card field
@@ -15,7 +15,7 @@ import builtins
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from clientcard._core import Service, as_id
+from clientcard._core import Service, as_id, as_optional_id
 from clientcard.cards.card import CardUpdate
 from clientcard.cards.serialization import document_of, value_of
 from clientcard.errors import FieldIssue, InvalidValueError, NotFoundError, ValidationError
@@ -36,7 +36,7 @@ __all__ = ["GroupService"]
 class GroupService(Service):
     """Client groups of one business: their definitions, and moving clients between them.
 
-    Reached as ``book.get_business(id).groups``; every call is scoped to that business.
+    Reached as ``book.business(id).groups``; every call is scoped to that business.
 
     .. versionadded:: 0.1.0
     """
@@ -95,7 +95,12 @@ class GroupService(Service):
         return self._core.write(work)
 
     def get(self, key: str) -> ClientGroup:
-        """The definition of a group. :raises NotFoundError: no such group."""
+        """The definition of a group.
+
+        :raises NotFoundError: no such group.
+        :raises TypeError: ``key`` is not a string (a ClientGroup, say).
+        """
+        key = as_id("key", key)
         record = self._core.store.get_record(self.business_id, GROUP_KIND, _key_or_missing(key))
         return _group_from(record)
 
@@ -133,8 +138,10 @@ class GroupService(Service):
         :raises ValidationError: ``group.unknown`` for a key the business has not defined.
         :raises NotFoundError: no such card.
         :raises VersionConflictError: the card changed since it was read.
+        :raises TypeError: ``card_id`` or ``group`` is not a string.
         """
         card_id = as_id("card_id", card_id)
+        group = as_optional_id("group", group)
 
         def work() -> CardUpdate:
             key = self._defined_group(group, lang)
@@ -162,9 +169,11 @@ class GroupService(Service):
 
         :raises ValidationError: ``group.unknown`` for a key the business has not defined
             (nothing moves).
-        :raises TypeError: a key of ``card_ids`` is not an id (a card, say).
+        :raises TypeError: a key of ``card_ids`` is not an id (a card, say), or ``group``
+            is not a string.
         """
         versions = {as_id("card_ids", card_id): version for card_id, version in card_ids.items()}
+        group = as_optional_id("group", group)
 
         def work() -> GroupMove:
             key = self._defined_group(group, lang)

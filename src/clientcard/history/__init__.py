@@ -2,7 +2,7 @@
 
 This package holds the concept's pure types (no I/O, no clock reads); its service,
 the object a host calls, is reached through a business handle
-(``book.get_business(id).history``) and lives in :mod:`clientcard.history.service`.
+(``book.business(id).history``) and lives in :mod:`clientcard.history.service`.
 
 .. versionadded:: 0.1.0
 """

@@ -1,6 +1,6 @@
 """The history service: one business's appointments, payments, documents and conversations.
 
-A host reaches it as ``book.get_business(id).history``. It records what happened with a
+A host reaches it as ``book.business(id).history``. It records what happened with a
 client (clientcard never invents a booking), reads it back as a card's history tab, a
 timeline or the header of a card, and draws statistics from it: one client's figures
 for staff, and aggregates over only the clients whose consent allows profiling.
@@ -66,7 +66,7 @@ _OVERVIEW_BOOKINGS: Final = 3
 class HistoryService(Service):
     """Appointments, payments, documents, conversations and statistics of one business.
 
-    Reached as ``book.get_business(id).history``; every call is scoped to that business.
+    Reached as ``book.business(id).history``; every call is scoped to that business.
     Values recorded through it (an :class:`~clientcard.history.model.Appointment`, a
     :class:`~clientcard.history.model.Payment`, ...) carry their own ``business_id``,
     which must be this service's.

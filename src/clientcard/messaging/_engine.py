@@ -154,11 +154,7 @@ class MessagingEngine:
             now=now, stale_before=now - self.settings.lease, limit=limit, scope=scope
         )
         for send in claimed:
-            # One handle per business and flush: its services are made once, not per send.
-            handle = handles.get(send.business_id)
-            if handle is None:
-                handle = handles[send.business_id] = self._business(send.business_id)
-            self._deliver(send, handle)
+            self._deliver(send, handles)
         return len(claimed)
 
     def _finish(
@@ -178,12 +174,18 @@ class MessagingEngine:
         )
         self._core.store.update_send(done)
 
-    def _deliver(self, send: Send, business: BusinessBook) -> None:
+    def _deliver(self, send: Send, handles: dict[str, BusinessBook]) -> None:
+        """Give one claimed send its outcome; ``handles`` caches the flush's handles."""
         if send.attempts > self.settings.max_attempts:
             # Claimed again and again without an outcome: a crash each time, or worse.
             self._finish(send, SendStatus.FAILED, "abandoned")
             return
         try:
+            # One handle per business and flush: its services are made once, not per
+            # send. Made here, inside the try: its business read can fail too.
+            business = handles.get(send.business_id)
+            if business is None:
+                business = handles[send.business_id] = self._business(send.business_id)
             self._attempt(send, business)
         except Exception:
             # Whatever went wrong, the send gets an outcome and the batch goes on.

@@ -12,11 +12,12 @@ import hmac
 import secrets
 import uuid
 from typing import Final
+from urllib.parse import quote
 
 import attrs
 
 from clientcard._core import Core
-from clientcard.errors import DuplicateError, NotFoundError, ValidationError
+from clientcard.errors import ConfigurationError, DuplicateError, NotFoundError, ValidationError
 from clientcard.portal._throttles import Throttles
 from clientcard.portal.accounts import (
     ACCOUNT_KIND,
@@ -111,6 +112,30 @@ class Links:
         self._business_id = business_id
         self._settings = settings
         self._accounts = accounts
+
+    def url(self) -> str:
+        """The settings' ``link_url``, the template of every link's address.
+
+        :raises ConfigurationError: the settings have none.
+        """
+        if self._settings.link_url is None:
+            raise ConfigurationError(
+                "portal",
+                "the portal settings have no link_url, the address of the host's link "
+                'page: pass portal=PortalSettings(link_url="https://.../{token}") to ClientBook',
+            )
+        return self._settings.link_url
+
+    def address(self, token: str) -> str:
+        """The address of the link ``token``: :meth:`url` with the token and business id.
+
+        :raises ConfigurationError: the settings have no ``link_url``.
+        """
+        return (
+            self.url()
+            .replace("{token}", token)
+            .replace("{business_id}", quote(self._business_id, safe=""))
+        )
 
     def issue(self, account: PortalAccount, purpose: LinkPurpose) -> str:
         """Make a link for ``account``, voiding its earlier ones; return its token."""

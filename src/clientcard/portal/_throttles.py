@@ -118,3 +118,24 @@ class Throttles:
 
         self._core.write(work)
         return by_login, by_source
+
+    def reserve_link(self, login_key: str, source: str) -> bool:
+        """Count a request for a link under its source and its login; return if one may go.
+
+        The login's link counter (``links_per_window``) is not its sign-in counter, so
+        failed sign-ins never stop a reset. ``False`` once the source or the login is
+        locked; the counts made stand either way, in one unit of work.
+        """
+        now = self._core.clock.now()
+        by_login = self.fingerprint("link", login_key)
+        by_source = self.fingerprint("source", source)
+
+        def work() -> bool:
+            try:
+                self.count(by_source, self._settings.source_max_failures, now)
+                self.count(by_login, self._settings.links_per_window, now)
+            except AuthenticationError:
+                return False
+            return True
+
+        return self._core.write(work)

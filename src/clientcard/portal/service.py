@@ -257,7 +257,8 @@ class PortalService(Service):
         """Make a one-time link token for a card's account and return it.
 
         Only its digest is stored; earlier unused links of the account stop working.
-        Prefer :meth:`send_link`, which also delivers it.
+        Prefer :meth:`send_link`, which also delivers it; this one needs no ``link_url``
+        (the host builds the link around the token).
 
         :raises NotFoundError: the card has no account.
         """
@@ -282,41 +283,26 @@ class PortalService(Service):
         background job, not in the request that answers the client, so its timing
         tells an observer nothing.
 
-        :raises ConfigurationError: the book has no messaging settings, or they have
-            no template ``link_template``.
+        :raises ConfigurationError: the portal settings have no ``link_url``, the book
+            has no messaging settings, or they have no template ``link_template``.
         """
         purpose = as_enum(LinkPurpose, "purpose", purpose)
+        self._links.url()  # whether or not the login exists: a setup error always shows
         messaging = self._business.messaging
         template = self.settings.link_template
         if not messaging.has_template(template):
             raise ConfigurationError(
                 "messaging", f"the messaging templates have none for portal links ({template!r})"
             )
-        now = self._core.clock.now()
         login_key = login.strip().casefold()
-        by_login = self._throttles.fingerprint("link", login_key)
-        by_source = self._throttles.fingerprint("source", source)
-
-        def reserve() -> bool:
-            try:
-                self._throttles.count(by_source, self.settings.source_max_failures, now)
-                self._throttles.count(by_login, self.settings.links_per_window, now)
-            except AuthenticationError:
-                return False
-            return True
-
-        if not self._core.write(reserve):
+        if not self._throttles.reserve_link(login_key, source):
             return
         found = self._accounts.by_login(login_key) if login_key else None
         if found is None:
             return
         token = self.issue_link(found[0].card_id, purpose)
-        messaging.queue(
-            template,
-            Channel.EMAIL,
-            [found[0].card_id],
-            values={"link": self.settings.link_url.replace("{token}", token)},
-        )
+        link = self._links.address(token)
+        messaging.queue(template, Channel.EMAIL, [found[0].card_id], values={"link": link})
 
     def redeem_link(self, token: str, *, new_password: str | None = None) -> Principal:
         """Use a link once: sign in, and with a reset link set ``new_password``.

@@ -1,11 +1,11 @@
 """Portal settings: links, password rules and sign-in throttling, given once to the book.
 
-Every setting has a sensible default, so a book made without portal settings has a
-working portal (``book.business(id).portal``); pass ``ClientBook(store,
-portal=PortalSettings(...))`` to change them -- above all ``link_url``, the address of
-the host's own link page:
+Every setting but ``link_url`` has a sensible default, so a book made without portal
+settings has a working portal (``book.business(id).portal``) that cannot send links yet:
+``link_url``, the address of the host's own link page, is the host's to give. Pass
+``ClientBook(store, portal=PortalSettings(...))`` to set it and change the others:
 
->>> settings = PortalSettings(link_url="https://salon.example/portal/{token}")
+>>> settings = PortalSettings(link_url="https://salon.example/portal/{business_id}/{token}")
 >>> settings.max_failures, settings.link_lifetime
 (5, datetime.timedelta(seconds=1800))
 
@@ -23,8 +23,8 @@ from clientcard.portal.passwords import PasswordHasher, PasswordPolicy
 __all__ = ["PortalSettings"]
 
 
-def _check_link_url(_: object, __: attrs.Attribute[str], url: str) -> None:
-    if "{token}" not in url:
+def _check_link_url(_: object, __: attrs.Attribute[str | None], url: str | None) -> None:
+    if url is not None and "{token}" not in url:
         raise ValueError("link_url needs a {token} placeholder")
 
 
@@ -37,7 +37,13 @@ class PortalSettings:
     Sign-in and reset links go out through the book's messaging (its
     :class:`~clientcard.messaging.MessagingSettings`) as service messages with the
     template ``link_template``, whose ``link`` placeholder gets ``link_url`` with the
-    token in place of ``{token}``; a link works once, within ``link_lifetime``.
+    token in place of ``{token}`` and, where the URL has it, the business's id
+    (URL-quoted) in place of ``{business_id}``: a host with one link page for every
+    salon reads it to make ``book.business(id)``, whose ``portal.redeem_link(token)``
+    takes the token. A link works once, within ``link_lifetime``. ``link_url`` has no
+    default (``None``): without it, ``send_link`` raises
+    :class:`~clientcard.errors.ConfigurationError`, while ``issue_link``, which returns
+    the token for the host to put in a link of its own, works.
     ``hasher`` makes and checks password hashes (Argon2id), ``policy`` says which
     passwords are accepted.
 
@@ -52,9 +58,7 @@ class PortalSettings:
     """
 
     link_template: str = "portal_link"
-    link_url: str = attrs.field(
-        default="https://portal.example/link/{token}", validator=_check_link_url
-    )
+    link_url: str | None = attrs.field(default=None, validator=_check_link_url)
     hasher: PasswordHasher = attrs.field(factory=PasswordHasher)
     policy: PasswordPolicy = attrs.field(factory=PasswordPolicy)
     link_lifetime: dt.timedelta = dt.timedelta(minutes=30)

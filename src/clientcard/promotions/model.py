@@ -1,6 +1,6 @@
 """Promotions and promo codes: what a business offers, and whether a client may use it.
 
-The pure half of promotions; their service (``book.get_business(id).promotions``, see
+The pure half of promotions; their service (``book.business(id).promotions``, see
 :mod:`clientcard.promotions.service`) stores them as records and redeems codes
 atomically (``add``, ``redeem``, ``active_for``).
 

@@ -74,7 +74,7 @@ def _pause(attempt: int) -> None:
 class PromotionService(Service):
     """Promo codes of one business and their redemptions (see the module docs).
 
-    Reached as ``book.get_business(id).promotions``.
+    Reached as ``book.business(id).promotions``.
 
     .. versionadded:: 0.1.0
     """
@@ -153,7 +153,9 @@ class PromotionService(Service):
         """Stop a promotion: it can't be redeemed any more; its history stays.
 
         :raises NotFoundError: no promotion with this code.
+        :raises TypeError: ``code`` is not a string (a Promotion, say).
         """
+        code = as_id("code", code)
         core = self._core
 
         def work() -> Promotion:
@@ -175,8 +177,9 @@ class PromotionService(Service):
         """The promotion with ``code`` (in any case or spacing).
 
         :raises NotFoundError: no promotion with this code.
+        :raises TypeError: ``code`` is not a string (a Promotion, say).
         """
-        return promotion_from(self._promotion_record(code))
+        return promotion_from(self._promotion_record(as_id("code", code)))
 
     def list(self, *, include_retired: bool = False) -> builtins.list[Promotion]:
         """The business's promotions, by code; retired ones only when asked."""
@@ -190,8 +193,9 @@ class PromotionService(Service):
         """How many times a promotion has been redeemed, by every client together.
 
         :raises NotFoundError: no promotion with this code.
+        :raises TypeError: ``code`` is not a string (a Promotion, say).
         """
-        record = self._promotion_record(code)
+        record = self._promotion_record(as_id("code", code))
         return int(self._core.store.get_record(self.business_id, USAGE, record.id).doc["count"])
 
     def get_redemption(self, redemption_id: str) -> Redemption:
@@ -263,8 +267,10 @@ class PromotionService(Service):
         :raises PromotionExhaustedError: the overall limit is reached.
         :raises ClientLimitReachedError: this client's limit is reached.
         :raises NotFoundError: no such card.
+        :raises TypeError: ``card_id`` or ``code`` is not a string.
         """
         card_id = as_id("card_id", card_id)
+        code = as_id("code", code)
         appointment_id = as_optional_id("appointment_id", appointment_id)
         try:
             normalised = normalise_code(code)
