@@ -35,7 +35,7 @@ from clientcard.events import DomainEvent, EventKind, EventSink
 from clientcard.fingerprints import derive_key
 from clientcard.gallery.model import PhotoLimits
 from clientcard.storage.blobs import BlobStore
-from clientcard.storage.protocol import ClientStore
+from clientcard.storage.protocol import CardQuery, ClientStore
 from clientcard.storage.records import Record, RecordQuery
 
 if TYPE_CHECKING:
@@ -209,13 +209,23 @@ class Core:
             delivered += 1
         return delivered
 
-    # -- records ----------------------------------------------------------------------
+    # -- reading page after page -------------------------------------------------------
 
     def iter_records(self, business_id: str, query: RecordQuery) -> Iterator[Record]:
         """Every record matching ``query``, page after page, in ``(at, id)`` order."""
         cursor: str | None = None
         while True:
             page = self.store.find_records(business_id, query, limit=_PAGE, cursor=cursor)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    def iter_cards(self, business_id: str, query: CardQuery | None = None) -> Iterator[ClientCard]:
+        """Every card matching ``query`` (all of them without one), page after page."""
+        cursor: str | None = None
+        while True:
+            page = self.store.find(business_id, query, limit=_PAGE, cursor=cursor)
             yield from page.items
             if page.next_cursor is None:
                 return
@@ -273,7 +283,7 @@ class Core:
     def blob_unwritten(self, business_id: str, ref: str) -> None:
         """Delete bytes put in the current unit that nothing will point at."""
         self._blob_unit.written.remove((business_id, ref))
-        self.drop_unused_blob(business_id, ref)
+        self._drop_unused_blob(business_id, ref)
 
     def release_blobs(self, business_id: str, refs: list[str]) -> None:
         """File the deletion of blobs: their bytes go once the outermost unit commits.
@@ -291,7 +301,7 @@ class Core:
         )
         self._blob_unit.released.extend((business_id, ref) for ref in refs)
 
-    def drop_unused_blob(self, business_id: str, ref: str) -> None:
+    def _drop_unused_blob(self, business_id: str, ref: str) -> None:
         """Delete bytes no record points at; a failure leaves an unreachable orphan."""
         try:
             self.blob_store().delete(business_id, ref)
@@ -332,7 +342,7 @@ class Core:
         written = list(self._blob_unit.written)
         self._blobs_begin()
         for business_id, ref in written:
-            self.drop_unused_blob(business_id, ref)
+            self._drop_unused_blob(business_id, ref)
 
     def _blobs_committed(self) -> None:
         released = list(self._blob_unit.released)

@@ -143,17 +143,10 @@ class BlacklistService(Service):
     def list(self, card_id: str) -> builtins.list[BlacklistEntry]:
         """Return every block ever placed on a card, lifted and expired ones included."""
         card_id = as_id("card_id", card_id)
-        page_query = RecordQuery(kind=BLACKLIST_KIND, card_id=card_id)
-        entries: builtins.list[BlacklistEntry] = []
-        cursor: str | None = None
-        while True:
-            page = self._core.store.find_records(
-                self.business_id, page_query, limit=200, cursor=cursor
-            )
-            entries.extend(entry_from_record(record) for record in page)
-            cursor = page.next_cursor
-            if cursor is None:
-                return entries
+        query = RecordQuery(kind=BLACKLIST_KIND, card_id=card_id)
+        return [
+            entry_from_record(record) for record in self._core.iter_records(self.business_id, query)
+        ]
 
     def may_book(
         self,
@@ -217,13 +210,9 @@ class BlacklistService(Service):
             queries.append(CardQuery(email=lookup_key(card.email)))
         alike = {card.id: card}
         for query in queries:
-            cursor: str | None = None
-            while True:
-                page = self._core.store.find(card.business_id, query, limit=200, cursor=cursor)
-                alike.update((other.id, other) for other in page)
-                cursor = page.next_cursor
-                if cursor is None:
-                    break
+            alike.update(
+                (other.id, other) for other in self._core.iter_cards(self.business_id, query)
+            )
         for other_id in alike:
             self._business.consent.refresh_permissions(other_id, wards=False)
 

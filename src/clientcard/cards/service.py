@@ -146,7 +146,7 @@ class CardService(Service):
                 update = CardUpdate(
                     card=activated, previous=card, changed=update.changed | {"status"}
                 )
-            self.save(update)
+            self._store(update)
             return update.card
 
         return self._core.write(work)
@@ -183,7 +183,7 @@ class CardService(Service):
             card = self._core.store.get(self.business_id, card_id)
             self._core.check_version(card, expected_version)
             update = self._apply(card, values, context, lang)
-            self.save(update)
+            self._store(update)
             return update
 
         return self._core.write(work)
@@ -199,7 +199,7 @@ class CardService(Service):
             card = self._core.store.get(self.business_id, card_id)
             self._core.check_version(card, expected_version)
             update = card.with_status(status, at=self._core.clock.now())
-            self.save(update)
+            self._store(update)
             return update
 
         return self._core.write(work)
@@ -223,7 +223,6 @@ class CardService(Service):
             raise ValueError("update.card.business_id is not this business")
         if update.is_noop:
             return
-        core = self._core
 
         def work() -> None:
             business = self._business.details()
@@ -233,18 +232,9 @@ class CardService(Service):
                 if update.card.value(key) is not None
             )
             self._check_sensitive(filled, update.card.id, business.language)
-            core.store.update(update.card, expected_version=update.previous.version)
-            self._business.consent.refresh_permissions(update.card.id)
-            kind = (
-                EventKind.CARD_STATUS_CHANGED
-                if update.changed == {"status"}
-                else EventKind.CARD_DETAILS_CHANGED
-            )
-            core.store_events(
-                [core.event(kind, self.business_id, update.card, sorted(update.changed))]
-            )
+            self._store(update)
 
-        core.write(work)
+        self._core.write(work)
 
     def remove(self, card_id: str, *, expected_version: int) -> None:
         """Delete a card (no erasure policy applied: see ``erasure`` for that).
@@ -337,6 +327,25 @@ class CardService(Service):
         return found
 
     # -- internals ------------------------------------------------------------------
+
+    def _store(self, update: CardUpdate) -> None:
+        """Store an update whose values were already checked, in the current unit of work.
+
+        ``edit``, ``submit_booking`` and ``set_status`` come here straight: their values
+        went through :meth:`_validate` (Art. 9 included), so the business is not read
+        again; :meth:`save` checks first.
+        """
+        if update.is_noop:
+            return
+        core = self._core
+        core.store.update(update.card, expected_version=update.previous.version)
+        self._business.consent.refresh_permissions(update.card.id)
+        kind = (
+            EventKind.CARD_STATUS_CHANGED
+            if update.changed == {"status"}
+            else EventKind.CARD_DETAILS_CHANGED
+        )
+        core.store_events([core.event(kind, self.business_id, update.card, sorted(update.changed))])
 
     def _apply(
         self, card: ClientCard, values: Mapping[str, object], context: Context, lang: str | None

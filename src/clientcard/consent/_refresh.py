@@ -10,7 +10,7 @@ answer the store's audience queries read.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from clientcard.cards.card import ClientCard
 from clientcard.consent import _projection
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from clientcard.book import BusinessBook
 
 __all__ = ["guardian", "refresh", "refresh_wards", "suppressed"]
-
-_WARDS_PAGE: Final = 100
 
 
 def guardian(core: Core, card: ClientCard) -> ClientCard | None:
@@ -72,13 +70,5 @@ def refresh(
 
 def refresh_wards(core: Core, desk: BusinessBook, guardian_id: str) -> None:
     """Refresh the children whose service messages go to ``guardian_id``'s address."""
-    cursor: str | None = None
-    while True:
-        page = core.store.find(
-            desk.id, CardQuery(guardian_id=guardian_id), limit=_WARDS_PAGE, cursor=cursor
-        )
-        for child in page:
-            refresh(core, desk, child)
-        cursor = page.next_cursor
-        if cursor is None:
-            return
+    for child in core.iter_cards(desk.id, CardQuery(guardian_id=guardian_id)):
+        refresh(core, desk, child)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterator
-from typing import Final
 
 from clientcard._core import Service
 from clientcard.cards.card import ClientCard
@@ -42,8 +40,6 @@ from clientcard.storage.records import Record, RecordQuery
 
 __all__ = ["RetentionService"]
 
-_PAGE: Final = 500
-
 
 class RetentionService(Service):
     """Retention of one business: the report of what is due, and running it.
@@ -67,7 +63,7 @@ class RetentionService(Service):
         policy = self._business.erasure.policy()
         items: list[DueItem] = []
         if not policy.retention.is_empty:
-            for card in self._every_card():
+            for card in self._core.iter_cards(self.business_id):
                 items.extend(self._due_for(card, policy, at))
         items.extend(self._holds_ended(policy, at))
         return RetentionReport(business_id=self.business_id, now=at, items=tuple(items))
@@ -118,15 +114,6 @@ class RetentionService(Service):
         return RetentionRun(done=tuple(done), skipped=tuple(skipped), receipts=tuple(receipts))
 
     # -- internals ----------------------------------------------------------------------
-
-    def _every_card(self) -> Iterator[ClientCard]:
-        cursor: str | None = None
-        while True:
-            page = self._core.store.find(self.business_id, limit=_PAGE, cursor=cursor)
-            yield from page
-            cursor = page.next_cursor
-            if cursor is None:
-                return
 
     def _activity(self, card: ClientCard, now: dt.datetime) -> Activity:
         query = RecordQuery(kind="appointment", card_id=card.id)

@@ -43,8 +43,6 @@ if TYPE_CHECKING:
 
 __all__ = ["merge", "preview", "purge_snapshots", "undo"]
 
-_PAGE = 500
-
 
 def preview(
     core: Core,
@@ -76,16 +74,7 @@ def _records_of(core: Core, business_id: str, card_id: str) -> Iterator[tuple[st
 
 
 def _wards(core: Core, business_id: str, guardian_id: str) -> list[ClientCard]:
-    found: list[ClientCard] = []
-    cursor: str | None = None
-    while True:
-        page = core.store.find(
-            business_id, CardQuery(guardian_id=guardian_id), limit=_PAGE, cursor=cursor
-        )
-        found.extend(page)
-        cursor = page.next_cursor
-        if cursor is None:
-            return found
+    return list(core.iter_cards(business_id, CardQuery(guardian_id=guardian_id)))
 
 
 def _stricter_events(

@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Mapping
-from typing import IO, Any, Final, Literal, get_args
+from typing import IO, Any, Literal, get_args
 
 import attrs
 
@@ -48,8 +48,6 @@ from clientcard.exchange.report import ImportReport
 from clientcard.storage.protocol import CardQuery
 
 __all__ = ["ExchangeService"]
-
-_PAGE: Final = 500
 
 
 class ExchangeService(Service):
@@ -112,7 +110,7 @@ class ExchangeService(Service):
             raise ValueError("workers must be zero or more")
         business = self._business.details()
         # Only the import's comparisons (likely twins and up) are indexed: few and fast.
-        index = DuplicateIndex.of_cards(self._every_card(), fuzzy=False)
+        index = DuplicateIndex.of_cards(self._core.iter_cards(self.business_id), fuzzy=False)
         return _run_import(
             self._core,
             business,
@@ -238,7 +236,7 @@ class ExchangeService(Service):
         Pairs scoring at least ``min_score`` (see :mod:`clientcard.exchange.duplicates`
         for the scores and reasons).
         """
-        index = DuplicateIndex.of_cards(self._every_card())
+        index = DuplicateIndex.of_cards(self._core.iter_cards(self.business_id))
         found = list(index.pairs(min_score))
         return sorted(found, key=lambda pair: (-pair.score, pair.card_ids))
 
@@ -313,16 +311,6 @@ class ExchangeService(Service):
 
     # -- internals ------------------------------------------------------------------
 
-    def _every_card(self) -> Iterator[ClientCard]:
-        """Every card of the business, read a page at a time."""
-        cursor: str | None = None
-        while True:
-            page = self._business.cards.list(limit=_PAGE, cursor=cursor)
-            yield from page
-            cursor = page.next_cursor
-            if cursor is None:
-                return
-
     def _selected(self, selection: Selection, region: str) -> Iterator[ClientCard]:
         """The cards ``selection`` picks, a page at a time (or one by one, by id)."""
         if selection.card_ids is not None:
@@ -336,10 +324,4 @@ class ExchangeService(Service):
             if terms.is_empty():
                 return
             query = attrs.evolve(query, search=terms)
-        cursor: str | None = None
-        while True:
-            page = self._business.cards.list(query, limit=_PAGE, cursor=cursor)
-            yield from page
-            cursor = page.next_cursor
-            if cursor is None:
-                return
+        yield from self._core.iter_cards(self.business_id, query)

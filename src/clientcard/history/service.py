@@ -59,7 +59,6 @@ from clientcard.storage.records import RecordQuery
 
 __all__ = ["HistoryService"]
 
-_PAGE: Final = 500
 _OVERVIEW_BOOKINGS: Final = 3
 
 
@@ -397,23 +396,17 @@ class HistoryService(Service):
         # The stored contact permissions already say who allows profiling, so the
         # store selects them: no one else's appointments are even read.
         query = CardQuery(contactable=PROFILING_PERMISSION)
-        cursor: str | None = None
-        while True:
-            page = self._core.store.find(self.business_id, query, limit=_PAGE, cursor=cursor)
-            for card in page:
-                visits = RecordQuery(kind=APPOINTMENT_KIND, card_id=card.id)
-                yield ClientFacts(
-                    card_id=card.id,
-                    client_group=card.client_group,
-                    referral_source=card.referral_source,
-                    appointments=tuple(
-                        visit_from_record(record)
-                        for record in self._core.iter_records(self.business_id, visits)
-                    ),
-                )
-            cursor = page.next_cursor
-            if cursor is None:
-                return
+        for card in self._core.iter_cards(self.business_id, query):
+            visits = RecordQuery(kind=APPOINTMENT_KIND, card_id=card.id)
+            yield ClientFacts(
+                card_id=card.id,
+                client_group=card.client_group,
+                referral_source=card.referral_source,
+                appointments=tuple(
+                    visit_from_record(record)
+                    for record in self._core.iter_records(self.business_id, visits)
+                ),
+            )
 
     # -- overview -----------------------------------------------------------------------
 
