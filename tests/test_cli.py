@@ -223,7 +223,7 @@ def test_consent_is_granted_shown_and_counted_from_the_command_line(cli: Cli) ->
         "--by",
         "staff-3",
     )
-    assert "agree to marketing and promotions by e-mail" in granted  # the command's language
+    assert "agrees to marketing and promotions by e-mail" in granted  # the command's language
     counted = cli.ok("audience", "-b", "bella", "--purpose", "marketing", "--channel", "email")
     assert "1 may receive marketing by email" in counted
     assert "1 excluded: no_consent" in counted
@@ -252,7 +252,7 @@ def test_withdrawal_and_objection_from_the_command_line(cli: Cli) -> None:
         "consent", "withdraw", "-b", "bella", anna, "--purpose", "marketing", "--channel", "email"
     )
     objected = cli.ok("consent", "object", "-b", "bella", anna)
-    assert "You object to all direct marketing." in objected
+    assert "The client objects to all direct marketing." in objected
     status, _, err = cli(
         "consent", "grant", "-b", "bella", anna, "--purpose", "marketing", "--wording", "v1"
     )

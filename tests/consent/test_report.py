@@ -107,3 +107,27 @@ def test_the_book_writes_the_report_in_the_clients_own_language() -> None:
         .standing[0]
         .startswith("You currently")
     )
+
+
+def test_the_staff_report_speaks_about_the_client() -> None:
+    events = [event(ConsentAction.GRANT, purpose=Purpose.MARKETING, channel=Channel.EMAIL)]
+    report = consent_report(events, "en", staff=True)
+    assert report.standing == ("The client currently agrees to marketing and promotions by e-mail",)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_staff_report_keeps_the_history_lines_of_the_clients(lang: str) -> None:
+    events = [
+        event(ConsentAction.GRANT, purpose=Purpose.MARKETING, channel=Channel.EMAIL),
+        event(ConsentAction.OBJECT, None, None, at=NOW + dt.timedelta(days=1)),
+    ]
+    for_client = consent_report(events, lang)
+    for_staff = consent_report(events, lang, staff=True)
+    assert for_staff.history == for_client.history
+    assert for_staff.standing != for_client.standing
+
+
+def test_the_staff_report_of_nothing_granted_says_so_about_the_client() -> None:
+    assert consent_report([], "en", staff=True).standing == (
+        "The client has not agreed to any messages beyond their bookings.",
+    )

@@ -41,7 +41,7 @@ class TestErase:
     ) -> None:
         monkeypatch.setattr("sys.stdin", __import__("io").StringIO("n\n"))
         status, out, err = cli("erase", "-b", "bella", giulia)
-        assert "Piano di cancellazione" in out
+        assert "Erasure plan" in out  # the command's language, as its prompt
         assert (status, err.strip()) == (1, "aborted")
         assert "Giulia" in cli.ok("show", "-b", "bella", giulia)
 

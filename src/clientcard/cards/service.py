@@ -296,6 +296,14 @@ class CardService(Service):
         )
         return builtins.list(page.items)
 
+    def count_found(self, text: str) -> int:
+        """How many cards :meth:`search` finds for ``text`` with no limit (for "20 of 133")."""
+        business = self._business.details()
+        terms = search_terms(text, business.region)
+        if terms.is_empty():
+            return 0
+        return self._core.store.count(self.business_id, CardQuery(search=terms))
+
     def find_by_email(self, address: str) -> builtins.list[ClientCard]:
         """Return the cards with this e-mail address (compared case-insensitively).
 

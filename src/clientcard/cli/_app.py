@@ -24,7 +24,7 @@ from clientcard.cli import (
     _promotions,
     _schema,
 )
-from clientcard.cli._context import DEFAULT_DB, Context, describe, errors
+from clientcard.cli._context import DEFAULT_DB, Context, describe, errors, resolving_card_ids
 from clientcard.cli._i18n import _, cli_language, click_speaks
 from clientcard.errors import ClientCardError
 
@@ -58,6 +58,7 @@ for _module in (
     _exchange,
 ):
     for _command in _module.COMMANDS:
+        resolving_card_ids(_command)
         cli.add_command(_command)
 
 
@@ -79,9 +80,40 @@ def _run(argv: Sequence[str] | None) -> int:
     except ClientCardError as error:
         errors.print(_("error: {message}").format(message=describe(error)), markup=False)
         return 1
+    except ImportError as error:
+        # An optional part that is not installed: the library's message is the install
+        # hint (it names the extra), never client data.
+        errors.print(_("error: {message}").format(message=_install_hint(error)), markup=False)
+        return 1
     except Exception as error:  # noqa: BLE001 - the promise is one line, never a traceback
         # The type only: a message could quote client data.
         errors.print(_("error: unexpected {type}").format(type=type(error).__name__), markup=False)
         return 1
     # A command that ends with click.exceptions.Exit(n) reports n (a check's "no").
     return status if isinstance(status, int) else 0
+
+
+# The extra that brings each optional module, for a missing one the library imported
+# without a message of its own.
+_EXTRAS = {
+    "openpyxl": "exchange",
+    "vobject": "exchange",
+    "psycopg": "postgres",
+    "psycopg_pool": "postgres",
+}
+
+
+def _install_hint(error: ImportError) -> str:
+    """What to install for a missing optional module: the library's hint, or one built here."""
+    message = str(error)
+    if "pip install" in message:
+        return message
+    module = (error.name or "").partition(".")[0]
+    extra = _EXTRAS.get(module)
+    if extra is None:
+        return _("a module this command needs is not installed ({module})").format(
+            module=module or "?"
+        )
+    return _("this command needs the {extra} extra: pip install 'clientcard[{extra}]'").format(
+        extra=extra
+    )

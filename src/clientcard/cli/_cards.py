@@ -101,6 +101,30 @@ def edit(
     )
 
 
+@click.command(
+    help=_(
+        "Delete a client's card and everything recorded about them, at once. "
+        "To erase under the business's policy (receipt, suppression), use `erase`."
+    )
+)
+@business_option
+@click.argument("card_id")
+@click.option("--version", "expected", type=int, help=_("Fail if the card is no longer at it."))
+@click.option("--yes", is_flag=True, help=_("Delete without asking (for scripts)."))
+@click.pass_obj
+def delete(obj: Context, business_id: str, card_id: str, expected: int | None, yes: bool) -> None:
+    with obj.book() as book:
+        cards = book.business(business_id).cards
+        card = cards.get(card_id)
+        if not yes:
+            console.print(Text(f"{card.display_name} ({card.id})"))
+            click.confirm(
+                _("Delete this client, with their history and consent records?"), abort=True
+            )
+        cards.remove(card_id, expected_version=expected if expected is not None else card.version)
+    console.print(_("deleted {id}").format(id=card_id))
+
+
 def _cards_table(cards: Sequence[ClientCard]) -> Table:
     table = Table(_("name"), _("e-mail"), _("phone"), _("group"), _("status"))
     # The id is what `show` and `edit` need, so it is never shortened.
@@ -125,9 +149,17 @@ def _cards_table(cards: Sequence[ClientCard]) -> Table:
 @click.pass_obj
 def search(obj: Context, business_id: str, text: str, limit: int) -> None:
     with obj.book() as book:
-        found = book.business(business_id).cards.search(text, limit=limit)
+        cards = book.business(business_id).cards
+        found = cards.search(text, limit=limit)
+        # Counting costs a second query, only needed when the page is full.
+        total = len(found) if len(found) < limit else cards.count_found(text)
     console.print(_cards_table(found))
-    console.print(_("{count} found").format(count=len(found)))
+    if total > len(found):
+        console.print(
+            _("{shown} of {total} found; --limit shows more").format(shown=len(found), total=total)
+        )
+    else:
+        console.print(_("{count} found").format(count=total))
 
 
 @click.command(name="list", help=_("List clients by name, a page at a time."))
@@ -158,5 +190,5 @@ def list_(
         console.print(_("next page: --cursor {cursor}").format(cursor=page.next_cursor))
 
 
-COMMANDS: tuple[click.Command, ...] = (init, add, edit, search, list_)
+COMMANDS: tuple[click.Command, ...] = (init, add, edit, delete, search, list_)
 """This module's commands, for :mod:`clientcard.cli._app` to put on the group."""

@@ -47,7 +47,8 @@ def _record(
     with obj.book() as book:
         consent = book.business(business_id).consent
         consent.record(card_id, action, source=ConsentSource.STAFF, by=by, **scope)
-        report = consent.report(card_id, lang=cli_language())
+        # Staff read this summary about the client, in the command's language.
+        report = consent.report(card_id, lang=cli_language(), staff=True)
     for line in report.standing:
         console.print(Text(line))
 

@@ -8,8 +8,9 @@ the package; :mod:`clientcard.cli._app` imports them all and puts the commands o
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -163,3 +164,95 @@ def describe(error: ClientCardError) -> str:
             id=repr(error.card_id), expected=error.expected, actual=error.actual
         )
     return str(error)
+
+
+MIN_ID_PREFIX = 4
+"""The fewest characters of a card id the commands take for the whole id (as ``git`` does)."""
+
+_CARD_PARAMETERS = ("card_id", "card_ids")
+"""The names under which commands take card ids."""
+
+_FULL_ID_LENGTH = 36
+
+
+def card_ref(cards: CardService, text: str) -> str:
+    """The id of the one card of the business whose id is ``text``, begins or ends with it.
+
+    A full id is taken as it is (the command then says if no such card exists); a
+    shorter text must be at least :data:`MIN_ID_PREFIX` characters. Time-ordered ids
+    begin with the moment the card was made, so cards made together (an import) share
+    their first characters, while the last ones are random: the end tells them apart.
+    A text that fits several cards is refused with their ids, to pick from.
+    """
+    if len(text) >= _FULL_ID_LENGTH:
+        return text
+    if len(text) < MIN_ID_PREFIX:
+        raise click.BadParameter(
+            _("give at least {count} characters of the card id").format(count=MIN_ID_PREFIX),
+            param_hint="CARD_ID",
+        )
+    found: dict[str, None] = {}
+    for query in (CardQuery(id_prefix=text), CardQuery(id_suffix=text)):
+        found.update((card.id, None) for card in cards.list(query, limit=6).items)
+    if not found:
+        raise NotFoundError("card", text)
+    if len(found) > 1:
+        ids = sorted(found)
+        more = " ..." if len(ids) > 5 else ""
+        raise click.BadParameter(
+            _("{text} fits the ids of several cards: {ids}{more}").format(
+                text=text, ids=", ".join(ids[:5]), more=more
+            ),
+            param_hint="CARD_ID",
+        )
+    return next(iter(found))
+
+
+def resolving_card_ids(command: click.Command) -> None:
+    """Let ``command`` (and its subcommands) take a unique beginning of a card id.
+
+    The command's ``card_id``/``card_ids`` values are replaced by the full ids before it
+    runs, so every command that names a card accepts a short id, including ones added
+    later, without each resolving them itself.
+    """
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            resolving_card_ids(sub)
+    callback = command.callback
+    names = [name for p in command.params if (name := p.name) in _CARD_PARAMETERS]
+    if callback is None or not names:
+        return
+    command.callback = _resolving(callback, names)
+
+
+def _resolving(callback: Callable[..., Any], names: list[str]) -> Callable[..., Any]:
+    @functools.wraps(callback)
+    def run(**params: Any) -> Any:
+        short = [
+            name
+            for name in names
+            if any(len(value) < _FULL_ID_LENGTH for value in _as_tuple(params.get(name)))
+        ]
+        if short:
+            obj = click.get_current_context().find_object(Context)
+            if obj is None:  # pragma: no cover - the group always sets it
+                raise click.UsageError("no database given")
+            with obj.book() as book:
+                cards = book.business(params["business_id"]).cards
+                for name in short:
+                    value = params[name]
+                    if isinstance(value, tuple):
+                        params[name] = tuple(card_ref(cards, item) for item in value)
+                    else:
+                        params[name] = card_ref(cards, value)
+        return callback(**params)
+
+    return run
+
+
+def _as_tuple(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, tuple):
+        return value
+    return (str(value),)

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from clientcard.cli._context import Context, business_option, console, pairs, yes_no
-from clientcard.cli._i18n import _
+from clientcard.cli._i18n import _, cli_language
 from clientcard.consent import Purpose
 from clientcard.erasure import (
     ErasureMode,
@@ -53,7 +53,7 @@ by_option = click.option(
     help=_("Keep fingerprints of the e-mail and phones so they are never contacted again."),
 )
 @click.option("--yes", is_flag=True, help=_("Erase without asking (for scripts)."))
-@click.option("--lang", type=_LANGS, help=_("Language of the plan (the business's by default)."))
+@click.option("--lang", type=_LANGS, help=_("Language of the plan (the command's own by default)."))
 @click.option(
     "--receipts",
     "receipts_file",
@@ -79,7 +79,9 @@ def erase(
 ) -> None:
     with obj.book() as book:
         desk = book.business(business_id)
-        language = lang or desk.details().language
+        # The plan is read on the same screen as the prompt, so by default it speaks
+        # the command's language, not the business's.
+        language = lang or cli_language()
         plan = desk.erasure.plan(
             card_id, mode=ErasureMode(mode) if mode else None, suppress=suppress
         )

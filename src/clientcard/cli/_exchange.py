@@ -302,12 +302,20 @@ def duplicates_command(obj: Context, business_id: str, min_score: float, as_json
     console.print(_("{count} pairs").format(count=len(pairs)))
 
 
+def _none_or_two(card_ids: tuple[str, ...]) -> tuple[str, ...]:
+    # Checked while parsing, before the short ids are looked up, so that one id given
+    # alone is a usage error rather than an unknown card.
+    if len(card_ids) not in (0, 2):
+        raise click.UsageError(_("give the card to keep and the card to merge into it"))
+    return card_ids
+
+
 @click.command(
     name="merge",
     help=_("Merge the second card into the first (KEEP OTHER), undo a merge, or purge snapshots."),
 )
 @business_option
-@click.argument("card_ids", nargs=-1)
+@click.argument("card_ids", nargs=-1, callback=lambda _ctx, _param, ids: _none_or_two(ids))
 @click.option("--yes", is_flag=True, help=_("Merge for real (default: show the preview)."))
 @click.option("--prefer-other", "prefer", multiple=True, help=_("FIELD to take from the second."))
 @click.option("--undo", "undo_id", help=_("Undo the merge with this id."))

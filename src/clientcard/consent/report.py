@@ -70,21 +70,29 @@ def _line(event: ConsentEvent, lang: str) -> str:
     return line + ")"
 
 
-def consent_report(events: Sequence[ConsentEvent], lang: str = DEFAULT_LANGUAGE) -> ConsentReport:
-    """Write the consent report of one client's ledger in ``lang`` (en, it or nl)."""
+def consent_report(
+    events: Sequence[ConsentEvent], lang: str = DEFAULT_LANGUAGE, *, staff: bool = False
+) -> ConsentReport:
+    """Write the consent report of one client's ledger in ``lang`` (en, it or nl).
+
+    It speaks to the client ("You currently agree to ..."); with ``staff`` its summary
+    speaks about them, for a screen at the front desk ("The client currently agrees
+    to ..."). The history lines read the same either way.
+    """
     ordered = sorted(events, key=lambda event: (event.at, event.event_id))
     state = replay(ordered)
+    voice = "staff." if staff else ""
     standing = [
-        f"{_text('granted_now', lang)} {_what(event, lang)}"
+        f"{_text(voice + 'granted_now', lang)} {_what(event, lang)}"
         for event in ordered
         if event.key is not None
         and event.action is ConsentAction.GRANT
         and state.choices[event.key].event_id == event.event_id
     ]
     if state.objects_to_marketing:
-        standing.append(_text("objecting_now", lang))
+        standing.append(_text(voice + "objecting_now", lang))
     if not standing:
-        standing.append(_text("nothing_granted", lang))
+        standing.append(_text(voice + "nothing_granted", lang))
     return ConsentReport(
         history=tuple(_line(event, lang) for event in ordered), standing=tuple(standing)
     )

@@ -282,10 +282,14 @@ class ConsentService(Service):
         store.get(self.business_id, card_id)
         return store.consent_events(self.business_id, card_id)
 
-    def report(self, card_id: str, *, lang: str | None = None) -> ConsentReport:
+    def report(
+        self, card_id: str, *, lang: str | None = None, staff: bool = False
+    ) -> ConsentReport:
         """Write the client's consent report (what, when, how) in ``lang``.
 
-        Without ``lang``, the client's own language is used, else the business's.
+        Without ``lang``, the client's own language is used, else the business's. The
+        report speaks to the client; ``staff=True`` words its summary for staff ("The
+        client currently agrees to ...").
 
         :raises NotFoundError: no such card in this business.
         """
@@ -293,7 +297,9 @@ class ConsentService(Service):
         store = self._core.store
         card = store.get(self.business_id, card_id)
         language = lang or card.language or store.get_business(self.business_id).language
-        return consent_report(store.consent_events(self.business_id, card_id), language)
+        return consent_report(
+            store.consent_events(self.business_id, card_id), language, staff=staff
+        )
 
     def may_contact(
         self,

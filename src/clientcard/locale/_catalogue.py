@@ -140,6 +140,12 @@ _CONSENT_TEXTS: Final[dict[str, str]] = english(
     N_("consent:granted_now", "You currently agree to"),
     N_("consent:objecting_now", "You object to all direct marketing."),
     N_("consent:nothing_granted", "You have not agreed to any messages beyond your bookings."),
+    N_("consent:staff.granted_now", "The client currently agrees to"),
+    N_("consent:staff.objecting_now", "The client objects to all direct marketing."),
+    N_(
+        "consent:staff.nothing_granted",
+        "The client has not agreed to any messages beyond their bookings.",
+    ),
     N_("consent:purpose.appointment_reminders", "appointment confirmations and reminders"),
     N_("consent:purpose.review_invitations", "invitations to review"),
     N_("consent:purpose.rebook_invitations", "invitations to book again"),

@@ -52,6 +52,8 @@ def matches(card: ClientCard, query: CardQuery, permissions: frozenset[tuple[str
         ),
         query.contactable is None or query.contactable in permissions,
         query.guardian_id is None or card.guardian_id == query.guardian_id,
+        query.id_prefix is None or card.id.startswith(query.id_prefix),
+        query.id_suffix is None or card.id.endswith(query.id_suffix),
     )
     return all(checks)
 

@@ -133,6 +133,12 @@ class CardQuery:
     contactable: tuple[str, str] | None = None
     guardian_id: str | None = None
     """Cards linked to this guardian's card."""
+    id_prefix: str | None = None
+    """Cards whose id starts with this text, compared exactly (as ``git`` takes a short
+    commit id); the command line resolves a short id with it."""
+    id_suffix: str | None = None
+    """Cards whose id ends with this text, compared exactly: the random end of a
+    time-ordered id tells apart cards made in the same moment."""
 
     def __repr__(self) -> str:
         return _masked_repr(self)

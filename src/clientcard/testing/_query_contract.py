@@ -186,6 +186,41 @@ class CardQueryContract:
         assert [c.id for c in found] == [child.id]
         assert store.count(business_id, CardQuery(guardian_id=child.id)) == 0
 
+    def test_filters_by_the_beginning_of_the_id(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        cards = [new_card(business_id) for _ in range(3)]
+        for card in cards:
+            store.add(card)
+        wanted = cards[1]
+        found = store.find(business_id, CardQuery(id_prefix=wanted.id[:30]))
+        assert [c.id for c in found] == [wanted.id]
+        assert store.count(business_id, CardQuery(id_prefix=wanted.id)) == 1
+        assert store.count(business_id, CardQuery(id_prefix="")) == 3
+
+    def test_filters_by_the_end_of_the_id(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        cards = [new_card(business_id) for _ in range(3)]
+        for card in cards:
+            store.add(card)
+        wanted = cards[2]
+        found = store.find(business_id, CardQuery(id_suffix=wanted.id[-12:]))
+        assert [c.id for c in found] == [wanted.id]
+        assert store.count(business_id, CardQuery(id_suffix=wanted.id)) == 1
+        assert store.count(business_id, CardQuery(id_suffix=wanted.id[:12])) == 0
+
+    def test_id_parts_are_compared_literally(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        store.add(new_card(business_id))
+        for pattern in ("%", "_", "*", "'", "\\", "%%%%"):
+            assert store.count(business_id, CardQuery(id_prefix=pattern)) == 0
+            assert store.count(business_id, CardQuery(id_suffix=pattern)) == 0
+
+    def test_an_id_prefix_stays_in_its_business(self, store: ClientStore) -> None:
+        mine, theirs = new_business(store), new_business(store)
+        card = new_card(theirs)
+        store.add(card)
+        assert store.count(mine, CardQuery(id_prefix=card.id[:8])) == 0
+
     def test_count_agrees_with_find(self, store: ClientStore) -> None:
         business_id = new_business(store)
         for i in range(5):

@@ -60,6 +60,15 @@ def card_filter(
         require("c.client_group = ?", query.group)
     if query.guardian_id is not None:
         require("c.guardian_id = ?", query.guardian_id)
+    if query.id_prefix is not None:
+        # substr, not LIKE or a range: exact on every collation, with no pattern
+        # characters to escape; the business's rows are already narrowed by the index.
+        require(f"substr(c.id, 1, {len(query.id_prefix)}) = ?", query.id_prefix)
+    if query.id_suffix is not None:
+        # Two-argument substr from a computed start: SQLite and PostgreSQL agree on it
+        # (negative starts and right() are each one dialect's).
+        length = len(query.id_suffix)
+        require(f"substr(c.id, length(c.id) - {length} + 1) = ?", query.id_suffix)
     if query.tag is not None:
         require(_child("card_tags", "x.tag = ?"), business_id, query.tag)
     if query.status is not None:
