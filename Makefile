@@ -4,15 +4,16 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: help venv lint typecheck unit test docs locale notebooks demo webapp fuzz bench clean
+.PHONY: help venv lint typecheck unit test docs locale notebooks demo webapp screenshots fuzz bench clean
 
 help:
-	@echo "make demo   - set up .venv and run the narrated demo on an embedded SQLite file"
+	@echo "make demo   - set up .venv-demo (clientcard[cli] only) and run the narrated demo"
 	@echo "make test   - set up .venv, lint, type-check, run the whole test suite, build the docs"
 	@echo "make docs   - build the documentation site into site/ (warnings are errors)"
 	@echo "make locale - extract the texts to translate, update the it/nl catalogs, compile them"
 	@echo "make notebooks - run the notebooks in examples/ and save their outputs"
 	@echo "make webapp - run the reference booking site (examples/webapp) on 127.0.0.1:8000"
+	@echo "make screenshots - retake the booking site's screenshots shown in the docs"
 	@echo "make fuzz   - run the property tests with the thorough hypothesis profile"
 	@echo "make bench  - run the benchmarks in bench/"
 
@@ -63,11 +64,27 @@ locale: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python -m tools.notebooks --write
 
-demo: $(STAMP)
-	$(BIN)/python examples/salon_demo.py
+# The demo needs only the command line's extra, so it gets a small environment of its
+# own instead of the development stack of .venv.
+DEMO_VENV  ?= .venv-demo
+DEMO_STAMP  = $(DEMO_VENV)/.installed
+
+$(DEMO_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(DEMO_VENV)
+	$(DEMO_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(DEMO_VENV)/bin/python -m pip install --quiet -e '.[cli]'
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
+	$(DEMO_VENV)/bin/python examples/salon_demo.py
 
 webapp: $(STAMP)
 	PYTHONPATH=examples $(BIN)/python -m webapp
+
+# The booking site's browser test, writing its screenshots where the docs show them.
+screenshots: $(STAMP)
+	CLIENTCARD_REQUIRE_BROWSER=1 CLIENTCARD_SCREENSHOTS=docs/img/webapp \
+	    $(BIN)/pytest -q -p no:cacheprovider tests/webapp/test_browser.py
 
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -m "not slow" tests -q -p no:cacheprovider
@@ -76,4 +93,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) site .mypy_cache .pytest_cache .ruff_cache .coverage htmlcov build dist
+	rm -rf $(VENV) $(DEMO_VENV) site .mypy_cache .pytest_cache .ruff_cache .coverage htmlcov build dist

@@ -1,7 +1,10 @@
 """A narrated session: a salon keeps its client list in an embedded SQLite file.
 
-Run it with ``make demo``. The first half drives the ``clientcard`` command line, the
-second half uses the library on the same file, as a booking platform would.
+Run it with ``make demo``. The first half drives the ``clientcard`` command line: the
+card and its schema, search, consent, history, the blacklist, then the client list the
+salon brings from its old software (import), a selection sent to a mailing tool
+(export), and a client who asks to be forgotten (erasure). The second half uses the
+library on the same file, as a booking platform would.
 """
 
 from __future__ import annotations
@@ -42,6 +45,32 @@ class PrintingSink:
     def publish(self, event: DomainEvent) -> None:
         fields = f" {list(event.fields)}" if event.fields else ""
         print(f"   -> event {event.kind.value} card={event.card_id} v{event.card_version}{fields}")
+
+
+def old_software_newsletter_and_erasure(db: Path, workdir: Path) -> None:
+    """Import from the old software, export for a mailing tool, erase on request."""
+    say("The client list from the old software comes in: one bad row, the rest kept")
+    old_list = workdir / "old-software.csv"
+    # As spreadsheet programs write it: a byte-order mark, ';' between cells, CRLF.
+    old_list.write_bytes(
+        "\ufeffNome;Cognome;Cellulare;E-mail;Città\r\n"
+        "Marta;Ferri;338 765 4321;marta.ferri@example.it;Monza\r\n"
+        "Luca;Galli;02 8765 4321;luca.galli@example.it;Milano\r\n"
+        "Sara;Conti;12;sara.conti@;Lecco\r\n".encode()
+    )
+    run(db, "import", "-b", "bella", str(old_list), "--preview")
+    run(db, "import", "-b", "bella", str(old_list))
+
+    say("A selection goes to the mailing tool: only who may receive marketing by e-mail")
+    mailing = workdir / "newsletter.csv"
+    run(db, "export", "-b", "bella", str(mailing), "--segment", "marketing.email")
+    print(mailing.read_text(encoding="utf-8-sig").strip())
+
+    say("Luca asks to be forgotten: the plan first, then the erasure and its receipt")
+    luca = run(db, "search", "-b", "bella", "galli")
+    luca_id = next(word for word in luca.split() if len(word) == 36 and word.count("-") == 4)
+    run(db, "erase", "-b", "bella", luca_id, "--yes", "--lang", "en")
+    run(db, "search", "-b", "bella", "galli")
 
 
 def main() -> None:
@@ -148,6 +177,8 @@ def main() -> None:
     say("José missed three appointments: the salon blocks him, and he tries a new card")
     run(db, "blacklist", "add", "-b", "bella", jose, "--reason", "no_show")
     run(db, "blacklist", "check", "-b", "bella", "--phone", "+39 347 765 4321")
+
+    old_software_newsletter_and_erasure(db, workdir)
 
     say("The booking platform uses the library on the same file")
     store = SQLiteStore(db)

@@ -90,7 +90,10 @@ def test_the_demo_runs() -> None:
     )
     assert "field.required" in result.stdout
     assert "second save refused, nothing overwritten" in result.stdout
-    assert "book holds 3 clients" in result.stdout
+    assert "book holds 4 clients" in result.stdout  # with Marta, imported; Luca erased
+    assert "3 rows read: 2 imported, 0 already present, 1 rejected." in result.stdout
+    assert "exported 1 clients" in result.stdout
+    assert "Erasure plan: delete the card and its history" in result.stdout
     assert "1 may receive marketing by email" in result.stdout
     assert "95.00 EUR" in result.stdout  # Giulia's total spend
     assert "may not book: no_show" in result.stdout

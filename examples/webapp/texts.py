@@ -39,12 +39,23 @@ TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
         "it": "Spunta solo ciò che desideri; puoi revocare il consenso in qualsiasi momento.",
         "nl": "Vink alleen aan wat je wilt; je kunt altijd je toestemming intrekken.",
     },
-    "consent.wording": {"en": "wording", "it": "testo", "nl": "tekst"},
-    "consent.heading_card": {"en": "Consent", "it": "Consensi", "nl": "Toestemmingen"},
+    "consent.heading_card": {
+        "en": "Your message choices",
+        "it": "Le tue scelte sui messaggi",
+        "nl": "Je keuzes voor berichten",
+    },
     "consent.granted": {
-        "en": "given on {date} (wording {version})",
-        "it": "dato il {date} (testo {version})",
-        "nl": "gegeven op {date} (tekst {version})",
+        "en": "given on {date}",
+        "it": "dato il {date}",
+        "nl": "gegeven op {date}",
+    },
+    "consent.change": {
+        "en": "You can change these choices at any time: every message has a link, "
+        "or call us on {phone}.",
+        "it": "Puoi cambiare queste scelte quando vuoi: ogni messaggio ha un link, "
+        "oppure chiamaci al {phone}.",
+        "nl": "Je kunt deze keuzes altijd wijzigen: elk bericht heeft een link, "
+        "of bel ons op {phone}.",
     },
     "consent.withdrawn": {
         "en": "withdrawn on {date}",
@@ -52,11 +63,6 @@ TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
         "nl": "ingetrokken op {date}",
     },
     "consent.not_given": {"en": "not given", "it": "non dato", "nl": "niet gegeven"},
-    "consent.proof": {
-        "en": "What the ledger proves",
-        "it": "Cosa prova il registro",
-        "nl": "Wat het register bewijst",
-    },
     "issue.service_invalid": {
         "en": "Choose one of the services offered.",
         "it": "Scegli uno dei servizi proposti.",
@@ -98,34 +104,27 @@ TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
         "it": "La tua prenotazione è confermata",
         "nl": "Je afspraak is bevestigd",
     },
-    "card.details": {"en": "Client card", "it": "Scheda cliente", "nl": "Klantkaart"},
-    "card.overview": {"en": "Overview", "it": "Riepilogo", "nl": "Overzicht"},
+    "card.details": {"en": "Your details", "it": "I tuoi dati", "nl": "Je gegevens"},
     "card.next_bookings": {
-        "en": "Next bookings",
-        "it": "Prossimi appuntamenti",
-        "nl": "Volgende afspraken",
+        "en": "Your appointment",
+        "it": "Il tuo appuntamento",
+        "nl": "Je afspraak",
     },
-    "card.future_bookings": {
-        "en": "Future bookings",
-        "it": "Appuntamenti futuri",
-        "nl": "Toekomstige afspraken",
+    "card.thanks": {
+        "en": "Thank you, {name}. We look forward to seeing you.",
+        "it": "Grazie, {name}. Ti aspettiamo.",
+        "nl": "Dank je, {name}. We kijken ernaar uit je te zien.",
     },
-    "card.average_spend": {
-        "en": "Average spend",
-        "it": "Spesa media",
-        "nl": "Gemiddelde besteding",
-    },
-    "card.last_visit": {"en": "Last visit", "it": "Ultima visita", "nl": "Laatste bezoek"},
-    "card.notes": {"en": "Important notes", "it": "Note importanti", "nl": "Belangrijke notities"},
-    "card.blocked": {"en": "Blocked", "it": "Bloccato", "nl": "Geblokkeerd"},
-    "card.promotions": {"en": "Promotions", "it": "Promozioni", "nl": "Acties"},
     "card.book_again": {
         "en": "Book another appointment",
         "it": "Prenota un altro appuntamento",
         "nl": "Nog een afspraak maken",
     },
-    "yes": {"en": "yes", "it": "sì", "nl": "ja"},
-    "no": {"en": "no", "it": "no", "nl": "nee"},
+    "errors.field": {
+        "en": "{label}: {message}",
+        "it": "{label}: {message}",
+        "nl": "{label}: {message}",
+    },
 }
 
 

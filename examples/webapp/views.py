@@ -133,6 +133,7 @@ class BookingSite:
             offers=CONSENT_OFFERS,
             typed=typed or {},
             errors=errors,
+            error_labels=_error_labels(fields, errors, lang),
             general_errors=[i.message for i in issues if i.field not in shown],
             csrf_token=csrf.issue(
                 self._csrf_key, self._csrf_nonce(), now=int(self._now().timestamp())
@@ -231,9 +232,7 @@ class BookingSite:
         except NotFoundError:
             abort(404)
         overview = self.salon.history.overview(card_id)
-        ledger = self.salon.consent.ledger(card_id)
-        state = replay(ledger)
-        versions = {event.event_id: event.wording_version for event in ledger}
+        state = replay(self.salon.consent.ledger(card_id))
         zone = ZoneInfo(business.timezone)
         return render_template(
             "card.html",
@@ -245,8 +244,8 @@ class BookingSite:
             phones=[(number, phone.format_international(number)) for number in card.phones],
             overview=overview,
             local=lambda at: at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-            consents=[_consent_line(o, state, versions, lang, zone) for o in CONSENT_OFFERS],
-            proof=self.salon.consent.report(card_id, lang=lang).history,
+            consents=[_consent_line(o, state, lang, zone) for o in CONSENT_OFFERS],
+            salon_phone=self.config.salon_phone,
         ), 200
 
     def not_found(self) -> tuple[str, int]:
@@ -319,9 +318,23 @@ def _display(value: FieldValue) -> str:
     return str(value)
 
 
+def _error_labels(
+    fields: tuple[FormField, ...], errors: Mapping[str, list[str]], lang: str
+) -> list[tuple[str, str]]:
+    """The fields with errors, as (key, label) in the page's order, for the summary's links."""
+    labels = [(f.key, f.label) for f in fields]
+    labels += [(SERVICE_FIELD, text("book.service", lang)), (SLOT_FIELD, text("book.slot", lang))]
+    labels += [(offer.name, offer.text(lang)) for offer in CONSENT_OFFERS]
+    return [(key, label) for key, label in labels if key in errors]
+
+
 def _card_rows(business: Business, card: ClientCard, lang: str) -> Iterator[tuple[str, str]]:
-    """The card's filled fields other than phones, labelled, in the schema's order."""
-    fields: tuple[FormField, ...] = business.schema.form(Context.STAFF, lang)
+    """What the client gave on the booking form, labelled, in the schema's order.
+
+    Only the booking form's fields: what staff keep on the card (internal notes, the
+    client's group, a block) is theirs, not the client's, and stays off this page.
+    """
+    fields: tuple[FormField, ...] = business.schema.form(Context.BOOKING, lang)
     for field in fields:
         value = card.value(field.key)
         if value is None or field.key == "phones":
@@ -332,13 +345,10 @@ def _card_rows(business: Business, card: ClientCard, lang: str) -> Iterator[tupl
 
 
 def _consent_line(
-    offer: ConsentOffer,
-    state: ConsentState,
-    versions: Mapping[str, str | None],
-    lang: str,
-    zone: ZoneInfo,
+    offer: ConsentOffer, state: ConsentState, lang: str, zone: ZoneInfo
 ) -> ConsentLine:
-    """Where one offered consent stands, with the wording version its grant recorded."""
+    """Where one offered consent stands, in the client's words (the wording's version,
+    an internal id, stays in the ledger)."""
     choice = state.choice(offer.purpose, offer.channel)
     if choice is None:
         return ConsentLine(offer.text(lang), text("consent.not_given", lang), granted=False)
@@ -346,7 +356,7 @@ def _consent_line(
     if choice.granted:
         return ConsentLine(
             offer.text(lang),
-            text("consent.granted", lang, date=day, version=versions.get(choice.event_id)),
+            text("consent.granted", lang, date=day),
             granted=True,
         )
     return ConsentLine(offer.text(lang), text("consent.withdrawn", lang, date=day), granted=False)
