@@ -9,8 +9,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from clientcard.storage import MemoryStore
+from clientcard.storage.protocol import ClientStore
+from tests.citus_support import citus, citus_schema, citus_store
 from tests.cli_support import Cli
 from tests.support import NOW, TODAY
+
+__all__ = ["citus", "citus_schema", "citus_store"]  # fixtures for every test package
 
 # "fast" keeps `make test` quick on a laptop; CI runs "ci"; `make fuzz` runs "thorough".
 settings.register_profile(
@@ -45,3 +50,16 @@ def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.
     runner = Cli(tmp_path / "cards.db", capsys)
     runner.ok("init", "bella", "--name", "Salone Bella", "--region", "IT", "--language", "it")
     return runner
+
+
+@pytest.fixture(params=["memory", pytest.param("citus", marks=pytest.mark.citus)])
+def book_store(request: pytest.FixtureRequest) -> ClientStore:
+    """The store of a book under test: in memory, then on the Citus cluster.
+
+    The Citus run shares one distributed schema per session, emptied before each test
+    (see ``tests/citus_support.py``); it is skipped when no cluster is configured.
+    """
+    if request.param == "memory":
+        return MemoryStore()
+    store: ClientStore = request.getfixturevalue("citus_store")
+    return store

@@ -193,11 +193,12 @@ def distribute(session: Session, schema: str) -> tuple[str, ...]:
             f" distribute them: {'; '.join(problems)}",
         )
     placed: list[str] = []
+    moved: list[str] = []
     for table in _in_order(layout.reference - layout.placed, layout.references):
         name = _qualified(schema, table)
-        moving = _holds_rows(session, name)
+        if _holds_rows(session, name):
+            moved.append(name)
         session.fetch("SELECT create_reference_table(?::regclass)", (name,))
-        _drop_local_copy(session, name, moving)
         placed.append(table)
     # businesses first: every other tenant table is co-located with it.
     rest = _in_order(layout.tenant - {ROOT}, layout.references)
@@ -205,7 +206,8 @@ def distribute(session: Session, schema: str) -> tuple[str, ...]:
         if table in layout.placed:
             continue
         name = _qualified(schema, table)
-        moving = _holds_rows(session, name)
+        if _holds_rows(session, name):
+            moved.append(name)
         if table == ROOT:
             session.fetch("SELECT create_distributed_table(?::regclass, 'id')", (name,))
         else:
@@ -213,8 +215,13 @@ def distribute(session: Session, schema: str) -> tuple[str, ...]:
                 "SELECT create_distributed_table(?::regclass, ?, colocate_with => ?)",
                 (name, SHARD_KEY, _qualified(schema, ROOT)),
             )
-        _drop_local_copy(session, name, moving)
         placed.append(table)
+    # Citus copies a table's rows to its shards and leaves them behind, unread, in the
+    # coordinator's own copy; kept there, an erased client's data would linger in its
+    # files. Emptied once every table is placed (a local table referencing one would
+    # stop it), the tables referencing others first.
+    for name in reversed(moved):
+        session.fetch("SELECT truncate_local_data_after_distributing_table(?::regclass)", (name,))
     return tuple(placed)
 
 
@@ -226,13 +233,3 @@ def _qualified(schema: str, table: str) -> str:
 def _holds_rows(session: Session, name: str) -> bool:
     # A name read from the catalog, quoted; never a value.
     return bool(session.fetch(f"SELECT 1 FROM {name} LIMIT 1"))  # noqa: S608
-
-
-def _drop_local_copy(session: Session, name: str, moving: bool) -> None:
-    """Empty the coordinator's own copy of rows that Citus just copied to the shards.
-
-    Citus leaves them behind, unread; kept there, an erased client's data would linger
-    in the coordinator's files.
-    """
-    if moving:
-        session.fetch("SELECT truncate_local_data_after_distributing_table(?::regclass)", (name,))
