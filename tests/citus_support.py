@@ -111,20 +111,20 @@ def citus_schema(citus: str) -> Iterator[str]:
 
 @pytest.fixture
 def citus_store(citus_schema: str, citus: str) -> Iterator[PostgresStore]:
-    """A distributed store on the session's schema, every table emptied (migrations kept)."""
+    """A distributed store on the session's schema, every tenant table emptied."""
     import psycopg
     from psycopg import sql
 
     from clientcard.storage._sql.citus import read_layout
     from clientcard.storage.postgres import PostgresStore, _PostgresSession
 
-    with psycopg.connect(citus, autocommit=True) as connection:
+    # DELETE, not TRUNCATE: on a few rows a tenth of the time, which adds up per test.
+    with psycopg.connect(citus) as connection:
         layout = read_layout(_PostgresSession(connection), citus_schema)
-        connection.execute(
-            sql.SQL("TRUNCATE {} CASCADE").format(
-                sql.SQL(", ").join(sql.Identifier(citus_schema, t) for t in sorted(layout.tenant))
+        for table in reversed(layout.tenant_order()):
+            connection.execute(
+                sql.SQL("DELETE FROM {}").format(sql.Identifier(citus_schema, table))
             )
-        )
     with PostgresStore(citus, schema=citus_schema, distributed=True, max_size=8) as store:
         yield store
 

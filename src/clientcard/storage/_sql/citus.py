@@ -70,6 +70,11 @@ class Layout:
         wanted = {target for table in self.tenant for target in self.references.get(table, ())}
         return frozenset(wanted - self.tenant)
 
+    def tenant_order(self) -> list[str]:
+        """The tenant tables, ``businesses`` first, each after the tables it references."""
+        rest = _in_order(self.tenant - {ROOT}, self.references)
+        return [ROOT, *rest] if ROOT in self.tenant else rest
+
     @property
     def local(self) -> frozenset[str]:
         """Global tables that stay on the coordinator alone."""
@@ -201,8 +206,7 @@ def distribute(session: Session, schema: str) -> tuple[str, ...]:
         session.fetch("SELECT create_reference_table(?::regclass)", (name,))
         placed.append(table)
     # businesses first: every other tenant table is co-located with it.
-    rest = _in_order(layout.tenant - {ROOT}, layout.references)
-    for table in [ROOT, *rest] if ROOT in layout.tenant else rest:
+    for table in layout.tenant_order():
         if table in layout.placed:
             continue
         name = _qualified(schema, table)
