@@ -445,3 +445,47 @@ def test_the_outbox_relay_delivers_the_events_of_every_business_once(
     assert relay.admin.deliver_pending() == 10
     assert citus_store.pending_events() == []
     assert {event.business_id for event in sink.events} == set(salons)
+
+
+# -- the migration that made the keys shardable ---------------------------------------------
+
+
+@pytest.mark.postgres
+def test_the_keys_migration_carries_every_row_forward_on_a_single_server(
+    postgres: str, postgres_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientcard.storage._sql import migrations
+
+    keys = next(m for m in migrations.MIGRATIONS if m.name == "keys hold the business")
+    before = tuple(m for m in migrations.MIGRATIONS if m is not keys)
+    monkeypatch.setattr(migrations, "MIGRATIONS", before)
+    with PostgresStore(postgres, schema=postgres_schema) as old:
+        book = ClientBook(old, clock=FixedClock(NOW), events=_Down())
+        salon = book.create_business(name="Salone", region="IT").id
+        card = book.business(salon).cards.add({"first_name": "Anna", "email": "a@example.com"})
+        book.business(salon).consent.grant(
+            card.id, "marketing", "email", wording_version="v1", by="desk"
+        )
+        sending(old, RecordingNotifier()).business(salon).messaging.queue(
+            "promo", Channel.EMAIL, [card.id]
+        )
+        rows = {table: _rows(postgres, postgres_schema, table) for table in _KEYED}
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*before, keys))
+    with PostgresStore(postgres, schema=postgres_schema) as new:
+        assert {table: _rows(postgres, postgres_schema, table) for table in _KEYED} == rows
+        assert all(rows.values())
+        with catalog(postgres) as session:
+            assert key_problems(read_layout(session, postgres_schema)) == []
+        assert len(new.consent_events(salon, card.id)) == 1
+        assert len(new.pending_events()) == len(rows["outbox"])
+
+
+_KEYED = ("consent_events", "sends", "outbox")
+
+
+def _rows(dsn: str, schema: str, table: str) -> list[str]:
+    with psycopg.connect(dsn) as connection:
+        found = connection.execute(
+            sql.SQL("SELECT t::text FROM {} AS t ORDER BY 1").format(sql.Identifier(schema, table))
+        ).fetchall()
+    return [str(row[0]) for row in found]
