@@ -103,10 +103,10 @@ class PostgresStore(SQLStore):
 
     With ``distributed=True`` the database is the coordinator of a Citus cluster, and
     the store spreads its tables over the cluster when it opens, each business's rows
-    on one node (see the *Scaling out* page of the docs); it does so again on every open, for tables a
-    migration added, and leaves the tables already placed alone. A database without
-    the Citus extension then raises :class:`~clientcard.errors.StorageError`
-    ``no_citus``.
+    on one node (see the *Scaling out* page of the docs). It does so again on every
+    open, for tables a migration added, and leaves the tables already placed alone. A
+    database without the Citus extension then raises
+    :class:`~clientcard.errors.StorageError` ``no_citus``.
 
     Use it as a context manager, or call :meth:`close` when done.
 
