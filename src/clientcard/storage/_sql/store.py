@@ -272,7 +272,8 @@ class SQLStore(TransactionRunner):
         """
         if not event_ids:
             return
-        owners = {i: self._event_owners[i] for i in event_ids if i in self._event_owners}
+        # get(), not a test then a read: another thread may mark the same event meanwhile.
+        owners = {i: owner for i in event_ids if (owner := self._event_owners.get(i)) is not None}
         self._run(lambda s: rows.delete_events(s, event_ids, owners), write=True)
         for event_id in owners:
             self._event_owners.pop(event_id, None)
