@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import scaleout  # bench/scaleout.py, beside this file
 import targets  # bench/targets.py, beside this file
 
 import consent  # bench/consent.py, beside this file
@@ -58,6 +59,8 @@ JOBS: dict[str, Job] = {
         lambda dsn: storage.postgres_suite(storage.cards_to_bench(), dsn),
         "PostgreSQL benchmarks",
     ),
+    # Only when CLIENTCARD_TEST_CITUS names a Citus cluster: it beside the server above.
+    "scaleout": _postgres(scaleout.suite, "Scale-out benchmarks"),
 }
 
 

@@ -20,6 +20,7 @@ from clientcard.consent import (
 )
 from clientcard.errors import NotFoundError, ValidationError
 from clientcard.storage import CardQuery, MemoryStore
+from clientcard.storage.protocol import ClientStore
 from clientcard.testing.doubles import ListEventSink
 from tests.support import NOW
 
@@ -33,8 +34,8 @@ def sink() -> ListEventSink:
 
 
 @pytest.fixture
-def book(sink: ListEventSink) -> ClientBook:
-    return ClientBook(MemoryStore(), clock=FixedClock(NOW), events=sink)
+def book(sink: ListEventSink, book_store: ClientStore) -> ClientBook:
+    return ClientBook(book_store, clock=FixedClock(NOW), events=sink)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from clientcard.consent import (
     replay,
 )
 from clientcard.errors import ValidationError
-from clientcard.storage import MemoryStore
+from clientcard.storage.protocol import ClientStore
 from tests.consent.test_ledger import event
 from tests.support import NOW
 
@@ -23,8 +23,8 @@ SECRET = bytes(range(32))
 
 
 @pytest.fixture
-def book() -> ClientBook:
-    return ClientBook(MemoryStore(), clock=FixedClock(NOW))
+def book(book_store: ClientStore) -> ClientBook:
+    return ClientBook(book_store, clock=FixedClock(NOW))
 
 
 def ask(book: ClientBook) -> tuple[str, str, str]:

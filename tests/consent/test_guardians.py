@@ -9,7 +9,7 @@ from clientcard.clock import FixedClock
 from clientcard.consent import Channel, GuardianConsent, Purpose
 from clientcard.errors import NotFoundError, ValidationError
 from clientcard.messaging import MessageTemplate, MessagingSettings, TemplateText
-from clientcard.storage import MemoryStore
+from clientcard.storage.protocol import ClientStore
 from clientcard.testing.doubles import RecordingNotifier
 from tests.support import NOW, record
 
@@ -21,8 +21,8 @@ REMINDER = MessageTemplate(
 
 
 @pytest.fixture
-def book() -> ClientBook:
-    return ClientBook(MemoryStore(), clock=FixedClock(NOW))
+def book(book_store: ClientStore) -> ClientBook:
+    return ClientBook(book_store, clock=FixedClock(NOW))
 
 
 def family(book: ClientBook) -> tuple[str, str, str]:

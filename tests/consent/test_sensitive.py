@@ -9,15 +9,15 @@ from clientcard.cards.schema import FieldDefinition, FieldType
 from clientcard.clock import FixedClock
 from clientcard.consent import ConsentAction, ConsentSource, Purpose
 from clientcard.errors import ValidationError
-from clientcard.storage import MemoryStore
+from clientcard.storage.protocol import ClientStore
 from tests.support import NOW
 
 HEALTH = Purpose.SPECIAL_CATEGORY_DATA
 
 
 @pytest.fixture
-def book() -> ClientBook:
-    return ClientBook(MemoryStore(), clock=FixedClock(NOW))
+def book(book_store: ClientStore) -> ClientBook:
+    return ClientBook(book_store, clock=FixedClock(NOW))
 
 
 @pytest.fixture

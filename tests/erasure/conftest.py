@@ -13,8 +13,8 @@ from clientcard.clock import FixedClock
 from clientcard.gallery.model import Photo, PhotoKind
 from clientcard.history.model import Appointment, AppointmentStatus, Payment, ServiceLine
 from clientcard.money import Money
-from clientcard.storage import MemoryStore
 from clientcard.storage.blobs import MemoryBlobStore
+from clientcard.storage.protocol import ClientStore
 from clientcard.storage.records import Record
 from clientcard.testing.doubles import ListEventSink
 from tests.storage.conftest import postgres, postgres_schema
@@ -56,8 +56,10 @@ def blobs() -> FlakyBlobs:
 
 
 @pytest.fixture
-def book(clock: FixedClock, sink: ListEventSink, blobs: FlakyBlobs) -> ClientBook:
-    return ClientBook(MemoryStore(), clock=clock, events=sink, blobs=blobs)
+def book(
+    clock: FixedClock, sink: ListEventSink, blobs: FlakyBlobs, book_store: ClientStore
+) -> ClientBook:
+    return ClientBook(book_store, clock=clock, events=sink, blobs=blobs)
 
 
 @pytest.fixture

@@ -12,10 +12,18 @@ from clientcard.clock import FixedClock
 from clientcard.consent import Channel, ConsentSource, Purpose
 from clientcard.errors import ValidationError
 from clientcard.locale import message
+from clientcard.storage.protocol import ClientStore
 from clientcard.storage.sqlite import SQLiteStore
 from clientcard.testing.doubles import ListEventSink
 from tests.exchange.support import imported, opened, values
 from tests.support import NOW
+
+
+@pytest.fixture
+def book(sink: ListEventSink, book_store: ClientStore) -> ClientBook:
+    """The import tests' book: in memory, then on the Citus cluster."""
+    return ClientBook(book_store, clock=FixedClock(NOW), events=sink)
+
 
 GOOD = "Nome;Cognome;Cellulare;E-mail\nGiulia;Bianchi;333 1234567;giulia@example.it\n"
 MIXED = (

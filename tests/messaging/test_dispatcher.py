@@ -23,6 +23,7 @@ from clientcard.messaging import (
 from clientcard.messaging.sends import SendStatus
 from clientcard.messaging.service import MessagingService
 from clientcard.storage import MemoryStore
+from clientcard.storage.protocol import ClientStore
 from clientcard.testing.doubles import RecordingNotifier
 from tests.support import NOW, record
 
@@ -69,8 +70,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def book(clock: FixedClock) -> ClientBook:
-    return ClientBook(MemoryStore(), clock=clock)
+def book(clock: FixedClock, book_store: ClientStore) -> ClientBook:
+    return ClientBook(book_store, clock=clock)
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ except ImportError as missing:
 
 from clientcard.errors import DuplicateError, StorageError
 from clientcard.storage._sql import POSTGRES, SQLStore, TxState, migrate
+from clientcard.storage._sql.citus import distribute
 
 __all__ = ["PostgresStore"]
 
@@ -100,6 +101,13 @@ class PostgresStore(SQLStore):
     ``schema`` (lower-case letters, digits and ``_``), created when missing; several
     stores, or several processes, may share one schema.
 
+    With ``distributed=True`` the database is the coordinator of a Citus cluster, and
+    the store spreads its tables over the cluster when it opens, each business's rows
+    on one node (see the *Scaling out* page of the docs). It does so again on every
+    open, for tables a migration added, and leaves the tables already placed alone. A
+    database without the Citus extension then raises
+    :class:`~clientcard.errors.StorageError` ``no_citus``.
+
     Use it as a context manager, or call :meth:`close` when done.
 
     .. versionadded:: 0.1.0
@@ -114,11 +122,13 @@ class PostgresStore(SQLStore):
         max_size: int = 4,
         max_retries: int = 5,
         timeout: float = 30.0,
+        distributed: bool = False,
     ) -> None:
         if not _SCHEMA_NAME.fullmatch(schema):
             raise ValueError("schema must be 1-63 of a-z, 0-9 and _, not starting with a digit")
         super().__init__(POSTGRES, max_retries=max_retries)
         self._schema = schema
+        self._distributed = distributed
         self._pool: ConnectionPool[psycopg.Connection[TupleRow]] = ConnectionPool(
             conninfo,
             min_size=min_size,
@@ -143,6 +153,14 @@ class PostgresStore(SQLStore):
     def schema(self) -> str:
         """The schema the store's tables live in."""
         return self._schema
+
+    @property
+    def distributed(self) -> bool:
+        """Whether the store places its tables on a Citus cluster when it opens.
+
+        .. versionadded:: 0.1.0
+        """
+        return self._distributed
 
     def close(self) -> None:
         """Close the pool and every connection in it; the store can't be used afterwards."""
@@ -186,6 +204,8 @@ class PostgresStore(SQLStore):
                         .as_string(None)
                     )
                 migrate(session, POSTGRES)
+                if self._distributed:
+                    distribute(session, self._schema)
                 session.execute("COMMIT")
             except BaseException:
                 self._abandon(session)

@@ -384,8 +384,8 @@ class ClientStore(Protocol):
     def add_sends(self, sends: Sequence[Send]) -> int:
         """Record queued sends; return how many were new.
 
-        A send whose ``send_id``, or whose ``dedupe_key`` within its business, is already
-        recorded is left out, so queueing the same thing twice adds it once.
+        A send whose ``send_id`` or ``dedupe_key`` is already recorded in its business is
+        left out, so queueing the same thing twice adds it once.
         """
         ...
 
@@ -397,7 +397,9 @@ class ClientStore(Protocol):
         Claimed are queued sends (once ``now`` reached their ``not_before``), and sends
         left ``sending`` since before ``stale_before`` (their dispatcher died). They come
         back ``sending``, updated at ``now``, with one more attempt; no two concurrent
-        claims return the same send.
+        claims return the same send. Across businesses, "oldest first" holds within each
+        business: a store that keeps businesses apart (on the nodes of a cluster) may
+        claim business by business, in the order of each one's oldest due send.
         """
         ...
 

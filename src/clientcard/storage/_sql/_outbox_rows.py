@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Final
 
 from clientcard.cards.serialization import event_from_dict, event_to_dict
 from clientcard.events import DomainEvent
-from clientcard.storage._sql._common import matchable
+from clientcard.storage._sql._common import marks, matchable
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 
 __all__ = ["delete_events", "insert_events", "select_events"]
+
+_CHUNK: Final = 500
 
 
 def insert_events(session: Session, dialect: Dialect, events: Sequence[DomainEvent]) -> None:
@@ -24,13 +27,36 @@ def insert_events(session: Session, dialect: Dialect, events: Sequence[DomainEve
     )
 
 
-def select_events(session: Session, dialect: Dialect, limit: int) -> list[DomainEvent]:
-    """Read the oldest ``limit`` events of the outbox."""
-    rows = session.fetch("SELECT doc FROM outbox ORDER BY seq LIMIT ?", (limit,))
-    return [event_from_dict(dialect.decode_doc(row[0])) for row in rows]
+def select_events(session: Session, dialect: Dialect, limit: int) -> list[tuple[str, DomainEvent]]:
+    """Read the oldest ``limit`` events of the outbox, each with its ``business_id`` column.
+
+    The relay serves every business, so on a cluster this read fans out to every shard
+    (each returns its oldest, the coordinator merges them).
+    """
+    rows = session.fetch("SELECT business_id, doc FROM outbox ORDER BY seq LIMIT ?", (limit,))
+    return [(str(row[0]), event_from_dict(dialect.decode_doc(row[1]))) for row in rows]
 
 
-def delete_events(session: Session, event_ids: Sequence[str]) -> None:
-    """Remove events from the outbox by id."""
-    rows = [(event_id,) for event_id in event_ids if matchable(event_id)]
-    session.execute_many("DELETE FROM outbox WHERE event_id = ?", rows)
+def delete_events(session: Session, event_ids: Sequence[str], owners: Mapping[str, str]) -> None:
+    """Remove events from the outbox by id.
+
+    ``owners`` maps the ids whose ``business_id`` is known to it: those are deleted one
+    business at a time, which a cluster routes to that business's shard. The rest are
+    deleted together, which a cluster sends to every shard.
+    """
+    by_business: dict[str | None, list[str]] = {}
+    for event_id in dict.fromkeys(event_ids):
+        if matchable(event_id):
+            by_business.setdefault(owners.get(event_id), []).append(event_id)
+    for business_id, ids in by_business.items():
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            # Only placeholders are spliced in.
+            where = f"event_id IN ({marks(chunk)})"
+            if business_id is None:
+                session.execute(f"DELETE FROM outbox WHERE {where}", chunk)  # noqa: S608
+            else:
+                session.execute(
+                    f"DELETE FROM outbox WHERE business_id = ? AND {where}",  # noqa: S608
+                    (business_id, *chunk),
+                )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Final
 
 import attrs
 
@@ -50,15 +51,24 @@ def _maybe_timestamp(dialect: Dialect, value: dt.datetime | None) -> object:
 
 def _write_send(session: Session, dialect: Dialect, send: Send) -> int:
     return session.execute(
-        "UPDATE sends SET status = ?, updated_at = ?, not_before = ?, doc = ? WHERE send_id = ?",
+        # The business too: on a cluster it names the shard, and a send is keyed in it.
+        "UPDATE sends SET status = ?, updated_at = ?, not_before = ?, doc = ?"
+        " WHERE business_id = ? AND send_id = ?",
         (
             send.status.value,
             dialect.timestamp(send.updated_at),
             _maybe_timestamp(dialect, send.not_before),
             dialect.encode_doc(send_to_dict(send)),
+            send.business_id,
             send.send_id,
         ),
     )
+
+
+_DUE: Final = (
+    "((status = 'queued' AND (not_before IS NULL OR not_before <= ?))"
+    " OR (status = 'sending' AND updated_at < ?))"
+)
 
 
 def claim_sends(
@@ -70,36 +80,49 @@ def claim_sends(
     limit: int,
     scope: SendScope,
 ) -> list[Send]:
-    """Mark up to ``limit`` queued or stale sends in ``scope`` as being sent; return them."""
+    """Mark up to ``limit`` queued or stale sends in ``scope`` as being sent; return them.
+
+    Rows are locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) one business at a time:
+    a locking read must name its business to be routed to one shard of a Citus cluster,
+    which refuses to lock rows across shards. Without a business in ``scope``, a plain
+    read first finds the businesses with sends due, ordered by their oldest due send,
+    and each is claimed in turn until ``limit`` is reached; sends come back oldest first
+    within each business.
+    """
     templates = sorted(scope.template_keys)
     channels = sorted(channel.value for channel in scope.channels)
     if not templates or not channels:
         return []
-    # Only placeholders and the dialect's constant locking clause are spliced in.
-    rows = session.fetch(
-        "SELECT doc FROM sends"  # noqa: S608
-        " WHERE ((status = 'queued' AND (not_before IS NULL OR not_before <= ?))"
-        " OR (status = 'sending' AND updated_at < ?))"
-        f" AND template_key IN ({marks(templates)}) AND channel IN ({marks(channels)})"
-        + ("" if scope.business_id is None else " AND business_id = ?")
-        + f" ORDER BY queued_at, send_id LIMIT ?{dialect.skip_locked}",
-        (
-            dialect.timestamp(now),
-            dialect.timestamp(stale_before),
-            *templates,
-            *channels,
-            *(() if scope.business_id is None else (scope.business_id,)),
-            limit,
-        ),
-    )
-    claimed = []
-    for row in rows:
-        send = send_from_dict(dialect.decode_doc(row[0]))
-        send = attrs.evolve(
-            send, status=SendStatus.SENDING, updated_at=now, attempts=send.attempts + 1
+    due = (dialect.timestamp(now), dialect.timestamp(stale_before))
+    filters = f" AND template_key IN ({marks(templates)}) AND channel IN ({marks(channels)})"
+    if scope.business_id is not None:
+        businesses = [scope.business_id] if matchable(scope.business_id) else []
+    else:
+        # No lock, so it fans out to every shard; the claims below lock, and re-check.
+        # Only placeholders are spliced in.
+        rows = session.fetch(
+            f"SELECT business_id FROM sends WHERE {_DUE}{filters}"  # noqa: S608
+            " GROUP BY business_id ORDER BY min(queued_at), business_id LIMIT ?",
+            (*due, *templates, *channels, limit),
         )
-        _write_send(session, dialect, send)
-        claimed.append(send)
+        businesses = [str(row[0]) for row in rows]
+    claimed: list[Send] = []
+    for business_id in businesses:
+        if len(claimed) >= limit:
+            break
+        # Only placeholders and the dialect's constant locking clause are spliced in.
+        rows = session.fetch(
+            f"SELECT doc FROM sends WHERE business_id = ? AND {_DUE}{filters}"  # noqa: S608
+            f" ORDER BY queued_at, send_id LIMIT ?{dialect.skip_locked}",
+            (business_id, *due, *templates, *channels, limit - len(claimed)),
+        )
+        for row in rows:
+            send = send_from_dict(dialect.decode_doc(row[0]))
+            send = attrs.evolve(
+                send, status=SendStatus.SENDING, updated_at=now, attempts=send.attempts + 1
+            )
+            _write_send(session, dialect, send)
+            claimed.append(send)
     return claimed
 
 

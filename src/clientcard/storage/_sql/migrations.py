@@ -336,6 +336,40 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             ),
         },
     ),
+    # A Citus cluster shards every tenant table by business_id, and a distributed table's
+    # primary key and unique constraints must hold the distribution column: one shard
+    # can only check uniqueness among its own rows. Three tables had keys without it.
+    # Ids stay unique where a client meets them (a send, a ledger entry and an event are
+    # named within their business), and every row is carried forward as it is. The
+    # claiming index leads with status then business, so a per-business claim is one
+    # index range (see _send_rows.claim_sends). SQLite is never distributed: its keys,
+    # unique in the whole file, are already unique within each business, and rebuilding
+    # a table there would have to copy columns other migrations may add.
+    Migration(
+        version=13,
+        name="keys hold the business",
+        statements={
+            "sqlite": (),
+            "postgresql": (
+                (
+                    "ALTER TABLE consent_events DROP CONSTRAINT consent_events_pkey,"
+                    " DROP CONSTRAINT consent_events_event_id_key,"
+                    " ADD CONSTRAINT consent_events_pkey PRIMARY KEY (business_id, seq),"
+                    " ADD CONSTRAINT consent_events_event_id_key UNIQUE (business_id, event_id)"
+                ),
+                (
+                    "ALTER TABLE sends DROP CONSTRAINT sends_pkey,"
+                    " ADD CONSTRAINT sends_pkey PRIMARY KEY (business_id, send_id)"
+                ),
+                "DROP INDEX sends_to_claim",
+                "CREATE INDEX sends_to_claim ON sends (status, business_id, queued_at, send_id)",
+                (
+                    "ALTER TABLE outbox DROP CONSTRAINT outbox_pkey,"
+                    " ADD CONSTRAINT outbox_pkey PRIMARY KEY (business_id, seq)"
+                ),
+            ),
+        },
+    ),
 )
 """The schema history, oldest first."""
 

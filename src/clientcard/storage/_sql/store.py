@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Final
 
 from clientcard.business import Business
 from clientcard.cards.card import ClientCard
@@ -35,6 +36,10 @@ from clientcard.storage.records import (
 
 __all__ = ["SQLStore"]
 
+# Past this many remembered event owners (a relay that reads and never marks), forget
+# them: a delete without its business is slower on a cluster, never wrong.
+_KNOWN_EVENT_OWNERS: Final = 10_000
+
 
 class SQLStore(TransactionRunner):
     """A :class:`~clientcard.storage.protocol.ClientStore` on a SQL database.
@@ -55,6 +60,8 @@ class SQLStore(TransactionRunner):
         super().__init__(dialect, max_retries=max_retries)
         # Decoded businesses by id, with the stored document they came from.
         self._known_businesses: dict[str, tuple[object, Business]] = {}
+        # The business of each event pending_events handed out, until it is delivered.
+        self._event_owners: dict[str, str] = {}
 
     # -- businesses -------------------------------------------------------------------
 
@@ -251,12 +258,25 @@ class SQLStore(TransactionRunner):
         """Return the oldest undelivered events, oldest first."""
         if limit <= 0:
             return []
-        return self._run(lambda s: rows.select_events(s, self._dialect, limit), write=False)
+        found = self._run(lambda s: rows.select_events(s, self._dialect, limit), write=False)
+        if len(self._event_owners) > _KNOWN_EVENT_OWNERS:
+            self._event_owners.clear()
+        self._event_owners.update((event.event_id, owner) for owner, event in found)
+        return [event for _, event in found]
 
     def mark_delivered(self, event_ids: Sequence[str]) -> None:
-        """Remove delivered events from the outbox; unknown ids are ignored."""
-        if event_ids:
-            self._run(lambda s: rows.delete_events(s, event_ids), write=True)
+        """Remove delivered events from the outbox; unknown ids are ignored.
+
+        The business of an event this store handed out is remembered until then, so
+        the delete names it: on a cluster that routes it to one shard.
+        """
+        if not event_ids:
+            return
+        # get(), not a test then a read: another thread may mark the same event meanwhile.
+        owners = {i: owner for i in event_ids if (owner := self._event_owners.get(i)) is not None}
+        self._run(lambda s: rows.delete_events(s, event_ids, owners), write=True)
+        for event_id in owners:
+            self._event_owners.pop(event_id, None)
 
     # -- records ------------------------------------------------------------------------
 

@@ -1,0 +1,107 @@
+"""On a Citus cluster, no byte of an erased client is left in the workers' files either.
+
+The client of ``test_scan`` is seeded on a distributed store, so their rows live in
+shards on the workers. After the erasure, and once the database has done the host's
+part (``VACUUM FULL`` rewrites each table without its dead rows, ``CHECKPOINT`` writes
+what is in memory), every data file of every shard -- table, TOAST and index, on every
+node that holds a placement -- is read byte for byte from the node's data directory,
+with the blob store's files: no marker of the erased client may be found, and every
+marker of the witness is.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+if os.environ.get("CLIENTCARD_REQUIRE_POSTGRES") != "1":
+    pytest.importorskip("psycopg", reason="psycopg is not installed (clientcard[postgres])")
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from clientcard.book import ClientBook
+from clientcard.clock import FixedClock
+from clientcard.sinks import JsonLinesEventSink
+from clientcard.storage.files import FileBlobStore
+from clientcard.storage.postgres import PostgresStore
+from tests.citus_support import shards_of
+from tests.erasure.test_scan import blob_files, found_in, prepare, searchable
+from tests.support import NOW
+
+# The files of a relation: its table, its TOAST table and the TOAST index, its indexes.
+_FILES = (
+    "SELECT pg_relation_filepath(r) FROM (SELECT %s::regclass AS r UNION ALL"
+    " SELECT reltoastrelid::regclass FROM pg_class WHERE oid = %s::regclass AND reltoastrelid <> 0"
+    " UNION ALL SELECT indexrelid::regclass FROM pg_index WHERE indrelid IN"
+    " (%s::regclass, (SELECT reltoastrelid FROM pg_class WHERE oid = %s::regclass))) AS f"
+)
+
+
+def node_files(dsn: str, schema: str) -> bytes:
+    """Every data file of the schema's shards on every node, after a checkpoint."""
+    nodes: dict[tuple[str, int], list[str]] = {}
+    for host, port, shard in shards_of(dsn, schema):
+        nodes.setdefault((host, port), []).append(shard)
+    base = conninfo_to_dict(dsn)
+    data = []
+    for (host, port), shards in sorted(nodes.items()):
+        node = make_conninfo("", **{**base, "host": host, "port": str(port)})
+        with psycopg.connect(node, autocommit=True) as connection:
+            connection.execute("CHECKPOINT")
+            row = connection.execute("SHOW data_directory").fetchone()
+            assert row is not None
+            root = Path(str(row[0]))
+            for shard in shards:
+                for (relative,) in connection.execute(_FILES, (shard,) * 4).fetchall():
+                    main = root / str(relative)
+                    # The main fork and its 1 GB segments; not the free space and
+                    # visibility maps, which hold no row.
+                    data.extend(
+                        part.read_bytes()
+                        for part in sorted(main.parent.glob(main.name + "*"))
+                        if part.name == main.name or part.name[len(main.name) + 1 :].isdigit()
+                    )
+    assert data, "the scan found no shard file to read"
+    return b"".join(data)
+
+
+@pytest.mark.citus
+def test_the_workers_files_hold_no_byte_of_an_erased_client(
+    citus: str, citus_store: PostgresStore, tmp_path: Path
+) -> None:
+    blobs = FileBlobStore(tmp_path / "blobs")
+    book = ClientBook(
+        citus_store,
+        clock=FixedClock(NOW),
+        events=JsonLinesEventSink(tmp_path / "events.jsonl"),
+        blobs=blobs,
+    )
+    salon = book.create_business(name="Salone", region="IT", language="it").id
+    erased, _ = prepare(book, salon, blobs)
+    gone, kept = searchable("x"), searchable("w")
+    schema = citus_store.schema
+
+    def written() -> bytes:
+        files = [path.read_bytes() for path in blob_files(blobs)]
+        return b"".join([node_files(citus, schema), *files])
+
+    assert found_in(written(), gone) == set(gone), "the scan must see the seeded client"
+
+    book.business(salon).erasure.run(book.business(salon).erasure.plan(erased), by="staff-7")
+    with psycopg.connect(citus, autocommit=True) as connection:
+        # Propagated to every shard: the host's routine (autovacuum) does the same, later.
+        tables = connection.execute(
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
+            " FROM pg_dist_partition AS p JOIN pg_class AS c ON c.oid = p.logicalrelid"
+            " JOIN pg_namespace AS n ON n.oid = c.relnamespace WHERE n.nspname = %s",
+            (schema,),
+        ).fetchall()
+        for (table,) in tables:
+            connection.execute(f"VACUUM FULL {table}")
+
+    after = written()
+    assert found_in(after, gone) == set()
+    assert found_in(after, kept) == set(kept)
