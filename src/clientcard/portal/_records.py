@@ -17,6 +17,7 @@ from urllib.parse import quote
 import attrs
 
 from clientcard._core import Core
+from clientcard.contact.email import lookup_key
 from clientcard.errors import ConfigurationError, DuplicateError, NotFoundError, ValidationError
 from clientcard.portal._throttles import Throttles
 from clientcard.portal.accounts import (
@@ -61,8 +62,8 @@ class Accounts:
         return PortalAccount.from_record(record), record.revision
 
     def by_login(self, login_key: str) -> tuple[PortalAccount, int] | None:
-        """The account of a login (casefolded), and its stored revision, or ``None``."""
-        query = RecordQuery(kind=ACCOUNT_KIND, key=login_key.casefold())
+        """The account of a login (by its e-mail key), and its stored revision, or ``None``."""
+        query = RecordQuery(kind=ACCOUNT_KIND, key=lookup_key(login_key))
         page = self._core.store.find_records(self._business_id, query, limit=1)
         if not page.items:
             return None
@@ -99,7 +100,7 @@ class Accounts:
         )
 
     def _login_claim(self, account: PortalAccount) -> str:
-        return self._throttles.fingerprint("login", account.login.casefold())
+        return self._throttles.fingerprint("login", lookup_key(account.login))
 
 
 class Links:
