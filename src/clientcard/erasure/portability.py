@@ -144,7 +144,7 @@ class ImportedSubject:
     sends: int
     dropped: tuple[str, ...] = ()
     blobs: int = 0
-    missing_blobs: tuple[str, ...] = ()
+    missing_blobs: tuple[str, ...] = attrs.field(default=(), repr=False)
 
 
 def custom_definitions(card: ClientCard, schema: FieldSchema) -> tuple[FieldDefinition, ...]:

@@ -115,7 +115,7 @@ class SignInLink:
     business_id: str
     card_id: str
     account_id: str
-    digest: str
+    digest: str = attrs.field(repr=False)
     purpose: LinkPurpose
     issued_at: dt.datetime
     expires_at: dt.datetime

@@ -124,7 +124,7 @@ class Record:
     at: dt.datetime = attrs.field(validator=_check_at)
     doc: Mapping[str, Any] = attrs.field(converter=_frozen_doc)
     card_id: str | None = None
-    key: str | None = None
+    key: str | None = attrs.field(default=None, repr=False)
     revision: int = attrs.field(default=1, validator=_check_revision)
 
     def __attrs_post_init__(self) -> None:
@@ -193,7 +193,7 @@ class RecordQuery:
 
     kind: str = attrs.field(validator=_check_kind)
     card_id: str | None = None
-    key: str | None = None
+    key: str | None = attrs.field(default=None, repr=False)
     since: dt.datetime | None = attrs.field(default=None, validator=_check_at)
     until: dt.datetime | None = attrs.field(default=None, validator=_check_at)
 
