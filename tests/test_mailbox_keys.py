@@ -16,9 +16,12 @@ import pytest
 from clientcard.blacklist.model import BlockReason
 from clientcard.book import BusinessBook, ClientBook
 from clientcard.clock import FixedClock
+from clientcard.errors import ValidationError
 from clientcard.exchange import match
 from clientcard.portal import PasswordHasher, PortalSettings
+from clientcard.portal.accounts import LOGIN_KIND
 from clientcard.storage import MemoryStore, SQLiteStore
+from clientcard.storage.records import Record
 from tests.support import NOW
 
 # One mailbox each side, which casefold() used to merge.
@@ -122,3 +125,47 @@ class TestTheSameMailbox:
     def test_an_address_typed_decomposed_finds_the_composed_one(self, desk: BusinessBook) -> None:
         rene = desk.cards.add({"first_name": "René", "email": "ren\u00e9@example.com"}).id
         assert [card.id for card in desk.cards.find_by_email("rene\u0301@example.com")] == [rene]
+
+
+class TestLoginsClaimedBeforeTheUpgrade:
+    """A portal account opened before migration 8 claimed its login under the old key."""
+
+    def _age_claim(self, desk: BusinessBook, card_id: str, old_key: str) -> None:
+        accounts = desk.portal._accounts
+        account, _ = accounts.of_card(card_id) or (None, 0)
+        assert account is not None
+        accounts.release_login(account)
+        store = desk.portal._core.store
+        old = desk.portal._throttles.fingerprint("login", old_key)
+        store.add_records(
+            [
+                Record(
+                    business_id=desk.portal.business_id,
+                    kind=LOGIN_KIND,
+                    id=old,
+                    at=NOW,
+                    doc={"account_id": account.id},
+                    card_id=card_id,
+                )
+            ]
+        )
+
+    def test_a_stale_claim_does_not_refuse_the_other_mailbox(self, desk: BusinessBook) -> None:
+        first = desk.cards.add({"first_name": "One", "email": "straße@example.com"}).id
+        desk.portal.create_account(first, password=PASSWORD)
+        self._age_claim(desk, first, "strasse@example.com")
+        second = desk.cards.add({"first_name": "Other", "email": "strasse@example.com"}).id
+        desk.portal.create_account(second, password=PASSWORD)
+        assert desk.portal.sign_in("strasse@example.com", PASSWORD, source="x").card_id == second
+        assert desk.portal.sign_in("straße@example.com", PASSWORD, source="x").card_id == first
+
+    def test_the_same_mailbox_is_still_refused_without_its_new_claim(
+        self, desk: BusinessBook
+    ) -> None:
+        first = desk.cards.add({"first_name": "One", "email": "straße@example.com"}).id
+        desk.portal.create_account(first, password=PASSWORD)
+        self._age_claim(desk, first, "strasse@example.com")
+        twin = desk.cards.add({"first_name": "Twin", "email": "Straße@example.com"}).id
+        with pytest.raises(ValidationError) as caught:
+            desk.portal.create_account(twin, password=PASSWORD)
+        assert caught.value.issues[0].code == "portal.login_taken"
