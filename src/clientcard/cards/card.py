@@ -12,6 +12,13 @@ custom field's key), the same keys a field schema, a form and an import use.
 ``repr()`` of a card, an address or a birth date shows ids and which fields are set,
 never their values, so a card in a log line or a traceback leaks nothing.
 
+The constructor holds every card, however made (by :meth:`ClientCard.create`, read from a
+store or a document, or built by a host), to the card's own rules: text where text
+belongs, an e-mail address of an address's shape, phones in E.164, a version from 1 to
+:data:`MAX_VERSION`, and no U+0000 or lone surrogate in any text. It does not re-run the
+schema's validation (the e-mail's deliverability, a phone's numbering plan): values come
+to a card validated.
+
 .. versionadded:: 0.1.0
 """
 
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
@@ -43,6 +51,7 @@ from clientcard.locale import message
 __all__ = [
     "BUILTIN_KEYS",
     "IDENTITY_KEYS",
+    "MAX_VERSION",
     "BirthDate",
     "CardStatus",
     "CardUpdate",
@@ -95,6 +104,68 @@ IDENTITY_KEYS: Final[tuple[str, ...]] = ("first_name", "last_name", "email", "ph
 """A card must keep at least one of these set, or nobody could tell who it is."""
 
 _EMPTY_TEXT_KEYS: Final = frozenset({"first_name", "last_name", "notes"})
+
+MAX_VERSION: Final = 2**63 - 1
+"""The highest version a card may have: the largest integer the stores' columns keep."""
+
+_TEXT_NAMES: Final = ("id", "business_id", "first_name", "last_name", "notes")
+_OPTIONAL_TEXT_NAMES: Final = (
+    "email",
+    "tax_code",
+    "client_group",
+    "referral_source",
+    "education",
+    "profession",
+    "picture",
+    "language",
+    "guardian_id",
+)
+_READ_TEXT: Final = operator.attrgetter(*_TEXT_NAMES)
+_READ_OPTIONAL_TEXT: Final = operator.attrgetter(*_OPTIONAL_TEXT_NAMES)
+_TEXT_TYPES: Final = frozenset({str})
+_OPTIONAL_TEXT_TYPES: Final = frozenset({str, type(None)})
+# The shape of an address (what email-validator's normal form always has): one "@"
+# between a local part and a domain, neither empty, no space or control character.
+_EMAIL_SHAPE: Final = re.compile(r"[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]{1,255}")
+_E164: Final = re.compile(r"\+[1-9][0-9]{1,14}")
+
+
+def _check_shapes(card: ClientCard) -> None:
+    """Refuse a card whose fields hold values of the wrong kind (names the field only).
+
+    One set of the types found per group of fields: the common case costs a few calls.
+    """
+    texts = _READ_TEXT(card)
+    optional = _READ_OPTIONAL_TEXT(card)
+    if not set(map(type, texts)) <= _TEXT_TYPES or not set(map(type, optional)) <= (
+        _OPTIONAL_TEXT_TYPES
+    ):
+        for name, value in zip(_TEXT_NAMES, texts, strict=True):
+            if not isinstance(value, str):
+                raise TypeError(f"{name} must be text")
+        for name, value in zip(_OPTIONAL_TEXT_NAMES, optional, strict=True):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be text or None")
+    for name, items in (("phones", card.phones), ("tags", card.tags)):
+        # The declared type is a tuple, but a host may build a card with anything.
+        held: object = items
+        fast = type(held) is tuple and set(map(type, items)) <= _TEXT_TYPES
+        if not fast and not (isinstance(held, tuple) and all(isinstance(i, str) for i in held)):
+            raise TypeError(f"{name} must be a tuple of text")
+    version = card.version
+    if type(version) is not int and (isinstance(version, bool) or not isinstance(version, int)):
+        raise TypeError("version must be an integer")
+    if not 1 <= version <= MAX_VERSION:
+        raise ValueError(f"version must be from 1 to {MAX_VERSION}")
+    email = card.email
+    if email is not None and (len(email) > _MAX_EMAIL or _EMAIL_SHAPE.fullmatch(email) is None):
+        raise ValueError("email is not an e-mail address")
+    for number in card.phones:
+        if _E164.fullmatch(number) is None:
+            raise ValueError("phones must be E.164 numbers (+ and up to 15 digits)")
+
+
+_MAX_EMAIL: Final = 320
 
 
 @attrs.frozen(repr=False)
@@ -275,8 +346,8 @@ class ClientCard:
             raise ValueError("created_at must be timezone-aware")
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
-        if self.version < 1:
-            raise ValueError("version must be at least 1")
+        # Text where text belongs, contact details of their shape, a version a store keeps.
+        _check_shapes(self)
         # No text of a card may hold what no store keeps (U+0000, a lone surrogate).
         check_text(self)
 
