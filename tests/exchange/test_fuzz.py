@@ -3,9 +3,10 @@
 Each test feeds generated input -- random bytes, JSON of any shape and depth, hostile
 fragments (deep nesting, integers of thousands of digits, broken encodings) -- to one
 entry point and lets only the errors it documents through: the importers (CSV, JSON,
-vCard, Excel, through ``open_source`` and ``import_cards``), ``card_from_dict`` and the
-schema's field validation. Quick under the default hypothesis profile; ``make fuzz``
-runs them with thousands of examples each (issue 19, item 7).
+vCard, Excel, through ``open_source`` and ``import_cards``), ``card_from_dict``, the
+schema's field validation and the contact normalisers. Quick under the default
+hypothesis profile; ``make fuzz`` runs them with thousands of examples each (issue 19,
+item 7).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -25,7 +27,8 @@ from clientcard.book import ClientBook
 from clientcard.cards.card import ClientCard
 from clientcard.cards.schema import Context, FieldSchema
 from clientcard.cards.serialization import card_from_dict, card_to_dict
-from clientcard.errors import DocumentError, ValidationError
+from clientcard.contact import address, email, name, phone, tax
+from clientcard.errors import DocumentError, InvalidValueError, ValidationError
 from clientcard.exchange import FileFormat, open_source
 from clientcard.exchange.xlsx import XlsxError
 from clientcard.storage import MemoryStore
@@ -245,3 +248,32 @@ class TestFieldValidation:
     def test_submitted_values_of_any_shape(self, values: dict[str, object]) -> None:
         with contextlib.suppress(ValidationError):
             FieldSchema.default().validate(values, Context.STAFF, today=TODAY)
+
+
+NORMALISERS: dict[str, Callable[[object], object]] = {
+    "phone": lambda v: phone.normalize(v, "IT"),
+    "mobile": lambda v: phone.normalize(v, "NL", require_mobile=True),
+    "phone lookup": lambda v: phone.lookup_form(v, "IT"),
+    "email": email.normalize,
+    "name": name.normalize,
+    "text": lambda v: name.normalize_text(v, 50),
+    "tax_code": tax.normalize_tax_code,
+    "sdi_code": tax.normalize_sdi_code,
+    "pec": tax.normalize_pec,
+    "country": address.normalize_country,
+    "postcode": lambda v: address.normalize_postcode(v, "NL"),
+}
+
+
+class TestNormalisers:
+    @pytest.mark.parametrize("normaliser", NORMALISERS.values(), ids=NORMALISERS.keys())
+    @FUZZ
+    @given(raw=st.one_of(JSON_VALUES, st.binary(max_size=20), HOSTILE_JSON))
+    def test_any_value(self, normaliser: Callable[[object], object], raw: object) -> None:
+        with contextlib.suppress(InvalidValueError):
+            normaliser(raw)
+
+    @FUZZ
+    @given(st.text(max_size=60))
+    def test_email_keys_of_any_text(self, text: str) -> None:
+        assert isinstance(email.lookup_key(text), str)

@@ -19,9 +19,10 @@ import pytest
 from clientcard.book import ClientBook
 from clientcard.cards.card import ClientCard
 from clientcard.cards.serialization import card_from_dict, card_to_dict
-from clientcard.errors import DocumentError
+from clientcard.errors import DocumentError, ValidationError
 from clientcard.exchange import open_source
 from clientcard.exchange.report import ImportReport
+from clientcard.storage.records import Record
 from tests.support import NOW
 
 GOOD = {"first_name": "Anna", "last_name": "Rossi"}
@@ -95,6 +96,10 @@ class TestUndocumentedErrors:
     ) -> None:
         with pytest.raises(ValueError, match="encoding"):
             _import(book, salon, json.dumps([GOOD]), encoding=encoding)
+
+    def test_a_record_revision_no_store_keeps_is_a_validation_error(self) -> None:
+        with pytest.raises(ValidationError):
+            Record(business_id="b", kind="note", id="n", at=NOW, doc={}, revision=2**64)
 
     def test_import_file_names_an_unknown_encoding_as_a_value_error(
         self, book: ClientBook, salon: str, tmp_path: Path
