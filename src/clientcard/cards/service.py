@@ -297,7 +297,11 @@ class CardService(Service):
         return builtins.list(page.items)
 
     def find_by_email(self, address: str) -> builtins.list[ClientCard]:
-        """Return the cards with this e-mail address (compared case-insensitively).
+        """Return the cards with this e-mail address (compared by its e-mail key).
+
+        ASCII case is ignored; other letters, and the domain in its IDNA form, are
+        compared exactly (:func:`~clientcard.contact.email.lookup_key`): ``straße@`` is
+        not ``strasse@``.
 
         :raises ValidationError: ``address`` is not an e-mail address.
         """
