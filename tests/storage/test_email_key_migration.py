@@ -23,7 +23,8 @@ from clientcard.storage._sql.migrations import MIGRATIONS
 from clientcard.storage.protocol import ClientStore
 from tests.support import NOW
 
-VERSION = 8
+# Found by name: the version is renumbered when branches merge.
+VERSION = next(m.version for m in MIGRATIONS if m.name == "e-mail keys that keep mailboxes apart")
 ADDRESSES = ("Straße@Bücher.de", "\u017fara@example.com", "Anna@Example.com")
 
 
@@ -46,12 +47,6 @@ def _fill(store: ClientStore) -> dict[str, str]:
 
 def _found(store: ClientStore, address: str) -> list[str]:
     return [card.id for card in _book(store).business("b").cards.find_by_email(address)]
-
-
-def test_the_migration_is_version_8() -> None:
-    assert [m.version for m in MIGRATIONS if m.name == "e-mail keys that keep mailboxes apart"] == [
-        VERSION
-    ]
 
 
 class TestSQLite:
@@ -142,7 +137,7 @@ class TestPostgres:
             "UPDATE cards SET email_key = 'sara@example.com' WHERE email_key LIKE '%ara@%'",
             "UPDATE records SET key = 'strasse@bücher.de'"
             " WHERE kind = 'portal.account' AND key LIKE 'stra%'",
-            "DELETE FROM schema_migrations WHERE version = 8",
+            f"DELETE FROM schema_migrations WHERE version = {VERSION:d}",  # noqa: S608
         )
         store = open_store()
         assert _found(store, "straße@bücher.de") == [ids["Straße@Bücher.de"]]
