@@ -231,6 +231,26 @@ class TestRobustness:
         assert "phones" in repr(card)
         assert card.mobile is None
 
+    def test_phones_that_are_no_tuple_are_refused(self) -> None:
+        with pytest.raises(TypeError, match="phones"):
+            ClientCard(
+                id="c",
+                business_id="b",
+                created_at=NOW,
+                updated_at=NOW,
+                phones="+393331234567",  # type: ignore[arg-type]
+            )
+
+    def test_a_version_that_is_no_integer_is_refused(self) -> None:
+        with pytest.raises(TypeError, match="version"):
+            ClientCard(
+                id="c",
+                business_id="b",
+                created_at=NOW,
+                updated_at=NOW,
+                version="2",  # type: ignore[arg-type]
+            )
+
     def test_a_phone_not_in_e164_is_refused(self) -> None:
         with pytest.raises(ValueError, match=r"E\.164"):
             ClientCard(id="c", business_id="b", created_at=NOW, updated_at=NOW, phones=("12345",))

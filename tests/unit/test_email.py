@@ -112,6 +112,10 @@ class TestLookupKey:
     def test_a_domain_idna_cannot_encode_is_kept_lower_cased(self) -> None:
         assert email.lookup_key("anna@-Bad-.example") == "anna@-bad-.example"
 
+    def test_a_partial_international_domain_keeps_its_other_letters(self) -> None:
+        # What a search box holds while the domain is being typed: no IDNA form yet.
+        assert email.lookup_key("Anna@-BÜ-.de") == "anna@-bÜ-.de"
+
     def test_the_key_of_a_key_is_itself(self) -> None:
         key = email.lookup_key("Straße.Ü@Bücher.DE")
         assert email.lookup_key(key) == key
