@@ -224,12 +224,36 @@ class TestBirthDate:
 
 
 class TestRobustness:
-    def test_repr_of_a_card_with_unparseable_phones_does_not_raise(self) -> None:
+    def test_repr_of_a_card_with_a_number_of_no_plan_does_not_raise(self) -> None:
         card = ClientCard(
-            id="c", business_id="b", created_at=NOW, updated_at=NOW, phones=("12345",)
+            id="c", business_id="b", created_at=NOW, updated_at=NOW, phones=("+12345",)
         )
         assert "phones" in repr(card)
         assert card.mobile is None
+
+    def test_phones_that_are_no_tuple_are_refused(self) -> None:
+        with pytest.raises(TypeError, match="phones"):
+            ClientCard(
+                id="c",
+                business_id="b",
+                created_at=NOW,
+                updated_at=NOW,
+                phones="+393331234567",  # type: ignore[arg-type]
+            )
+
+    def test_a_version_that_is_no_integer_is_refused(self) -> None:
+        with pytest.raises(TypeError, match="version"):
+            ClientCard(
+                id="c",
+                business_id="b",
+                created_at=NOW,
+                updated_at=NOW,
+                version="2",  # type: ignore[arg-type]
+            )
+
+    def test_a_phone_not_in_e164_is_refused(self) -> None:
+        with pytest.raises(ValueError, match=r"E\.164"):
+            ClientCard(id="c", business_id="b", created_at=NOW, updated_at=NOW, phones=("12345",))
 
     def test_no_field_may_hold_a_lone_surrogate(self) -> None:
         with pytest.raises(ValueError, match="not valid Unicode"):
@@ -316,16 +340,16 @@ class TestRobustness:
         )
         assert card.custom["sizes"] == (1, 2)
 
-    def test_a_card_built_by_hand_with_none_for_its_phones_is_checked_as_before(self) -> None:
-        card = ClientCard(
-            id="c",
-            business_id="b",
-            created_at=NOW,
-            updated_at=NOW,
-            first_name="A",
-            phones=None,  # type: ignore[arg-type]
-        )
-        assert card.value("phones") is None
+    def test_a_card_built_by_hand_with_none_for_its_phones_is_refused(self) -> None:
+        with pytest.raises(TypeError, match="phones"):
+            ClientCard(
+                id="c",
+                business_id="b",
+                created_at=NOW,
+                updated_at=NOW,
+                first_name="A",
+                phones=None,  # type: ignore[arg-type]
+            )
 
     def test_a_custom_key_shadowing_a_builtin_one_is_read_as_before(self) -> None:
         # Only the built-in value is read under its key; the shadowed custom value is not

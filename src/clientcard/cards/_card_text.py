@@ -7,7 +7,7 @@ may hold them. Every card built or read is checked, so the common case must be c
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     # Only for annotations: the card module calls this one while building each card.
@@ -16,13 +16,29 @@ if TYPE_CHECKING:
 __all__ = ["check_text"]
 
 
-def check_text(card: ClientCard) -> None:
-    """Refuse ``card`` if any of its text holds U+0000 or a lone surrogate.
+_TEXT_NAMES: Final = ("id", "business_id", "first_name", "last_name", "notes")
+_OPTIONAL_TEXT_NAMES: Final = (
+    "email",
+    "guardian_id",
+    "tax_code",
+    "client_group",
+    "referral_source",
+    "education",
+    "profession",
+    "picture",
+    "language",
+)
 
+
+def check_text(card: ClientCard) -> None:
+    """Refuse ``card`` if a text field holds no text, or any text U+0000 or a lone surrogate.
+
+    :raises TypeError: a field that holds text holds something else (names the field).
     :raises ValueError: naming the field at fault, never its text.
     """
     if _clean_text(card):
         return
+    _check_types(card)
     texts = [("id", card.id), ("business_id", card.business_id)]
     for key, value in card.values().items():
         items = value if isinstance(value, tuple) else (value,)
@@ -47,8 +63,27 @@ def check_text(card: ClientCard) -> None:
                 raise ValueError(f"{field} is not valid Unicode text") from None
 
 
+def _check_types(card: ClientCard) -> None:
+    """Refuse a text field holding something else; the join in :func:`_clean_text` failed."""
+    for name in _TEXT_NAMES:
+        if not isinstance(getattr(card, name), str):
+            raise TypeError(f"{name} must be text")
+    for name in _OPTIONAL_TEXT_NAMES:
+        value = getattr(card, name)
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be text or None")
+    for name in ("phones", "tags"):
+        items = getattr(card, name)
+        if not isinstance(items, tuple) or not all(isinstance(item, str) for item in items):
+            raise TypeError(f"{name} must be a tuple of text")
+
+
 def _texts(card: ClientCard) -> list[str]:
-    """Every text of ``card`` that could hold a character no store keeps (unset: "")."""
+    """Every text of ``card`` that could hold a character no store keeps (unset: "").
+
+    An unset field is ``None``; anything else goes in as it is, so a value that is no
+    text (a mapping, a number, ``False``) makes the join fail.
+    """
     address = card.address
     invoicing = card.invoicing
     texts = [
@@ -56,23 +91,24 @@ def _texts(card: ClientCard) -> list[str]:
         card.business_id,
         card.first_name,
         card.last_name,
-        card.email or "",
+        "" if card.email is None else card.email,
+        "" if card.guardian_id is None else card.guardian_id,
         *card.phones,
-        card.tax_code or "",
+        "" if card.tax_code is None else card.tax_code,
         card.notes,
-        card.client_group or "",
+        "" if card.client_group is None else card.client_group,
         *card.tags,
-        card.referral_source or "",
-        card.education or "",
-        card.profession or "",
-        card.picture or "",
-        card.language or "",
-        address.street or "",
-        address.postcode or "",
-        address.city or "",
-        address.country or "",
-        invoicing.pec or "",
-        invoicing.sdi_code or "",
+        "" if card.referral_source is None else card.referral_source,
+        "" if card.education is None else card.education,
+        "" if card.profession is None else card.profession,
+        "" if card.picture is None else card.picture,
+        "" if card.language is None else card.language,
+        "" if address.street is None else address.street,
+        "" if address.postcode is None else address.postcode,
+        "" if address.city is None else address.city,
+        "" if address.country is None else address.country,
+        "" if invoicing.pec is None else invoicing.pec,
+        "" if invoicing.sdi_code is None else invoicing.sdi_code,
         *card.custom,
     ]
     # Fields typed otherwise hold text only when a host built the card by hand; the

@@ -63,6 +63,16 @@ def _structure_decimal(value: object, _type: object) -> Decimal:
         raise ValueError("expected a decimal string") from None
 
 
+def _structure_text(value: object, _type: object) -> str:
+    # A number is read as its text, as older writers left some; anything else (a
+    # mapping, a list, true/false) is no text, where str() would make one of it.
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError("expected text")
+
+
 def _structure_birth_date(value: object, _type: object) -> BirthDate:
     if not isinstance(value, str):
         raise TypeError("expected YYYY-MM-DD or --MM-DD")
@@ -136,6 +146,7 @@ def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
     which turn out valid; it can't say where an invalid one went wrong.
     """
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=detailed_validation)
+    conv.register_structure_hook(str, _structure_text)
     conv.register_unstructure_hook(dt.datetime, lambda value: value.isoformat())
     conv.register_structure_hook(dt.datetime, _structure_datetime)
     conv.register_unstructure_hook(dt.date, lambda value: value.isoformat())
@@ -184,7 +195,8 @@ def from_document(kind: str, document: object, version: int, cls: type[_T]) -> _
         raise DocumentError(kind, ["$: expected an object"])
     body = dict(document)
     found = body.pop("schema_version", None)
-    if found != version:
+    # Compared as an integer only: a Decimal('sNaN') raises on ==, and True == 1.
+    if type(found) is not int or found != version:
         raise DocumentError(kind, [f"$.schema_version: expected {version}"])
     try:
         return _fast.structure(body, cls)

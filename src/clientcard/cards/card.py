@@ -12,6 +12,13 @@ custom field's key), the same keys a field schema, a form and an import use.
 ``repr()`` of a card, an address or a birth date shows ids and which fields are set,
 never their values, so a card in a log line or a traceback leaks nothing.
 
+The constructor holds every card, however made (by :meth:`ClientCard.create`, read from a
+store or a document, or built by a host), to the card's own rules: text where text
+belongs, an e-mail address of an address's shape, phones in E.164, a version from 1 to
+:data:`MAX_VERSION`, and no U+0000 or lone surrogate in any text. It does not re-run the
+schema's validation (the e-mail's deliverability, a phone's numbering plan): values come
+to a card validated.
+
 .. versionadded:: 0.1.0
 """
 
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
@@ -43,6 +51,7 @@ from clientcard.locale import message
 __all__ = [
     "BUILTIN_KEYS",
     "IDENTITY_KEYS",
+    "MAX_VERSION",
     "BirthDate",
     "CardStatus",
     "CardUpdate",
@@ -95,6 +104,44 @@ IDENTITY_KEYS: Final[tuple[str, ...]] = ("first_name", "last_name", "email", "ph
 """A card must keep at least one of these set, or nobody could tell who it is."""
 
 _EMPTY_TEXT_KEYS: Final = frozenset({"first_name", "last_name", "notes"})
+
+MAX_VERSION: Final = 2**63 - 1
+"""The highest version a card may have: the largest integer the stores' columns keep."""
+
+_E164: Final = re.compile(r"\+[1-9][0-9]{1,14}")
+
+
+def _check_shapes(card: ClientCard) -> None:
+    """Refuse a card whose contact details or version are not of their shape.
+
+    Text fields were checked to hold text (:func:`check_text`, run first).
+    """
+    if type(card.phones) is not tuple or type(card.tags) is not tuple:
+        raise TypeError("phones and tags must be tuples of text")
+    version = card.version
+    if type(version) is not int and (isinstance(version, bool) or not isinstance(version, int)):
+        raise TypeError("version must be an integer")
+    if not 1 <= version <= MAX_VERSION:
+        raise ValueError(f"version must be from 1 to {MAX_VERSION}")
+    email = card.email
+    # The shape of an address (what email-validator's normal form always has): one "@"
+    # between a local part and a domain, neither empty, no space or control character.
+    # String methods rather than a pattern: every card read from a store passes here.
+    if email is not None and not (
+        email.count("@") == 1
+        and 3 <= len(email) <= _MAX_EMAIL
+        and email[0] != "@"
+        and email[-1] != "@"
+        and email.isprintable()
+        and " " not in email
+    ):
+        raise ValueError("email is not an e-mail address")
+    for number in card.phones:
+        if _E164.fullmatch(number) is None:
+            raise ValueError("phones must be E.164 numbers (+ and up to 15 digits)")
+
+
+_MAX_EMAIL: Final = 320
 
 
 @attrs.frozen(repr=False)
@@ -275,10 +322,10 @@ class ClientCard:
             raise ValueError("created_at must be timezone-aware")
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
-        if self.version < 1:
-            raise ValueError("version must be at least 1")
-        # No text of a card may hold what no store keeps (U+0000, a lone surrogate).
+        # Text where text belongs, and none holding what no store keeps (U+0000, a lone
+        # surrogate); then contact details of their shape and a version a store keeps.
         check_text(self)
+        _check_shapes(self)
 
     def __repr__(self) -> str:
         filled = ",".join(sorted(self.values()))

@@ -219,7 +219,8 @@ def card_from_dict(document: object) -> ClientCard:
     if (
         type(document) is dict
         and len(document) == _CARD_KEY_COUNT
-        and document.get("schema_version") == CARD_DOCUMENT_VERSION
+        and type(document.get("schema_version")) is int
+        and document["schema_version"] == CARD_DOCUMENT_VERSION
     ):
         try:
             return _read_card(document)

@@ -305,7 +305,11 @@ class CardService(Service):
         return self._core.store.count(self.business_id, CardQuery(search=terms))
 
     def find_by_email(self, address: str) -> builtins.list[ClientCard]:
-        """Return the cards with this e-mail address (compared case-insensitively).
+        """Return the cards with this e-mail address (compared by its e-mail key).
+
+        ASCII case is ignored; other letters, and the domain in its IDNA form, are
+        compared exactly (:func:`~clientcard.contact.email.lookup_key`): ``straße@`` is
+        not ``strasse@``.
 
         :raises ValidationError: ``address`` is not an e-mail address.
         """

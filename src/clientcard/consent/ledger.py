@@ -123,7 +123,7 @@ class ConsentEvent:
     purpose: Purpose | None = None
     channel: Channel | None = None
     wording_version: str | None = None
-    evidence_ref: str | None = None
+    evidence_ref: str | None = attrs.field(default=None, repr=False)
     """A reference to stored evidence (a signed form, a form submission id)."""
     guardian: GuardianConsent | None = None
     expires_at: dt.datetime | None = None

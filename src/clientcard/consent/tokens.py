@@ -71,7 +71,7 @@ class TokenSubject:
     purpose: Purpose
     channel: Channel
     expires_at: dt.datetime | None = None
-    ref: str | None = None
+    ref: str | None = attrs.field(default=None, repr=False)
     """For a confirmation: the id of the ledger request it confirms."""
 
 

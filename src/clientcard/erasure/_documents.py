@@ -37,7 +37,8 @@ def from_document(kind: str, document: object, version: int, cls: type[T]) -> T:
     if not isinstance(document, Mapping):
         raise DocumentError(kind, ["$: expected an object"])
     body = dict(document)
-    if body.pop("schema_version", None) != version:
+    found = body.pop("schema_version", None)
+    if type(found) is not int or found != version:  # sNaN raises on ==; True == 1
         raise DocumentError(kind, [f"$.schema_version: expected {version}"])
     try:
         return converter.structure(body, cls)

@@ -117,7 +117,7 @@ class AuditEntry:
     actor: str
     via: str
     card_id: str | None
-    detail: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze, hash=False)
+    detail: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze, hash=False, repr=False)
     previous: str = GENESIS
     hash: str = ""
 

@@ -144,7 +144,7 @@ class ImportedSubject:
     sends: int
     dropped: tuple[str, ...] = ()
     blobs: int = 0
-    missing_blobs: tuple[str, ...] = ()
+    missing_blobs: tuple[str, ...] = attrs.field(default=(), repr=False)
 
 
 def custom_definitions(card: ClientCard, schema: FieldSchema) -> tuple[FieldDefinition, ...]:
@@ -223,7 +223,8 @@ def subject_from_dict(document: object) -> SubjectData:
     """
     if not isinstance(document, Mapping):
         raise DocumentError("subject", ["$: expected an object"])
-    if document.get("schema_version") != SUBJECT_DOCUMENT_VERSION:
+    found = document.get("schema_version")
+    if type(found) is not int or found != SUBJECT_DOCUMENT_VERSION:  # sNaN raises on ==
         raise DocumentError("subject", [f"$.schema_version: expected {SUBJECT_DOCUMENT_VERSION}"])
     business = document.get("business")
     if not isinstance(business, Mapping) or not all(

@@ -101,7 +101,7 @@ class SubjectRequest:
     recorded_by: str
     extension: ExtensionReason | None = None
     fulfilled_at: dt.datetime | None = None
-    outcome: str | None = None
+    outcome: str | None = attrs.field(default=None, repr=False)
     """What answered it: ``receipt:<id>`` for an erasure, ``export`` for an access."""
 
     @classmethod

@@ -132,6 +132,9 @@ def open_source(
     ``photos`` is the vCard reader's photo store (see
     :mod:`clientcard.exchange.vcard`).
 
+    :raises ValueError: an ``encoding`` that is unknown or no text encoding.
+    :raises XlsxError: an Excel file that is no workbook, or has no such ``sheet``.
+
     .. versionadded:: 0.1.0
     """
     if format == "csv":

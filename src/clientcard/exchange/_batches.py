@@ -96,7 +96,7 @@ class _Pending:
     consent: list[ConsentEvent]
 
 
-@attrs.define
+@attrs.define(repr=False)  # it holds the batch's cards and values: no repr of its own
 class ImportRun:
     """The state of one import run; it only ever holds the current batch of cards."""
 

@@ -50,7 +50,7 @@ class Row:
     """
 
     number: int
-    cells: tuple[str, ...]
+    cells: tuple[str, ...] = attrs.field(repr=False)
     problem: str | None = None
 
 
@@ -89,7 +89,7 @@ class Record:
     """
 
     number: int
-    values: Mapping[str, object] = attrs.field(factory=dict)
+    values: Mapping[str, object] = attrs.field(factory=dict, repr=False)
     consent: Mapping[str, bool] = attrs.field(factory=dict)
     problem: str | None = None
     warnings: tuple[tuple[str, str], ...] = ()

@@ -74,12 +74,21 @@ def open_binary(source: Source) -> Iterator[IO[bytes]]:
 def canonical_encoding(name: str) -> str:
     """Return the codec name for an encoding a caller named.
 
-    :raises ValueError: an encoding Python does not know.
+    :raises ValueError: an encoding Python does not know, or a codec that is no text
+        encoding (``zlib``, ``base64``, ``rot13``).
     """
     lowered = name.strip().lower().replace("_", "-")
     if lowered in _ENCODINGS:
         return _ENCODINGS[lowered]
-    return codecs.lookup(lowered).name
+    try:
+        info = codecs.lookup(lowered)
+    except LookupError:
+        raise ValueError("unknown encoding: name one Python knows, such as utf-8") from None
+    # Codecs between bytes and bytes (or text and text) register too; TextIOWrapper
+    # refuses them with a LookupError of its own.
+    if not getattr(info, "_is_text_encoding", True):
+        raise ValueError("not a text encoding: name one such as utf-8 or cp1252")
+    return info.name
 
 
 def detect_encoding(stream: IO[bytes]) -> str:

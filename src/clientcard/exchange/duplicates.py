@@ -83,13 +83,14 @@ class Profile:
     """
 
     card_id: str
-    first: str
-    last: str
-    email: str | None
-    phones: tuple[str, ...]
-    birth: str | None
+    # Client data stays out of repr: the card id says whose profile it is.
+    first: str = attrs.field(repr=False)
+    last: str = attrs.field(repr=False)
+    email: str | None = attrs.field(repr=False)
+    phones: tuple[str, ...] = attrs.field(repr=False)
+    birth: str | None = attrs.field(repr=False)
     guardian_id: str | None
-    digest: int = 0
+    digest: int = attrs.field(default=0, repr=False)
     """A hash of every value of the card: equal for cards that hold the same data."""
 
     @classmethod

@@ -320,7 +320,7 @@ class MappedRow:
     .. versionadded:: 0.1.0
     """
 
-    values: dict[str, object]
+    values: dict[str, object] = attrs.field(repr=False)
     consent: dict[str, bool]
     issues: tuple[FieldIssue, ...]
     warnings: tuple[tuple[str, str], ...]

@@ -53,6 +53,7 @@ import attrs
 
 from clientcard.cards.card import CardStatus, ClientCard, FieldValue
 from clientcard.consent import Channel, ConsentEvent, ConsentState, Purpose, replay
+from clientcard.contact.email import lookup_key
 from clientcard.errors import FieldIssue, ValidationError
 from clientcard.exchange.duplicates import Match, match
 from clientcard.locale import message
@@ -176,7 +177,7 @@ def _merged_values(
 
 
 def _same_address(own: FieldValue, other: FieldValue) -> bool:
-    return isinstance(own, str) and isinstance(other, str) and own.casefold() == other.casefold()
+    return isinstance(own, str) and isinstance(other, str) and lookup_key(own) == lookup_key(other)
 
 
 def _stricter(mine: ConsentState, theirs: ConsentState, merged: ConsentState) -> list[str]:

@@ -17,6 +17,10 @@ stands now, ``false`` for a withdrawal).
 Lines, one object per line -- a card at a time, so a file of any size imports in bounded
 memory. Keys it does not know as metadata are field keys.
 
+A card that is valid JSON but more than Python decodes -- nested deeper than its
+recursion limit, or holding an integer of more digits than it converts -- is that card's
+rejection (``json.too_complex``); the cards around it are read as usual.
+
 .. versionadded:: 0.1.0
 """
 
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import IO, Any, Final
 
@@ -46,6 +50,14 @@ _WHITESPACE: Final = " \t\r\n"
 
 class _MalformedError(Exception):
     """The document's structure is broken past the point of reading on."""
+
+
+_HOSTILE: Final = object()
+"""What :meth:`_Buffer.value` gives for a value that is JSON but more than Python decodes."""
+
+_OPENERS: Final = frozenset("[{")
+_CLOSERS: Final = frozenset("]}")
+_SCALAR_ENDS: Final = frozenset(",]}:" + _WHITESPACE)
 
 
 class _Buffer:
@@ -81,14 +93,23 @@ class _Buffer:
     def value(self) -> tuple[object, bool]:
         """Decode the next JSON value; ``(None, False)`` when it is not valid JSON.
 
-        A value larger than :data:`MAX_RECORD` is skipped and reported as invalid.
+        A value larger than :data:`MAX_RECORD` is skipped and reported as invalid. A
+        value Python can't decode (see the module docs) comes back as
+        :data:`_HOSTILE`, skipped; the text from where it began stays in the buffer.
         """
         decoder = json.JSONDecoder()
         size = _CHUNK
         while True:
             try:
                 found, end = decoder.raw_decode(self.data, self.pos)
-            except json.JSONDecodeError:
+            except (RecursionError, ValueError) as error:
+                if not isinstance(error, json.JSONDecodeError):
+                    # Nested too deep, or an integer too long to convert.
+                    skipped_to = self._end()
+                    if skipped_to is None:
+                        return None, False
+                    self.pos = skipped_to
+                    return _HOSTILE, True
                 # Reading ever larger pieces keeps a large value from being parsed
                 # from its start again after every small piece.
                 if len(self.data) - self.pos > MAX_RECORD or not self.fill(size):
@@ -100,6 +121,47 @@ class _Buffer:
                 continue
             self.pos = end
             return found, True
+
+    def _end(self) -> int | None:
+        """Where the JSON value at the position ends, found without recursing.
+
+        ``None`` when the text ends first or the value passes :data:`MAX_RECORD`. Only
+        brackets and strings are followed: the decoder already found the value's syntax
+        sound up to what it could not decode.
+        """
+        at = self.pos
+        depth = 0
+        in_string = escaped = False
+        while True:
+            if at >= len(self.data):
+                offset = at - self.pos
+                if offset > MAX_RECORD or not self.fill():
+                    return None
+                at = self.pos + offset
+                continue
+            ch = self.data[at]
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif ch == "\\":
+                    escaped = True
+                elif ch == '"':
+                    in_string = False
+                    if depth == 0:
+                        return at + 1
+            elif ch == '"':
+                in_string = True
+            elif ch in _OPENERS:
+                depth += 1
+            elif ch in _CLOSERS:
+                if depth == 0:
+                    return at
+                depth -= 1
+                if depth == 0:
+                    return at + 1
+            elif depth == 0 and ch in _SCALAR_ENDS:
+                return at
+            at += 1
 
 
 def _may_continue(value: object) -> bool:
@@ -152,19 +214,24 @@ class JsonSource:
 
     def _document_or_lines(self) -> Iterator[Record]:
         buffer = self._buffer
+        start = buffer.pos
         found, ok = buffer.value()
-        if not ok:
-            # Not one complete object: maybe a document too big to decode whole, so walk
-            # it key by key until the "cards" array.
-            yield from self._walk_document()
-            return
-        if isinstance(found, dict) and "cards" in found and isinstance(found["cards"], list):
+        if not ok or found is _HOSTILE:
+            # Not one object Python decodes whole: maybe a document too big (or holding a
+            # card too complex) to decode at once, so walk it key by key until the
+            # "cards" array. An object without one is the first card of JSON Lines.
+            buffer.pos = start
+            if (yield from self._walk_document()):
+                return
+            yield Record(1, problem="json.too_complex" if ok else "json.malformed")
+        elif isinstance(found, dict) and "cards" in found and isinstance(found["cards"], list):
             for number, item in enumerate(found["cards"], start=1):
                 yield _record(number, item)
             return
-        # JSON Lines: this object is the first card, more may follow.
+        else:
+            # JSON Lines: this object is the first card, more may follow.
+            yield _record(1, found)
         number = 1
-        yield _record(number, found)
         while buffer.skip():
             number += 1
             found, ok = buffer.value()
@@ -173,11 +240,15 @@ class JsonSource:
                 raise _MalformedError
             yield _record(number, found)
 
-    def _walk_document(self) -> Iterator[Record]:
+    def _walk_document(self) -> Generator[Record, None, bool]:
+        """Walk an object to its "cards" array and read it; ``False``: it had none."""
         buffer = self._buffer
         buffer.pos = buffer.data.index("{", buffer.pos) + 1
         while True:
             ch = buffer.skip(_WHITESPACE + ",")
+            if ch == "}":
+                buffer.pos += 1
+                return False
             if ch != '"':
                 yield Record(1, problem="json.malformed")
                 raise _MalformedError
@@ -189,7 +260,8 @@ class JsonSource:
             if key == "cards" and buffer.skip() == "[":
                 buffer.pos += 1
                 yield from self._array(1)
-                return
+                return True
+            buffer.skip()  # the decoder reads no whitespace before a value
             _, ok = buffer.value()
             if not ok:
                 yield Record(1, problem="json.malformed")
@@ -197,6 +269,8 @@ class JsonSource:
 
 
 def _record(number: int, found: object) -> Record:
+    if found is _HOSTILE:
+        return Record(number, problem="json.too_complex")
     if not isinstance(found, dict):
         return Record(number, problem="json.malformed")
     values = {key: value for key, value in found.items() if key not in _METADATA}

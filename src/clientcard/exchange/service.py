@@ -155,8 +155,8 @@ class ExchangeService(Service):
         (:func:`~clientcard.exchange.open_source`); the other options to
         :meth:`import_cards`. The file is closed when the import ends.
 
-        :raises ValueError: a name of no known file type and no ``format``, or an unknown
-            ``format``.
+        :raises ValueError: a name of no known file type and no ``format``, an unknown
+            ``format``, or an ``encoding`` that is unknown or no text encoding.
         :raises ValidationError: the mapping names unknown fields or fills none.
         :raises StorageError: a batch could not be stored (see :meth:`import_cards`).
         """

@@ -138,7 +138,7 @@ class VisitFacts:
     starts_at: dt.datetime
     status: AppointmentStatus
     currency: str
-    paid: Money
+    paid: Money = attrs.field(repr=False)
 
     @property
     def spend(self) -> Money:

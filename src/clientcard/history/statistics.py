@@ -83,7 +83,7 @@ class MonthFigures:
     spend: Money | None
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class ClientStatistics:
     """What a client's card shows about their bookings (see :func:`client_statistics`).
 
@@ -106,6 +106,11 @@ class ClientStatistics:
     monthly_trend: tuple[MonthFigures, ...]
     favourite_services: tuple[tuple[str, int], ...]
     favourite_team_members: tuple[tuple[str, int], ...]
+
+    def __repr__(self) -> str:
+        # A client's spending and habits are client data: a repr that may be logged
+        # says only what it is.
+        return "ClientStatistics(<figures hidden>)"
 
 
 class Visit(Protocol):
@@ -277,9 +282,9 @@ class ClientFacts:
     """
 
     card_id: str
-    client_group: str | None
-    referral_source: str | None
-    appointments: Sequence[Visit]
+    client_group: str | None = attrs.field(repr=False)
+    referral_source: str | None = attrs.field(repr=False)
+    appointments: Sequence[Visit] = attrs.field(repr=False)
 
 
 @attrs.frozen

@@ -51,23 +51,24 @@ class CardOverview:
 
     card_id: str
     """The card's id."""
-    display_name: str
+    # Client data stays out of repr (ids, kinds and counts only): a value may be logged.
+    display_name: str = attrs.field(repr=False)
     """The name to show for the client."""
-    picture: str | None
+    picture: str | None = attrs.field(repr=False)
     """The card's picture reference, if it has one."""
     status: CardStatus
     """The card's status."""
     next_bookings: tuple[Appointment, ...]
     """The next three booked appointments, soonest first."""
-    future_bookings: int
+    future_bookings: int = attrs.field(repr=False)
     """How many booked appointments lie ahead, all of them."""
-    average_spend: Money | None
+    average_spend: Money | None = attrs.field(repr=False)
     """The average spend of a completed visit; ``None`` before the first one."""
-    last_appointment: dt.datetime | None
+    last_appointment: dt.datetime | None = attrs.field(repr=False)
     """When the client's last completed appointment started."""
-    important_notes: str
+    important_notes: str = attrs.field(repr=False)
     """The card's notes."""
-    blocked: bool
+    blocked: bool = attrs.field(repr=False)
     """Whether a block of the client applies now."""
-    active_promotions: tuple[str, ...] = ()
+    active_promotions: tuple[str, ...] = attrs.field(default=(), repr=False)
     """The codes of the promotions the client could redeem now."""

@@ -73,6 +73,10 @@ _MESSAGES: Final[dict[str, str]] = english(
     N_("vcard.too_large", "This vCard is too large to import."),
     N_("vcard.line_skipped", "A line of this vCard could not be read and was left out."),
     N_("json.malformed", "This entry is not a JSON object of card fields."),
+    N_(
+        "json.too_complex",
+        "This entry is nested too deeply or holds a number too long to read.",
+    ),
     N_("picture.not_stored", "The photo was left out: no photo store was given."),
     N_("picture.too_large", "The photo was left out: it is too large."),
     N_("picture.unreadable", "The photo was left out: it is not inline image data."),

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import attrs
 
 from clientcard._core import Core
+from clientcard.contact.email import lookup_key
 from clientcard.errors import ConfigurationError, DuplicateError, NotFoundError, ValidationError
 from clientcard.portal._throttles import Throttles
 from clientcard.portal.accounts import (
@@ -61,8 +62,8 @@ class Accounts:
         return PortalAccount.from_record(record), record.revision
 
     def by_login(self, login_key: str) -> tuple[PortalAccount, int] | None:
-        """The account of a login (casefolded), and its stored revision, or ``None``."""
-        query = RecordQuery(kind=ACCOUNT_KIND, key=login_key.casefold())
+        """The account of a login (by its e-mail key), and its stored revision, or ``None``."""
+        query = RecordQuery(kind=ACCOUNT_KIND, key=lookup_key(login_key))
         page = self._core.store.find_records(self._business_id, query, limit=1)
         if not page.items:
             return None
@@ -77,8 +78,17 @@ class Accounts:
     def claim_login(self, account: PortalAccount) -> None:
         """File the record whose key makes a login unique within the business.
 
+        A claim filed under a key its account's login no longer has is stale, and is
+        replaced: logins claimed before e-mail keys kept mailboxes apart (migration 8)
+        were claimed under ``str.casefold``, which may equal another mailbox's key now.
+        Such an account has no claim under its new key, so the accounts' own login
+        keys are read too.
+
         :raises ValidationError: ``portal.login_taken``.
         """
+        holder = self.by_login(account.login)
+        if holder is not None and holder[0].id != account.id:
+            raise invalid("email", "portal.login_taken")
         claim = Record(
             business_id=self._business_id,
             kind=LOGIN_KIND,
@@ -90,7 +100,25 @@ class Accounts:
         try:
             self._core.store.add_records([claim])
         except DuplicateError:
-            raise invalid("email", "portal.login_taken") from None
+            if not self._is_stale(claim.id):
+                raise invalid("email", "portal.login_taken") from None
+            self._core.store.delete_records(
+                self._business_id, kind=LOGIN_KIND, record_ids=[claim.id]
+            )
+            self._core.store.add_records([claim])
+
+    def _is_stale(self, claim_id: str) -> bool:
+        """Whether the claim under ``claim_id`` is no longer its account's login's claim."""
+        try:
+            found = self._core.store.get_record(self._business_id, LOGIN_KIND, claim_id)
+        except NotFoundError:
+            return True
+        owner = self.of_card(found.card_id) if found.card_id is not None else None
+        return (
+            owner is None
+            or owner[0].id != found.doc.get("account_id")
+            or self._login_claim(owner[0]) != claim_id
+        )
 
     def release_login(self, account: PortalAccount) -> None:
         """Drop the claim of the account's login (it is moving to another)."""
@@ -99,7 +127,7 @@ class Accounts:
         )
 
     def _login_claim(self, account: PortalAccount) -> str:
-        return self._throttles.fingerprint("login", account.login.casefold())
+        return self._throttles.fingerprint("login", lookup_key(account.login))
 
 
 class Links:

@@ -18,6 +18,7 @@ from typing import Final
 import attrs
 
 from clientcard.cards.serialization import record_document, record_value
+from clientcard.contact.email import lookup_key
 from clientcard.storage.records import Record
 
 __all__ = [
@@ -48,9 +49,9 @@ def token_digest(token: str) -> str:
 class PortalAccount:
     """A client's sign-in to a business's booking portal.
 
-    ``login`` is the card's e-mail address when the account was made (compared
-    case-insensitively); ``credential_version`` goes up whenever the login or the password
-    changes, which voids every link and session issued before.
+    ``login`` is the card's e-mail address when the account was made (compared by its
+    :func:`~clientcard.contact.email.lookup_key`); ``credential_version`` goes up whenever
+    the login or the password changes, which voids every link and session issued before.
 
     .. versionadded:: 0.1.0
     """
@@ -81,7 +82,7 @@ class PortalAccount:
             at=self.created_at,
             doc=record_document(self),
             card_id=self.card_id,
-            key=self.login.casefold(),
+            key=lookup_key(self.login),
             revision=revision,
         )
 
@@ -114,7 +115,7 @@ class SignInLink:
     business_id: str
     card_id: str
     account_id: str
-    digest: str
+    digest: str = attrs.field(repr=False)
     purpose: LinkPurpose
     issued_at: dt.datetime
     expires_at: dt.datetime

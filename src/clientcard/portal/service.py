@@ -28,6 +28,7 @@ from clientcard._core import Core, Service, as_enum, as_id
 from clientcard.cards.card import ClientCard
 from clientcard.cards.schema import Context
 from clientcard.consent import Channel, ConsentAction, ConsentSource, ConsentState, Purpose
+from clientcard.contact.email import lookup_key
 from clientcard.erasure.portability import SubjectData
 from clientcard.erasure.requests import RequestKind, SubjectRequest
 from clientcard.errors import ConfigurationError, NotFoundError, VersionConflictError
@@ -144,7 +145,7 @@ class PortalService(Service):
 
         :raises AuthenticationError: ``portal.sign_in_failed`` or ``portal.locked``.
         """
-        login_key = login.strip().casefold()
+        login_key = lookup_key(login.strip())
         by_login, by_source = self._throttles.attempt(login_key, source)
         found = self._accounts.by_login(login_key) if login_key else None
         verified = None if found is None else found[0]
@@ -207,7 +208,7 @@ class PortalService(Service):
         account = self.check(principal)
         card = self._business.cards.get(account.card_id)
         self.settings.policy.check(new, login=account.login, lang=_lang(card))
-        by_login, by_source = self._throttles.attempt(account.login.casefold(), source)
+        by_login, by_source = self._throttles.attempt(lookup_key(account.login), source)
         if not self.settings.hasher.verify_or_decoy(account.password_hash, current):
             raise AuthenticationError("portal.sign_in_failed")
         return self._set_password(
@@ -294,7 +295,7 @@ class PortalService(Service):
             raise ConfigurationError(
                 "messaging", f"the messaging templates have none for portal links ({template!r})"
             )
-        login_key = login.strip().casefold()
+        login_key = lookup_key(login.strip())
         if not self._throttles.reserve_link(login_key, source):
             return
         found = self._accounts.by_login(login_key) if login_key else None

@@ -38,6 +38,7 @@ import attrs
 from clientcard.business import Business
 from clientcard.cards.card import CardStatus, ClientCard
 from clientcard.consent.ledger import ConsentEvent
+from clientcard.contact.email import lookup_key
 from clientcard.contact.name import fold
 from clientcard.errors import FieldIssue, ValidationError
 from clientcard.events import DomainEvent
@@ -75,7 +76,7 @@ def _digit_term(value: str | None) -> str | None:
 
 
 def _email_term(value: str | None) -> str | None:
-    return _clean(value, str.casefold)
+    return _clean(value, lookup_key)
 
 
 def _masked_repr(value: attrs.AttrsInstance) -> str:
@@ -89,11 +90,12 @@ def _masked_repr(value: attrs.AttrsInstance) -> str:
 class SearchTerms:
     """What a front-desk search box typed, already normalised by the service.
 
-    Terms are normalised on construction (names folded, digits kept, e-mail case-folded),
+    Terms are normalised on construction (names folded, digits kept, e-mail keyed),
     so a store compares them as they are. A card matches when *any* given term matches:
     ``name`` is a folded (accent- and case-insensitive) substring of the card's name,
     first-last or last-first; ``phone_digits`` is a run of digits found in one of its
-    E.164 numbers; ``email`` is a prefix of its case-folded e-mail address.
+    E.164 numbers; ``email`` is a prefix of its e-mail address's key
+    (:func:`clientcard.contact.email.lookup_key`).
 
     .. versionadded:: 0.1.0
     """
@@ -114,7 +116,7 @@ class SearchTerms:
 class CardQuery:
     """Filters for :meth:`ClientStore.find` and :meth:`ClientStore.count`; all must hold.
 
-    ``email`` is a case-folded address (:func:`clientcard.contact.email.lookup_key`);
+    ``email`` is an address's key (:func:`clientcard.contact.email.lookup_key`);
     ``phone`` an E.164 number; ``custom_field``/``custom_value`` select cards whose custom
     field equals the value (text, boolean or choice values); ``contactable`` is a
     ``(purpose, channel)`` pair the card's recorded permissions include.

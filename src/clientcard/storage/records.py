@@ -63,7 +63,8 @@ def _check_at(_instance: object, attribute: attrs.Attribute[Any], value: object)
 
 
 def _check_revision(_instance: object, _attribute: object, value: int) -> None:
-    if value < 1:
+    # Up to the largest integer the stores' columns keep: more overflowed in SQLite.
+    if not 1 <= value <= 2**63 - 1:
         raise ValidationError.of("revision", "record.revision_invalid")
 
 
@@ -113,7 +114,7 @@ class Record:
     :param doc: the JSON-ready document; only the domain module of the kind reads it.
     :param card_id: the card it belongs to, if any.
     :param key: one more lookup value of the kind's choosing (a code, a hash).
-    :param revision: 1 when added; one more on every update.
+    :param revision: 1 when added; one more on every update (at most 2**63 - 1).
 
     .. versionadded:: 0.1.0
     """
@@ -124,7 +125,7 @@ class Record:
     at: dt.datetime = attrs.field(validator=_check_at)
     doc: Mapping[str, Any] = attrs.field(converter=_frozen_doc)
     card_id: str | None = None
-    key: str | None = None
+    key: str | None = attrs.field(default=None, repr=False)
     revision: int = attrs.field(default=1, validator=_check_revision)
 
     def __attrs_post_init__(self) -> None:
@@ -193,7 +194,7 @@ class RecordQuery:
 
     kind: str = attrs.field(validator=_check_kind)
     card_id: str | None = None
-    key: str | None = None
+    key: str | None = attrs.field(default=None, repr=False)
     since: dt.datetime | None = attrs.field(default=None, validator=_check_at)
     until: dt.datetime | None = attrs.field(default=None, validator=_check_at)
 

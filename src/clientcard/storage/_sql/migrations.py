@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
 
 import attrs
 
+from clientcard.contact.email import lookup_key
 from clientcard.errors import (
     StorageError,
 )
@@ -21,6 +22,9 @@ from clientcard.storage._sql.sessions import Session
 class Migration:
     """One step of the schema history: a version, a name and its statements per dialect.
 
+    ``carry``, when set, runs after the statements, in the same transaction, to carry
+    existing rows forward where SQL alone can't compute the new values.
+
     A released migration never changes; a new shape is a new migration.
 
     .. versionadded:: 0.1.0
@@ -29,6 +33,7 @@ class Migration:
     version: int
     name: str
     statements: Mapping[str, tuple[str, ...]]
+    carry: Callable[[Session, Dialect], None] | None = None
 
 
 _MIGRATIONS_TABLE: Final = (
@@ -51,6 +56,42 @@ _SEEDED_STATISTICS: Final = (
     ("card_permissions", "card_permissions_by_pair", "100000 10000 2000 1000"),
     ("card_permissions", "card_permissions", "100000 10000 8 4 1"),
 )
+
+
+def _rekey_emails(session: Session, dialect: Dialect) -> None:
+    """Recompute the stored e-mail keys of cards and portal accounts with ``lookup_key``.
+
+    Keys were ``str.casefold`` of the address, which merged distinct mailboxes; an
+    ASCII address keeps its key, so only the rows whose key changes are written.
+    """
+    path = "json_extract(doc, '$.{}')" if dialect.name == "sqlite" else "doc->>'{}'"
+    tables = (
+        ("cards", "email_key", "email", "", "id"),
+        (
+            "records",
+            "key",
+            "login",
+            " AND kind = 'portal.account'",
+            "kind = 'portal.account' AND id",
+        ),
+    )
+    for table, column, field, only, row in tables:
+        # Constant text only: the names come from the table above.
+        found = session.fetch(
+            f"SELECT business_id, id, {column}, {path.format(field)} FROM {table}"  # noqa: S608
+            f" WHERE {column} IS NOT NULL{only}"
+        )
+        changed = [
+            (lookup_key(address), business_id, key_id)
+            for business_id, key_id, key, address in found
+            if isinstance(address, str) and lookup_key(address) != key
+        ]
+        if changed:
+            session.execute_many(
+                f"UPDATE {table} SET {column} = ? WHERE business_id = ? AND {row} = ?",  # noqa: S608
+                changed,
+            )
+
 
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(
@@ -336,6 +377,16 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             ),
         },
     ),
+    # E-mail keys were str.casefold, which made distinct mailboxes one (straße@ and
+    # strasse@); the keys stored before are recomputed. Keyed fingerprints (blocks,
+    # suppression, login claims) can't be: the addresses behind them are gone or the
+    # key is the host's (see docs/contact.md).
+    Migration(
+        version=8,
+        name="e-mail keys that keep mailboxes apart",
+        statements={"sqlite": (), "postgresql": ()},
+        carry=_rekey_emails,
+    ),
     # A Citus cluster shards every tenant table by business_id, and a distributed table's
     # primary key and unique constraints must hold the distribution column: one shard
     # can only check uniqueness among its own rows. Three tables had keys without it.
@@ -396,6 +447,8 @@ def migrate(session: Session, dialect: Dialect) -> tuple[int, ...]:
             continue
         for statement in migration.statements[dialect.name]:
             session.execute(statement)
+        if migration.carry is not None:
+            migration.carry(session, dialect)
         session.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
             (migration.version, migration.name, dt.datetime.now(dt.UTC).isoformat()),
