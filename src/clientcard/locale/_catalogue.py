@@ -17,7 +17,7 @@ _MESSAGES: Final[dict[str, str]] = english(
     N_("type.invalid", "The value has the wrong type; expected {expected}."),
     N_("text.too_long", "Use at most {max} characters."),
     N_("text.invalid_character", "The text contains control characters."),
-    N_("name.invalid", "A name may contain letters, spaces, apostrophes, hyphens and dots only."),
+    N_("name.invalid", "A name needs a letter; control characters, < and > are not allowed."),
     N_("phone.invalid", "This is not a valid phone number."),
     N_("phone.not_mobile", "A mobile number is needed."),
     N_("phone.too_many", "At most {max} phone numbers can be kept."),
@@ -55,6 +55,7 @@ _MESSAGES: Final[dict[str, str]] = english(
         "import.extra_value_ignored",
         "The card keeps one value here; the other values were left out.",
     ),
+    N_("import.value_left_out", "This value could not be read and was left out: {reason}"),
     N_(
         "import.consent_wording_missing",
         "Consent can be imported only with the version of the text the client agreed to.",
