@@ -187,6 +187,9 @@ class TestOutlook:
     def test_commas_in_a_note_written_unescaped_are_kept(
         self, book: ClientBook, salon: str
     ) -> None:
-        card = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Neri;Ada;;;\r\nNOTE:tinta, piega, taglio\r\nEND:VCARD\r\n"
+        card = (
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Neri;Ada;;;\r\n"
+            "NOTE:tinta, piega, taglio\r\nEND:VCARD\r\n"
+        )
         imported(book, salon, card, "vcard")
         assert card_named(book, salon, "Ada").notes == "tinta, piega, taglio"

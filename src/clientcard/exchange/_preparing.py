@@ -211,7 +211,6 @@ class Preparation:
         kinds = tuple(phone.kind(number).value for number in card.phones)
         return Ready(row, card, Profile.of(card), ordered, notes, kinds)
 
-
     def _droppable(self, field: str) -> bool:
         """Tell whether a value of ``field`` that can't be read may be left out.
 

@@ -227,7 +227,7 @@ def _with_charset(lines: list[str], charset: str) -> Iterator[str]:
 
 
 def _property(head: str) -> str:
-    return head.split(";")[0].split(".")[-1].strip().upper()
+    return head.split(";", maxsplit=1)[0].rsplit(".", maxsplit=1)[-1].strip().upper()
 
 
 _SINGLE_TEXT: Final = frozenset({"NOTE", "FN", "TITLE", "ROLE"})
