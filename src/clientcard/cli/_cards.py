@@ -101,7 +101,7 @@ def edit(
     )
 
 
-def _cards_table(cards: Sequence[ClientCard]) -> Table:
+def _cards_table(cards: Sequence[ClientCard], minors: frozenset[str] = frozenset()) -> Table:
     table = Table(_("name"), _("e-mail"), _("phone"), _("group"), _("status"))
     # The id is what `show` and `edit` need, so it is never shortened.
     table.add_column(_("id"), no_wrap=True, min_width=36)
@@ -111,7 +111,8 @@ def _cards_table(cards: Sequence[ClientCard]) -> Table:
             card.email or "",
             phone.format_international(card.phones[0]) if card.phones else "",
             card.client_group or "",
-            card.status.value,
+            # A minor gets no marketing without a guardian's consent: staff should see why.
+            f"{card.status.value}, {_('minor')}" if card.id in minors else card.status.value,
             card.id,
         )
         table.add_row(*(Text(cell) for cell in cells))
@@ -125,8 +126,10 @@ def _cards_table(cards: Sequence[ClientCard]) -> Table:
 @click.pass_obj
 def search(obj: Context, business_id: str, text: str, limit: int) -> None:
     with obj.book() as book:
-        found = book.business(business_id).cards.search(text, limit=limit)
-    console.print(_cards_table(found))
+        cards = book.business(business_id).cards
+        found = cards.search(text, limit=limit)
+        minors = cards.minors(found)
+    console.print(_cards_table(found, minors))
     console.print(_("{count} found").format(count=len(found)))
 
 
@@ -152,7 +155,8 @@ def list_(
         cards = book.business(business_id).cards
         page = cards.list(query, limit=limit, cursor=cursor)
         total = cards.count(query)
-    console.print(_cards_table(page.items))
+        minors = cards.minors(page.items)
+    console.print(_cards_table(page.items, minors))
     console.print(_("{shown} of {total}").format(shown=len(page), total=total))
     if page.next_cursor:
         console.print(_("next page: --cursor {cursor}").format(cursor=page.next_cursor))

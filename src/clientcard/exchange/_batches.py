@@ -163,6 +163,8 @@ class ImportRun:
                 )
             )
         self.index.add(profile)
+        if card.is_minor(self.today, self.business.consent_policy.age_of_consent):
+            self.count("minors")
         consent = self._consent(card_id, outcome.stated)
         self.batch.append(_Pending(outcome.row, card, consent))
         self.count("imported")
@@ -265,6 +267,7 @@ class ImportRun:
             already_present=self.counts.get("already_present", 0),
             skipped=self.counts.get("skipped", 0),
             consent_recorded=self.counts.get("consent_recorded", 0),
+            minors=self.counts.get("minors", 0),
             rejected=tuple(self.rejected),
             warnings=tuple(self.warnings),
             duplicates=tuple(self.duplicates),

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Final, Literal, TypeGuard, TypeVar
 
 import attrs
 
+from clientcard.errors import FieldIssue, ValidationError
 from clientcard.exchange._batches import ImportRun
 from clientcard.exchange._cells import DateOrder
 from clientcard.exchange._preparing import Item, Outcome, Preparation
@@ -48,6 +49,7 @@ from clientcard.exchange._records import RecordSource, Table
 from clientcard.exchange.duplicates import DuplicateIndex
 from clientcard.exchange.mapping import ColumnMapping
 from clientcard.exchange.report import ImportReport
+from clientcard.locale import message
 
 if TYPE_CHECKING:
     from clientcard._core import Core
@@ -119,6 +121,8 @@ def _run_import(
     if _is_table(source):
         chosen = _mapping_for(source, business, mapping)
         chosen.check(business.schema, language)
+        if not consent_wording:
+            _refuse_consent_without_wording(chosen, language)
         preparation = attrs.evolve(preparation, mapping=chosen, columns=_columns(chosen))
         items = counted.through((row.number, row.cells, row.problem) for row in source.rows())
         outcomes: Generator[Outcome, None, None] = _prepared(preparation, items, workers)
@@ -137,6 +141,27 @@ def _run_import(
         getattr(source, "encoding", None),
         getattr(source, "delimiter", None),
     )
+
+
+def _refuse_consent_without_wording(mapping: ColumnMapping, lang: str) -> None:
+    """Stop before any row when a column states consent but no wording version was named.
+
+    Every "yes" in the column would need the version of the text the client agreed to;
+    finding out row by row would reject them one by one.
+
+    :raises ValidationError: ``import.consent_wording_missing``, naming each column.
+    """
+    issues = [
+        FieldIssue(
+            f"column{number}",
+            "import.consent_wording_missing",
+            message("import.consent_wording_missing", lang),
+        )
+        for number, target in enumerate(mapping.targets, start=1)
+        if target is not None and target.startswith("consent.")
+    ]
+    if issues:
+        raise ValidationError(issues)
 
 
 PARALLEL_FROM: Final = 2_000

@@ -200,6 +200,7 @@ class ExchangeService(Service):
         format: ExportFormat,
         selection: Selection | None = None,
         include_sensitive: bool = False,
+        include_notes: bool = False,
         include_consent: bool = False,
         lang: str | None = None,
     ) -> ExportReport:
@@ -207,8 +208,10 @@ class ExchangeService(Service):
 
         Streams are text for CSV (opened with ``newline=""``), vCard and JSON, binary for
         Excel; see :mod:`clientcard.exchange.exporting` for what each format holds. All
-        cards are written without a ``selection``. ``include_consent`` adds each card's
-        current consent to JSON.
+        cards are written without a ``selection``. Health data fields are written only
+        with ``include_sensitive``, and free-text notes (which may hold health data
+        whatever the schema says) only with ``include_notes``. ``include_consent`` adds
+        each card's current consent to JSON.
 
         :raises NotFoundError: a ``card_ids`` card is not in this business.
         :raises ValueError: an unknown format.
@@ -221,6 +224,7 @@ class ExchangeService(Service):
             business,
             format=format,
             include_sensitive=include_sensitive,
+            include_notes=include_notes,
             ledger=(lambda card_id: store.consent_events(business_id, card_id))
             if include_consent
             else None,

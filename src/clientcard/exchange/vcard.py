@@ -406,7 +406,7 @@ def open_vcards(
 
     .. versionadded:: 0.1.0
     """
-    with open_text(source, encoding) as (text, chosen):
+    with open_text(source, encoding, kind="vcard") as (text, chosen):
         yield VcardSource(text, chosen, photos)
 
 
