@@ -282,9 +282,7 @@ class TestConsent:
     ) -> None:
         data = '[{"first_name": "Anna", "consent": {"marketing.email": true}}]'
         report = imported(book, salon, data, "json")
-        assert [(i.row, i.code) for i in report.rejected] == [
-            (1, "import.consent_wording_missing")
-        ]
+        assert [(i.row, i.code) for i in report.rejected] == [(1, "import.consent_wording_missing")]
 
     def test_health_data_needs_the_rows_explicit_consent(
         self, book: ClientBook, salon: str

@@ -278,9 +278,11 @@ class CardService(Service):
         )
 
     def minors(self, cards: Iterable[ClientCard]) -> frozenset[str]:
-        """The ids of those of ``cards`` who are minors today, under the business's age
-        of digital consent (:meth:`~clientcard.cards.card.ClientCard.is_minor`): no
-        marketing reaches them without a guardian's consent. A list shows them so.
+        """Return the ids of those of ``cards`` who are minors today.
+
+        Minors are under the business's age of digital consent
+        (:meth:`~clientcard.cards.card.ClientCard.is_minor`): no marketing reaches them
+        without a guardian's consent, and a list shows them so.
         """
         age = self._business.details().consent_policy.age_of_consent
         today = self._core.clock.now().date()

@@ -146,11 +146,12 @@ _KINDS = {"card": _N("card"), "business": _N("business")}
 
 
 def printable(text: str) -> str:
-    """``text`` safe to print on a terminal: control and invisible formatting characters
-    (escape sequences, bidirectional overrides) shown as ``\\xNN`` escapes.
+    r"""Make ``text`` safe to print on a terminal.
 
-    For text that comes from a file or a user (headers, sheet names, file names):
-    an escape sequence in it would otherwise drive the terminal.
+    Control and invisible formatting characters (escape sequences, bidirectional
+    overrides) are shown as ``\xNN`` escapes. For text that comes from a file or a
+    user (headers, sheet names, file names): an escape sequence in it would otherwise
+    drive the terminal.
     """
     if text.isprintable():
         return text

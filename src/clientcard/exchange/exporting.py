@@ -251,8 +251,10 @@ def write_export(
 
 
 def is_free_text(definition: FieldDefinition) -> bool:
-    """Tell whether a field holds free text staff write (notes), which exports leave out
-    unless asked: it may hold health data however the field is marked.
+    """Tell whether a field holds free text staff write (notes).
+
+    Exports leave such fields out unless asked: they may hold health data however the
+    field is marked.
 
     .. versionadded:: 0.1.0
     """

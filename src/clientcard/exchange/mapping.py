@@ -366,9 +366,9 @@ def apply_mapping(
         if definition.type not in _LISTS and _GOOGLE_SEPARATOR in text:
             # Google Contacts writes every value of one label into one cell: the card
             # keeps the first, and the report says the others were left out.
-            values = [part.strip() for part in text.split(_GOOGLE_SEPARATOR) if part.strip()]
-            text = values[0] if values else ""
-            if len(values) > 1:
+            parts = [part.strip() for part in text.split(_GOOGLE_SEPARATOR) if part.strip()]
+            text = parts[0] if parts else ""
+            if len(parts) > 1:
                 extra.append((target, "import.extra_value_ignored"))
         value = read_cell(definition, text, order, today)
         if isinstance(value, list):
