@@ -32,7 +32,9 @@ import contextlib
 import itertools
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
@@ -312,12 +314,33 @@ def _start_worker(preparation: Preparation) -> None:
 
     The importing process stores every row, one at a time, in file order: it sets the
     pace. Workers that outnumber the free CPUs would otherwise take CPU time from it.
+    A worker exits as soon as the importing process is gone, however it ended: a worker
+    waits for work on a queue it holds both ends of, so nothing else would wake it.
     """
     global _worker_preparation  # noqa: PLW0603 - one per worker process, set once
     _worker_preparation = preparation
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(
+            target=_exit_with_parent, args=(parent.sentinel,), name="parent-watch", daemon=True
+        ).start()
     if hasattr(os, "nice"):
         with contextlib.suppress(OSError):
             os.nice(_WORKER_NICENESS)
+
+
+def _exit_with_parent(sentinel: int) -> None:  # pragma: no cover - runs in a worker
+    """Wait until the parent process ends, then end this worker at once.
+
+    The sentinel is the end of a pipe whose other end only the parent holds: it reads
+    as ready when the parent is gone, killed or not. Nothing of the worker's is worth
+    finishing then: its outcomes had nowhere to go.
+    """
+    multiprocessing.connection.wait([sentinel])
+    os._exit(_ORPHANED)
+
+
+_ORPHANED: Final = 1
 
 
 def _prepare_chunk(chunk: list[Item]) -> list[Outcome]:
