@@ -6,13 +6,22 @@ ends, folded lines, quoted-printable soft line breaks, Windows-1252, Google's ``
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from clientcard.book import ClientBook
 from clientcard.cards.card import BirthDate, ClientCard
-from clientcard.exchange import ImportReport
+from clientcard.cards.schema import FieldSchema
+from clientcard.contact import name, phone
+from clientcard.exchange import ColumnMapping, ImportReport, Record
+from clientcard.exchange.mapping import apply_mapping
+from clientcard.exchange.vcard import open_vcards
 from tests.exchange.support import imported
 
 FILES = Path(__file__).parent / "files"
@@ -193,3 +202,51 @@ class TestOutlook:
         )
         imported(book, salon, card, "vcard")
         assert card_named(book, salon, "Ada").notes == "tinta, piega, taglio"
+
+
+class TestProperties:
+    @given(day=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2000, 12, 31)))
+    def test_every_apple_year_less_birthday_reads_as_its_day_and_month(self, day: dt.date) -> None:
+        line = f"BDAY;X-APPLE-OMIT-YEAR=1604:1604-{day:%m-%d}"
+        (record,) = vcard_records(
+            f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Neri;Ada;;;\r\n{line}\r\nEND:VCARD\r\n"
+        )
+        assert record.values["birth_date"] == f"--{day:%m-%d}"
+
+    @given(number=st.integers(min_value=3_200_000_000, max_value=3_499_999_999))
+    def test_a_bracketed_trunk_prefix_reads_as_the_number_without_it(self, number: int) -> None:
+        written = f"+39 {number}"
+        assume(phone.is_valid(written, "IT"))
+        with_trunk = f"+39 (0){str(number)[:3]} {str(number)[3:]}"
+        assert phone.normalize(with_trunk, "IT") == phone.normalize(written, "IT")
+
+    @given(
+        first=st.text(st.characters(categories=["L"]), min_size=1, max_size=10),
+        extra=st.sampled_from([" (mamma)", " & Marco", " 2", " #2", " / lavoro", ""]),
+    )
+    def test_names_with_a_letter_are_kept_as_written(self, first: str, extra: str) -> None:
+        written = unicodedata.normalize("NFC", first + extra)
+        assume(written == " ".join(written.split()))
+        assert name.normalize(written) == written
+
+    @given(
+        cells=st.lists(
+            st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=8), min_size=1,
+            max_size=4,
+        )
+    )  # fmt: skip
+    def test_a_google_cell_of_several_values_keeps_the_first(self, cells: list[str]) -> None:
+        schema = FieldSchema.default()
+        mapping = ColumnMapping.suggest(["Organization Title"], schema)
+        row = apply_mapping(
+            mapping, [" ::: ".join(cells)], schema, order="dmy", today=dt.date(2026, 1, 1),
+            lang="en",
+        )  # fmt: skip
+        assert row.values["profession"] == cells[0]
+        expected = (("profession", "import.extra_value_ignored"),) if len(cells) > 1 else ()
+        assert row.warnings == expected
+
+
+def vcard_records(text: str) -> list[Record]:
+    with open_vcards(io.BytesIO(text.encode("utf-8"))) as source:
+        return list(source.records())
