@@ -105,6 +105,7 @@ def _cards_table(cards: Sequence[ClientCard], minors: frozenset[str] = frozenset
     table = Table(_("name"), _("e-mail"), _("phone"), _("group"), _("status"))
     # The id is what `show` and `edit` need, so it is never shortened.
     table.add_column(_("id"), no_wrap=True, min_width=36)
+    minor = _("minor")
     for card in cards:
         cells = (
             card.display_name,
@@ -112,7 +113,7 @@ def _cards_table(cards: Sequence[ClientCard], minors: frozenset[str] = frozenset
             phone.format_international(card.phones[0]) if card.phones else "",
             card.client_group or "",
             # A minor gets no marketing without a guardian's consent: staff should see why.
-            f"{card.status.value}, {_('minor')}" if card.id in minors else card.status.value,
+            f"{card.status.value}, {minor}" if card.id in minors else card.status.value,
             card.id,
         )
         table.add_row(*(Text(cell) for cell in cells))
