@@ -142,6 +142,33 @@ class TestImportCommand:
         assert out.count("clienti.csv") == 2
         assert "0 imports" in cli.ok("imports", "-b", "other")
 
+    def test_an_import_that_stops_midway_still_keeps_a_report_under_its_id(
+        self, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from clientcard.errors import StorageError
+        from clientcard.storage._sql.store import SQLStore
+
+        path = tmp_path / "many.csv"
+        rows = "".join(f"Anna;Rossi;333 {n:07d}\n" for n in range(600))
+        path.write_text("Nome;Cognome;Cellulare\n" + rows, encoding="utf-8")
+        real = SQLStore.add_many
+        calls = []
+
+        def fail_second(self: SQLStore, *args: object, **kwargs: object) -> object:
+            calls.append(1)
+            if len(calls) > 1:
+                raise StorageError("disk_full", "the disk is full")
+            return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(SQLStore, "add_many", fail_second)
+        status, _out, _err = cli("import", "-b", "bella", str(path), "--workers", "0")
+        assert status == 1
+        (kept,) = cli.db.with_name(cli.db.name + ".imports").glob("*.json")
+        document = json.loads(kept.read_text())
+        assert document["failed"] == "disk_full"
+        assert document["import_id"] == kept.stem
+        assert "1 of 500" in cli.ok("list", "-b", "bella", "--limit", "1")  # the first batch
+
     def test_an_existing_report_file_is_never_overwritten(
         self, cli: Cli, clients: Path, tmp_path: Path
     ) -> None:

@@ -101,6 +101,24 @@ class TestBatches:
         assert book.business(salon).cards.count() == 0
         assert sink.kinds() == ["business.created"]
 
+    def test_the_host_may_choose_the_import_id_its_evidence_names(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        report = imported(book, salon, "Nome;Newsletter\nAnna;sì\n", import_id="onboarding-1",
+                          mapping={"Newsletter": "consent.marketing.email"},
+                          consent_wording="v1")  # fmt: skip
+        assert report.import_id == "onboarding-1"
+        (card,) = book.business(salon).cards.list()
+        (grant,) = book.business(salon).consent.ledger(card.id)
+        assert grant.evidence_ref == "import:onboarding-1"
+
+    @pytest.mark.parametrize("bad", ["", "a/b", "x" * 65, "id\n"])
+    def test_an_import_id_that_is_no_plain_name_is_refused(
+        self, book: ClientBook, salon: str, bad: str
+    ) -> None:
+        with pytest.raises(ValueError, match="import_id"):
+            imported(book, salon, "Nome\nAnna\n", import_id=bad)
+
     def test_a_batch_size_below_one_is_refused(self, book: ClientBook, salon: str) -> None:
         with pytest.raises(ValueError, match="batch_size"):
             imported(book, salon, GOOD, batch_size=0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from rich.text import Text
 
 from clientcard.cli._context import Context, business_option, console, pairs, printable, yes_no
 from clientcard.cli._i18n import _N, _, cli_language
+from clientcard.errors import StorageError
 from clientcard.exchange import (
     ColumnMapping,
     ImportIssue,
@@ -89,20 +91,12 @@ def _print_issues(title: str, issues: Sequence[ImportIssue]) -> None:
         )
 
 
-def _keep_report(
-    obj: Context, business_id: str, file: Path, report: ImportReport, copy: Path | None
-) -> Path:
-    """Write the report as a file of its own (never over another); return its path."""
-    document = {
-        **report.to_dict(),
-        "business_id": business_id,
-        "file": file.name,
-        "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
+def _keep_report(obj: Context, import_id: str, document: dict[str, Any], copy: Path | None) -> Path:
+    """Write an import's report as a file of its own (never over another); return its path."""
     text = json.dumps(document, indent=2, ensure_ascii=False)
     folder = reports_dir(obj)
     folder.mkdir(parents=True, exist_ok=True)
-    kept = folder / f"{report.import_id}.json"
+    kept = folder / f"{import_id}.json"
     with kept.open("x", encoding="utf-8") as stream:
         stream.write(text)
     if copy is not None:
@@ -111,11 +105,46 @@ def _keep_report(
     return kept
 
 
+def _about(business_id: str, file: Path) -> dict[str, Any]:
+    return {
+        "business_id": business_id,
+        "file": file.name,
+        "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
 def _exit_status(report: ImportReport) -> int:
     rejected = len(report.rejected_rows)
     if report.rows in (0, rejected):
         return EXIT_NOTHING_IMPORTED
     return EXIT_SOME_REJECTED if rejected else EXIT_OK
+
+
+def _print_report(report: ImportReport, kept: Path) -> None:
+    """What an import did, for people: rows and reasons, never a value from the file."""
+    console.print(Text(report.summary()))
+    if report.rows == 0:
+        console.print(_("the file has no rows to import"))
+    if report.minors:
+        console.print(Text(message("import.minors", cli_language(), count=report.minors)))
+    _print_issues(_("rejected:"), report.rejected)
+    _print_issues(_("left out (the contact was kept):"), report.warnings)
+    likely = [d for d in report.duplicates if d.action == "imported"]
+    if likely and report.dry_run:
+        console.print(
+            _("{count} rows look like cards already there: see the report").format(
+                count=len(likely)
+            )
+        )
+    elif likely:
+        console.print(
+            _("{count} imported cards look like cards already there: see duplicates").format(
+                count=len(likely)
+            )
+        )
+    console.print(
+        _("import {id}; report: {file}").format(id=report.import_id, file=printable(str(kept)))
+    )
 
 
 @click.command(
@@ -235,43 +264,37 @@ def import_command(
             console=console,
             transient=True,
         )
-        with progress:
-            task = progress.add_task("import", total=None)
-            report = desk.exchange.import_cards(
-                source,
-                mapping=mapping,
-                dry_run=dry_run,
-                consent_wording=consent_wording,
-                on_duplicate="skip" if skip_duplicates else "import",
-                date_order=date_order,  # type: ignore[arg-type]
-                lang=cli_language(),
-                progress=lambda count: progress.advance(task, count),
-                workers=cpu_workers() if workers is None else workers,
-            )
-    kept = _keep_report(obj, business_id, file, report, report_path)
-    console.print(Text(report.summary()))
-    if report.rows == 0:
-        console.print(_("the file has no rows to import"))
-    if report.minors:
-        console.print(Text(message("import.minors", cli_language(), count=report.minors)))
-    _print_issues(_("rejected:"), report.rejected)
-    _print_issues(_("left out (the contact was kept):"), report.warnings)
-    likely = [d for d in report.duplicates if d.action == "imported"]
-    if likely and report.dry_run:
-        console.print(
-            _("{count} rows look like cards already there: see the report").format(
-                count=len(likely)
-            )
-        )
-    elif likely:
-        console.print(
-            _("{count} imported cards look like cards already there: see duplicates").format(
-                count=len(likely)
-            )
-        )
-    console.print(
-        _("import {id}; report: {file}").format(id=report.import_id, file=printable(str(kept)))
-    )
+        # Chosen here, so a run that stops after storing some batches (their consent
+        # names it as evidence) still leaves a report under it.
+        import_id = str(uuid.uuid4())
+        try:
+            with progress:
+                task = progress.add_task("import", total=None)
+                report = desk.exchange.import_cards(
+                    source,
+                    mapping=mapping,
+                    dry_run=dry_run,
+                    consent_wording=consent_wording,
+                    on_duplicate="skip" if skip_duplicates else "import",
+                    date_order=date_order,  # type: ignore[arg-type]
+                    lang=cli_language(),
+                    progress=lambda count: progress.advance(task, count),
+                    workers=cpu_workers() if workers is None else workers,
+                    import_id=import_id,
+                )
+        except StorageError as error:
+            failed = {
+                "import_id": import_id,
+                "format": source.format,
+                "dry_run": dry_run,
+                "failed": error.reason,
+                **_about(business_id, file),
+            }
+            _keep_report(obj, import_id, failed, report_path)
+            raise
+    document = {**report.to_dict(), **_about(business_id, file)}
+    kept = _keep_report(obj, import_id, document, report_path)
+    _print_report(report, kept)
     status = _exit_status(report)
     if status != EXIT_OK:
         raise click.exceptions.Exit(status)

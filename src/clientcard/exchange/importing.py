@@ -81,6 +81,7 @@ def _run_import(
     lang: str | None,
     progress: Callable[[int], None] | None,
     workers: int,
+    import_id: str | None = None,
 ) -> ImportReport:
     """Import ``source`` into ``business``: what the exchange service's import runs.
 
@@ -92,7 +93,10 @@ def _run_import(
     language = lang or business.language
     now = core.clock.now()
     report = ImportReport(
-        import_id=str(uuid.uuid4()), format=source.format, dry_run=dry_run, lang=language
+        import_id=import_id or str(uuid.uuid4()),
+        format=source.format,
+        dry_run=dry_run,
+        lang=language,
     )
     run = ImportRun(
         core=core,
