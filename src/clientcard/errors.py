@@ -42,6 +42,7 @@ __all__ = [
     "DocumentError",
     "DuplicateError",
     "FieldIssue",
+    "ImportFileError",
     "InvalidValueError",
     "NotFoundError",
     "SchemaError",
@@ -189,6 +190,26 @@ class DocumentError(ClientCardError, ValueError):
         self.kind = kind
         self.problems: tuple[str, ...] = tuple(problems)
         super().__init__(f"cannot read {kind} document: " + "; ".join(self.problems))
+
+
+class ImportFileError(ClientCardError, ValueError):
+    """An import file can't be read as the format it was opened as, or holds nothing.
+
+    ``code`` is a machine code: ``file.empty``, ``file.not_csv``, ``file.not_vcard``,
+    ``file.not_xlsx`` or ``file.no_sheet``; :meth:`text` is the message in a language.
+    Nothing of the file's content is ever in the error.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(f"{code}: {message(code, 'en', **params)}")
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang``."""
+        return message(self.code, lang, **self.params)
 
 
 class StorageError(ClientCardError):

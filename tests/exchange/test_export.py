@@ -86,12 +86,24 @@ class TestSpreadsheets:
     def test_values_are_written_as_people_read_them(
         self, book: ClientBook, salon: str, clients: dict[str, str]
     ) -> None:
-        rows = csv_rows(book, salon)
+        rows = csv_rows(book, salon, include_notes=True)
         giulia = dict(zip(rows[0], rows[1], strict=True))
         assert giulia["Telefono"] == "'+39 333 123 4567"
         assert giulia["Sesso"] == "Donna"
         assert giulia["Fedele"] == "sì"
         assert giulia["Note"] == "'=1+1"
+
+    def test_notes_are_left_out_unless_asked_for_as_they_may_hold_health_data(
+        self, book: ClientBook, salon: str, clients: dict[str, str]
+    ) -> None:
+        book.business(salon).cards.add({"first_name": "Eva", "notes": "allergia al nichel"})
+        for format in ("csv", "vcard", "json"):
+            out = io.StringIO(newline="")
+            report = book.business(salon).exchange.export_cards(out, format=format)  # type: ignore[arg-type]
+            assert "nichel" not in out.getvalue()
+            assert report.notes_left_out == ("notes",)
+        rows = csv_rows(book, salon, include_notes=True)
+        assert any("allergia al nichel" in row for row in rows)
 
     def test_sensitive_fields_are_left_out_unless_asked_for(
         self, book: ClientBook, salon: str, clients: dict[str, str]
@@ -105,7 +117,7 @@ class TestSpreadsheets:
     def test_labels_two_fields_share_name_their_keys(self, book: ClientBook, salon: str) -> None:
         book.business(salon).cards.change_schema(lambda s: s.relabel("profession", {"it": "Note"}))
         book.business(salon).cards.add({"first_name": "Eva"})
-        header = csv_rows(book, salon)[0]
+        header = csv_rows(book, salon, include_notes=True)[0]
         assert "Note [notes]" in header
         assert "Note [profession]" in header
 

@@ -28,15 +28,15 @@ from clientcard.cards.card import ClientCard
 from clientcard.cards.schema import Context, FieldSchema
 from clientcard.cards.serialization import card_from_dict, card_to_dict
 from clientcard.contact import address, email, name, phone, tax
-from clientcard.errors import DocumentError, InvalidValueError, ValidationError
+from clientcard.errors import DocumentError, ImportFileError, InvalidValueError, ValidationError
 from clientcard.exchange import FileFormat, open_source
-from clientcard.exchange.xlsx import XlsxError
 from clientcard.storage import MemoryStore
 from tests.support import NOW, TODAY
 
 # What the importers document: a mapping that fills no field (ValidationError), a file
-# that is no workbook (XlsxError). Anything else escaping is a bug.
-IMPORT_ERRORS = (ValidationError, XlsxError)
+# that is empty or not what it was opened as (ImportFileError, XlsxError among them).
+# Anything else escaping is a bug.
+IMPORT_ERRORS = (ValidationError, ImportFileError)
 
 HOSTILE_JSON = st.sampled_from(
     [

@@ -64,6 +64,7 @@ class TestReport:
             "skipped": 0,
             "rejected": 1,
             "consent_recorded": 0,
+            "minors": 0,
         }
         assert document["delimiter"] == ";"
         assert document["mapping"][0] == {"column": 1, "target": "first_name"}
@@ -107,6 +108,24 @@ class TestBatches:
         assert (report.dry_run, report.imported, report.rejected_rows) == (True, 2, (3,))
         assert book.business(salon).cards.count() == 0
         assert sink.kinds() == ["business.created"]
+
+    def test_the_host_may_choose_the_import_id_its_evidence_names(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        report = imported(book, salon, "Nome;Newsletter\nAnna;sì\n", import_id="onboarding-1",
+                          mapping={"Newsletter": "consent.marketing.email"},
+                          consent_wording="v1")  # fmt: skip
+        assert report.import_id == "onboarding-1"
+        (card,) = book.business(salon).cards.list()
+        (grant,) = book.business(salon).consent.ledger(card.id)
+        assert grant.evidence_ref == "import:onboarding-1"
+
+    @pytest.mark.parametrize("bad", ["", "a/b", "x" * 65, "id\n"])
+    def test_an_import_id_that_is_no_plain_name_is_refused(
+        self, book: ClientBook, salon: str, bad: str
+    ) -> None:
+        with pytest.raises(ValueError, match="import_id"):
+            imported(book, salon, "Nome\nAnna\n", import_id=bad)
 
     def test_a_batch_size_below_one_is_refused(self, book: ClientBook, salon: str) -> None:
         with pytest.raises(ValueError, match="batch_size"):
@@ -233,6 +252,33 @@ class TestConsent:
         assert [e.action.value for e in ledgers["Anna"]] == ["withdraw"]
         assert ledgers["Eva"] == []
 
+    def test_a_no_in_the_file_reads_as_no_consent_given_not_as_a_withdrawal(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        imported(
+            book, salon, self.CSV, mapping={"Newsletter": "consent.marketing.email"},
+            consent_wording="v1",
+        )  # fmt: skip
+        desk = book.business(salon)
+        anna = next(card for card in desk.cards.list() if card.first_name == "Anna")
+        report = desk.consent.report(anna.id, lang="en")
+        assert "did not consent to" in report.text()
+        assert "withdrew" not in report.text()
+        # The refusal still stands against soft opt-in.
+        assert not desk.consent.may_contact(anna.id, Purpose.MARKETING, Channel.EMAIL)
+
+    def test_a_withdrawal_after_a_grant_is_still_called_one(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        imported(
+            book, salon, self.CSV, mapping={"Newsletter": "consent.marketing.email"},
+            consent_wording="v1",
+        )  # fmt: skip
+        desk = book.business(salon)
+        giulia = next(card for card in desk.cards.list() if card.first_name == "Giulia")
+        desk.consent.withdraw(giulia.id, Purpose.MARKETING, Channel.EMAIL, by="staff")
+        assert "withdrew consent to" in desk.consent.report(giulia.id, lang="en").text()
+
     def test_an_imported_grant_lets_the_message_through(self, book: ClientBook, salon: str) -> None:
         imported(
             book, salon, self.CSV, mapping={"Newsletter": "consent.marketing.email"},
@@ -247,14 +293,22 @@ class TestConsent:
         )
         assert book.store.permissions(salon, by_name["Giulia"]) >= {("marketing", "email")}
 
-    def test_a_grant_without_the_wording_is_a_rejected_row(
+    def test_a_consent_column_without_the_wording_stops_before_any_row(
         self, book: ClientBook, salon: str
     ) -> None:
-        report = imported(book, salon, self.CSV, mapping={"Newsletter": "consent.marketing.email"})
-        assert [(i.row, i.field, i.code) for i in report.rejected] == [
-            (2, "consent.marketing.email", "import.consent_wording_missing")
+        with pytest.raises(ValidationError) as refused:
+            imported(book, salon, self.CSV, mapping={"Newsletter": "consent.marketing.email"})
+        assert [(i.field, i.code) for i in refused.value.issues] == [
+            ("column3", "import.consent_wording_missing")
         ]
-        assert report.imported == 2
+        assert book.business(salon).cards.count() == 0
+
+    def test_a_grant_in_a_record_without_the_wording_is_a_rejected_record(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        data = '[{"first_name": "Anna", "consent": {"marketing.email": true}}]'
+        report = imported(book, salon, data, "json")
+        assert [(i.row, i.code) for i in report.rejected] == [(1, "import.consent_wording_missing")]
 
     def test_health_data_needs_the_rows_explicit_consent(
         self, book: ClientBook, salon: str

@@ -5,9 +5,13 @@ from __future__ import annotations
 import itertools
 import logging
 import multiprocessing
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -324,3 +328,38 @@ class TestIds:
         again = imported(book, SALON, small)
         assert again.already_present == 1
         assert len(drawn) == before
+
+
+class TestOrphans:
+    def test_workers_exit_when_the_importing_process_is_killed(self, tmp_path: Path) -> None:
+        marker = tmp_path / "workers"
+        root = Path(__file__).parents[2]
+        importer = subprocess.Popen(
+            [sys.executable, "-m", "tests.exchange._killed_importer", str(marker)], cwd=root
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while not (marker.exists() and marker.read_text()):
+                assert importer.poll() is None, "the importer ended before its first batch"
+                assert time.monotonic() < deadline, "no batch within two minutes"
+                time.sleep(0.1)
+            workers = [int(pid) for pid in marker.read_text().split()]
+            assert workers
+            assert all(_alive(pid) for pid in workers)
+        finally:
+            importer.kill()
+            importer.wait()
+        # Within a bound, every worker notices and exits (they hold no work of value).
+        deadline = time.monotonic() + 15
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    """Tell whether a process runs (a zombie waiting for its reaper counts as gone)."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return status.rsplit(")", 1)[1].split()[0] != "Z"

@@ -18,7 +18,7 @@ from clientcard.cards import FieldValue
 from clientcard.cards.card import ClientCard, Gender
 from clientcard.cards.schema import Context
 from clientcard.clock import FixedClock
-from clientcard.errors import ValidationError
+from clientcard.errors import ImportFileError, ValidationError
 from clientcard.exchange import FileFormat, ImportReport
 from clientcard.exchange.duplicates import SAME, match
 from clientcard.storage import MemoryStore
@@ -48,10 +48,10 @@ def everything(book: ClientBook, salon: str) -> list[dict[str, FieldValue]]:
 def exported(book: ClientBook, salon: str, format: FileFormat) -> bytes:
     if format == "xlsx":
         binary = io.BytesIO()
-        book.business(salon).exchange.export_cards(binary, format=format)
+        book.business(salon).exchange.export_cards(binary, format=format, include_notes=True)
         return binary.getvalue()
     text = io.StringIO(newline="")
-    book.business(salon).exchange.export_cards(text, format=format)
+    book.business(salon).exchange.export_cards(text, format=format, include_notes=True)
     return text.getvalue().encode("utf-8")
 
 
@@ -167,6 +167,11 @@ class TestHostileFiles:
         book, salon = fresh_book()
         try:
             report = imported(book, salon, data, "csv")
+        except ImportFileError as refused:
+            # Empty, or plainly binary: refused whole, with a typed error, before any row.
+            assert refused.code in {"file.empty", "file.not_csv"}
+            assert book.business(salon).cards.count() == 0
+            return
         except ValidationError as refused:
             # A header naming no field of the card (bytes broken right in it): the file
             # is refused whole, with a typed error, before any row.
@@ -197,7 +202,13 @@ class TestHostileFiles:
     ) -> None:
         book, salon = fresh_book()
         data = "\r\n".join(lines).encode(encoding, errors="replace")
-        report = imported(book, salon, data, "vcard")
+        try:
+            report = imported(book, salon, data, "vcard")
+        except ImportFileError as refused:
+            # Empty, or not beginning as a vCard file does: refused whole, before any card.
+            assert refused.code in {"file.empty", "file.not_vcard"}
+            assert book.business(salon).cards.count() == 0
+            return
         check_nothing_bad_came_in(book, salon, report)
 
     @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=scaled(1))

@@ -116,6 +116,7 @@ SHOWN = frozenset(
         "lang",
         "skipped",
         "already_present",
+        "minors",
         "consent_recorded",
         "records",
         "consent_events",
@@ -210,6 +211,7 @@ NESTED = frozenset(
 NO_CLIENT_DATA = frozenset(
     {
         "clientcard.business.Business",
+        "clientcard.storage._sql.citus.Layout",  # table and index names of the schema
         "clientcard.cards._definitions.Choice",
         "clientcard.cards._definitions.FieldDefinition",
         "clientcard.cards._definitions.FormField",

@@ -390,9 +390,7 @@ class TestBooking:
             page.find_all("li", class_="granted"),
             page.find_all("li", class_="not-granted"),
         )
-        assert [li.text for li in granted] == [
-            f"{EMAIL_OFFER.text('it')} — dato il 2026-11-23"
-        ]
+        assert [li.text for li in granted] == [f"{EMAIL_OFFER.text('it')} — dato il 2026-11-23"]
         assert [li.text for li in not_granted] == [f"{SMS_OFFER.text('it')} — non dato"]
 
     def test_the_card_page_shows_the_client_only_what_is_theirs(

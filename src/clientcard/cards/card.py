@@ -310,6 +310,19 @@ class ClientCard:
         """The name to show staff: first and last name, or ``""`` when neither is set."""
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
+    def is_minor(self, today: dt.date, age_of_consent: int) -> bool:
+        """Tell whether the client is under ``age_of_consent`` on ``today``.
+
+        ``age_of_consent`` is the business's age of digital consent
+        (:attr:`~clientcard.consent.ConsentPolicy.age_of_consent`): below it, no
+        marketing reaches the client without a guardian's consent. A birthday without a
+        year, or none, tells no age: ``False``.
+        """
+        if self.birth_date is None:
+            return False
+        age = self.birth_date.age_on(today)
+        return age is not None and age < age_of_consent
+
     @property
     def mobile(self) -> str | None:
         """The first number that can receive SMS, or ``None``."""

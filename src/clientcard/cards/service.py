@@ -14,7 +14,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Final
 
 import attrs
@@ -276,6 +276,17 @@ class CardService(Service):
         return self._core.store.find(
             self.business_id, query, limit=_page_size(limit), cursor=cursor
         )
+
+    def minors(self, cards: Iterable[ClientCard]) -> frozenset[str]:
+        """Return the ids of those of ``cards`` who are minors today.
+
+        Minors are under the business's age of digital consent
+        (:meth:`~clientcard.cards.card.ClientCard.is_minor`): no marketing reaches them
+        without a guardian's consent, and a list shows them so.
+        """
+        age = self._business.details().consent_policy.age_of_consent
+        today = self._core.clock.now().date()
+        return frozenset(card.id for card in cards if card.is_minor(today, age))
 
     def count(self, query: CardQuery | None = None) -> int:
         """Count the cards matching ``query`` (all of them without one)."""

@@ -24,7 +24,14 @@ from clientcard.cli import (
     _promotions,
     _schema,
 )
-from clientcard.cli._context import DEFAULT_DB, Context, describe, errors, resolving_card_ids
+from clientcard.cli._context import (
+    DEFAULT_DB,
+    Context,
+    describe,
+    errors,
+    printable,
+    resolving_card_ids,
+)
 from clientcard.cli._i18n import _, cli_language, click_speaks
 from clientcard.errors import ClientCardError
 
@@ -75,10 +82,12 @@ def _run(argv: Sequence[str] | None) -> int:
         errors.print(_("aborted"))
         return 1
     except click.ClickException as error:
-        errors.print(_("error: {message}").format(message=error.format_message()), markup=False)
+        message = printable(error.format_message())
+        errors.print(_("error: {message}").format(message=message), markup=False)
         return error.exit_code
     except ClientCardError as error:
-        errors.print(_("error: {message}").format(message=describe(error)), markup=False)
+        message = printable(describe(error))
+        errors.print(_("error: {message}").format(message=message), markup=False)
         return 1
     except ImportError as error:
         # An optional part that is not installed: the library's message is the install

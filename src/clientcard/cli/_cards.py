@@ -125,17 +125,19 @@ def delete(obj: Context, business_id: str, card_id: str, expected: int | None, y
     console.print(_("deleted {id}").format(id=card_id))
 
 
-def _cards_table(cards: Sequence[ClientCard]) -> Table:
+def _cards_table(cards: Sequence[ClientCard], minors: frozenset[str] = frozenset()) -> Table:
     table = Table(_("name"), _("e-mail"), _("phone"), _("group"), _("status"))
     # The id is what `show` and `edit` need, so it is never shortened.
     table.add_column(_("id"), no_wrap=True, min_width=36)
+    minor = _("minor")
     for card in cards:
         cells = (
             card.display_name,
             card.email or "",
             phone.format_international(card.phones[0]) if card.phones else "",
             card.client_group or "",
-            card.status.value,
+            # A minor gets no marketing without a guardian's consent: staff should see why.
+            f"{card.status.value}, {minor}" if card.id in minors else card.status.value,
             card.id,
         )
         table.add_row(*(Text(cell) for cell in cells))
@@ -153,7 +155,8 @@ def search(obj: Context, business_id: str, text: str, limit: int) -> None:
         found = cards.search(text, limit=limit)
         # Counting costs a second query, only needed when the page is full.
         total = len(found) if len(found) < limit else cards.count_found(text)
-    console.print(_cards_table(found))
+        minors = cards.minors(found)
+    console.print(_cards_table(found, minors))
     if total > len(found):
         console.print(
             _("{shown} of {total} found; --limit shows more").format(shown=len(found), total=total)
@@ -184,7 +187,8 @@ def list_(
         cards = book.business(business_id).cards
         page = cards.list(query, limit=limit, cursor=cursor)
         total = cards.count(query)
-    console.print(_cards_table(page.items))
+        minors = cards.minors(page.items)
+    console.print(_cards_table(page.items, minors))
     console.print(_("{shown} of {total}").format(shown=len(page), total=total))
     if page.next_cursor:
         console.print(_("next page: --cursor {cursor}").format(cursor=page.next_cursor))

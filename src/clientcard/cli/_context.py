@@ -24,6 +24,7 @@ from clientcard.cli._i18n import _N, _, cli_language
 from clientcard.errors import (
     ClientCardError,
     DuplicateError,
+    ImportFileError,
     NotFoundError,
     ValidationError,
     VersionConflictError,
@@ -145,8 +146,28 @@ def every_card(cards: CardService, query: CardQuery) -> Iterator[ClientCard]:
 _KINDS = {"card": _N("card"), "business": _N("business")}
 
 
+def printable(text: str) -> str:
+    r"""Make ``text`` safe to print on a terminal.
+
+    Control and invisible formatting characters (escape sequences, bidirectional
+    overrides) are shown as ``\xNN`` escapes. For text that comes from a file or a
+    user (headers, sheet names, file names): an escape sequence in it would otherwise
+    drive the terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == "\n" else _escaped(ch) for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def describe(error: ClientCardError) -> str:
     """The error in the command's language, as far as it carries more than English text."""
+    if isinstance(error, ImportFileError):
+        return error.text(cli_language())
     if isinstance(error, ValidationError):
         return "; ".join(f"{i.field}: {i.message} ({i.code})" for i in error.issues)
     if isinstance(error, NotFoundError | DuplicateError):

@@ -8,18 +8,30 @@ thin shell over a business's exchange service (``book.business(id).exchange``, s
 from __future__ import annotations
 
 import datetime as dt
+import json
+import uuid
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from clientcard.cli._context import Context, business_option, console, pairs
-from clientcard.cli._i18n import _, cli_language
-from clientcard.exchange import ColumnMapping, Selection, cpu_workers, file_format, open_source
-from clientcard.locale import LANGUAGES
+from clientcard.cli._context import Context, business_option, console, pairs, printable, yes_no
+from clientcard.cli._i18n import _N, _, cli_language
+from clientcard.errors import StorageError
+from clientcard.exchange import (
+    ColumnMapping,
+    ImportIssue,
+    ImportReport,
+    Selection,
+    cpu_workers,
+    file_format,
+    open_source,
+)
+from clientcard.locale import LANGUAGES, message
 from clientcard.storage.protocol import CardQuery
 
 if TYPE_CHECKING:
@@ -36,11 +48,110 @@ def _mapping_table(mapping: ColumnMapping) -> Table:
     for number, (header, target) in enumerate(
         zip(mapping.headers, mapping.targets, strict=True), start=1
     ):
-        table.add_row(str(number), Text(header), Text(target or _("(ignored)")))
+        table.add_row(str(number), Text(printable(header)), Text(target or _("(ignored)")))
     return table
 
 
-@click.command(name="import", help=_("Import clients from a CSV, Excel, vCard or JSON file."))
+_EXIT_CODES = _N(
+    "Exit status: 0 every row imported (or already there); 1 the file could not be imported"
+    " (not readable as its format, empty, a mapping or an option refused: nothing written);"
+    " 2 the command was used wrongly; 3 some rows were rejected, the others imported;"
+    " 4 nothing imported: every row was rejected, or the file has no rows. A dry run"
+    " answers the same for what it would do."
+)
+EXIT_OK = 0
+EXIT_SOME_REJECTED = 3
+EXIT_NOTHING_IMPORTED = 4
+
+
+def reports_dir(obj: Context) -> Path:
+    """Where the import reports of the book at ``obj.db`` are kept: ``DB.imports/``."""
+    db = Path(obj.db)
+    return db.with_name(db.name + ".imports")
+
+
+def _issue_line(issue: ImportIssue) -> Text:
+    # The row, the field and the reason; never a value from the file.
+    if issue.column:
+        where = _("row {row}, column {column}").format(row=issue.row, column=issue.column)
+    else:
+        where = _("row {row}").format(row=issue.row)
+    return Text(printable(f"  {where}, {issue.field}: {issue.message} ({issue.code})"))
+
+
+def _print_issues(title: str, issues: Sequence[ImportIssue]) -> None:
+    if not issues:
+        return
+    console.print(title)
+    for issue in issues[:_SHOWN_ISSUES]:
+        console.print(_issue_line(issue))
+    if len(issues) > _SHOWN_ISSUES:
+        console.print(
+            _("  ... {count} more in the report").format(count=len(issues) - _SHOWN_ISSUES)
+        )
+
+
+def _keep_report(obj: Context, import_id: str, document: dict[str, Any], copy: Path | None) -> Path:
+    """Write an import's report as a file of its own (never over another); return its path."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    folder = reports_dir(obj)
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = folder / f"{import_id}.json"
+    with kept.open("x", encoding="utf-8") as stream:
+        stream.write(text)
+    if copy is not None:
+        with copy.open("x", encoding="utf-8") as stream:
+            stream.write(text)
+    return kept
+
+
+def _about(business_id: str, file: Path) -> dict[str, Any]:
+    return {
+        "business_id": business_id,
+        "file": file.name,
+        "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _exit_status(report: ImportReport) -> int:
+    rejected = len(report.rejected_rows)
+    if report.rows in (0, rejected):
+        return EXIT_NOTHING_IMPORTED
+    return EXIT_SOME_REJECTED if rejected else EXIT_OK
+
+
+def _print_report(report: ImportReport, kept: Path) -> None:
+    """What an import did, for people: rows and reasons, never a value from the file."""
+    console.print(Text(report.summary()))
+    if report.rows == 0:
+        console.print(_("the file has no rows to import"))
+    if report.minors:
+        console.print(Text(message("import.minors", cli_language(), count=report.minors)))
+    _print_issues(_("rejected:"), report.rejected)
+    _print_issues(_("left out (the contact was kept):"), report.warnings)
+    likely = [d for d in report.duplicates if d.action == "imported"]
+    if likely and report.dry_run:
+        console.print(
+            _("{count} rows look like cards already there: see the report").format(
+                count=len(likely)
+            )
+        )
+    elif likely:
+        console.print(
+            _("{count} imported cards look like cards already there: see duplicates").format(
+                count=len(likely)
+            )
+        )
+    console.print(
+        _("import {id}; report: {file}").format(id=report.import_id, file=printable(str(kept)))
+    )
+
+
+@click.command(
+    name="import",
+    help=_("Import clients from a CSV, Excel, vCard or JSON file."),
+    epilog=_EXIT_CODES,
+)
 @business_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "format_", type=_FORMATS, help=_("Default: from the file name."))
@@ -65,7 +176,10 @@ def _mapping_table(mapping: ColumnMapping) -> Table:
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help=_("Where to write the JSON report (default: FILE.report.json)."),
+    help=_(
+        "Also write the JSON report here (never over an existing file); every report is"
+        " kept in DB.imports/ (see `imports`)."
+    ),
 )
 @click.pass_obj
 def import_command(
@@ -100,6 +214,14 @@ def import_command(
                 format=chosen
             ),
             param_hint="--map",
+        )
+    if report_path is not None and report_path.exists():
+        # A report is the evidence of the consent an import records: never replaced.
+        raise click.BadParameter(
+            _("{file} exists: reports are never overwritten").format(
+                file=printable(str(report_path))
+            ),
+            param_hint="--report",
         )
     overrides: dict[str | int, str | None] = {}
     for column, target in pairs(maps, "--map").items():
@@ -142,42 +264,121 @@ def import_command(
             console=console,
             transient=True,
         )
-        with progress:
-            task = progress.add_task("import", total=None)
-            report = desk.exchange.import_cards(
-                source,
-                mapping=mapping,
-                dry_run=dry_run,
-                consent_wording=consent_wording,
-                on_duplicate="skip" if skip_duplicates else "import",
-                date_order=date_order,  # type: ignore[arg-type]
-                lang=cli_language(),
-                progress=lambda count: progress.advance(task, count),
-                workers=cpu_workers() if workers is None else workers,
+        # Chosen here, so a run that stops after storing some batches (their consent
+        # names it as evidence) still leaves a report under it.
+        import_id = str(uuid.uuid4())
+        try:
+            with progress:
+                task = progress.add_task("import", total=None)
+                report = desk.exchange.import_cards(
+                    source,
+                    mapping=mapping,
+                    dry_run=dry_run,
+                    consent_wording=consent_wording,
+                    on_duplicate="skip" if skip_duplicates else "import",
+                    date_order=date_order,  # type: ignore[arg-type]
+                    lang=cli_language(),
+                    progress=lambda count: progress.advance(task, count),
+                    workers=cpu_workers() if workers is None else workers,
+                    import_id=import_id,
+                )
+        except StorageError as error:
+            failed = {
+                "import_id": import_id,
+                "format": source.format,
+                "dry_run": dry_run,
+                "failed": error.reason,
+                **_about(business_id, file),
+            }
+            _keep_report(obj, import_id, failed, report_path)
+            raise
+    document = {**report.to_dict(), **_about(business_id, file)}
+    kept = _keep_report(obj, import_id, document, report_path)
+    _print_report(report, kept)
+    status = _exit_status(report)
+    if status != EXIT_OK:
+        raise click.exceptions.Exit(status)
+
+
+def _stored_reports(obj: Context, business_id: str) -> list[dict[str, Any]]:
+    """The reports kept for ``business_id``, newest first; unreadable files are skipped."""
+    folder = reports_dir(obj)
+    found = []
+    for path in folder.glob("*.json") if folder.is_dir() else ():
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(document, dict) and document.get("business_id") == business_id:
+            found.append(document)
+    return sorted(found, key=lambda d: str(d.get("recorded_at", "")), reverse=True)
+
+
+@click.command(
+    name="imports",
+    help=_(
+        "List the imports of a business (kept in DB.imports/), newest first, or show one's"
+        " rejected rows and warnings."
+    ),
+)
+@business_option
+@click.argument("import_id", required=False)
+@click.pass_obj
+def imports_command(obj: Context, business_id: str, import_id: str | None) -> None:
+    reports = _stored_reports(obj, business_id)
+    if import_id is None:
+        table = Table(
+            _("when"), _("format"), _("dry run"), _("rows"), _("imported"), _("rejected"),
+            _("file"),
+        )  # fmt: skip
+        table.add_column(_("import id"), no_wrap=True, min_width=36)
+        for document in reports:
+            counts = document.get("counts", {})
+            table.add_row(
+                str(document.get("recorded_at", "")),
+                str(document.get("format", "")),
+                yes_no(bool(document.get("dry_run"))),
+                str(counts.get("rows", "")),
+                str(counts.get("imported", "")),
+                str(counts.get("rejected", "")),
+                Text(printable(str(document.get("file", "")))),
+                str(document.get("import_id", "")),
             )
-    target = report_path or file.with_name(file.name + ".report.json")
-    target.write_text(report.to_json(), encoding="utf-8")
-    console.print(Text(report.summary()))
-    for issue in report.rejected[:_SHOWN_ISSUES]:
-        console.print(Text(f"  {issue}"))
-    if len(report.rejected) > _SHOWN_ISSUES:
-        console.print(
-            _("  ... {count} more in the report").format(count=len(report.rejected) - _SHOWN_ISSUES)
+        console.print(table)
+        console.print(_("{count} imports").format(count=len(reports)))
+        return
+    shown = next((d for d in reports if d.get("import_id") == import_id), None)
+    if shown is None:
+        raise click.BadParameter(
+            _("no import {id} in this business").format(id=printable(import_id)),
+            param_hint="IMPORT_ID",
         )
-    likely = [d for d in report.duplicates if d.action == "imported"]
-    if likely and report.dry_run:
-        console.print(
-            _("{count} rows look like cards already there: see the report").format(
-                count=len(likely)
-            )
-        )
-    elif likely:
-        console.print(
-            _("{count} imported cards look like cards already there: see duplicates").format(
-                count=len(likely)
-            )
-        )
-    console.print(_("report: {file}").format(file=target))
+    counts = shown.get("counts", {})
+    console.print(
+        _("import {id} of {file} ({format}) at {when}: {rows} rows, {imported} imported,"
+          " {rejected} rejected").format(
+            id=import_id,
+            file=printable(str(shown.get("file", ""))),
+            format=shown.get("format", ""),
+            when=shown.get("recorded_at", ""),
+            rows=counts.get("rows", 0),
+            imported=counts.get("imported", 0),
+            rejected=counts.get("rejected", 0),
+        ),
+        markup=False,
+    )  # fmt: skip
+    _print_issues(_("rejected:"), _issues(shown.get("rejected")))
+    _print_issues(_("left out (the contact was kept):"), _issues(shown.get("warnings")))
+
+
+def _issues(items: object) -> list[ImportIssue]:
+    found = []
+    for item in items if isinstance(items, list) else []:
+        try:
+            found.append(ImportIssue(**item))
+        except TypeError:
+            continue
+    return found
 
 
 @click.command(
@@ -192,6 +393,11 @@ def import_command(
 @click.option("--segment", help=_("Only clients who may receive PURPOSE.CHANNEL."))
 @click.option("--field", "fields", multiple=True, help=_("Only clients with custom KEY=VALUE."))
 @click.option("--include-sensitive", is_flag=True, help=_("Include health data fields."))
+@click.option(
+    "--include-notes",
+    is_flag=True,
+    help=_("Include free-text notes (they may hold health data: an allergy, a treatment)."),
+)
 @click.option("--include-consent", is_flag=True, help=_("JSON only: each client's consent."))
 @click.option(
     "--lang",
@@ -210,6 +416,7 @@ def export_command(
     segment: str | None,
     fields: tuple[str, ...],
     include_sensitive: bool,
+    include_notes: bool,
     include_consent: bool,
     lang: str | None,
 ) -> None:
@@ -243,6 +450,7 @@ def export_command(
             format=chosen,  # type: ignore[arg-type]
             selection=Selection(query=query, search=search),
             include_sensitive=include_sensitive,
+            include_notes=include_notes,
             include_consent=include_consent,
             lang=lang,
         )
@@ -257,6 +465,13 @@ def export_command(
                 fields=", ".join(report.left_out)
             )
         )
+    if report.notes_left_out:
+        console.print(
+            _("left out (free-text notes, which may hold health data; --include-notes to add):"
+              " {fields}").format(fields=", ".join(report.notes_left_out))
+        )  # fmt: skip
+    elif include_notes:
+        console.print(_("notes included: they may hold health data, handle the file so"))
 
 
 def _name(cards: CardService, card_id: str) -> str:
@@ -278,8 +493,6 @@ def _name(cards: CardService, card_id: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help=_("Print JSON (ids, scores, reasons)."))
 @click.pass_obj
 def duplicates_command(obj: Context, business_id: str, min_score: float, as_json: bool) -> None:
-    import json  # noqa: PLC0415
-
     with obj.book() as book:
         desk = book.business(business_id)
         pairs = desk.exchange.find_duplicates(min_score=min_score)
@@ -395,6 +608,7 @@ def merge_command(
 
 COMMANDS: tuple[click.Command, ...] = (
     import_command,
+    imports_command,
     export_command,
     duplicates_command,
     merge_command,

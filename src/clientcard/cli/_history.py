@@ -111,7 +111,10 @@ def show(obj: Context, business_id: str, card_id: str, with_history: bool) -> No
         schema = desk.cards.schema()
         overview = desk.history.overview(card_id)
         history = desk.history.get(card_id) if with_history else None
+        minor = card.id in desk.cards.minors([card])
     console.print(_card_panel(card, schema, cli_language()))
+    if minor:
+        console.print(Text(_("minor: no marketing without a guardian's consent"), style="bold"))
     console.print(_overview_panel(overview))
     if history is None:
         return

@@ -58,9 +58,10 @@ def _what(event: ConsentEvent, lang: str) -> str:
     return what
 
 
-def _line(event: ConsentEvent, lang: str) -> str:
+def _line(event: ConsentEvent, lang: str, *, refused: bool = False) -> str:
+    action = "refuse" if refused else event.action.value
     line = (
-        f"{_date(event.at, lang)}: {_text(f'action.{event.action.value}', lang)} "
+        f"{_date(event.at, lang)}: {_text(f'action.{action}', lang)} "
         f"{_what(event, lang)} ({_text(f'source.{event.source.value}', lang)}"
     )
     if event.wording_version:
@@ -93,6 +94,14 @@ def consent_report(
         standing.append(_text(voice + "objecting_now", lang))
     if not standing:
         standing.append(_text(voice + "nothing_granted", lang))
-    return ConsentReport(
-        history=tuple(_line(event, lang) for event in ordered), standing=tuple(standing)
-    )
+    # A "no" with no consent before it (an imported file's "no", a refusal recorded at
+    # collection) is a refusal, not a withdrawal: nothing was ever given to withdraw.
+    history = []
+    granted: set[tuple[object, object]] = set()
+    for event in ordered:
+        key = event.key
+        refused = event.action is ConsentAction.WITHDRAW and key not in granted
+        if key is not None and event.action is ConsentAction.GRANT:
+            granted.add(key)
+        history.append(_line(event, lang, refused=refused))
+    return ConsentReport(history=tuple(history), standing=tuple(standing))

@@ -1,8 +1,11 @@
 """Personal names and free text, cleaned the same way everywhere.
 
-Names are Unicode NFC, trimmed, with inner whitespace collapsed; letters of every script
-are welcome, as are the apostrophes, hyphens and dots real names carry (``D'Angelo``,
-``Jean-Luc``, ``St. John``). Digits, symbols and control characters are not.
+Names are Unicode NFC, trimmed, with inner whitespace collapsed, and otherwise kept as
+written: letters of every script, the apostrophes, hyphens and dots real names carry
+(``D'Angelo``, ``Jean-Luc``, ``St. John``), and what salons write into a name to tell
+clients apart (``Maria (mamma)``, ``Anna & Marco``, ``Giulia 2``, an emoji). A name needs
+at least one letter; control and invisible formatting characters, and the markup
+brackets ``<`` and ``>``, are refused. Searching folds names (:func:`fold`).
 
 >>> normalize("  José   María ")
 'José María'
@@ -24,8 +27,12 @@ __all__ = ["fold", "is_valid", "normalize", "normalize_text"]
 MAX_NAME_LENGTH: Final = 100
 """The longest name kept, in characters after normalisation."""
 
-# Apostrophes (straight, curly, modifier letter) and hyphens (ASCII, Unicode, non-breaking).
-_NAME_PUNCTUATION: Final = frozenset("'\u2019\u02bc\u2018-\u2010\u2011.,")
+# Markup brackets: no name needs them, and a name is shown in many web pages.
+_REFUSED: Final = frozenset("<>\uff1c\uff1e")
+# Letters, marks, digits, punctuation, symbols (emoji) and spaces: what people type.
+_NAME_CATEGORIES: Final = frozenset("LMNPSZ")
+# Zero-width (non-)joiners are formatting characters that scripts and emoji need.
+_JOINERS: Final = frozenset("\u200c\u200d")
 
 
 def _clean(raw: object, max_length: int, *, multiline: bool) -> str:
@@ -49,9 +56,9 @@ def _clean(raw: object, max_length: int, *, multiline: bool) -> str:
     return text
 
 
-# Most names are plain ASCII letters: such a name has no control character and nothing
-# the character-by-character checks below would refuse, so it is read without them.
-_ASCII_NAME: Final = re.compile(r"[A-Za-z '\-.,]*")
+# Most names are plain ASCII: printable, without markup brackets and with a letter, such
+# a name has nothing the character-by-character checks below would refuse.
+_ASCII_NAME: Final = re.compile(r"[\x20-\x3b=\x3f-\x7e]*[A-Za-z][\x20-\x3b=\x3f-\x7e]*")
 
 
 def normalize(raw: object) -> str:
@@ -62,7 +69,7 @@ def normalize(raw: object) -> str:
     if isinstance(raw, str) and raw.isascii():
         # NFC leaves ASCII as it is; the same split and join as _clean.
         text = " ".join(raw.split())
-        if _ASCII_NAME.fullmatch(text):
+        if not text or _ASCII_NAME.fullmatch(text):
             if len(text) > MAX_NAME_LENGTH:
                 raise InvalidValueError("text.too_long", max=MAX_NAME_LENGTH)
             return text
@@ -72,11 +79,16 @@ def normalize(raw: object) -> str:
 def _normalize_exactly(raw: object) -> str:
     """:func:`normalize` character by character, for any name."""
     text = _clean(raw, MAX_NAME_LENGTH, multiline=False)
+    if not text:
+        return text
+    letter = False
     for ch in text:
-        if ch == " " or ch in _NAME_PUNCTUATION:
-            continue
-        if unicodedata.category(ch)[0] not in ("L", "M"):
+        category = unicodedata.category(ch)
+        if ch in _REFUSED or (category[0] not in _NAME_CATEGORIES and ch not in _JOINERS):
             raise InvalidValueError("name.invalid")
+        letter = letter or category[0] == "L"
+    if not letter:
+        raise InvalidValueError("name.invalid")
     return text
 
 

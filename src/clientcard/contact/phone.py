@@ -93,9 +93,28 @@ def _read(raw: object, region: str) -> phonenumbers.PhoneNumber:
     return number
 
 
+# "+44 (0)20 ..." and "+39 (0)339 ...": the trunk prefix written in brackets after the
+# country code, to be dialled only from inside the country.
+_TRUNK: Final = re.compile(r"^\s*((?:\+|00)\s*\d{1,3})[\s.\-/]*\(\s*0\s*\)")
+
+
 def _parse(raw: object, region: str) -> tuple[phonenumbers.PhoneNumber, PhoneKind]:
-    """Parse and validate what someone typed; return the number and its kind of line."""
-    number = _read(raw, region)
+    """Parse and validate what someone typed; return the number and its kind of line.
+
+    A bracketed trunk prefix after the country code is left out; where the country
+    keeps it in international numbers (Italy's landlines: ``+39 (0)2 ...``), it is
+    read as written.
+    """
+    if isinstance(raw, str) and len(raw) <= MAX_INPUT_LENGTH and (trunk := _TRUNK.match(raw)):
+        rest = raw[trunk.end() :]
+        try:
+            return _checked(_read(f"{trunk[1]} {rest}", region))
+        except InvalidValueError:
+            return _checked(_read(f"{trunk[1]} 0{rest}", region))
+    return _checked(_read(raw, region))
+
+
+def _checked(number: phonenumbers.PhoneNumber) -> tuple[phonenumbers.PhoneNumber, PhoneKind]:
     line_type = _line_type(number)
     if line_type == PhoneNumberType.UNKNOWN:
         raise InvalidValueError("phone.invalid")

@@ -119,6 +119,11 @@ class ImportRun:
     warnings: list[ImportIssue] = attrs.Factory(list)
     duplicates: list[PossibleDuplicate] = attrs.Factory(list)
     counts: dict[str, int] = attrs.Factory(dict)
+    _age_of_consent: int = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        # Asked of every card with a birth date: the business's policy is built once.
+        self._age_of_consent = self.business.consent_policy.age_of_consent
 
     def count(self, what: str, step: int = 1) -> None:
         """Add ``step`` to the count of ``what`` (``imported``, ``skipped``...)."""
@@ -163,6 +168,8 @@ class ImportRun:
                 )
             )
         self.index.add(profile)
+        if card.birth_date is not None and card.is_minor(self.today, self._age_of_consent):
+            self.count("minors")
         consent = self._consent(card_id, outcome.stated)
         self.batch.append(_Pending(outcome.row, card, consent))
         self.count("imported")
@@ -265,6 +272,7 @@ class ImportRun:
             already_present=self.counts.get("already_present", 0),
             skipped=self.counts.get("skipped", 0),
             consent_recorded=self.counts.get("consent_recorded", 0),
+            minors=self.counts.get("minors", 0),
             rejected=tuple(self.rejected),
             warnings=tuple(self.warnings),
             duplicates=tuple(self.duplicates),

@@ -28,7 +28,7 @@ from clientcard.exchange.mapping import ColumnMapping, apply_mapping
 from clientcard.exchange.report import ImportIssue
 from clientcard.locale import message
 
-__all__ = ["PLACEHOLDER", "Item", "Outcome", "Preparation", "Ready", "Rejected"]
+__all__ = ["IDENTITY", "PLACEHOLDER", "Item", "Outcome", "Preparation", "Ready", "Rejected"]
 
 
 class Rejected(NamedTuple):
@@ -161,12 +161,24 @@ class Preparation:
         warnings: Iterable[tuple[str, str]],
     ) -> Outcome:
         schema = self.schema
+        dropped: list[ImportIssue] = []
         try:
             clean = schema.validate(
                 values, Context.IMPORT, today=self.today, region=self.region, lang=self.lang
             )
         except ValidationError as error:
-            return self._rejected(row, error.issues)
+            if not all(self._droppable(issue.field) for issue in error.issues):
+                return self._rejected(row, error.issues)
+            # Only optional fields are unreadable: the contact is kept without them.
+            dropped = [self._left_out(row, issue) for issue in error.issues]
+            bad = {issue.field for issue in error.issues}
+            kept = {key: value for key, value in values.items() if key not in bad}
+            try:
+                clean = schema.validate(
+                    kept, Context.IMPORT, today=self.today, region=self.region, lang=self.lang
+                )
+            except ValidationError as again:  # pragma: no cover - each field is read alone
+                return self._rejected(row, again.issues)
         ordered = tuple(sorted(stated.items()))
         if not self.wording_given:
             granted = next((key for key, given in ordered if given), None)
@@ -192,9 +204,34 @@ class Preparation:
             # The card speaks English; the report speaks the import's language.
             issues = [FieldIssue(i.field, i.code, message(i.code, self.lang)) for i in error.issues]
             return self._rejected(row, issues)
-        notes = tuple(self.issue(row, f, c, self.columns.get(f)) for f, c in warnings)
+        notes = (
+            *(self.issue(row, f, c, self.columns.get(f)) for f, c in warnings),
+            *dropped,
+        )
         kinds = tuple(phone.kind(number).value for number in card.phones)
         return Ready(row, card, Profile.of(card), ordered, notes, kinds)
+
+    def _droppable(self, field: str) -> bool:
+        """Tell whether a value of ``field`` that can't be read may be left out.
+
+        Who the client is and how to reach them (:data:`IDENTITY`), and fields the
+        business requires somewhere, reject the row; any other field is left out with
+        a warning, and the contact is kept.
+        """
+        if field in IDENTITY or field not in self.schema:
+            return False
+        definition = self.schema.field(field)
+        return not definition.required and not definition.retired
+
+    def _left_out(self, row: int, issue: FieldIssue) -> ImportIssue:
+        text = message("import.value_left_out", self.lang, reason=issue.message)
+        return ImportIssue(row, issue.field, issue.code, text, self.columns.get(issue.field))
+
+
+IDENTITY: Final = frozenset({"first_name", "last_name", "email", "phones"})
+"""Fields whose unreadable value rejects an imported row: who the client is, how to reach
+them. An unreadable value of any other field that the business does not require is left
+out with a warning."""
 
 
 def _unpickled_preparation(fields: dict[str, Any]) -> Preparation:

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Final, Protocol, TypeAlias, cast
 
+from clientcard.errors import ImportFileError
+
 Source: TypeAlias = "str | os.PathLike[str] | IO[bytes]"
 """Where an import reads from: a path, or a binary file object opened by the caller."""
 
@@ -167,12 +169,57 @@ def _mostly_utf8(stream: IO[bytes], sample: bytes) -> bool:
     return bad == 0 or good > 0
 
 
+# The first bytes of files people rename by mistake: images, documents, archives (an
+# Excel workbook is a ZIP archive), and the old binary Office format.
+_MAGIC: Final = (
+    b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"PK\x05\x06",
+    b"\xd0\xcf\x11\xe0", b"\x1f\x8b", b"II*\x00", b"MM\x00*", b"RIFF", b"7z\xbc\xaf",
+    b"Rar!", b"\x00\x00\x01\x00", b"SQLite format 3",
+)  # fmt: skip
+_BOMS: Final = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def check_text_file(stream: IO[bytes], kind: str, encoding: str) -> None:
+    """Refuse a stream that is empty, or plainly not text (an image, a workbook...).
+
+    :raises ImportFileError: ``file.empty``, or ``file.not_<kind>``.
+    """
+    sample = _peek(stream)
+    body = sample
+    for bom in _BOMS:
+        body = body.removeprefix(bom)
+    if not body.strip(b" \t\r\n\x00\x0b\x0c"):
+        if len(sample) < SAMPLE:
+            raise ImportFileError("file.empty")
+        return
+    if body.startswith(_MAGIC) and not sample.startswith(_BOMS):
+        raise ImportFileError(f"file.not_{kind}")
+    # Text has no NUL bytes unless it is UTF-16 (which has them in every other byte);
+    # one stray NUL is a damaged row, many are a binary file.
+    if not encoding.startswith("utf-16") and (
+        b"\x00" in sample[:1024] or sample.count(0) > len(sample) // 100
+    ):
+        raise ImportFileError(f"file.not_{kind}")
+    if kind == "vcard":
+        start = sample.decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
+        if not start[:11].upper() == "BEGIN:VCARD":
+            raise ImportFileError("file.not_vcard")
+
+
 @contextmanager
-def open_text(source: Source, encoding: str | None = None) -> Iterator[tuple[IO[str], str]]:
-    """Yield ``source`` as text (newlines left as they are) and the encoding used."""
+def open_text(
+    source: Source, encoding: str | None = None, *, kind: str | None = None
+) -> Iterator[tuple[IO[str], str]]:
+    """Yield ``source`` as text (newlines left as they are) and the encoding used.
+
+    With ``kind`` (``csv``, ``vcard``), a file that is empty or plainly not text is
+    refused (:func:`check_text_file`).
+    """
     with open_binary(source) as raw:
         stream = raw if raw.seekable() else cast("IO[bytes]", io.BufferedReader(raw))
         chosen = canonical_encoding(encoding) if encoding else detect_encoding(stream)
+        if kind is not None:
+            check_text_file(stream, kind, chosen)
         text = io.TextIOWrapper(stream, encoding=chosen, errors=ERRORS, newline="")
         try:
             yield text, chosen

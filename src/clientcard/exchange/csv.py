@@ -145,7 +145,7 @@ def open_csv(
 
     .. versionadded:: 0.1.0
     """
-    with open_text(source, encoding) as (text, chosen):
+    with open_text(source, encoding, kind="csv") as (text, chosen):
         yield CsvTable(text, chosen, delimiter)
 
 

@@ -10,7 +10,11 @@ CSV and Excel columns carry the business's field labels in its language (or ``la
 choices their labels, booleans yes/no in that language, phones in international format;
 every cell a spreadsheet could run as a formula is neutralised. Fields the schema marks
 sensitive (health data) are left out unless ``include_sensitive`` is set, and retired
-fields always. JSON keeps values exactly (E.164 phones, choice values) and can carry
+fields always. Free-text notes (the ``notes`` field and any long-text field) are left
+out unless ``include_notes`` is set (those marked sensitive follow
+``include_sensitive``): staff write anything into them, health data
+included ("allergia al nichel"), so an export that leaves out health data leaves them
+out too. JSON keeps values exactly (E.164 phones, choice values) and can carry
 each card's current consent (``include_consent``).
 
 Each format reads back through
@@ -43,6 +47,7 @@ __all__ = [
     "ExportFormat",
     "ExportReport",
     "Selection",
+    "is_free_text",
     "text_values",
     "write_export",
 ]
@@ -81,6 +86,9 @@ class ExportReport:
     fields: tuple[str, ...]
     left_out: tuple[str, ...]
     """Sensitive fields not exported (ask with ``include_sensitive``)."""
+    notes_left_out: tuple[str, ...] = ()
+    """Free-text fields not exported, as they may hold health data (ask with
+    ``include_notes``)."""
 
 
 def text_values(
@@ -181,6 +189,7 @@ def write_export(
     *,
     format: ExportFormat,
     include_sensitive: bool = False,
+    include_notes: bool = False,
     ledger: Callable[[str], Sequence[ConsentEvent]] | None = None,
     lang: str | None = None,
     exported_at: dt.datetime,
@@ -188,7 +197,8 @@ def write_export(
     """Write ``cards`` of ``business`` to ``destination`` (a path or a stream).
 
     Streams are text for CSV (opened with ``newline=""``), vCard and JSON, binary for
-    Excel. See the module docs for what each format holds. ``ledger`` gives a card's
+    Excel. See the module docs for what each format holds; ``include_notes`` adds
+    free-text notes. ``ledger`` gives a card's
     consent ledger by its id: with it, JSON carries each card's current consent.
     ``cards`` are read as they are written, one at a time.
 
@@ -202,6 +212,9 @@ def write_export(
     schema = business.schema
     fields = [d for d in schema.active_fields if include_sensitive or not d.sensitive]
     left_out = [d.key for d in schema.active_fields if d.sensitive and not include_sensitive]
+    # Free text marked sensitive is health data already: include_sensitive decides it.
+    notes = [d.key for d in fields if is_free_text(d) and not d.sensitive and not include_notes]
+    fields = [d for d in fields if d.key not in notes]
     keys = tuple(d.key for d in fields)
     if format in ("csv", "xlsx"):
         headers = _headers(fields, language)
@@ -228,7 +241,24 @@ def write_export(
         documents = (_json_card(card, fields, ledger) for card in cards)
         with _opened(destination, binary=False, encoding="utf-8") as stream:
             count = write_json(stream, business.id, documents, exported_at=exported_at)
-    return ExportReport(format=format, count=count, fields=keys, left_out=tuple(left_out))
+    return ExportReport(
+        format=format,
+        count=count,
+        fields=keys,
+        left_out=tuple(left_out),
+        notes_left_out=tuple(notes),
+    )
+
+
+def is_free_text(definition: FieldDefinition) -> bool:
+    """Tell whether a field holds free text staff write (notes).
+
+    Exports leave such fields out unless asked: they may hold health data however the
+    field is marked.
+
+    .. versionadded:: 0.1.0
+    """
+    return definition.type is FieldType.LONG_TEXT or definition.key == "notes"
 
 
 def _json_card(

@@ -32,7 +32,9 @@ import contextlib
 import itertools
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
@@ -41,6 +43,7 @@ from typing import TYPE_CHECKING, Final, Literal, TypeGuard, TypeVar
 
 import attrs
 
+from clientcard.errors import FieldIssue, ValidationError
 from clientcard.exchange._batches import ImportRun
 from clientcard.exchange._cells import DateOrder
 from clientcard.exchange._preparing import Item, Outcome, Preparation
@@ -48,6 +51,7 @@ from clientcard.exchange._records import RecordSource, Table
 from clientcard.exchange.duplicates import DuplicateIndex
 from clientcard.exchange.mapping import ColumnMapping
 from clientcard.exchange.report import ImportReport
+from clientcard.locale import message
 
 if TYPE_CHECKING:
     from clientcard._core import Core
@@ -77,6 +81,7 @@ def _run_import(
     lang: str | None,
     progress: Callable[[int], None] | None,
     workers: int,
+    import_id: str | None = None,
 ) -> ImportReport:
     """Import ``source`` into ``business``: what the exchange service's import runs.
 
@@ -88,7 +93,10 @@ def _run_import(
     language = lang or business.language
     now = core.clock.now()
     report = ImportReport(
-        import_id=str(uuid.uuid4()), format=source.format, dry_run=dry_run, lang=language
+        import_id=import_id or str(uuid.uuid4()),
+        format=source.format,
+        dry_run=dry_run,
+        lang=language,
     )
     run = ImportRun(
         core=core,
@@ -119,6 +127,8 @@ def _run_import(
     if _is_table(source):
         chosen = _mapping_for(source, business, mapping)
         chosen.check(business.schema, language)
+        if not consent_wording:
+            _refuse_consent_without_wording(chosen, language)
         preparation = attrs.evolve(preparation, mapping=chosen, columns=_columns(chosen))
         items = counted.through((row.number, row.cells, row.problem) for row in source.rows())
         outcomes: Generator[Outcome, None, None] = _prepared(preparation, items, workers)
@@ -137,6 +147,27 @@ def _run_import(
         getattr(source, "encoding", None),
         getattr(source, "delimiter", None),
     )
+
+
+def _refuse_consent_without_wording(mapping: ColumnMapping, lang: str) -> None:
+    """Stop before any row when a column states consent but no wording version was named.
+
+    Every "yes" in the column would need the version of the text the client agreed to;
+    finding out row by row would reject them one by one.
+
+    :raises ValidationError: ``import.consent_wording_missing``, naming each column.
+    """
+    issues = [
+        FieldIssue(
+            f"column{number}",
+            "import.consent_wording_missing",
+            message("import.consent_wording_missing", lang),
+        )
+        for number, target in enumerate(mapping.targets, start=1)
+        if target is not None and target.startswith("consent.")
+    ]
+    if issues:
+        raise ValidationError(issues)
 
 
 PARALLEL_FROM: Final = 2_000
@@ -287,12 +318,33 @@ def _start_worker(preparation: Preparation) -> None:
 
     The importing process stores every row, one at a time, in file order: it sets the
     pace. Workers that outnumber the free CPUs would otherwise take CPU time from it.
+    A worker exits as soon as the importing process is gone, however it ended: a worker
+    waits for work on a queue it holds both ends of, so nothing else would wake it.
     """
     global _worker_preparation  # noqa: PLW0603 - one per worker process, set once
     _worker_preparation = preparation
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(
+            target=_exit_with_parent, args=(parent.sentinel,), name="parent-watch", daemon=True
+        ).start()
     if hasattr(os, "nice"):
         with contextlib.suppress(OSError):
             os.nice(_WORKER_NICENESS)
+
+
+def _exit_with_parent(sentinel: int) -> None:  # pragma: no cover - runs in a worker
+    """Wait until the parent process ends, then end this worker at once.
+
+    The sentinel is the end of a pipe whose other end only the parent holds: it reads
+    as ready when the parent is gone, killed or not. Nothing of the worker's is worth
+    finishing then: its outcomes had nowhere to go.
+    """
+    multiprocessing.connection.wait([sentinel])
+    os._exit(_ORPHANED)
+
+
+_ORPHANED: Final = 1
 
 
 def _prepare_chunk(chunk: list[Item]) -> list[Outcome]:

@@ -311,6 +311,11 @@ def _schema_headers(schema: FieldSchema) -> dict[str, str]:
 # -- reading rows ----------------------------------------------------------------------
 
 _JOINED: Final = {"first_name": " ", "last_name": " ", "street": ", ", "notes": "\n"}
+# Lists split the separator themselves; a note is free text, where ":::" is just text.
+_LISTS: Final = frozenset(
+    {FieldType.PHONE_LIST, FieldType.TAGS, FieldType.MULTI_CHOICE, FieldType.LONG_TEXT}
+)
+_GOOGLE_SEPARATOR: Final = ":::"
 
 
 @attrs.frozen
@@ -342,6 +347,7 @@ def apply_mapping(
     collected: dict[str, list[object]] = {}
     consent: dict[str, bool] = {}
     issues: list[FieldIssue] = []
+    extra: list[tuple[str, str]] = []
     for target, raw in zip(mapping.targets, cells, strict=False):
         text = raw.strip()
         if target is None or not text:
@@ -357,13 +363,20 @@ def apply_mapping(
             collected.setdefault(target, []).append(text)
             continue
         definition = schema.field(target)
+        if definition.type not in _LISTS and _GOOGLE_SEPARATOR in text:
+            # Google Contacts writes every value of one label into one cell: the card
+            # keeps the first, and the report says the others were left out.
+            parts = [part.strip() for part in text.split(_GOOGLE_SEPARATOR) if part.strip()]
+            text = parts[0] if parts else ""
+            if len(parts) > 1:
+                extra.append((target, "import.extra_value_ignored"))
         value = read_cell(definition, text, order, today)
         if isinstance(value, list):
             collected.setdefault(target, []).extend(value)
         elif value != "":
             collected.setdefault(target, []).append(value)
     values, warnings = _combine(collected, schema)
-    return MappedRow(values, consent, tuple(issues), tuple(warnings))
+    return MappedRow(values, consent, tuple(issues), (*extra, *warnings))
 
 
 def _combine(

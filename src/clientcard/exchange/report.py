@@ -88,6 +88,10 @@ class ImportReport:
     skipped: int = 0
     """Rows skipped as likely duplicates, on request."""
     consent_recorded: int = 0
+    minors: int = 0
+    """Cards imported (in a dry run: that would be) of clients under the business's age
+    of digital consent on the day of the import: no marketing reaches them without a
+    guardian's consent (see :attr:`~clientcard.cards.card.ClientCard.is_minor`)."""
     rejected: tuple[ImportIssue, ...] = ()
     warnings: tuple[ImportIssue, ...] = ()
     duplicates: tuple[PossibleDuplicate, ...] = ()
@@ -121,6 +125,7 @@ class ImportReport:
                 "skipped": self.skipped,
                 "rejected": len(self.rejected_rows),
                 "consent_recorded": self.consent_recorded,
+                "minors": self.minors,
             },
             "rejected": [issue.to_dict() for issue in self.rejected],
             "warnings": [issue.to_dict() for issue in self.warnings],
@@ -143,8 +148,10 @@ class ImportReport:
         )
 
     def text(self) -> str:
-        """The human report: the summary, then each rejected row and warning."""
+        """The human report: the summary, minors, then each rejected row and warning."""
         lines = [self.summary()]
+        if self.minors:
+            lines.append(message("import.minors", self.lang, count=self.minors))
         lines += [f"  {issue}" for issue in self.rejected]
         lines += [f"  ({issue})" for issue in self.warnings]
         return "\n".join(lines)

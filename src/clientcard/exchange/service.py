@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import IO, Any, Literal, get_args
+from typing import IO, Any, Final, Literal, get_args
 
 import attrs
 
@@ -48,6 +49,8 @@ from clientcard.exchange.report import ImportReport
 from clientcard.storage.protocol import CardQuery
 
 __all__ = ["ExchangeService"]
+
+_IMPORT_ID: Final = re.compile(r"[A-Za-z0-9._-]{1,64}", re.ASCII)
 
 
 class ExchangeService(Service):
@@ -72,6 +75,7 @@ class ExchangeService(Service):
         lang: str | None = None,
         progress: Callable[[int], None] | None = None,
         workers: int = 0,
+        import_id: str | None = None,
     ) -> ImportReport:
         """Import the rows of ``source`` (see :mod:`clientcard.exchange.importing`).
 
@@ -99,8 +103,15 @@ class ExchangeService(Service):
         book's ``new_id``, in file order; rows turned down or left out as duplicates are
         given none.
 
-        :raises ValidationError: the mapping names unknown fields or fills none.
-        :raises ValueError: ``batch_size`` below one, or ``workers`` below zero.
+        ``import_id`` is the id of the run (a random UUID by default), the one the
+        report carries and consent it records names as evidence (``import:ID``). A
+        host that keeps reports can choose it before the run, to keep a record under
+        it even when a batch fails after others were stored.
+
+        :raises ValidationError: the mapping names unknown fields or fills none, or a
+            consent column is mapped without ``consent_wording``.
+        :raises ValueError: ``batch_size`` below one, ``workers`` below zero, or an
+            ``import_id`` that is not 1 to 64 letters, digits, ``.``, ``_`` or ``-``.
         :raises StorageError: a batch could not be stored; the batches before it are
             stored, and running the import again skips them.
         """
@@ -108,6 +119,8 @@ class ExchangeService(Service):
             raise ValueError("batch_size must be at least 1")
         if workers < 0:
             raise ValueError("workers must be zero or more")
+        if import_id is not None and not _IMPORT_ID.fullmatch(as_id("import_id", import_id)):
+            raise ValueError("import_id must be 1 to 64 letters, digits, '.', '_' or '-'")
         business = self._business.details()
         # Only the import's comparisons (likely twins and up) are indexed: few and fast.
         index = DuplicateIndex.of_cards(self._core.iter_cards(self.business_id), fuzzy=False)
@@ -126,6 +139,7 @@ class ExchangeService(Service):
             lang=lang,
             progress=progress,
             workers=workers,
+            import_id=import_id,
         )
 
     def import_file(
@@ -146,6 +160,7 @@ class ExchangeService(Service):
         lang: str | None = None,
         progress: Callable[[int], None] | None = None,
         workers: int = 0,
+        import_id: str | None = None,
     ) -> ImportReport:
         """Open the file at ``path`` and import it (see :meth:`import_cards`).
 
@@ -178,6 +193,7 @@ class ExchangeService(Service):
                 lang=lang,
                 progress=progress,
                 workers=workers,
+                import_id=import_id,
             )
 
     def preview_mapping(
@@ -200,6 +216,7 @@ class ExchangeService(Service):
         format: ExportFormat,
         selection: Selection | None = None,
         include_sensitive: bool = False,
+        include_notes: bool = False,
         include_consent: bool = False,
         lang: str | None = None,
     ) -> ExportReport:
@@ -207,8 +224,10 @@ class ExchangeService(Service):
 
         Streams are text for CSV (opened with ``newline=""``), vCard and JSON, binary for
         Excel; see :mod:`clientcard.exchange.exporting` for what each format holds. All
-        cards are written without a ``selection``. ``include_consent`` adds each card's
-        current consent to JSON.
+        cards are written without a ``selection``. Health data fields are written only
+        with ``include_sensitive``, and free-text notes (which may hold health data
+        whatever the schema says) only with ``include_notes``. ``include_consent`` adds
+        each card's current consent to JSON.
 
         :raises NotFoundError: a ``card_ids`` card is not in this business.
         :raises ValueError: an unknown format.
@@ -221,6 +240,7 @@ class ExchangeService(Service):
             business,
             format=format,
             include_sensitive=include_sensitive,
+            include_notes=include_notes,
             ledger=(lambda card_id: store.consent_events(business_id, card_id))
             if include_consent
             else None,

@@ -37,7 +37,6 @@ except ImportError as missing:  # pragma: no cover - exercised only without the 
     ) from missing
 
 from clientcard.cards.card import ClientCard
-from clientcard.contact import name as _name
 from clientcard.exchange._cells import COUNTRY_NAMES, normalise_header
 from clientcard.exchange._records import Record
 from clientcard.exchange._source import BoundedLines, LineTooLongError, Source, open_text
@@ -54,6 +53,9 @@ MAX_PHOTO: Final = 2 * 1024 * 1024
 _MAX_PHONES: Final = 5
 _CONTENT_LINE: Final = re.compile(r"(?:[A-Za-z0-9-]+\.)?[A-Za-z0-9-]+(?:;[^:]*)?:", re.ASCII)
 _DATA_URI: Final = re.compile(r"data:([\w.+-]+/[\w.+-]+)?(;[^,]*)?,(.*)", re.DOTALL)
+_DATED: Final = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:T.*)?", re.ASCII)
+# Years address books write for "no year": Apple's stand-in, and zero.
+_STAND_IN_YEARS: Final = frozenset({"1604", "0000"})
 _GENDERS: Final = {"F": "female", "M": "male", "O": "other"}
 _PREFIX: Final = "X-CLIENTCARD-"
 # Fields with a vCard property of their own; the rest travel as X-CLIENTCARD-*.
@@ -122,10 +124,17 @@ class VcardSource:
     def _record(self, number: int, physical: list[str]) -> Record:
         warnings: list[tuple[str, str]] = []
         lines, photos = _logical_lines(physical, warnings)
-        text = "BEGIN:VCARD\r\n" + "".join(f"{line}\r\n" for line in lines) + "END:VCARD\r\n"
-        try:
-            component = vobject.readOne(text, allowQP=False, ignoreUnreadable=False)
-        except Exception:  # noqa: BLE001 - vobject raises many types; none may escape
+        component = None
+        for charset in _charsets(lines, self.encoding):
+            text = "".join(f"{line}\r\n" for line in _with_charset(lines, charset))
+            try:
+                component = vobject.readOne(
+                    f"BEGIN:VCARD\r\n{text}END:VCARD\r\n", allowQP=False, ignoreUnreadable=False
+                )
+                break
+            except Exception:  # noqa: BLE001, S112 - vobject raises many types; none may escape
+                continue
+        if component is None:
             return Record(number, problem="vcard.malformed")
         try:
             values = _values(component, warnings)
@@ -161,10 +170,11 @@ def _logical_lines(
     for line in physical:
         if not line.strip():
             continue
-        if logical and line[:1] in (" ", "\t"):
+        if logical and logical[-1].endswith("=") and _is_qp(logical[-1]):
+            # A soft line break: what follows is the value's, leading spaces included.
+            logical[-1] = logical[-1][:-1] + line
+        elif logical and line[:1] in (" ", "\t"):
             logical[-1] += line[1:]
-        elif logical and logical[-1].endswith("=") and _is_qp(logical[-1]):
-            logical[-1] = logical[-1][:-1] + line.lstrip()
         else:
             logical.append(line)
     kept: list[str] = []
@@ -180,6 +190,48 @@ def _logical_lines(
         elif name not in ("BEGIN", "END", "VERSION"):
             kept.append(line)
     return kept, photos
+
+
+_CHARSET: Final = re.compile(r";\s*CHARSET=([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+
+
+def _charsets(lines: list[str], encoding: str) -> list[str]:
+    """The character sets to try for quoted-printable values that name none.
+
+    Such a value is bytes in the card's character set: the one its other lines name
+    (Outlook names Windows-1252 on some lines only), else the file's own, else UTF-8.
+    Windows-1252 comes last, as the set every byte reads in.
+    """
+    named = [found[1] for line in lines if (found := _CHARSET.search(line.split(":", 1)[0]))]
+    tried = [*named[:1], "utf-8" if encoding.startswith("utf") else encoding, "windows-1252"]
+    return list(dict.fromkeys(name.lower() for name in tried))
+
+
+def _with_charset(lines: list[str], charset: str) -> Iterator[str]:
+    """``lines``, with ``charset`` named on every quoted-printable line that names none.
+
+    Commas in single text values are escaped too: vobject reads a text property as a
+    list and keeps its first item, so ``NOTE:tinta, piega`` (as phones and Outlook write
+    it, commas unescaped) would lose all after the first comma.
+    """
+    for line in lines:
+        head, colon, value = line.partition(":")
+        if not colon:
+            yield line
+            continue
+        if _property(head) in _SINGLE_TEXT:
+            value = _BARE_COMMA.sub(r"\\,", value)
+        if _is_qp(line) and not _CHARSET.search(head):
+            head = f"{head};CHARSET={charset}"
+        yield f"{head}:{value}"
+
+
+def _property(head: str) -> str:
+    return head.split(";", maxsplit=1)[0].rsplit(".", maxsplit=1)[-1].strip().upper()
+
+
+_SINGLE_TEXT: Final = frozenset({"NOTE", "FN", "TITLE", "ROLE"})
+_BARE_COMMA: Final = re.compile(r"(?<!\\),")
 
 
 def _is_qp(line: str) -> bool:
@@ -247,7 +299,9 @@ def _names(component: Any, values: dict[str, object]) -> None:
         return
     for line in _texts(component, "fn")[:1]:
         full = str(line.value).strip()
-        if full and _name.is_valid(full):
+        # An FN that is not a name is refused by the import with its reason, never
+        # dropped silently; an e-mail address in it (as some phones write) is no name.
+        if full and "@" not in full:
             first, _, last = full.partition(" ")
             values["first_name"] = first
             if last:
@@ -276,7 +330,7 @@ def _contacts(component: Any, values: dict[str, object], warnings: list[tuple[st
 
 def _details(component: Any, values: dict[str, object]) -> None:
     for line in _texts(component, "bday")[:1]:
-        values["birth_date"] = str(line.value).strip()
+        values["birth_date"] = _birthday(line)
     for line in _texts(component, "gender")[:1]:
         sex, _, identity = str(line.value).partition(";")
         code = sex.strip().upper()
@@ -295,6 +349,23 @@ def _details(component: Any, values: dict[str, object]) -> None:
             values.setdefault("profession", str(line.value).strip())
     for line in _texts(component, "lang")[:1]:
         values["language"] = str(line.value).strip().lower()[:2]
+
+
+def _birthday(line: Any) -> str:
+    """The ``BDAY`` as the import reads dates: ``--MM-DD`` when the year was left out.
+
+    iPhones save a birthday without a year with a stand-in year and say so in a
+    parameter (``BDAY;X-APPLE-OMIT-YEAR=1604:1604-06-21``); some programs copy the
+    stand-in year without the parameter, or write year ``0000``. RFC 6350's ``--0621``
+    and vCard 3's ``--06-21`` need nothing: the import reads them.
+    """
+    text = str(line.value).strip()
+    omitted = {str(v).strip() for key, vals in line.params.items()
+               if key.upper() == "X-APPLE-OMIT-YEAR" for v in vals}  # fmt: skip
+    match = _DATED.fullmatch(text)
+    if match is not None and (match[1] in omitted or match[1] in _STAND_IN_YEARS):
+        return f"--{match[2]}-{match[3]}"
+    return text
 
 
 def _is_list_property(lines: list[Any]) -> bool:
@@ -335,7 +406,7 @@ def open_vcards(
 
     .. versionadded:: 0.1.0
     """
-    with open_text(source, encoding) as (text, chosen):
+    with open_text(source, encoding, kind="vcard") as (text, chosen):
         yield VcardSource(text, chosen, photos)
 
 

@@ -12,7 +12,6 @@ plain string marked "quote prefix", so it is shown and kept as typed, never run.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Any, Final
@@ -23,12 +22,12 @@ try:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
-    from openpyxl.utils.exceptions import InvalidFileException
 except ImportError as missing:  # pragma: no cover - exercised only without the extra
     raise ImportError(
         "clientcard.exchange.xlsx needs openpyxl: pip install 'clientcard[exchange]'"
     ) from missing
 
+from clientcard.errors import ImportFileError
 from clientcard.exchange._cells import cell_text
 from clientcard.exchange._records import FORMULA_STARTS, Row
 from clientcard.exchange._source import Source, open_binary
@@ -41,8 +40,11 @@ _MAX_CELL: Final = 32_767
 """Excel's own limit on the characters of a cell."""
 
 
-class XlsxError(ValueError):
-    """The file is not an Excel workbook openpyxl can read (or has no such sheet).
+class XlsxError(ImportFileError):
+    """The file is not an Excel workbook openpyxl can read, is empty, or has no such sheet.
+
+    ``code`` is ``file.empty``, ``file.not_xlsx`` or ``file.no_sheet`` (see
+    :class:`~clientcard.errors.ImportFileError`).
 
     .. versionadded:: 0.1.0
     """
@@ -108,18 +110,56 @@ def open_xlsx(source: Source, *, sheet: str | None = None) -> Iterator[XlsxTable
     .. versionadded:: 0.1.0
     """
     with open_binary(source) as stream:
+        if _is_empty(stream):
+            raise XlsxError("file.empty")
         try:
             workbook = load_workbook(stream, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-            raise XlsxError("not an Excel workbook (.xlsx)") from None
+        except Exception:  # noqa: BLE001 - openpyxl raises many types for a file not its own
+            raise XlsxError("file.not_xlsx") from None
         try:
             if sheet is not None and sheet not in workbook.sheetnames:
-                raise XlsxError("no such sheet in the workbook")
+                raise XlsxError("file.no_sheet", sheets=", ".join(workbook.sheetnames))
+            if not workbook.worksheets:
+                raise XlsxError("file.empty")
             worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
             rows = worksheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-            yield XlsxTable(iter(rows))
+            table = XlsxTable(_SafeRows(iter(rows)))
+            if not table.headers:
+                raise XlsxError("file.empty")
+            yield table
         finally:
             workbook.close()
+
+
+def _is_empty(stream: IO[bytes]) -> bool:
+    if not stream.seekable():
+        return False
+    start = stream.tell()
+    empty = not stream.read(1)
+    stream.seek(start)
+    return empty
+
+
+class _SafeRows:
+    """A sheet's rows; reading the header of a damaged sheet is ``file.not_xlsx``."""
+
+    def __init__(self, rows: Iterator[tuple[object, ...]]) -> None:
+        self._rows = rows
+        self._started = False
+
+    def __iter__(self) -> _SafeRows:
+        return self
+
+    def __next__(self) -> tuple[object, ...]:
+        if self._started:
+            return next(self._rows)
+        self._started = True
+        try:
+            return next(self._rows)
+        except StopIteration:
+            raise
+        except Exception:  # noqa: BLE001 - the first row of a sheet that can't be read
+            raise XlsxError("file.not_xlsx") from None
 
 
 def write_xlsx(

@@ -17,7 +17,7 @@ _MESSAGES: Final[dict[str, str]] = english(
     N_("type.invalid", "The value has the wrong type; expected {expected}."),
     N_("text.too_long", "Use at most {max} characters."),
     N_("text.invalid_character", "The text contains control characters."),
-    N_("name.invalid", "A name may contain letters, spaces, apostrophes, hyphens and dots only."),
+    N_("name.invalid", "A name needs a letter; control characters, < and > are not allowed."),
     N_("phone.invalid", "This is not a valid phone number."),
     N_("phone.not_mobile", "A mobile number is needed."),
     N_("phone.too_many", "At most {max} phone numbers can be kept."),
@@ -55,6 +55,7 @@ _MESSAGES: Final[dict[str, str]] = english(
         "import.extra_value_ignored",
         "The card keeps one value here; the other values were left out.",
     ),
+    N_("import.value_left_out", "This value could not be read and was left out: {reason}"),
     N_(
         "import.consent_wording_missing",
         "Consent can be imported only with the version of the text the client agreed to.",
@@ -68,7 +69,21 @@ _MESSAGES: Final[dict[str, str]] = english(
         "Dry run, nothing written: {rows} rows read; {imported} would be imported, {present} are "
         "already present, {rejected} would be rejected.",
     ),
+    N_(
+        "import.minors",
+        "{count} of the clients are minors: no marketing reaches them without a guardian's "
+        "consent.",
+    ),
     N_("consent.invalid", "Consent must be stated as yes or no."),
+    N_("file.empty", "The file is empty."),
+    N_(
+        "file.not_csv",
+        "The file is not a CSV file (it looks like an image, a workbook or another binary "
+        "file; save a workbook as .xlsx and import that).",
+    ),
+    N_("file.not_vcard", "The file is not a vCard file (it does not begin with BEGIN:VCARD)."),
+    N_("file.not_xlsx", "The file is not an Excel workbook (.xlsx) that can be read."),
+    N_("file.no_sheet", "The workbook has no sheet of that name; its sheets: {sheets}."),
     N_("vcard.malformed", "This vCard could not be read."),
     N_("vcard.too_large", "This vCard is too large to import."),
     N_("vcard.line_skipped", "A line of this vCard could not be read and was left out."),
@@ -133,6 +148,7 @@ _GENDER_LABELS: Final[dict[str, str]] = english(
 _CONSENT_TEXTS: Final[dict[str, str]] = english(
     N_("consent:action.grant", "agreed to"),
     N_("consent:action.withdraw", "withdrew consent to"),
+    N_("consent:action.refuse", "did not consent to"),
     N_("consent:action.object", "objected to"),
     N_("consent:action.withdraw_objection", "withdrew the objection to"),
     N_("consent:action.request_confirmation", "was asked to confirm"),
