@@ -20,6 +20,7 @@ from clientcard.cli import (
     _gallery,
     _groups,
     _history,
+    _maintenance,
     _messaging,
     _promotions,
     _schema,
@@ -56,6 +57,7 @@ for _module in (
     _gallery,
     _erasure,
     _exchange,
+    _maintenance,
 ):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
