@@ -10,7 +10,7 @@ are truncated when the rewrite commits.
 
 ``book.admin.scrub()`` runs it on the book's store (``clientcard scrub`` on the command
 line); each store that can do it has a ``scrub`` method of its own, with the store's
-knobs. See :doc:`the erasure guide <../erasure>` for what no scrub can reach: the
+knobs. The erasure guide says what no scrub can reach: the
 write-ahead log, replicas, archives and backups.
 
 .. versionadded:: 0.1.0
