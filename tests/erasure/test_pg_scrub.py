@@ -30,7 +30,7 @@ from clientcard.clock import FixedClock
 from clientcard.errors import StorageError
 from clientcard.sinks import JsonLinesEventSink
 from clientcard.storage.files import FileBlobStore
-from clientcard.storage.scrub import ScrubMethod
+from clientcard.storage.scrub import ScrubMethod, ScrubReport
 from tests.erasure.test_scan import found_in, prepare, record_markers, searchable
 from tests.support import NOW
 
@@ -179,24 +179,49 @@ class TestWithoutAScrub:
         assert holding(relation_files(database, data_directory), in_database("x"))
 
 
+def horizon_free(report: ScrubReport) -> None:
+    """Skip (fail in CI) when a transaction older than the erasure stayed open.
+
+    ``VACUUM FULL`` then had to keep the row versions that transaction may see -- the
+    report says so (``held_back``), and nothing about the files can be concluded. On a
+    server shared with other test runs, one of theirs can be open for minutes.
+    """
+    if report.held_back:
+        problem = (
+            f"{report.held_back} transaction(s) older than the erasure stayed open on the "
+            "server, so VACUUM FULL had to keep the rows they may see"
+        )
+        if os.environ.get("CLIENTCARD_REQUIRE_POSTGRES") == "1":
+            pytest.fail(problem, pytrace=False)
+        pytest.skip(problem)
+
+
 class TestAScrub:
     @pytest.mark.parametrize("method", ["vacuum_full", "pg_repack"])
     def test_no_byte_of_the_client_is_left_in_the_database_files(
         self, erased: ClientBook, database: str, data_directory: Path, method: str
     ) -> None:
+        from clientcard.storage.postgres import PostgresStore
+
         if method == "pg_repack":
             with_repack(database)
-        report = erased.admin.scrub()
-        assert report.complete
-        methods = {
-            table.method for table in report.tables if table.table != "pg_catalog.pg_statistic"
-        }
-        assert methods == {ScrubMethod(method)}
+        store = erased.store
+        assert isinstance(store, PostgresStore)
+        report = store.scrub(method=method, snapshot_wait=20)
+        *tables, statistics = report.tables
+        assert all(table.rewritten for table in report.tables)
+        assert {table.method for table in tables} == {ScrubMethod(method)}
+        assert statistics.table == "pg_catalog.pg_statistic"
+        if method == "vacuum_full":
+            horizon_free(report)
+        # pg_repack copies what a fresh snapshot sees: no open transaction holds it back.
         files = relation_files(database, data_directory)
         assert holding(files, in_database("x")) == {}
         kept = in_database("w")
         assert set().union(*holding(files, kept).values()) == set(kept)
-        # Every file of the database: the planner's statistics, the catalogues.
+        # Every file of the database, the planner's statistics (VACUUM FULL) among them.
+        horizon_free(report)
+        assert report.complete
         assert holding(database_files(database, data_directory), in_database("x")) == {}
 
     def test_without_the_statistics_the_catalogue_keeps_sampled_values(
@@ -204,9 +229,10 @@ class TestAScrub:
     ) -> None:
         from clientcard.storage.postgres import PostgresStore
 
+        with_repack(database)
         store = erased.store
         assert isinstance(store, PostgresStore)
-        store.scrub(method="vacuum_full", statistics=False)
+        store.scrub(method="pg_repack", statistics=False, snapshot_wait=0)
         assert holding(relation_files(database, data_directory), in_database("x")) == {}
         assert holding(database_files(database, data_directory), in_database("x"))
 
@@ -250,7 +276,9 @@ class TestBounds:
             holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
             holder.execute("SELECT count(*) FROM pg_class")
             report = own.scrub(["outbox"], method="vacuum_full", snapshot_wait=0.3)
-        assert (report.held_back, report.complete) == (1, False)
+        # At least the holder's; another test run on a shared server may add its own.
+        assert report.held_back >= 1
+        assert not report.complete
 
     def test_without_a_superuser_the_statistics_are_reported_not_permitted(
         self, store: PostgresStore, monkeypatch: pytest.MonkeyPatch

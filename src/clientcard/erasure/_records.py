@@ -192,6 +192,9 @@ def audit_trail(core: Core, business_id: str, card_id: str | None = None) -> lis
     entries: list[AuditEntry] = []
     disagreeing: list[str] = []
     for record in audit_records(core, business_id):
+        # Most entries name other clients: their documents are not read into entries.
+        if card_id is not None and card_id not in (record.key, record.doc.get("card_id")):
+            continue
         try:
             entry = read_entry(record)
         except ClientCardError:

@@ -10,7 +10,8 @@ time, each its own command outside any transaction:
   other sessions: ``--no-kill-backend``);
 * otherwise with ``VACUUM (FULL, ANALYZE)``, which holds an ``ACCESS EXCLUSIVE`` lock on
   the table for the whole copy -- no reads, no writes -- and copies the row versions
-  that a transaction older than it may still see. So it first waits (bounded) for the
+  that a transaction older than their deletion may still see (see
+  :func:`_wait_for_older_transactions`). So it first waits (bounded) for the
   transactions open when the scrub began, and ``lock_timeout`` bounds its wait for the
   lock, during which it would queue every other session's access to the table.
 
@@ -92,24 +93,39 @@ def scrub_schema(
     chosen = _method(fetch, method)
     names = _tables(fetch, schema, tables)
     held = _wait_for_older_transactions(fetch, snapshot_wait)
-    targets = [(schema, name, chosen) for name in names]
-    if statistics:
-        targets.append(("pg_catalog", "pg_statistic", ScrubMethod.VACUUM_FULL))
+    if chosen is ScrubMethod.PG_REPACK:
+        held = 0  # it copies what a fresh snapshot sees
     done = [
         _rewrite(
             fetch,
             execute,
             conninfo=conninfo,
-            schema=where,
+            schema=schema,
             table=name,
-            method=how,
+            method=chosen,
             lock_timeout=lock_timeout,
         )
-        for where, name, how in targets
+        for name in names
     ]
+    if statistics:
+        # The rewrites above replaced statistics rows: the replaced ones are dead rows
+        # of the catalogue, kept by VACUUM FULL while a transaction older than their
+        # replacement (an autovacuum worker's, say) may still read them. Wait again.
+        held += _wait_for_older_transactions(fetch, snapshot_wait)
+        done.append(
+            _rewrite(
+                fetch,
+                execute,
+                conninfo=conninfo,
+                schema="pg_catalog",
+                table="pg_statistic",
+                method=ScrubMethod.VACUUM_FULL,
+                lock_timeout=lock_timeout,
+            )
+        )
     return ScrubReport(
         tables=tuple(done),
-        held_back=0 if chosen is ScrubMethod.PG_REPACK else held,
+        held_back=held,
         checkpointed=checkpoint and _checkpoint(execute),
     )
 
@@ -150,20 +166,24 @@ def _tables(fetch: Fetch, schema: str, tables: Sequence[str] | None) -> list[str
 def _wait_for_older_transactions(fetch: Fetch, patience: float) -> int:
     """Wait up to ``patience`` s for the transactions open now; return how many remain.
 
-    Transactions (and prepared ones) of this database whose snapshot is older than now
-    hold back the row versions ``VACUUM FULL`` may drop. Idle sessions hold none.
+    ``VACUUM FULL`` keeps a dead row version while a transaction that may still see it
+    is open: one of this database whose snapshot is older than the row's deletion, or
+    -- through the xmin of ``VACUUM FULL``'s own snapshot, which counts every running
+    transaction of the server -- one of any database that was running before the
+    deletion committed, prepared transactions included. Idle sessions hold nothing.
+    Seeing other roles' transactions needs ``pg_read_all_stats`` (or a superuser).
     """
     ((now,),) = fetch("SELECT xid(pg_current_xact_id())::text", ())
     query = (
-        "SELECT (SELECT count(*) FROM pg_stat_activity"
-        "  WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        "  AND backend_xmin IS NOT NULL AND age(backend_xmin) >= age(?::xid))"
-        " + (SELECT count(*) FROM pg_prepared_xacts"
-        "  WHERE database = current_database() AND age(transaction) >= age(?::xid))"
+        "SELECT (SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND ("
+        "  (backend_xid IS NOT NULL AND age(backend_xid) >= age(?::xid))"
+        "  OR (datname = current_database() AND backend_xmin IS NOT NULL"
+        "   AND age(backend_xmin) >= age(?::xid))))"
+        " + (SELECT count(*) FROM pg_prepared_xacts WHERE age(transaction) >= age(?::xid))"
     )
     deadline = time.monotonic() + patience
     while True:
-        ((older,),) = fetch(query, (now, now))
+        ((older,),) = fetch(query, (now, now, now))
         if not older or time.monotonic() >= deadline:
             return int(older)
         time.sleep(_POLL)
@@ -188,6 +208,14 @@ def _rewrite(
     skipped: str | None = None
     if method is ScrubMethod.PG_REPACK:
         skipped = _repack(conninfo, qualified, lock_timeout)
+        # Analysed here, not by pg_repack, so that the statistics sampled before the
+        # erasure are replaced -- committed -- before the catalogue is rewritten.
+        execute(
+            sql.SQL("ANALYZE {}.{}")
+            .format(sql.Identifier(schema), sql.Identifier(table))
+            .as_string(None),
+            (),
+        )
     else:
         # The catalogue is not analysed: its own statistics are not wanted.
         analyse = schema != "pg_catalog"
@@ -244,6 +272,7 @@ def _repack(conninfo: str, qualified: str, lock_timeout: float) -> str | None:
         "--no-kill-backend",  # give up on a lock rather than cancel the host's queries
         f"--wait-timeout={max(1, math.ceil(lock_timeout))}",
         f"--table={qualified}",
+        "--no-analyze",  # the scrub analyses the table itself, and waits for it
         "--no-password",
     ]
     # The output is not read: a server message may quote a row (see the module docs).
