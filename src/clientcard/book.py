@@ -65,6 +65,7 @@ from clientcard.portal.settings import PortalSettings
 from clientcard.promotions.service import PromotionService
 from clientcard.storage.blobs import BlobStore
 from clientcard.storage.protocol import ClientStore
+from clientcard.storage.scrub import Scrubbable, ScrubReport
 
 __all__ = ["Admin", "BusinessBook", "ClientBook"]
 
@@ -402,6 +403,27 @@ class Admin:
         :raises ConfigurationError: the book was made without messaging settings.
         """
         return self._messaging().flush(limit)
+
+    def scrub(self) -> ScrubReport:
+        """Rewrite the store's files so that no erased client's bytes remain in them.
+
+        A maintenance step for after erasures, in a quiet hour: on PostgreSQL each table
+        is rewritten into new files holding its live rows only, and its indexes rebuilt
+        (with pg_repack when the database has it, else ``VACUUM FULL``, which locks one
+        table at a time while it copies it; see
+        :meth:`~clientcard.storage.postgres.PostgresStore.scrub` for the knobs). On
+        SQLite, whose store already overwrites what it deletes, the file is rebuilt
+        (``VACUUM``) and its write-ahead log emptied, which also clears what another
+        tool wrote without secure delete. A store without a ``scrub`` method (the
+        memory store, a host's own) has no files: the report is empty.
+
+        What no rewrite reaches -- the write-ahead log, replicas, archives, backups --
+        stays the host's to expire: see the erasure guide.
+        """
+        store = self._core.store
+        if isinstance(store, Scrubbable):
+            return store.scrub()
+        return ScrubReport()
 
     def fingerprint_key(self, business_id: str) -> bytes:
         """The key of one business's contact fingerprints (see :class:`ClientBook`)."""

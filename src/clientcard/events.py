@@ -65,6 +65,12 @@ class EventKind(enum.Enum):
     """A client was erased (:meth:`~clientcard.erasure.service.ErasureService.run`): erase
     them in the host's other systems too. The event names the card; its receipt says what
     was done."""
+    AUDIT_APPENDED = "audit.appended"
+    """An entry was appended to the business's privacy audit trail: ``record_id`` is the
+    entry's record, ``card_id`` the client it names (if any) and ``audit_head`` the
+    chain's new head ``(seq, hash)``. Keep the newest head where the database can't reach
+    it and check the trail against it (``desk.audit.verify(expected_head=...)``): then
+    entries removed from the end, even all of them with the stored head, show."""
 
 
 @attrs.frozen
@@ -86,6 +92,8 @@ class DomainEvent:
     """The appointment, payment, block or other record the event is about, if any."""
     related_card_id: str | None = None
     """The other card of a merge (the one merged in, or restored by an undo)."""
+    audit_head: tuple[int, str] | None = None
+    """For ``audit.appended``: the audit chain's head ``(seq, hash)`` after the entry."""
 
 
 class EventSink(Protocol):

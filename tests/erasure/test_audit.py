@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from pathlib import Path
 
@@ -8,9 +9,11 @@ import attrs
 import pytest
 
 from clientcard.book import ClientBook
-from clientcard.erasure import AuditAction, AuditEntry, verify_chain
+from clientcard.cards.serialization import event_from_dict, event_to_dict
+from clientcard.erasure import AuditAction, AuditEntry, AuditProblem, verify_chain
 from clientcard.erasure.audit import AUDIT_HEAD_KIND, AUDIT_KIND, GENESIS, chain
 from clientcard.errors import ValidationError
+from clientcard.events import DomainEvent, EventKind
 from clientcard.storage.sqlite import SQLiteStore
 from tests.support import NOW
 
@@ -61,6 +64,40 @@ class TestTheChain:
         entries = trail(3)
         check = verify_chain(entries[:2], entries[-1].link)
         assert (check.intact, check.problem) == (False, "head")
+
+    def test_a_chain_reaching_the_kept_head_is_intact(self) -> None:
+        entries = trail(3)
+        assert verify_chain(entries, expected_head=entries[1].link).intact
+
+    def test_a_chain_short_of_the_kept_head_is_truncated(self) -> None:
+        entries = trail(3)
+        check = verify_chain(entries[:1], entries[:1][-1].link, expected_head=entries[2].link)
+        assert (check.broken_at, check.problem) == (2, AuditProblem.TRUNCATED)
+
+    def test_an_empty_chain_is_truncated_against_a_kept_head(self) -> None:
+        check = verify_chain([], None, expected_head=trail(1)[0].link)
+        assert (check.entries, check.broken_at, check.problem) == (0, 1, "truncated")
+
+    def test_another_chain_of_the_same_length_diverges_from_the_kept_head(self) -> None:
+        kept = trail(2)[-1].link
+        other = [attrs.evolve(entry, actor="staff-9") for entry in trail(2)]
+        rebuilt: list[AuditEntry] = []
+        for entry in other:
+            unsigned = attrs.evolve(entry, previous=rebuilt[-1].hash if rebuilt else GENESIS)
+            rebuilt.append(attrs.evolve(unsigned, hash=unsigned.computed_hash()))
+        check = verify_chain(rebuilt, rebuilt[-1].link, expected_head=kept)
+        assert (check.broken_at, check.problem) == (2, AuditProblem.DIVERGED)
+
+    def test_the_head_event_survives_its_json_document(self) -> None:
+        event = DomainEvent(
+            event_id="e-1",
+            kind=EventKind.AUDIT_APPENDED,
+            business_id="b",
+            occurred_at=NOW,
+            record_id=f"{1:012d}",
+            audit_head=trail(1)[0].link,
+        )
+        assert event_from_dict(json.loads(json.dumps(event_to_dict(event)))) == event
 
     def test_details_hold_ids_and_codes_only(self) -> None:
         with pytest.raises(ValidationError) as caught:

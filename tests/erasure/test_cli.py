@@ -149,3 +149,19 @@ class TestRequestsAndAudit:
         assert "exported" in out
         assert "clientcard export-subject" in out
         assert "chain intact: 1 entries" in out
+
+    def test_the_audit_trail_checks_against_a_kept_head(self, cli: Cli, giulia: str) -> None:
+        cli.ok("export-subject", "-b", "bella", giulia)
+        kept = cli.ok("audit", "-b", "bella").split("head:")[1].split()[0]
+        cli.ok("export-subject", "-b", "bella", giulia)
+        assert "chain intact: 2 entries" in cli.ok("audit", "-b", "bella", "--expected-head", kept)
+
+    def test_a_trail_short_of_the_kept_head_fails(self, cli: Cli, giulia: str) -> None:
+        cli.ok("export-subject", "-b", "bella", giulia)
+        beyond = "7:" + "a" * 64
+        status, _, err = cli("audit", "-b", "bella", "--expected-head", beyond)
+        assert (status, "truncated" in err) == (1, True)
+
+    def test_a_malformed_kept_head_is_refused(self, cli: Cli, giulia: str) -> None:
+        status, _, err = cli("audit", "-b", "bella", "--expected-head", "7:xyz")
+        assert (status != 0, "SEQ:HASH" in err) == (True, True)

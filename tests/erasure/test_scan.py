@@ -325,8 +325,9 @@ def test_postgres_rows_hold_no_value_of_an_erased_client(
 
         assert found_in(written(), gone) == set()
         assert found_in(written(), kept) == set(kept)
-        # Dead row versions and planner statistics are the host's to clean (VACUUM,
-        # ANALYZE; autovacuum does both). Once analysed, the statistics hold none either.
+        # Dead row versions stay in the files until book.admin.scrub() rewrites the
+        # tables (tests/erasure/test_pg_scrub.py reads those files). Once analysed, the
+        # live statistics hold none either.
         with psycopg.connect(postgres, autocommit=True) as connection:
             connection.execute(
                 sql.SQL("ANALYZE {}.records").format(sql.Identifier(postgres_schema))

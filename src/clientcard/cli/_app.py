@@ -20,6 +20,7 @@ from clientcard.cli import (
     _gallery,
     _groups,
     _history,
+    _maintenance,
     _messaging,
     _promotions,
     _schema,
@@ -63,6 +64,7 @@ for _module in (
     _gallery,
     _erasure,
     _exchange,
+    _maintenance,
 ):
     for _command in _module.COMMANDS:
         resolving_card_ids(_command)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import string
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 import click
 from rich.table import Table
@@ -413,15 +414,40 @@ def requests_list(obj: Context, business_id: str, overdue: bool) -> None:
     console.print(text.format(count=len(found)))
 
 
+_HASH_DIGITS: Final = 64
+_HEX: Final = frozenset(string.hexdigits.lower())
+
+
+def _kept_head(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[int, str] | None:
+    """Read ``SEQ:HASH``, a head the host kept (from an ``audit.appended`` event)."""
+    if value is None:
+        return None
+    seq, _sep, digest = value.lower().partition(":")
+    if not (seq.isdigit() and len(digest) == _HASH_DIGITS and set(digest) <= _HEX):
+        raise click.BadParameter(_("expected SEQ:HASH, a number and a 64-digit hash"))
+    return int(seq), digest
+
+
 @click.command(name="audit", help=_("Show the privacy audit trail and check that it is intact."))
 @business_option
 @click.option("--card", "card_id", help=_("Only entries about this client."))
+@click.option(
+    "--expected-head",
+    callback=_kept_head,
+    metavar="SEQ:HASH",
+    help=_("A head kept outside the database: the trail must still reach it."),
+)
 @click.pass_obj
-def audit(obj: Context, business_id: str, card_id: str | None) -> None:
+def audit(
+    obj: Context, business_id: str, card_id: str | None, expected_head: tuple[int, str] | None
+) -> None:
     with obj.book() as book:
         desk = book.business(business_id)
         entries = desk.audit.trail(card_id=card_id)
-        check = desk.audit.verify()
+        check = desk.audit.verify(expected_head=expected_head)
+        head = desk.audit.head()
     table = Table("#", _("when"), _("what"), _("client"), _("who"), _("through"))
     for entry in entries:
         table.add_row(
@@ -435,6 +461,9 @@ def audit(obj: Context, business_id: str, card_id: str | None) -> None:
     console.print(table)
     if check.intact:
         console.print(_("chain intact: {count} entries").format(count=check.entries))
+        if head is not None:
+            # To keep outside the database, and pass back as --expected-head.
+            console.print(_("head: {head}").format(head=f"{head[0]}:{head[1]}"))
         return
     raise click.ClickException(
         _("chain broken at entry {entry} ({problem})").format(

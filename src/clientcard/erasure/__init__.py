@@ -21,7 +21,14 @@ Five services run them against a store, each reached through a business's handle
 
 from __future__ import annotations
 
-from clientcard.erasure.audit import AuditAction, AuditEntry, ChainCheck, verify_chain
+from clientcard.erasure.audit import (
+    AuditAction,
+    AuditEntry,
+    AuditProblem,
+    ChainCheck,
+    verify_chain,
+    verify_records,
+)
 from clientcard.erasure.plan import Consequence, ErasurePlan, KindCount
 from clientcard.erasure.policy import (
     DEFAULT_LEGAL_HOLD_YEARS,
@@ -57,6 +64,7 @@ __all__ = [
     "LEGAL_HOLD_YEARS",
     "AuditAction",
     "AuditEntry",
+    "AuditProblem",
     "ChainCheck",
     "Consequence",
     "DueAction",
@@ -86,4 +94,5 @@ __all__ = [
     "subject_schema",
     "subject_to_dict",
     "verify_chain",
+    "verify_records",
 ]

@@ -24,7 +24,7 @@ from clientcard.contact import name, phone
 from clientcard.erasure._records import (
     all_records,
     append_audit,
-    audit_trail,
+    card_audit_entries,
     card_records,
     fulfil_requests,
     read_policy,
@@ -98,7 +98,7 @@ def gather(
     sends = len(store.card_sends(business_id, card_id))
     exports = sum(
         1
-        for entry in audit_trail(core, business_id, card_id)
+        for entry in card_audit_entries(core, business_id, card_id)
         if entry.action is AuditAction.EXPORTED
     )
     prints = len(set(card.phones)) + (1 if card.email else 0) if keep_prints else 0

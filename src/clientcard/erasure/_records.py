@@ -8,6 +8,7 @@ Everything else reaches the same acts through those services' public methods.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
@@ -28,7 +29,8 @@ from clientcard.erasure.requests import (
     read_request,
     request_record,
 )
-from clientcard.errors import NotFoundError
+from clientcard.errors import ClientCardError, NotFoundError
+from clientcard.events import DomainEvent, EventKind
 from clientcard.storage.records import Record, RecordQuery
 
 if TYPE_CHECKING:
@@ -39,12 +41,16 @@ __all__ = [
     "all_records",
     "append_audit",
     "audit_head",
+    "audit_records",
     "audit_trail",
+    "card_audit_entries",
     "card_records",
     "fulfil_requests",
     "read_policy",
     "save_request",
 ]
+
+logger = logging.getLogger("clientcard")
 
 POLICY_KIND: Final = "erasure.policy"
 """The record kind of a business's erasure policy (one per business, keyed by its id)."""
@@ -114,6 +120,9 @@ def append_audit(
 ) -> AuditEntry:
     """Append an entry in the current unit of work (the head record serialises writers).
 
+    With a sink, an ``audit.appended`` event carrying the new head goes to the outbox in
+    the same unit, so the host holds a head the database can't rewrite.
+
     :raises ValidationError: ``audit.detail_invalid`` for a detail that is not an id or code.
     """
     store = core.store
@@ -149,11 +158,65 @@ def append_audit(
     else:
         store.add_records([audit_record(entry)])
         store.update_record(head.revised(doc, at=entry.at), expected_revision=head.revision)
+    if core.records_events:
+        record = audit_record(entry)
+        core.store_events(
+            [
+                DomainEvent(
+                    event_id=core.new_id(),
+                    kind=EventKind.AUDIT_APPENDED,
+                    business_id=business_id,
+                    occurred_at=entry.at,
+                    card_id=entry.card_id,
+                    record_id=record.id,
+                    audit_head=entry.link,
+                )
+            ]
+        )
     return entry
 
 
+def audit_records(core: Core, business_id: str) -> list[Record]:
+    """Every record of the business's audit trail, as stored."""
+    return all_records(core, business_id, RecordQuery(kind=AUDIT_KIND))
+
+
 def audit_trail(core: Core, business_id: str, card_id: str | None = None) -> list[AuditEntry]:
-    """The business's audit trail (the entries naming ``card_id``), in chain order."""
+    """The business's audit trail (the entries naming ``card_id``), in chain order.
+
+    A card's trail is read from the whole chain and picked by the card each entry names
+    inside its hash, not through the lookup column, which is outside it: an entry whose
+    column was edited still shows (and the disagreement is logged, ids only; ``verify``
+    reports it). Entries that can't be read are left out here and reported by ``verify``.
+    """
+    entries: list[AuditEntry] = []
+    disagreeing: list[str] = []
+    for record in audit_records(core, business_id):
+        # Most entries name other clients: their documents are not read into entries.
+        if card_id is not None and card_id not in (record.key, record.doc.get("card_id")):
+            continue
+        try:
+            entry = read_entry(record)
+        except ClientCardError:
+            continue
+        if card_id is None or entry.card_id == card_id:
+            entries.append(entry)
+        if card_id is not None and (record.key == card_id) != (entry.card_id == card_id):
+            disagreeing.append(record.id)
+    if disagreeing:
+        logger.warning(
+            "audit records whose lookup column disagrees with their entry",
+            extra={"business_id": business_id, "card_id": card_id, "record_ids": disagreeing},
+        )
+    return sorted(entries, key=lambda entry: entry.seq)
+
+
+def card_audit_entries(core: Core, business_id: str, card_id: str) -> list[AuditEntry]:
+    """The entries naming ``card_id``, found through the lookup column (fast, trusting it).
+
+    For counts a plan shows (exports made); what is shown as a client's trail comes from
+    :func:`audit_trail`, which doesn't trust the column.
+    """
     query = RecordQuery(kind=AUDIT_KIND, key=card_id)
     entries = [read_entry(record) for record in all_records(core, business_id, query)]
     return sorted(entries, key=lambda entry: entry.seq)

@@ -39,8 +39,10 @@ except ImportError as missing:
     ) from missing
 
 from clientcard.errors import DuplicateError, StorageError
+from clientcard.storage._pg_scrub import scrub_schema
 from clientcard.storage._sql import POSTGRES, SQLStore, TxState, migrate
 from clientcard.storage._sql.citus import distribute
+from clientcard.storage.scrub import ScrubReport
 
 __all__ = ["PostgresStore"]
 
@@ -129,6 +131,7 @@ class PostgresStore(SQLStore):
         super().__init__(POSTGRES, max_retries=max_retries)
         self._schema = schema
         self._distributed = distributed
+        self._conninfo = conninfo
         self._pool: ConnectionPool[psycopg.Connection[TupleRow]] = ConnectionPool(
             conninfo,
             min_size=min_size,
@@ -165,6 +168,73 @@ class PostgresStore(SQLStore):
     def close(self) -> None:
         """Close the pool and every connection in it; the store can't be used afterwards."""
         self._pool.close()
+
+    def scrub(
+        self,
+        tables: Sequence[str] | None = None,
+        *,
+        method: str = "auto",
+        lock_timeout: float = 5.0,
+        snapshot_wait: float = 60.0,
+        checkpoint: bool = True,
+        statistics: bool = True,
+    ) -> ScrubReport:
+        """Rewrite the store's tables so that no deleted row's bytes remain in their files.
+
+        Deleted and updated rows stay in a table's files, and their values in its index
+        files, until the table is rewritten; this rewrites each table of the schema (or
+        those named in ``tables``) into new files holding the live rows only, one table
+        at a time, and rebuilds its indexes. Run it after erasures, in a quiet hour.
+
+        ``method`` is ``"pg_repack"`` (the table stays in use: an exclusive lock only
+        briefly, at the start and for the swap), ``"vacuum_full"`` (``VACUUM FULL``: the
+        table is locked against reads and writes while it is copied, about as long as it
+        takes to write its size) or ``"auto"``: pg_repack when the database has the
+        extension and its client is on the ``PATH``. A table whose lock is not granted
+        within ``lock_timeout`` seconds is skipped and reported, never waited on longer:
+        while waiting, ``VACUUM FULL`` would queue every other session's access to it.
+        ``VACUUM FULL`` keeps the row versions that a transaction open before it may
+        still read, so it first waits up to ``snapshot_wait`` seconds for the
+        transactions open when the scrub began (``held_back`` counts those left).
+
+        With ``statistics``, the planner's statistics (``pg_catalog.pg_statistic``, which
+        samples column values and keeps replaced samples as dead rows) are rewritten
+        last, with ``VACUUM FULL``: that needs a superuser, and is reported
+        ``not_permitted`` otherwise. With ``checkpoint``, a ``CHECKPOINT`` follows, when
+        the role may run one.
+
+        Needs the table owner's rights (a superuser for pg_repack). What no rewrite
+        reaches -- the write-ahead log, replicas, archives, backups -- is the host's: see
+        the erasure guide.
+
+        :raises ValueError: an unknown ``method``, or a table the store doesn't have.
+        :raises StorageError: ``unavailable`` when pg_repack was asked for and is missing;
+            ``in_transaction`` inside a ``transaction()`` block (a rewrite runs alone).
+        """
+        if self.in_transaction():
+            raise StorageError("in_transaction", "a scrub can't run inside a transaction")
+        with self._checkout() as session:
+
+            def fetch(statement: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+                with self._translated():
+                    return session.fetch(statement, params)
+
+            def execute(statement: str, params: Sequence[object]) -> int:
+                with self._translated():
+                    return session.execute(statement, params)
+
+            return scrub_schema(
+                fetch,
+                execute,
+                conninfo=self._conninfo,
+                schema=self._schema,
+                tables=tables,
+                method=method,
+                lock_timeout=lock_timeout,
+                snapshot_wait=snapshot_wait,
+                checkpoint=checkpoint,
+                statistics=statistics,
+            )
 
     # -- connections --------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext, suppress
 from types import TracebackType
@@ -26,6 +27,7 @@ from typing import Any, Final
 
 from clientcard.errors import ClientCardError, DuplicateError, StorageError
 from clientcard.storage._sql import SQLITE, SQLStore, TxState, migrate
+from clientcard.storage.scrub import ScrubMethod, ScrubReport, TableScrub
 
 __all__ = ["SQLiteStore"]
 
@@ -138,6 +140,48 @@ class SQLiteStore(SQLStore):
             busy, _, _ = self._session().fetch("PRAGMA wal_checkpoint(TRUNCATE)")[0]
         if busy:
             raise StorageError("locked", "another connection kept the checkpoint from finishing")
+
+    def scrub(self) -> ScrubReport:
+        """Rebuild the file (``VACUUM``) and empty the write-ahead log.
+
+        The store already overwrites what it deletes (``secure_delete``) and the book
+        checkpoints after each erasure, so after an erasure nothing of the client is
+        left for this to remove. It is for a file that was written without secure delete
+        (by another tool, or before it was set), and to give freed pages back to the
+        file system. ``VACUUM`` copies the database to a temporary file and back: it
+        takes the write lock for that long (writers wait up to the busy timeout, readers
+        go on), and needs free space of about the file's size.
+
+        :raises StorageError: ``locked`` when the write lock was not granted within the
+            busy timeout; ``in_transaction`` inside a ``transaction()`` block.
+        """
+        if self.in_transaction():
+            raise StorageError("in_transaction", "a scrub can't run inside a transaction")
+        before = self._size()
+        started = time.monotonic()
+        with self._translated():
+            self._session().execute("VACUUM")
+        seconds = time.monotonic() - started
+        try:
+            self.checkpoint()
+        except StorageError:
+            checkpointed = False
+        else:
+            checkpointed = True
+        table = TableScrub(
+            table="*",
+            method=ScrubMethod.SQLITE_VACUUM,
+            rewritten=True,
+            seconds=round(seconds, 3),
+            bytes_before=before,
+            bytes_after=self._size(),
+        )
+        return ScrubReport(tables=(table,), checkpointed=checkpointed)
+
+    def _size(self) -> int:
+        """The bytes of the database file and its write-ahead log."""
+        paths = (self._path, self._path + "-wal")
+        return sum(os.path.getsize(path) for path in paths if os.path.exists(path))
 
     # -- connections --------------------------------------------------------------------
 
