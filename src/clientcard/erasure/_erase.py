@@ -181,7 +181,10 @@ def erase_now(
             record,
             action,
             held_until=until,
-            fingerprints=card_prints if action is RecordAction.SUPPRESS else (),
+            # A lifted block keeps no fingerprint: it no longer recognises anyone.
+            fingerprints=card_prints
+            if action is RecordAction.SUPPRESS and record.doc.get("lifted_at") is None
+            else (),
         )
         if kept is not None:
             store.update_record(kept, expected_revision=record.revision)

@@ -94,6 +94,8 @@ class AuditAction(enum.Enum):
     MERGED = "merged"
     BLACKLISTED = "blacklisted"
     UNBLACKLISTED = "unblacklisted"
+    BLOCK_OVERRIDDEN = "block_overridden"
+    """Staff booked a client past a block that applied (the entry's id in the detail)."""
     REQUEST_RECEIVED = "request_received"
     REQUEST_EXTENDED = "request_extended"
     POLICY_CHANGED = "policy_changed"
