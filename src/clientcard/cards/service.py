@@ -431,7 +431,7 @@ class CardService(Service):
         clean = business.schema.validate(
             values,
             context,
-            today=now.date(),
+            today=business.today(now),
             region=business.region,
             lang=language,
             current=current,

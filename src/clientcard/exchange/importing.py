@@ -100,7 +100,7 @@ def _run_import(
         by=by,
         on_duplicate=on_duplicate,
         lang=language,
-        today=now.date(),
+        today=business.today(now),
         now=now,
         index=index,
         progress=progress,
@@ -111,7 +111,7 @@ def _run_import(
         region=business.region,
         lang=language,
         order=date_order or ("mdy" if business.region in _MDY_REGIONS else "dmy"),
-        today=now.date(),
+        today=business.today(now),
         now=now,
         wording_given=bool(consent_wording),
     )

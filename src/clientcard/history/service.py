@@ -403,7 +403,7 @@ class HistoryService(Service):
         card = self._card(card_id)
         return client_statistics(
             self.list_appointments(card_id),
-            now=self._core.clock.now(),
+            now=self._local_now(),
             client_since=card.created_at,
             currency=currency,
         )
@@ -416,10 +416,14 @@ class HistoryService(Service):
         """
         return aggregate(
             self._profiling_clients(),
-            now=self._core.clock.now(),
+            now=self._local_now(),
             currency=currency,
             cohort_months=cohort_months,
         )
+
+    def _local_now(self) -> dt.datetime:
+        """Now on the business's wall clock: statistics count months where it is."""
+        return self._business.details().local(self._core.clock.now())
 
     def _profiling_clients(self) -> Iterator[ClientFacts]:
         # The stored contact permissions already say who allows profiling, so the
@@ -448,7 +452,7 @@ class HistoryService(Service):
         card = self._card(card_id)
         now = self._core.clock.now()
         visits = self.list_appointments(card_id)
-        stats = client_statistics(visits, now=now, client_since=card.created_at)
+        stats = client_statistics(visits, now=self._local_now(), client_since=card.created_at)
         upcoming = tuple(
             visit
             for visit in visits

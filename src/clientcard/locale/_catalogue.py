@@ -47,6 +47,10 @@ _MESSAGES: Final[dict[str, str]] = english(
         "A client card needs at least a name, an e-mail address or a phone number.",
     ),
     N_(
+        "business.time_zone_required",
+        "This country has several time zones: name the business's (Europe/Madrid, say).",
+    ),
+    N_(
         "booking.override_without_actor",
         "Booking past a block needs the member of staff who decided it.",
     ),

@@ -8,6 +8,7 @@ from typing import Final
 
 import attrs
 
+from clientcard._zones import COUNTRY_ZONES
 from clientcard.errors import (
     StorageError,
 )
@@ -50,6 +51,33 @@ _SEEDED_STATISTICS: Final = (
     ("card_tags", "card_tags", "100000 10000 3 1"),
     ("card_permissions", "card_permissions_by_pair", "100000 10000 2000 1000"),
     ("card_permissions", "card_permissions", "100000 10000 8 4 1"),
+)
+
+
+def _zone_case(region: str) -> str:
+    """A CASE giving the zone of a country of one zone (``'UTC'`` for any other)."""
+    # Constant text only: the codes and zones come from clientcard._zones.
+    arms = " ".join(f"WHEN '{country}' THEN '{zone}'" for country, zone in COUNTRY_ZONES.items())
+    return f"CASE {region} {arms} ELSE 'UTC' END"
+
+
+# Businesses had a "timezone" that defaulted to UTC, which nobody chose for a salon: it
+# becomes "time_zone", and UTC (or none) becomes the country's zone where it has one.
+# A zone a business did choose is kept. A country of several zones keeps UTC until the
+# business names its zone (desk.set_time_zone).
+_SQLITE_TIME_ZONE: Final = (
+    # Constant text only (see _zone_case).
+    "UPDATE businesses SET doc = json_set(json_remove(doc, '$.timezone'), '$.time_zone',"  # noqa: S608
+    " CASE WHEN coalesce(json_extract(doc, '$.timezone'), 'UTC') <> 'UTC'"
+    " THEN json_extract(doc, '$.timezone')"
+    " ELSE " + _zone_case("json_extract(doc, '$.region')") + " END)"
+    " WHERE json_type(doc, '$.time_zone') IS NULL"
+)
+_POSTGRES_TIME_ZONE: Final = (
+    "UPDATE businesses SET doc = (doc - 'timezone') || jsonb_build_object('time_zone',"  # noqa: S608
+    " CASE WHEN coalesce(doc ->> 'timezone', 'UTC') <> 'UTC' THEN doc ->> 'timezone'"
+    " ELSE " + _zone_case("doc ->> 'region'") + " END)"
+    " WHERE doc -> 'time_zone' IS NULL"
 )
 
 MIGRATIONS: Final[tuple[Migration, ...]] = (
@@ -335,6 +363,11 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
                 "CREATE INDEX records_by_key ON records (business_id, kind, key)",
             ),
         },
+    ),
+    Migration(
+        version=10,
+        name="business time zone",
+        statements={"sqlite": (_SQLITE_TIME_ZONE,), "postgresql": (_POSTGRES_TIME_ZONE,)},
     ),
 )
 """The schema history, oldest first."""
