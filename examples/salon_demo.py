@@ -71,6 +71,8 @@ def main() -> None:
     )
     run(db, "schema", "set", "-b", "bella", "city", "--booking", "--required")
 
+    run(db, "group", "define", "-b", "bella", "vip", "--label", "VIP", "--discount", "10")
+
     say("Staff add clients at the desk, typing phones however they come")
     giulia = run(
         db,

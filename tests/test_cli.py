@@ -57,6 +57,7 @@ def test_edit_with_a_stale_version_conflicts(cli: Cli) -> None:
 
 
 def test_search_and_list_show_tables(cli: Cli) -> None:
+    cli.ok("group", "define", "-b", "bella", "vip", "--label", "VIP")
     cli.ok("add", "-b", "bella", "first_name=José", "last_name=Núñez", "client_group=vip")
     cli.ok("add", "-b", "bella", "first_name=Anna", "last_name=Rossi", "--prospect")
     assert "Núñez" in cli.ok("search", "-b", "bella", "jose")
@@ -140,7 +141,7 @@ def test_client_data_is_printed_literally_never_as_markup(cli: Cli) -> None:
         "bella",
         "first_name=Anna",
         "notes=allergic to [/] dye",
-        "client_group=[bold red]VIP",
+        "referral_source=[bold red]VIP",
     ).strip()
     out = cli.ok("show", "-b", "bella", card_id)
     assert "allergic to [/] dye" in out

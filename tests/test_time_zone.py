@@ -11,7 +11,8 @@ import pytest
 
 from clientcard.book import ClientBook
 from clientcard.business import Business
-from clientcard.cards.serialization import business_to_dict
+from clientcard.cards.card import ClientCard
+from clientcard.cards.serialization import business_to_dict, card_to_dict
 from clientcard.clock import FixedClock
 from clientcard.erasure.policy import ErasurePolicy, RetentionRules
 from clientcard.errors import ValidationError
@@ -19,6 +20,7 @@ from clientcard.history.model import Appointment, AppointmentStatus, ServiceLine
 from clientcard.money import Money
 from clientcard.storage import MemoryStore, SQLiteStore
 from clientcard.storage._sql import MIGRATIONS
+from clientcard.storage.protocol import CardQuery
 from tests.storage.conftest import postgres, postgres_schema
 
 __all__ = ["postgres", "postgres_schema"]
@@ -219,6 +221,21 @@ class TestTheMigration:
         old("nl-none", "NL", None)
         old("it-chosen", "IT", "Europe/London")
         old("es-utc", "ES", "UTC")
+        # A card of then: its source only in its document, no column for it yet.
+        card = ClientCard(
+            id="c1",
+            business_id="it-utc",
+            first_name="Anna",
+            referral_source="friend",
+            created_at=LATE,
+            updated_at=LATE,
+        )
+        connection.execute(
+            "INSERT INTO cards (business_id, id, version, sort_key, name_fold,"
+            " name_fold_reversed, status, doc) VALUES ('it-utc', 'c1', 1, 'anna', 'anna',"
+            " 'anna', 'active', ?)",
+            (json.dumps(card_to_dict(card)),),
+        )
         connection.commit()
         connection.close()
         store = SQLiteStore(path)
@@ -227,6 +244,7 @@ class TestTheMigration:
                 business_id: store.get_business(business_id).time_zone
                 for business_id in ("it-utc", "nl-none", "it-chosen", "es-utc")
             }
+            sourced = [c.id for c in store.find("it-utc", CardQuery(source="friend"))]
         finally:
             store.close()
         assert zones == {
@@ -235,6 +253,7 @@ class TestTheMigration:
             "it-chosen": "Europe/London",
             "es-utc": "UTC",
         }
+        assert sourced == ["c1"]
 
 
 class TestTheMigrationOnPostgres:
@@ -263,6 +282,7 @@ class TestTheMigrationOnPostgres:
                 " || jsonb_build_object('timezone', CASE id WHEN 'it-chosen'"
                 " THEN 'Europe/London' ELSE 'UTC' END)"
             )
+            connection.execute("ALTER TABLE cards DROP COLUMN referral_source")
             connection.execute("DELETE FROM schema_migrations WHERE version = 10")
         with PostgresStore(postgres, schema=postgres_schema) as store:
             zones = {

@@ -329,15 +329,26 @@ class CardService(Service):
         *,
         limit: int = 50,
         cursor: str | None = None,
+        source: str | None = None,
     ) -> Page[ClientCard]:
-        """List cards by name, a page at a time; pass ``page.next_cursor`` to go on."""
+        """List cards by name, a page at a time; pass ``page.next_cursor`` to go on.
+
+        ``source`` lists the clients who found the business that way (their "How did
+        you hear about us?", ``referral_source``, compared as stored): the shorthand of
+        ``CardQuery(source=...)``, served by an index of its own.
+
+        :raises ValueError: both ``query`` and ``source`` were given.
+        """
         return self._core.store.find(
-            self.business_id, query, limit=_page_size(limit), cursor=cursor
+            self.business_id, _with_source(query, source), limit=_page_size(limit), cursor=cursor
         )
 
-    def count(self, query: CardQuery | None = None) -> int:
-        """Count the cards matching ``query`` (all of them without one)."""
-        return self._core.store.count(self.business_id, query)
+    def count(self, query: CardQuery | None = None, *, source: str | None = None) -> int:
+        """Count the cards matching ``query`` (all of them without one), or of ``source``.
+
+        :raises ValueError: both ``query`` and ``source`` were given.
+        """
+        return self._core.store.count(self.business_id, _with_source(query, source))
 
     def search(self, text: str, *, limit: int = 20) -> builtins.list[ClientCard]:
         """Find cards as a front desk types: part of a name, a phone in any format, an e-mail.
@@ -436,6 +447,11 @@ class CardService(Service):
             lang=language,
             current=current,
         )
+        group = clean.get("client_group")
+        if isinstance(group, str) and (current is None or group != current.client_group):
+            # A card names only a group the business defined (by its stored key); a
+            # group a card already had before groups were checked stays until changed.
+            clean["client_group"] = self._business.groups.defined_key(group, lang=language)
         sensitive = sorted(
             key for key in business.schema.sensitive_keys if clean.get(key) is not None
         )
@@ -455,6 +471,16 @@ class CardService(Service):
             return
         code = "consent.sensitive_without_consent"
         raise ValidationError(FieldIssue(key, code, message(code, lang)) for key in keys)
+
+
+def _with_source(query: CardQuery | None, source: str | None) -> CardQuery | None:
+    if source is None:
+        return query
+    if query is not None:
+        raise ValueError("give source= or a query (CardQuery(source=...)), not both")
+    if not isinstance(source, str):
+        raise TypeError("source must be the text of a source")
+    return CardQuery(source=source)
 
 
 def _page_size(limit: int) -> int:

@@ -92,6 +92,7 @@ class AuditAction(enum.Enum):
     HOLD_ENDED = "hold_ended"
     """Records kept under a legal hold were deleted once it ended."""
     MERGED = "merged"
+    MERGE_UNDONE = "merge_undone"
     BLACKLISTED = "blacklisted"
     UNBLACKLISTED = "unblacklisted"
     BLOCK_OVERRIDDEN = "block_overridden"

@@ -19,13 +19,14 @@ from clientcard.cards.schema import Context, FieldSchema, FieldType
 from clientcard.cards.serialization import schema_from_dict, schema_to_dict
 from clientcard.consent import Purpose
 from clientcard.contact import phone
-from clientcard.errors import FieldIssue, ValidationError
+from clientcard.errors import FieldIssue, InvalidValueError, ValidationError
 from clientcard.exchange._cells import DateOrder, read_date
 from clientcard.exchange._records import Record
 from clientcard.exchange._source import has_broken_text
 from clientcard.exchange.duplicates import Profile
 from clientcard.exchange.mapping import ColumnMapping, apply_mapping
 from clientcard.exchange.report import ImportIssue
+from clientcard.groups.model import normalise_group_key
 from clientcard.locale import message
 
 __all__ = ["PLACEHOLDER", "Item", "Outcome", "Preparation", "Ready", "Rejected"]
@@ -80,6 +81,8 @@ class Preparation:
     wording_given: bool
     mapping: ColumnMapping | None = None
     columns: Mapping[str, int] = attrs.field(factory=dict)
+    groups: frozenset[str] = frozenset()
+    """The keys of the business's client groups: a row naming another is rejected."""
 
     def __reduce__(self) -> tuple[Callable[..., Preparation], tuple[object, ...]]:
         # A schema holds read-only views, which can't be pickled; its document can.
@@ -167,6 +170,13 @@ class Preparation:
             )
         except ValidationError as error:
             return self._rejected(row, error.issues)
+        group = clean.get("client_group")
+        if isinstance(group, str):
+            key = self._group_key(group)
+            if key is None:
+                field, code = "client_group", "group.unknown"
+                return Rejected(row, (self.issue(row, field, code, self.columns.get(field)),))
+            clean["client_group"] = key
         ordered = tuple(sorted(stated.items()))
         if not self.wording_given:
             granted = next((key for key, given in ordered if given), None)
@@ -195,6 +205,14 @@ class Preparation:
         notes = tuple(self.issue(row, f, c, self.columns.get(f)) for f, c in warnings)
         kinds = tuple(phone.kind(number).value for number in card.phones)
         return Ready(row, card, Profile.of(card), ordered, notes, kinds)
+
+    def _group_key(self, group: str) -> str | None:
+        """The stored key of a group the business defined, or ``None``."""
+        try:
+            key = normalise_group_key(group)
+        except InvalidValueError:
+            return None
+        return key if key in self.groups else None
 
 
 def _unpickled_preparation(fields: dict[str, Any]) -> Preparation:

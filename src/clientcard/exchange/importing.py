@@ -77,6 +77,7 @@ def _run_import(
     lang: str | None,
     progress: Callable[[int], None] | None,
     workers: int,
+    groups: frozenset[str] = frozenset(),
 ) -> ImportReport:
     """Import ``source`` into ``business``: what the exchange service's import runs.
 
@@ -114,6 +115,7 @@ def _run_import(
         today=business.today(now),
         now=now,
         wording_given=bool(consent_wording),
+        groups=groups,
     )
     counted = _Counter()
     if _is_table(source):

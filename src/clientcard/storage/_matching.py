@@ -52,6 +52,7 @@ def matches(card: ClientCard, query: CardQuery, permissions: frozenset[tuple[str
         ),
         query.contactable is None or query.contactable in permissions,
         query.guardian_id is None or card.guardian_id == query.guardian_id,
+        query.source is None or card.referral_source == query.source,
     )
     return all(checks)
 

@@ -133,6 +133,9 @@ class CardQuery:
     contactable: tuple[str, str] | None = None
     guardian_id: str | None = None
     """Cards linked to this guardian's card."""
+    source: str | None = None
+    """Cards whose ``referral_source`` (how the client found the business) is this text,
+    compared as stored."""
 
     def __repr__(self) -> str:
         return _masked_repr(self)

@@ -60,6 +60,8 @@ def card_filter(
         require("c.client_group = ?", query.group)
     if query.guardian_id is not None:
         require("c.guardian_id = ?", query.guardian_id)
+    if query.source is not None:
+        require("c.referral_source = ?", query.source)
     if query.tag is not None:
         require(_child("card_tags", "x.tag = ?"), business_id, query.tag)
     if query.status is not None:
