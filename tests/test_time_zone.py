@@ -6,11 +6,14 @@ import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clientcard.book import ClientBook
-from clientcard.business import Business
+from clientcard.business import Business, is_time_zone
 from clientcard.cards.card import ClientCard
 from clientcard.cards.serialization import business_to_dict, card_to_dict
 from clientcard.clock import FixedClock
@@ -290,3 +293,32 @@ class TestTheMigrationOnPostgres:
                 for business_id in ("it-utc", "es-utc", "it-chosen")
             }
         assert zones == {"it-utc": "Europe/Rome", "es-utc": "UTC", "it-chosen": "Europe/London"}
+
+
+class TestTheValidatorOnAnyInput:
+    @given(st.text(max_size=40) | st.none() | st.integers() | st.binary(max_size=8))
+    def test_anything_is_a_zone_or_a_field_issue_never_a_crash(self, name: object) -> None:
+        if is_time_zone(name):
+            assert isinstance(name, str)
+            ZoneInfo(name)
+            return
+        with pytest.raises(ValidationError) as caught:
+            Business(
+                id="b",
+                name="S",
+                region="IT",
+                language="it",
+                created_at=LATE,
+                time_zone=name,  # type: ignore[arg-type]
+            )
+        assert "time_zone" in caught.value.fields
+
+    @given(
+        st.sampled_from(sorted(available_timezones())),
+        st.datetimes(dt.datetime(1900, 1, 1), dt.datetime(2200, 1, 1), timezones=st.just(dt.UTC)),
+    )
+    def test_every_known_zone_counts_its_own_day(self, zone: str, at: dt.datetime) -> None:
+        business = Business(
+            id="b", name="S", region="IT", language="it", created_at=LATE, time_zone=zone
+        )
+        assert business.today(at) == at.astimezone(ZoneInfo(zone)).date()
