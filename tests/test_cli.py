@@ -17,6 +17,18 @@ def test_init_creates_a_business(cli: Cli) -> None:
     assert err.strip() == "error: business 'bella' already exists"
 
 
+def test_init_takes_the_businesss_time_zone(cli: Cli) -> None:
+    """A country of several zones names its own; one of a single zone gets it."""
+    status, _, err = cli("init", "madrid", "--name", "Salón", "--region", "ES")
+    assert status == 1
+    assert "business.time_zone_required" in err
+    canaries = ("--region", "ES", "--time-zone", "Atlantic/Canary")
+    cli.ok("init", "canarias", "--name", "Salón", *canaries)
+    status, _, err = cli("init", "x", "--name", "X", "--time-zone", "Mars/Olympus")
+    assert status == 1
+    assert "business.time_zone_invalid" in err
+
+
 def test_add_then_show_prints_the_card(cli: Cli) -> None:
     card_id = cli.ok(
         "add", "-b", "bella", "first_name=Giulia", "phones=333 1234567", "phones=02 1234 5678"
