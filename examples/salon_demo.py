@@ -73,12 +73,8 @@ def old_software_newsletter_and_erasure(db: Path, workdir: Path) -> None:
     run(db, "search", "-b", "bella", "galli")
 
 
-def main() -> None:
-    os.environ.setdefault("COLUMNS", "140")  # room for the tables when output is piped
-    workdir = Path(tempfile.mkdtemp(prefix="clientcard-demo-"))
-    db = workdir / "clientcard.db"
-    print(f"demo database: {db}")
-
+def open_the_salon(db: Path) -> None:
+    """The business, its client card's extra fields and its client groups."""
     say("Salone Bella opens its client list and shapes its client card")
     run(db, "init", "bella", "--name", "Salone Bella", "--region", "IT", "--language", "it")
     run(
@@ -99,6 +95,17 @@ def main() -> None:
         "--sensitive",
     )
     run(db, "schema", "set", "-b", "bella", "city", "--booking", "--required")
+
+    run(db, "group", "define", "-b", "bella", "vip", "--label", "VIP", "--discount", "10")
+
+
+def main() -> None:
+    os.environ.setdefault("COLUMNS", "140")  # room for the tables when output is piped
+    workdir = Path(tempfile.mkdtemp(prefix="clientcard-demo-"))
+    db = workdir / "clientcard.db"
+    print(f"demo database: {db}")
+
+    open_the_salon(db)
 
     say("Staff add clients at the desk, typing phones however they come")
     giulia = run(

@@ -274,6 +274,7 @@ class TestEvents:
 class TestReading:
     @pytest.fixture
     def people(self, book: ClientBook, salon: str) -> dict[str, str]:
+        book.business(salon).groups.add(key="vip", label="VIP")
         return {
             "jose": book.business(salon)
             .cards.add({"first_name": "José", "last_name": "Núñez", "phones": "333 123 4567"})

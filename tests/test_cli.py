@@ -17,6 +17,18 @@ def test_init_creates_a_business(cli: Cli) -> None:
     assert err.strip() == "error: business 'bella' already exists"
 
 
+def test_init_takes_the_businesss_time_zone(cli: Cli) -> None:
+    """A country of several zones names its own; one of a single zone gets it."""
+    status, _, err = cli("init", "madrid", "--name", "Salón", "--region", "ES")
+    assert status == 1
+    assert "business.time_zone_required" in err
+    canaries = ("--region", "ES", "--time-zone", "Atlantic/Canary")
+    cli.ok("init", "canarias", "--name", "Salón", *canaries)
+    status, _, err = cli("init", "x", "--name", "X", "--time-zone", "Mars/Olympus")
+    assert status == 1
+    assert "business.time_zone_invalid" in err
+
+
 def test_add_then_show_prints_the_card(cli: Cli) -> None:
     card_id = cli.ok(
         "add", "-b", "bella", "first_name=Giulia", "phones=333 1234567", "phones=02 1234 5678"
@@ -57,6 +69,7 @@ def test_edit_with_a_stale_version_conflicts(cli: Cli) -> None:
 
 
 def test_search_and_list_show_tables(cli: Cli) -> None:
+    cli.ok("group", "define", "-b", "bella", "vip", "--label", "VIP")
     cli.ok("add", "-b", "bella", "first_name=José", "last_name=Núñez", "client_group=vip")
     cli.ok("add", "-b", "bella", "first_name=Anna", "last_name=Rossi", "--prospect")
     assert "Núñez" in cli.ok("search", "-b", "bella", "jose")
@@ -140,7 +153,7 @@ def test_client_data_is_printed_literally_never_as_markup(cli: Cli) -> None:
         "bella",
         "first_name=Anna",
         "notes=allergic to [/] dye",
-        "client_group=[bold red]VIP",
+        "referral_source=[bold red]VIP",
     ).strip()
     out = cli.ok("show", "-b", "bella", card_id)
     assert "allergic to [/] dye" in out

@@ -79,6 +79,7 @@ def test_stats_show_a_clients_figures(cli: Cli) -> None:
 
 
 def test_aggregate_stats_count_only_profiling_clients(cli: Cli) -> None:
+    cli.ok("group", "define", "-b", "bella", "vip", "--label", "VIP")
     card = _client(cli, "client_group=vip")
     cli.ok(
         "appointment",

@@ -85,6 +85,7 @@ from clientcard.erasure.requests import (
     RequestKind,
 )
 from clientcard.errors import (
+    BlockedClientError,
     ClientCardError,
     ConfigurationError,
     DocumentError,
@@ -164,6 +165,7 @@ __all__ = [
     "BirthDate",
     "BlobStore",
     "BlockReason",
+    "BlockedClientError",
     "Business",
     "BusinessBook",
     "CardQuery",

@@ -35,7 +35,10 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cached_property
 
+import attrs
+
 from clientcard._core import Core, as_enum, as_id
+from clientcard._zones import COUNTRY_ZONES
 from clientcard.blacklist.service import BlacklistService
 from clientcard.business import Business
 from clientcard.cards.schema import FieldSchema
@@ -43,12 +46,13 @@ from clientcard.cards.service import CardService
 from clientcard.clock import Clock, SystemClock
 from clientcard.consent import LawfulBasis, Purpose
 from clientcard.consent.service import ConsentService
+from clientcard.contact import address
 from clientcard.erasure.audit_service import AuditService
 from clientcard.erasure.portability_service import PortabilityService
 from clientcard.erasure.request_service import RequestService
 from clientcard.erasure.retention_service import RetentionService
 from clientcard.erasure.service import ErasureService
-from clientcard.errors import ConfigurationError
+from clientcard.errors import ConfigurationError, ValidationError
 from clientcard.events import EventKind, EventSink
 from clientcard.exchange.service import ExchangeService
 from clientcard.fingerprints import MIN_SECRET_BYTES
@@ -165,22 +169,36 @@ class ClientBook:
         schema: FieldSchema | None = None,
         lawful_bases: Mapping[Purpose | str, LawfulBasis | str] | None = None,
         digital_consent_age: int | None = None,
-        timezone: str = "UTC",
+        time_zone: str | None = None,
         quiet_hours: tuple[dt.time, dt.time] | None = None,
+        timezone: str | None = None,
     ) -> Business:
         """Create a business with the default field schema (or ``schema``).
 
         ``lawful_bases`` changes the basis of purposes from the defaults (for example
         soft opt-in for rebook invitations: ``{"rebook_invitations":
         "legitimate_interest"}``, members or their values); ``digital_consent_age`` overrides the
-        country's age of digital consent; ``timezone`` and ``quiet_hours`` (local start
-        and end) keep marketing from going out at night.
+        country's age of digital consent; ``quiet_hours`` (local start and end) keep
+        marketing from going out at night.
 
-        :raises ValidationError: a setting is invalid.
+        ``time_zone`` is the IANA zone (``"Europe/Rome"``) the business's days are
+        counted in: birthdays, "today", months of statistics, retention and deadlines.
+        Without it, a country of one zone gives its own (Italy ``Europe/Rome``, the
+        Netherlands ``Europe/Amsterdam``); a country of several (Spain, the United
+        States, ...) needs it named. ``timezone`` is its older name, still accepted.
+        ``language`` (en, it or nl) is the language of staff messages and of the
+        reports handed to clients. Both can be changed later
+        (:meth:`BusinessBook.set_time_zone`, :meth:`BusinessBook.set_language`).
+
+        :raises ValidationError: a setting is invalid; ``business.time_zone_required``
+            when the country has several zones and none was named.
         :raises ValueError: an unknown purpose or lawful basis, with the allowed values.
         :raises DuplicateError: ``business_id`` is taken.
         """
         core = self._core
+        if time_zone is not None and timezone is not None and time_zone != timezone:
+            raise ValueError("give time_zone or its older name timezone, not both")
+        zone = _zone_of(region, time_zone if time_zone is not None else timezone)
         bases = {
             as_enum(Purpose, "lawful_bases", purpose): as_enum(LawfulBasis, "lawful_bases", basis)
             for purpose, basis in (lawful_bases or {}).items()
@@ -194,7 +212,7 @@ class ClientBook:
             schema=schema or FieldSchema.default(),
             lawful_bases=bases,
             digital_consent_age=digital_consent_age,
-            timezone=timezone,
+            time_zone=zone,
             quiet_hours=quiet_hours,
         )
         core.commit(
@@ -292,6 +310,40 @@ class BusinessBook:
         """The business's settings and field schema, as stored now."""
         return self._core.store.get_business(self.id)
 
+    def set_time_zone(self, time_zone: str) -> Business:
+        """Change the IANA zone the business's days are counted in (``"Europe/Rome"``).
+
+        Birthdays, "today", months of statistics, retention and request deadlines read
+        it from the next call on.
+
+        :raises ValidationError: ``business.time_zone_invalid`` for a name the tz
+            database does not know (spelled as it spells it).
+        """
+        return self._change_settings({"time_zone": time_zone})
+
+    def set_language(self, language: str) -> Business:
+        """Change the business's language (en, it or nl): staff messages, client reports.
+
+        :raises ValidationError: ``business.language_invalid``.
+        """
+        return self._change_settings({"language": language})
+
+    def _change_settings(self, changes: Mapping[str, str]) -> Business:
+        core = self._core
+
+        def work() -> Business:
+            business = core.store.get_business(self.id)
+            changed = attrs.evolve(business, **changes)  # type: ignore[arg-type]
+            if changed == business:
+                return business
+            core.store.update_business(changed, expected_revision=business.schema.revision)
+            core.store_events(
+                [core.event(EventKind.SETTINGS_CHANGED, self.id, fields=sorted(changes))]
+            )
+            return changed
+
+        return core.write(work)
+
     @cached_property
     def cards(self) -> CardService:
         """Client cards: add, read, search, edit and remove them; the field schema."""
@@ -369,6 +421,23 @@ class BusinessBook:
     def portal(self) -> PortalService:
         """The client portal: accounts, sign-in, one-time links and self-service."""
         return PortalService(self._core, self, self._get_portal_settings())
+
+
+def _zone_of(region: str, time_zone: str | None) -> str:
+    """The zone a new business gets: the one named, else its country's only one.
+
+    :raises ValidationError: ``business.time_zone_required`` for a country of several
+        zones with none named.
+    """
+    if time_zone is not None:
+        return time_zone
+    country = region.upper()
+    zone = COUNTRY_ZONES.get(country)
+    if zone is not None:
+        return zone
+    if country in address.COUNTRIES:
+        raise ValidationError.of("time_zone", "business.time_zone_required")
+    return "UTC"  # the region is invalid, and the business says so
 
 
 class Admin:

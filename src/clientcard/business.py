@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import attrs
 
@@ -20,7 +21,7 @@ from clientcard.contact import address
 from clientcard.errors import FieldIssue, ValidationError
 from clientcard.locale import LANGUAGES
 
-__all__ = ["Business"]
+__all__ = ["Business", "is_time_zone"]
 
 _ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}")
 
@@ -35,14 +36,38 @@ def _check(business: Business) -> None:
         issues.append(FieldIssue("region", "country.invalid", "use an ISO alpha-2 code"))
     if business.language not in LANGUAGES:
         issues.append(FieldIssue("language", "business.language_invalid", "use en, it or nl"))
-    try:
-        ZoneInfo(business.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        issues.append(FieldIssue("timezone", "business.timezone_invalid", "use an IANA zone"))
+    if not is_time_zone(business.time_zone):
+        issues.append(
+            FieldIssue("time_zone", "business.time_zone_invalid", "use an IANA zone (Europe/Rome)")
+        )
     if business.quiet_hours is not None and business.quiet_hours[0] == business.quiet_hours[1]:
         issues.append(FieldIssue("quiet_hours", "business.quiet_hours_empty", "start != end"))
     if issues:
         raise ValidationError(issues)
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_time_zone(name: object) -> bool:
+    """Tell whether ``name`` is an IANA time zone this system knows, spelled as the database does.
+
+    >>> is_time_zone("Europe/Rome"), is_time_zone("europe/rome"), is_time_zone("Mars/Olympus")
+    (True, False, False)
+
+    .. versionadded:: 0.1.0
+    """
+    if not isinstance(name, str) or not name or name != name.strip():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    known = _known_zones()
+    # Without a list of zones (no tz database files to walk), loading it is the proof.
+    return not known or name in known
 
 
 def _freeze_bases(bases: Mapping[Purpose, LawfulBasis]) -> Mapping[Purpose, LawfulBasis]:
@@ -55,7 +80,9 @@ class Business:
 
     ``region`` is the ISO country whose phone numbering reads numbers typed without a
     prefix, and the default country of addresses; ``language`` is the language of
-    messages shown to its staff.
+    messages shown to its staff and of the reports it hands its clients; ``time_zone``
+    the IANA zone its days are counted in: birthdays, "today" in validation, months of
+    statistics, retention and request deadlines (:meth:`today`).
 
     .. versionadded:: 0.1.0
     """
@@ -72,8 +99,8 @@ class Business:
     """The business's choices of lawful basis, over :data:`~clientcard.consent.DEFAULT_BASES`."""
     digital_consent_age: int | None = None
     """Overrides the country's age of digital consent when set."""
-    timezone: str = "UTC"
-    """The IANA time zone of the business (``Europe/Rome``), for its clock and quiet hours."""
+    time_zone: str = "UTC"
+    """The IANA time zone of the business (``Europe/Rome``): its days, months and quiet hours."""
     quiet_hours: tuple[dt.time, dt.time] | None = None
     """Local (start, end) during which no marketing goes out; it may span midnight."""
 
@@ -82,7 +109,7 @@ class Business:
         if self.quiet_hours is None:
             return None
         start, end = self.quiet_hours
-        local = at.astimezone(ZoneInfo(self.timezone))
+        local = self.local(at)
         now = local.time()
         quiet = start <= now < end if start <= end else (now >= start or now < end)
         if not quiet:
@@ -91,6 +118,25 @@ class Business:
         if ends <= local:
             ends += dt.timedelta(days=1)
         return ends.astimezone(dt.UTC)
+
+    @property
+    def timezone(self) -> str:
+        """The same as :attr:`time_zone` (the name it had before), kept for older hosts."""
+        return self.time_zone
+
+    def local(self, at: dt.datetime) -> dt.datetime:
+        """Return the instant ``at`` as the business's wall clock shows it."""
+        return at.astimezone(ZoneInfo(self.time_zone))
+
+    def today(self, at: dt.datetime) -> dt.date:
+        """Return the business's date at the instant ``at``: its "today".
+
+        >>> late = dt.datetime(2026, 11, 22, 23, 30, tzinfo=dt.UTC)
+        >>> Business(id="b", name="S", region="IT", language="it", created_at=late,
+        ...          time_zone="Europe/Rome").today(late)
+        datetime.date(2026, 11, 23)
+        """
+        return self.local(at).date()
 
     def __attrs_post_init__(self) -> None:
         _check(self)

@@ -12,6 +12,7 @@ Every error the library raises on purpose derives from :class:`ClientCardError`:
     ├── DocumentError (also ValueError)      a stored document cannot be read back
     ├── StorageError                          the store failed (locked, full, unreachable)
     ├── ConfigurationError                    the book lacks settings a call needs
+    ├── BlockedClientError                    a booking for a blacklisted client, refused
     ├── MoneyError (also ValueError)          clientcard.money: currency unknown or mixed
     └── RedemptionRefusedError                clientcard.promotions.model: a promo code refused
         ├── UnknownPromotionError (also LookupError)
@@ -37,6 +38,7 @@ import attrs
 from clientcard.locale import message
 
 __all__ = [
+    "BlockedClientError",
     "ClientCardError",
     "ConfigurationError",
     "DocumentError",
@@ -238,3 +240,25 @@ class ConfigurationError(ClientCardError):
     def __init__(self, setting: str, message: str) -> None:
         self.setting = setting
         super().__init__(f"{setting}: {message}")
+
+
+class BlockedClientError(ClientCardError):
+    """A booking was refused: a blacklist entry applies to the person.
+
+    ``entry_id`` names the block (staff read its reason with
+    ``desk.blacklist.get(entry_id)``); ``card_id`` the client's card, or ``None`` when
+    the person booked under a new card and was recognised by their e-mail address or
+    phone number. Ids only: tell the client no more than that booking online isn't
+    possible. A member of staff may book them all the same by passing
+    ``override_block=True`` with ``by=`` (which the audit trail records).
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, entry_id: str, card_id: str | None = None) -> None:
+        self.entry_id = entry_id
+        self.card_id = card_id
+        super().__init__(f"booking refused: blacklist entry {entry_id!r} applies")
+
+    def __repr__(self) -> str:
+        return f"BlockedClientError(entry_id={self.entry_id!r}, card_id={self.card_id!r})"

@@ -27,6 +27,7 @@ class EventKind(enum.Enum):
 
     BUSINESS_CREATED = "business.created"
     SCHEMA_CHANGED = "business.schema_changed"
+    SETTINGS_CHANGED = "business.settings_changed"
     CARD_CREATED = "card.created"
     CARD_DETAILS_CHANGED = "card.details_changed"
     CARD_STATUS_CHANGED = "card.status_changed"

@@ -221,7 +221,17 @@ class TestAnonymising:
 
 
 class TestBlocksAndSuppression:
-    def test_a_block_is_lost_by_default(self, book: ClientBook, salon: str) -> None:
+    def test_a_block_is_kept_by_default(self, book: ClientBook, salon: str) -> None:
+        """As the salon products keep a blocked client blocked (issue 20)."""
+        card_id = client(book, salon)
+        block(book, salon, card_id)
+        erase(book, salon, card_id)
+        (kept,) = kinds_left(book, salon, "blacklist")
+        assert "note" not in kept
+        assert not book.business(salon).blacklist.may_book(email="anna@example.com").allowed
+
+    def test_a_block_is_lost_when_the_policy_says_so(self, book: ClientBook, salon: str) -> None:
+        book.business(salon).erasure.set_policy(ErasurePolicy(keep_blocks=False), by="owner")
         card_id = client(book, salon)
         block(book, salon, card_id)
         erase(book, salon, card_id)
@@ -252,6 +262,8 @@ class TestBlocksAndSuppression:
         book.business(salon).blacklist.lift(entry.id, by="staff-7")
         erase(book, salon, card_id)
         assert book.business(salon).blacklist.may_book(email="anna@example.com").allowed
+        (kept,) = kinds_left(book, salon, "blacklist")
+        assert kept["fingerprints"] == []
 
     def test_suppression_is_off_by_default(self, book: ClientBook, salon: str) -> None:
         erase(book, salon, client(book, salon))

@@ -149,8 +149,8 @@ class TestPlans:
     @pytest.mark.parametrize(
         ("policy", "expected"),
         [
-            (ErasurePolicy(), Consequence.BLOCK_LOST),
-            (ErasurePolicy(keep_blocks=True), Consequence.BLOCK_KEPT),
+            (ErasurePolicy(keep_blocks=False), Consequence.BLOCK_LOST),
+            (ErasurePolicy(), Consequence.BLOCK_KEPT),
         ],
     )
     def test_a_plan_says_whether_a_block_survives(

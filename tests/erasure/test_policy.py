@@ -52,8 +52,8 @@ class TestActions:
         assert ErasurePolicy(mode=ErasureMode.ANONYMISE).action("mystery") is RecordAction.DELETE
 
     def test_blocks_stay_only_where_the_policy_keeps_them(self) -> None:
-        assert ErasurePolicy().action("blacklist") is RecordAction.DELETE
-        assert ErasurePolicy(keep_blocks=True).action("blacklist") is RecordAction.SUPPRESS
+        assert ErasurePolicy(keep_blocks=False).action("blacklist") is RecordAction.DELETE
+        assert ErasurePolicy().action("blacklist") is RecordAction.SUPPRESS
 
     def test_a_per_kind_choice_overrides_the_mode(self) -> None:
         policy = ErasurePolicy(

@@ -57,7 +57,8 @@ def markers(tag: str) -> dict[str, str]:
         "tax_code": {"x": "ZRBQMB85T10H501F", "w": "WTNQMB85T10H501A"}[tag],
         "pec": f"zorbpec{tag}@pecquimbex.it",
         "notes": f"Notezorbli{tag}quax",
-        "client_group": f"grpzorbli{tag}x",
+        # No client_group: a card names only a group the business defined, whose key is
+        # the business's own word, kept in its group definitions after any erasure.
         "tags": f"tagzorbli{tag}x",
         "referral_source": f"refzorbli{tag}x",
         "education": f"eduzorbli{tag}x",

@@ -26,6 +26,7 @@ def clients(book: ClientBook, salon: str) -> dict[str, str]:
             )
         ).add(FieldDefinition(key="loyal", type=FieldType.BOOLEAN, labels={"it": "Fedele"}))
     )  # fmt: skip
+    book.business(salon).groups.add(key="vip", label="VIP")
     giulia = book.business(salon).cards.add(
         {"first_name": "Giulia", "last_name": "Bianchi", "email": "giulia@example.it",
          "phones": "333 1234567", "client_group": "vip", "tags": "sposa", "gender": "female",

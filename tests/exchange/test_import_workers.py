@@ -322,12 +322,20 @@ class TestIds:
 
         book = ClientBook(MemoryStore(), clock=FixedClock(NOW), new_id=new_id)
         book.create_business(name="Salone", region="IT", language="it", business_id=SALON)
-        small = "Nome;Cognome;Cellulare\nAnna;Rossi;333 1234567\n"
-        imported(book, SALON, small)
-        before = len(drawn)
-        again = imported(book, SALON, small)
-        assert again.already_present == 1
-        assert len(drawn) == before
+        three = (
+            "Nome;Cognome;Cellulare\nAnna;Rossi;333 1234567\n"
+            "Bea;Verdi;333 7654321\nCarla;Neri;333 1112222\n"
+        )
+        imported(book, SALON, three)
+
+        def drawn_by(text: str) -> int:
+            before = len(drawn)
+            report = imported(book, SALON, text)
+            assert report.imported == 0
+            return len(drawn) - before
+
+        # The import itself draws its id and its audit entry's; its rows draw none.
+        assert drawn_by(three) == drawn_by("Nome;Cognome;Cellulare\nAnna;Rossi;333 1234567\n")
 
 
 class TestOrphans:

@@ -285,6 +285,8 @@ class TestStatisticsAndOverview:
 
 class TestAggregates:
     def _client(self, book: ClientBook, salon: str, name: str, *, profiling: bool) -> str:
+        if not book.business(salon).groups.list():
+            book.business(salon).groups.add(key="vip", label="VIP")
         card = book.business(salon).cards.add(
             {"first_name": name, "client_group": "vip", "referral_source": "friend"}
         )

@@ -486,6 +486,29 @@ def test_scheduled_birthday_and_welcome_messages_go_once(
     assert notifier.sent[-1].card_id == newcomer
 
 
+def test_a_birthday_is_due_from_midnight_in_the_businesss_zone(
+    book: ClientBook, clock: FixedClock
+) -> None:
+    """At 00:30 in Rome on the birthday (23:30 UTC the day before) the greeting is due."""
+    notifier = RecordingNotifier()
+    salon = book.create_business(
+        name="Bella", language="it", region="IT", time_zone="Europe/Rome"
+    ).id
+    sender = sending_book(book, {Channel.EMAIL: notifier}, [BIRTHDAY])
+    born = (
+        book.business(salon)
+        .cards.add({"first_name": "Anna", "email": "anna@example.com", "birth_date": "--11-23"})
+        .id
+    )
+    grant_all(book, salon, born)
+    eve = dt.datetime(2027, 11, 22, 23, 30, tzinfo=dt.UTC)  # 00:30 on 23 November in Rome
+    clock.advance(eve - clock.now())
+    messages = sender.business(salon).messaging
+    assert messages.due_messages(channel=Channel.EMAIL, birthday_template="birthday") == 1
+    messages.flush()
+    assert [m.card_id for m in notifier.sent] == [born]
+
+
 class Watching(RecordingNotifier):
     """Checks, at the moment each message arrives, that the book allows it."""
 
@@ -553,7 +576,7 @@ def test_marketing_waits_out_the_quiet_hours_but_service_messages_do_not() -> No
     salon = book.create_business(
         name="Bella",
         language="it",
-        timezone="Europe/Rome",
+        time_zone="Europe/Rome",
         quiet_hours=(dt.time(21, 0), dt.time(9, 0)),
     ).id
     anna = client(book, salon, "Anna", consent=True)
@@ -575,8 +598,8 @@ def test_marketing_waits_out_the_quiet_hours_but_service_messages_do_not() -> No
 
 def test_quiet_hours_need_a_real_time_zone(book: ClientBook) -> None:
     with pytest.raises(ValidationError) as caught:
-        book.create_business(name="X", timezone="Mars/Olympus")
-    assert caught.value.codes == {"business.timezone_invalid"}
+        book.create_business(name="X", time_zone="Mars/Olympus")
+    assert caught.value.codes == {"business.time_zone_invalid"}
 
 
 def test_each_client_reads_the_message_in_their_own_language(book: ClientBook, salon: str) -> None:

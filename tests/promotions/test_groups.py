@@ -122,9 +122,20 @@ class TestMembership:
         book.business(SALON).groups.assign(card_id, None, expected_version=2)
         assert book.business(SALON).groups.group_of(card_id) is None
 
-    def test_a_group_value_nobody_defined_has_no_benefits(self, book: ClientBook) -> None:
-        card_id = book.business(SALON).cards.add({"first_name": "Eva", "client_group": "legacy"}).id
-        assert book.business(SALON).groups.group_of(card_id) is None
+    def test_a_card_can_not_name_a_group_nobody_defined(self, book: ClientBook) -> None:
+        with pytest.raises(ValidationError) as caught:
+            book.business(SALON).cards.add({"first_name": "Eva", "client_group": "legacy"})
+        assert caught.value.fields == {"client_group"}
+        assert caught.value.codes == {"group.unknown"}
+
+    def test_a_group_value_kept_from_before_has_no_benefits(self, book: ClientBook) -> None:
+        """A card stored before groups were checked keeps its value, which gives nothing."""
+        card = book.business(SALON).cards.add({"first_name": "Eva"})
+        legacy = card.apply({"client_group": "legacy"}, at=card.created_at).card
+        book.store.update(legacy, expected_version=1)
+        assert book.business(SALON).groups.group_of(card.id) is None
+        edited = book.business(SALON).cards.edit(card.id, {"notes": "ok"}, expected_version=2)
+        assert edited.card.client_group == "legacy"
 
 
 class TestBulkMoves:

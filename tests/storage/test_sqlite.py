@@ -354,6 +354,7 @@ def query_plan(store: SQLiteStore, run: Callable[[], object]) -> str:
         (CardQuery(phone="+393331234567"), "card_phones_by_number"),
         (CardQuery(tag="colour"), "card_tags_by_tag"),
         (CardQuery(contactable=("marketing", "sms")), "card_permissions_by_pair"),
+        (CardQuery(source="Instagram"), "cards_by_source"),
     ],
 )
 def test_a_selective_lookup_starts_from_its_own_index_in_a_fresh_database(

@@ -117,6 +117,7 @@ SHOWN = frozenset(
         "skipped",
         "already_present",
         "minors",
+        "audit_head",  # the audit chain's sequence number and hash
         "consent_recorded",
         "records",
         "consent_events",
@@ -212,6 +213,8 @@ NO_CLIENT_DATA = frozenset(
     {
         "clientcard.business.Business",
         "clientcard.storage._sql.citus.Layout",  # table and index names of the schema
+        "clientcard.storage.scrub.ScrubReport",  # tables rewritten, times, server pids
+        "clientcard.storage.scrub.TableScrub",
         "clientcard.cards._definitions.Choice",
         "clientcard.cards._definitions.FieldDefinition",
         "clientcard.cards._definitions.FormField",

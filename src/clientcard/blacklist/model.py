@@ -135,8 +135,21 @@ class BlacklistEntry:
         return self.location_id is None or location_id is None or self.location_id == location_id
 
     def lifted(self, at: dt.datetime, *, by: str) -> BlacklistEntry:
-        """Return it lifted at ``at`` by ``by``."""
-        return attrs.evolve(self, lifted_at=at, lifted_by=by)
+        """Return it lifted at ``at`` by ``by``, without its fingerprints.
+
+        A lifted block matches nobody any more, so it keeps nothing that could
+        recognise the person: only who blocked, why, and who lifted it when.
+        """
+        return attrs.evolve(self, lifted_at=at, lifted_by=by, fingerprints=())
+
+    def detached(self) -> BlacklistEntry:
+        """Return it as it outlives the client's card: no card, no note, fingerprints only."""
+        return attrs.evolve(self, card_id=None, note=None)
+
+    @property
+    def match_ids(self) -> tuple[str, ...]:
+        """The ids of the match records :func:`entry_to_records` files for it."""
+        return tuple(f"{self.id}:{number}" for number in range(len(self.fingerprints)))
 
 
 @attrs.frozen
@@ -188,13 +201,13 @@ def entry_to_records(entry: BlacklistEntry, *, revision: int = 1) -> tuple[Recor
         Record(
             business_id=entry.business_id,
             kind=MATCH_KIND,
-            id=f"{entry.id}:{number}",
+            id=match_id,
             at=entry.at,
             doc={"entry_id": entry.id},
             card_id=entry.card_id,
             key=fingerprint,
         )
-        for number, fingerprint in enumerate(entry.fingerprints)
+        for match_id, fingerprint in zip(entry.match_ids, entry.fingerprints, strict=True)
     )
     return (own, *matches)
 

@@ -94,9 +94,15 @@ class CardService(Service):
         """
         context = as_enum(Context, "context", context)
         status = as_enum(CardStatus, "status", status)
-        core = self._core
-        now = core.clock.now()
+        now = self._core.clock.now()
         clean = self._validate(values, context, lang, now, current=None)
+        return self._create(clean, now, status)
+
+    def _create(
+        self, clean: dict[str, FieldValue], now: dt.datetime, status: CardStatus
+    ) -> ClientCard:
+        """Store a new card of checked values, in the current unit of work (or one of its own)."""
+        core = self._core
         card = ClientCard.create(
             card_id=core.new_id(),
             business_id=self.business_id,
@@ -121,35 +127,82 @@ class CardService(Service):
         *,
         card_id: str | None = None,
         lang: str | None = None,
+        location_id: str | None = None,
+        override_block: bool = False,
+        by: str | None = None,
     ) -> ClientCard:
         """Take a booking form: add the client's card, or update theirs (``card_id``).
 
         The booking context applies: only fields collected during booking are accepted,
         and required ones must be filled (on the form or already on the card). A prospect
         who books becomes an active client.
+
+        The blacklist is asked first (at ``location_id``, or anywhere): a block on the
+        card, or on anyone with the e-mail address or a phone number of the form or the
+        card -- a block kept after its card was deleted or erased included -- refuses
+        the booking and nothing is written. A member of staff may book the client all
+        the same with ``override_block=True`` and ``by=`` their id; the audit trail
+        records the override.
+
+        :raises BlockedClientError: a block applies (ids only: tell the client no more
+            than that booking online isn't possible).
+        :raises ValidationError: with every issue of the form; ``by`` for an override
+            that names nobody.
         """
+        core = self._core
         if card_id is None:
-            return self.add(values, context=Context.BOOKING, lang=lang)
+            context = Context.BOOKING
+            now = core.clock.now()
+            clean = self._validate(values, context, lang, now, current=None)
+            email = clean.get("email")
+            phones = clean.get("phones") or ()
+
+            def add() -> ClientCard:
+                decision = self._business.blacklist.check_booking(
+                    email=email if isinstance(email, str) else None,
+                    phones=phones if isinstance(phones, tuple) else (),
+                    location_id=location_id,
+                    override_block=override_block,
+                    by=by,
+                )
+                card = self._create(clean, now, CardStatus.ACTIVE)
+                self._business.blacklist.record_override(
+                    decision, card_id=card.id, by=str(by), via="cards.submit_booking"
+                )
+                return card
+
+            return core.write(add)
         card_id = as_id("card_id", card_id)
 
         def work() -> ClientCard:
-            card = self._core.store.get(self.business_id, card_id)
+            card = core.store.get(self.business_id, card_id)
             update = self._apply(card, values, Context.BOOKING, lang)
+            decision = self._business.blacklist.check_booking(
+                card_id=card_id,
+                email=update.card.email,
+                phones=update.card.phones,
+                location_id=location_id,
+                override_block=override_block,
+                by=by,
+            )
             if update.card.status is CardStatus.PROSPECT:
                 # One submission, one version: the status moves with the details.
                 activated = attrs.evolve(
                     update.card,
                     status=CardStatus.ACTIVE,
                     version=card.version + 1,
-                    updated_at=self._core.clock.now(),
+                    updated_at=core.clock.now(),
                 )
                 update = CardUpdate(
                     card=activated, previous=card, changed=update.changed | {"status"}
                 )
             self._store(update)
+            self._business.blacklist.record_override(
+                decision, card_id=card_id, by=str(by), via="cards.submit_booking"
+            )
             return update.card
 
-        return self._core.write(work)
+        return core.write(work)
 
     def add_prospect(self, values: Mapping[str, object], *, lang: str | None = None) -> ClientCard:
         """Add a prospect's card from a first contact (widget, contact form).
@@ -239,8 +292,12 @@ class CardService(Service):
     def remove(self, card_id: str, *, expected_version: int) -> None:
         """Delete a card (no erasure policy applied: see ``erasure`` for that).
 
-        Its records go with it; its photos' bytes are deleted once the deletion commits
-        (see the gallery's ``purge_deleted`` for a blob store that fails then).
+        Its records go with it, but for its blocks: a block that still applies is kept
+        detached, as fingerprints only, so the same person booking again is refused
+        (unless the erasure policy says ``keep_blocks=False``; see
+        ``desk.blacklist.keep_blocks_of``). Its photos' bytes are deleted once the
+        deletion commits (see the gallery's ``purge_deleted`` for a blob store that
+        fails then).
 
         :raises VersionConflictError: someone changed the card since it was read.
         :raises NotFoundError: no such card in this business.
@@ -252,6 +309,7 @@ class CardService(Service):
             card = core.store.get(self.business_id, card_id)
             core.check_version(card, expected_version)
             self._business.gallery.remove_all(card_id)
+            self._business.blacklist.keep_blocks_of(card_id)
             core.store.delete(self.business_id, card_id, expected_version=expected_version)
             # The clients whose guardian this was are reached no more through them.
             self._business.consent.refresh_permissions(card_id)
@@ -271,10 +329,18 @@ class CardService(Service):
         *,
         limit: int = 50,
         cursor: str | None = None,
+        source: str | None = None,
     ) -> Page[ClientCard]:
-        """List cards by name, a page at a time; pass ``page.next_cursor`` to go on."""
+        """List cards by name, a page at a time; pass ``page.next_cursor`` to go on.
+
+        ``source`` lists the clients who found the business that way (their "How did
+        you hear about us?", ``referral_source``, compared as stored): the shorthand of
+        ``CardQuery(source=...)``, served by an index of its own.
+
+        :raises ValueError: both ``query`` and ``source`` were given.
+        """
         return self._core.store.find(
-            self.business_id, query, limit=_page_size(limit), cursor=cursor
+            self.business_id, _with_source(query, source), limit=_page_size(limit), cursor=cursor
         )
 
     def minors(self, cards: Iterable[ClientCard]) -> frozenset[str]:
@@ -284,13 +350,17 @@ class CardService(Service):
         (:meth:`~clientcard.cards.card.ClientCard.is_minor`): no marketing reaches them
         without a guardian's consent, and a list shows them so.
         """
-        age = self._business.details().consent_policy.age_of_consent
-        today = self._core.clock.now().date()
+        business = self._business.details()
+        age = business.consent_policy.age_of_consent
+        today = business.today(self._core.clock.now())  # the business's own date
         return frozenset(card.id for card in cards if card.is_minor(today, age))
 
-    def count(self, query: CardQuery | None = None) -> int:
-        """Count the cards matching ``query`` (all of them without one)."""
-        return self._core.store.count(self.business_id, query)
+    def count(self, query: CardQuery | None = None, *, source: str | None = None) -> int:
+        """Count the cards matching ``query`` (all of them without one), or of ``source``.
+
+        :raises ValueError: both ``query`` and ``source`` were given.
+        """
+        return self._core.store.count(self.business_id, _with_source(query, source))
 
     def search(self, text: str, *, limit: int = 20) -> builtins.list[ClientCard]:
         """Find cards as a front desk types: part of a name, a phone in any format, an e-mail.
@@ -396,11 +466,16 @@ class CardService(Service):
         clean = business.schema.validate(
             values,
             context,
-            today=now.date(),
+            today=business.today(now),
             region=business.region,
             lang=language,
             current=current,
         )
+        group = clean.get("client_group")
+        if isinstance(group, str) and (current is None or group != current.client_group):
+            # A card names only a group the business defined (by its stored key); a
+            # group a card already had before groups were checked stays until changed.
+            clean["client_group"] = self._business.groups.defined_key(group, lang=language)
         sensitive = sorted(
             key for key in business.schema.sensitive_keys if clean.get(key) is not None
         )
@@ -420,6 +495,16 @@ class CardService(Service):
             return
         code = "consent.sensitive_without_consent"
         raise ValidationError(FieldIssue(key, code, message(code, lang)) for key in keys)
+
+
+def _with_source(query: CardQuery | None, source: str | None) -> CardQuery | None:
+    if source is None:
+        return query
+    if query is not None:
+        raise ValueError("give source= or a query (CardQuery(source=...)), not both")
+    if not isinstance(source, str):
+        raise TypeError("source must be the text of a source")
+    return CardQuery(source=source)
 
 
 def _page_size(limit: int) -> int:

@@ -27,6 +27,10 @@ __all__ = ["COMMANDS"]
 @click.option("--region", default="IT", show_default=True, help=_("ISO country for phones."))
 @click.option("--language", default="en", show_default=True, type=click.Choice(LANGUAGES))
 @click.option(
+    "--time-zone",
+    help=_("IANA time zone (Europe/Rome); the country's own if it has only one."),
+)
+@click.option(
     "--schema",
     "schema_file",
     type=click.File("r", encoding="utf-8"),
@@ -39,6 +43,7 @@ def init(
     name: str,
     region: str,
     language: str,
+    time_zone: str | None,
     schema_file: TextIO | None,
 ) -> None:
     schema = None
@@ -52,7 +57,12 @@ def init(
         schema = schema_from_dict(document)
     with obj.book() as book:
         business = book.create_business(
-            business_id=business_id, name=name, region=region, language=language, schema=schema
+            business_id=business_id,
+            name=name,
+            region=region,
+            language=language,
+            schema=schema,
+            time_zone=time_zone,
         )
     console.print(
         _("created business {id} ({region}, {language})").format(

@@ -263,12 +263,20 @@ def _resolving(callback: Callable[..., Any], names: list[str]) -> Callable[..., 
                 for name in short:
                     value = params[name]
                     if isinstance(value, tuple):
-                        params[name] = tuple(card_ref(cards, item) for item in value)
+                        # A command taking several cards reports the unknown ones itself.
+                        params[name] = tuple(_card_ref_or_text(cards, item) for item in value)
                     else:
                         params[name] = card_ref(cards, value)
         return callback(**params)
 
     return run
+
+
+def _card_ref_or_text(cards: CardService, text: str) -> str:
+    try:
+        return card_ref(cards, text)
+    except NotFoundError:
+        return text
 
 
 def _as_tuple(value: object) -> tuple[str, ...]:

@@ -137,13 +137,14 @@ def retention(obj: Context, business_id: str, really: bool, yes: bool, actor: st
     with obj.book() as book:
         desk = book.business(business_id)
         report = desk.retention.due()
+        business = desk.details()
         table = Table(_("client"), _("what"), _("rule"), _("since"), _("of"))
         for item in report.items:
             table.add_row(
                 item.card_id or "",
                 item.action.value,
                 item.rule.value,
-                item.since.date().isoformat(),
+                business.today(item.since).isoformat(),
                 ", ".join(item.targets),
             )
         console.print(table)
@@ -398,7 +399,7 @@ def requests_list(obj: Context, business_id: str, overdue: bool) -> None:
     with obj.book() as book:
         desk = book.business(business_id)
         found = desk.requests.overdue() if overdue else desk.requests.list(open_only=True)
-        today = book.clock.now().date()
+        today = desk.details().today(book.clock.now())
     table = Table(_("request"), _("client"), _("kind"), _("received"), _("due"), _("late"))
     for request in found:
         table.add_row(

@@ -25,8 +25,9 @@ def _day_start(zone: ZoneInfo, day: dt.datetime | None) -> dt.datetime | None:
     return day.replace(tzinfo=zone).astimezone(dt.UTC)
 
 
-def _day(value: dt.datetime | None) -> str:
-    return value.date().isoformat() if value is not None else ""
+def _day(zone: ZoneInfo, value: dt.datetime | None) -> str:
+    """The calendar day an instant falls on in the business's zone (as it was typed)."""
+    return value.astimezone(zone).date().isoformat() if value is not None else ""
 
 
 def _limit(value: int | None) -> str:
@@ -82,7 +83,7 @@ def promo_define(
     )
     with obj.book() as book:
         desk = book.business(business_id)
-        zone = ZoneInfo(desk.details().timezone)
+        zone = ZoneInfo(desk.details().time_zone)
         promotion = desk.promotions.add(
             code=code,
             name=name,
@@ -100,7 +101,9 @@ def promo_define(
     )
 
 
-def _promotions_table(promotions: Sequence[Promotion], used: Mapping[str, int]) -> Table:
+def _promotions_table(
+    promotions: Sequence[Promotion], used: Mapping[str, int], zone: ZoneInfo
+) -> Table:
     table = Table(
         _("code"), _("name"), _("discount"), _("from"), _("until"), _("groups"), _("services")
     )
@@ -111,8 +114,8 @@ def _promotions_table(promotions: Sequence[Promotion], used: Mapping[str, int]) 
             item.code,
             item.name,
             str(item.discount),
-            _day(item.valid_from),
-            _day(item.valid_until),
+            _day(zone, item.valid_from),
+            _day(zone, item.valid_until),
             ", ".join(item.groups),
             ", ".join(item.services),
             _limit(item.limit_per_client),
@@ -130,10 +133,11 @@ def _promotions_table(promotions: Sequence[Promotion], used: Mapping[str, int]) 
 @click.pass_obj
 def promo_list(obj: Context, business_id: str, include_retired: bool) -> None:
     with obj.book() as book:
-        promotions = book.business(business_id).promotions
-        found = promotions.list(include_retired=include_retired)
-        used = {item.code: promotions.usage(item.code) for item in found}
-    console.print(_promotions_table(found, used))
+        desk = book.business(business_id)
+        zone = ZoneInfo(desk.details().time_zone)
+        found = desk.promotions.list(include_retired=include_retired)
+        used = {item.code: desk.promotions.usage(item.code) for item in found}
+    console.print(_promotions_table(found, used, zone))
     console.print(_("{count} promotions").format(count=len(found)))
 
 
@@ -183,10 +187,11 @@ def promo_redeem(
 @click.pass_obj
 def promo_active_for(obj: Context, business_id: str, card_id: str) -> None:
     with obj.book() as book:
-        promotions = book.business(business_id).promotions
-        active = promotions.active_for(card_id)
-        used = {item.code: promotions.usage(item.code) for item in active}
-    console.print(_promotions_table(active, used))
+        desk = book.business(business_id)
+        zone = ZoneInfo(desk.details().time_zone)
+        active = desk.promotions.active_for(card_id)
+        used = {item.code: desk.promotions.usage(item.code) for item in active}
+    console.print(_promotions_table(active, used, zone))
     console.print(_("{count} active for {id}").format(count=len(active), id=card_id))
 
 

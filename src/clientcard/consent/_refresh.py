@@ -56,11 +56,12 @@ def refresh(
     store = core.store
     if state is None:
         state = replay(store.consent_events(desk.id, card.id))
+    business = store.get_business(desk.id)
     allowed = _projection.permissions(
         card,
         state,
-        policy=store.get_business(desk.id).consent_policy,
-        today=core.clock.now().date(),
+        policy=business.consent_policy,
+        today=business.today(core.clock.now()),
         guardian=guardian(core, card),
         blacklisted=desk.blacklist.is_blocked(card.id),
         suppressed=suppressed(core, desk, card),

@@ -330,7 +330,7 @@ class ConsentService(Service):
             channel,
             state=replay(core.store.consent_events(self.business_id, card_id)),
             policy=business.consent_policy,
-            today=core.clock.now().date(),
+            today=business.today(core.clock.now()),
             blacklisted=blacklisted,
             guardian=_refresh.guardian(core, card),
             suppressed=_refresh.suppressed(core, self._business, card),

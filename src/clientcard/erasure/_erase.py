@@ -93,6 +93,7 @@ def gather(
     card = store.get(business_id, card_id)
     policy = read_policy(core, business_id)
     keep_prints = policy.suppress_contacts if suppress is None else suppress
+    now = core.clock.now()
     records = tuple(card_records(core, business_id, card_id))
     ledger = tuple(store.consent_events(business_id, card_id))
     sends = len(store.card_sends(business_id, card_id))
@@ -114,7 +115,8 @@ def gather(
         fingerprints=prints,
         exports=exports,
         wards=store.count(business_id, CardQuery(guardian_id=card_id)),
-        now=core.clock.now(),
+        now=now,
+        today=business.today(now),
     )
     return Gathered(business, policy, card, records, ledger, sends, keep_prints, made)
 
@@ -171,7 +173,7 @@ def erase_now(
     business.gallery.remove_all(card_id)
     for record in found.records:
         action, until = decide(
-            record, found.policy, found.plan.mode, found.business.region, now.date()
+            record, found.policy, found.plan.mode, found.business.region, found.business.today(now)
         )
         counts[record.kind][action.value] += 1
         if record.kind == PHOTO:
@@ -181,7 +183,10 @@ def erase_now(
             record,
             action,
             held_until=until,
-            fingerprints=card_prints if action is RecordAction.SUPPRESS else (),
+            # A lifted block keeps no fingerprint: it no longer recognises anyone.
+            fingerprints=card_prints
+            if action is RecordAction.SUPPRESS and record.doc.get("lifted_at") is None
+            else (),
         )
         if kept is not None:
             store.update_record(kept, expected_revision=record.revision)

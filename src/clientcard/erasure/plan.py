@@ -301,9 +301,14 @@ def plan(
     exports: int,
     wards: int,
     now: dt.datetime,
+    today: dt.date | None = None,
 ) -> ErasurePlan:
-    """Plan the erasure of ``card`` with its ``records`` (see the module docs)."""
-    today = now.date()
+    """Plan the erasure of ``card`` with its ``records`` (see the module docs).
+
+    ``today`` is the business's date at ``now`` (its time zone's); ``now``'s UTC date
+    when not given.
+    """
+    today = today or now.date()
     counts: Counter[tuple[str, RecordAction]] = Counter()
     held: list[dt.date] = []
     blobs = len(card_blob_refs(card, schema.fields))

@@ -19,11 +19,15 @@ anonymising, say). Two things hold whatever the mode:
   marked with the day the hold ends, when retention deletes them. A country not listed in
   :data:`LEGAL_HOLD_YEARS` gets :data:`DEFAULT_LEGAL_HOLD_YEARS`; set
   ``legal_hold_years`` to what your accountant says.
-* **Blocks and suppression.** Blacklist entries survive erasure, as keyed fingerprints
-  only, where ``keep_blocks`` says so; ``suppress_contacts`` keeps fingerprints of the
-  client's e-mail and phones so a "do not contact" request outlives the card. Both are off
-  by default: a fingerprint is still personal data under the GDPR (it can be matched by
-  whoever holds the key), so keeping it needs the business's own reason.
+* **Blocks and suppression.** Blacklist entries survive erasure (and a plain delete of the
+  card), as keyed fingerprints only, while ``keep_blocks`` says so -- the default, as the
+  salon products a business moves from keep a blocked client blocked; a lifted block keeps
+  no fingerprint. ``suppress_contacts`` keeps fingerprints of the client's e-mail and
+  phones so a "do not contact" request outlives the card; it is off by default. A
+  fingerprint is still personal data under the GDPR (it can be matched by whoever holds
+  the key): a kept block rests on the business's legitimate interest in not serving
+  someone it blocked for a reason (Art. 6(1)(f)); set ``keep_blocks=False`` where that
+  interest does not hold.
 
 >>> policy = ErasurePolicy(mode=ErasureMode.ANONYMISE)
 >>> policy.hold_years("NL"), policy.hold_years("IT")
@@ -186,7 +190,8 @@ class ErasurePolicy:
         blocks follow their own rules).
     :param legal_hold_years: years fiscal records are kept; the business's country's
         hold (:data:`LEGAL_HOLD_YEARS`) when unset, ``0`` for none.
-    :param keep_blocks: keep blacklist entries through erasure, as fingerprints only.
+    :param keep_blocks: keep blacklist entries that still apply through erasure and a
+        plain delete, as fingerprints only (on by default).
     :param suppress_contacts: keep fingerprints of an erased client's e-mail and phones
         so a "do not contact" request survives (personal data: see the module docs).
     :param retention: the rules that make clients due for erasure.
@@ -197,7 +202,7 @@ class ErasurePolicy:
     mode: ErasureMode = ErasureMode.DELETE
     treatments: Mapping[str, ErasureMode] = attrs.field(factory=dict, converter=_freeze)
     legal_hold_years: int | None = None
-    keep_blocks: bool = False
+    keep_blocks: bool = True
     suppress_contacts: bool = False
     retention: RetentionRules = attrs.field(factory=RetentionRules)
 

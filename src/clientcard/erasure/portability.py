@@ -30,9 +30,11 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from importlib import resources
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import attrs
 
+from clientcard.business import is_time_zone
 from clientcard.cards.card import BirthDate, ClientCard, Gender
 from clientcard.cards.schema import FieldDefinition, FieldSchema
 from clientcard.cards.serialization import (
@@ -47,12 +49,12 @@ from clientcard.cards.serialization import (
 from clientcard.consent.ledger import ConsentEvent
 from clientcard.consent.report import consent_report
 from clientcard.contact import phone
+from clientcard.erasure._report_lines import history_line, local_date, text
 from clientcard.erasure.plan import blob_refs, card_blob_refs
 from clientcard.errors import DocumentError
 from clientcard.kinds import kind_of
 from clientcard.locale import DEFAULT_LANGUAGE, field_label
-from clientcard.locale._catalogue import CONSENT_TEXTS, GENDER_LABELS, LANGUAGE_LABELS
-from clientcard.locale._privacy import PRIVACY_TEXTS
+from clientcard.locale._catalogue import GENDER_LABELS, LANGUAGE_LABELS
 from clientcard.messaging.sends import Send
 from clientcard.storage.records import Record
 
@@ -95,6 +97,10 @@ class SubjectData:
     consent: tuple[ConsentEvent, ...]
     records: tuple[Record, ...]
     sends: tuple[Send, ...]
+    time_zone: str = "UTC"
+    """The business's IANA zone: the report's dates and times are its wall clock's."""
+    language: str | None = None
+    """The business's language: the report's, when the client named none."""
 
     @property
     def blobs(self) -> tuple[str, ...]:
@@ -109,7 +115,7 @@ class SubjectData:
         return subject_to_dict(self)
 
     def report(self, lang: str | None = None) -> SubjectReport:
-        """The human-readable report, in ``lang`` or the client's language."""
+        """The human-readable report, in ``lang``, the client's language or the business's."""
         return subject_report(self, lang)
 
     def __repr__(self) -> str:
@@ -293,13 +299,7 @@ class SubjectReport:
         return f"SubjectReport(lang={self.lang!r}, sections={len(self.sections)})"
 
 
-def _text(key: str, lang: str) -> str:
-    texts = PRIVACY_TEXTS.get(key) or CONSENT_TEXTS[key]
-    return texts.get(lang) or texts[DEFAULT_LANGUAGE]
-
-
-def _date(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).date().isoformat()
+_text = text
 
 
 def _value(key: str, value: object, lang: str) -> str:
@@ -327,26 +327,21 @@ def _label(key: str, fields: Mapping[str, FieldDefinition], lang: str) -> str:
     return field_label(key, lang) or key
 
 
-def _kind(kind: str, lang: str) -> str:
-    texts = PRIVACY_TEXTS.get(f"kind.{kind}")
-    return kind if texts is None else texts.get(lang) or texts[DEFAULT_LANGUAGE]
-
-
-def _doc_line(doc: Mapping[str, Any]) -> str:
-    parts = []
-    for key, value in doc.items():
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        parts.append(f"{key}: {shown}")
-    return "; ".join(parts)
-
-
 def _or_none(lines: Sequence[str], lang: str) -> tuple[str, ...]:
     return tuple(lines) if lines else (_text("report.none", lang),)
 
 
 def subject_report(data: SubjectData, lang: str | None = None) -> SubjectReport:
-    """Write the human-readable access report, in ``lang`` or else the client's language."""
-    language = lang or data.card.language or DEFAULT_LANGUAGE
+    """Write the human-readable access report.
+
+    It is written in ``lang``, else in the client's language, else in the business's
+    (``data.language``), else in English. Dates and times are the business's wall
+    clock's (``data.time_zone``); the history section has one labelled line per
+    record -- an appointment's services, length, status, price and what was paid, a
+    payment's amount, method, status and invoice -- with amounts in their currency.
+    """
+    language = lang or data.card.language or data.language or DEFAULT_LANGUAGE
+    zone = ZoneInfo(data.time_zone) if is_time_zone(data.time_zone) else ZoneInfo("UTC")
     fields = {definition.key: definition for definition in data.fields}
     details = [
         f"{_label(key, fields, language)}: {_value(key, value, language)}"
@@ -354,12 +349,12 @@ def subject_report(data: SubjectData, lang: str | None = None) -> SubjectReport:
     ]
     consent = consent_report(data.consent, language) if data.consent else None
     history = [
-        f"{_date(record.at)} {_kind(record.kind, language)}: {_doc_line(record.doc)}"
+        history_line(record, language, zone)
         for record in sorted(data.records, key=lambda record: (record.at, record.id))
         if kind_of(record.kind).per_client
     ]
     messages = [
-        f"{_date(send.queued_at)} {_text(f'purpose.{send.purpose.value}', language)}"
+        f"{local_date(send.queued_at, zone)} {_text(f'purpose.{send.purpose.value}', language)}"
         f" {_text('by', language)} {_text(f'channel.{send.channel.value}', language)}:"
         f" {_text(f'send.{send.status.value}', language)}"
         for send in data.sends
@@ -368,7 +363,10 @@ def subject_report(data: SubjectData, lang: str | None = None) -> SubjectReport:
     sections = (
         ReportSection(
             _text("report.details", language),
-            (*details, _text("report.exported", language).format(date=_date(data.exported_at))),
+            (
+                *details,
+                _text("report.exported", language).format(date=local_date(data.exported_at, zone)),
+            ),
         ),
         ReportSection(
             _text("report.consent", language),

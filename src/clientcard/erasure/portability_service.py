@@ -74,6 +74,8 @@ class PortabilityService(Service):
                 exported_at=core.clock.now(),
                 business_id=business_id,
                 business_name=business.name,
+                time_zone=business.time_zone,
+                language=business.language,
                 card=card,
                 fields=custom_definitions(card, business.schema),
                 consent=tuple(store.consent_events(business_id, card_id)),

@@ -62,7 +62,7 @@ class RequestService(Service):
         chosen = as_enum(RequestKind, "kind", kind)
         core = self._core
         business_id = self.business_id
-        today = core.clock.now().date()
+        today = self._business.details().today(core.clock.now())
         day = received_on or today
         if day > today:
             code = "request.received_in_future"
@@ -138,6 +138,6 @@ class RequestService(Service):
 
     def overdue(self, *, today: dt.date | None = None) -> builtins.list[SubjectRequest]:
         """Return the open requests past their deadline (at ``today``), oldest deadline first."""
-        day = today or self._core.clock.now().date()
+        day = today or self._business.details().today(self._core.clock.now())
         late = [request for request in self.list(open_only=True) if request.is_overdue(day)]
         return sorted(late, key=lambda request: (request.deadline, request.request_id))

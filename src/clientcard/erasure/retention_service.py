@@ -129,7 +129,10 @@ class RetentionService(Service):
             if rules.consent_months
             else ConsentState()
         )
-        return evaluate(card, activity, state, rules=rules, mode=policy.mode, now=now)
+        # Months are counted on the business's calendar: six months after a visit at
+        # 00:45 on 23 May in Rome end at 00:45 on 23 November there, not in UTC.
+        local = self._business.details().local(now)
+        return evaluate(card, activity, state, rules=rules, mode=policy.mode, now=local)
 
     def _run_card(
         self,
@@ -208,8 +211,9 @@ class RetentionService(Service):
     def _holds_ended(self, policy: ErasurePolicy, now: dt.datetime) -> list[DueItem]:
         """One item per fiscal kind whose detached records' legal holds have ended."""
         core = self._core
-        region = core.store.get_business(self.business_id).region
-        until = months_before(now, 12 * policy.hold_years(region))
+        business = core.store.get_business(self.business_id)
+        until = months_before(now, 12 * policy.hold_years(business.region))
+        today = business.today(now)
         due = []
         for kind in sorted(KINDS):
             if KINDS[kind].treatment is not ErasureTreatment.FISCAL:
@@ -218,7 +222,7 @@ class RetentionService(Service):
             ended = [
                 record
                 for record in all_records(core, self.business_id, query)
-                if _hold_ended(record, now.date())
+                if _hold_ended(record, today)
             ]
             if ended:
                 ends = max(dt.date.fromisoformat(str(record.doc[HOLD_MARK])) for record in ended)
@@ -232,7 +236,7 @@ class RetentionService(Service):
     def _end_hold(self, item: DueItem, by: str, via: str) -> bool:
         core = self._core
         business_id = self.business_id
-        today = core.clock.now().date()
+        today = core.store.get_business(business_id).today(core.clock.now())
         by_kind: dict[str, list[str]] = {}
         for target in item.targets:
             kind, _, record_id = target.partition(":")

@@ -29,6 +29,7 @@ from clientcard.consent import (
     Purpose,
     replay,
 )
+from clientcard.erasure.audit import AuditAction
 from clientcard.errors import NotFoundError, VersionConflictError
 from clientcard.events import DomainEvent, EventKind
 from clientcard.exchange.merge import SNAPSHOT_KIND, MergePlan, MergeResult, Side, plan_merge
@@ -163,6 +164,13 @@ def merge(
         if copies or stricter:
             store.append_consent([*copies, *stricter])
         store.add_records([snapshot])
+        desk.audit.record(
+            AuditAction.MERGED,
+            by=by,
+            via="exchange.merge",
+            card_id=survivor_id,
+            detail={"merge": merge_id, "absorbed": absorbed_id},
+        )
         # Each card is refreshed once: the survivor with the wards it had already (its
         # address may have changed), then each moved ward as it is saved to its survivor.
         desk.consent.refresh_permissions(survivor_id)
@@ -308,6 +316,13 @@ def undo(
             if ward.guardian_id == before.id:
                 desk.cards.save(ward.with_guardian(absorbed.id, at=now))
         store.delete_records(business_id, kind=SNAPSHOT_KIND, record_ids=[merge_id])
+        desk.audit.record(
+            AuditAction.MERGE_UNDONE,
+            by=by,
+            via="exchange.undo_merge",
+            card_id=restored.id,
+            detail={"merge": merge_id, "restored": absorbed.id},
+        )
         # Each card is refreshed once: the wards moved back were saved above, so the
         # restored card refreshes the wards it kept, and the absorbed card itself alone.
         desk.consent.refresh_permissions(restored.id)

@@ -19,13 +19,14 @@ from clientcard.cards.schema import Context, FieldSchema, FieldType
 from clientcard.cards.serialization import schema_from_dict, schema_to_dict
 from clientcard.consent import Purpose
 from clientcard.contact import phone
-from clientcard.errors import FieldIssue, ValidationError
+from clientcard.errors import FieldIssue, InvalidValueError, ValidationError
 from clientcard.exchange._cells import DateOrder, read_date
 from clientcard.exchange._records import Record
 from clientcard.exchange._source import has_broken_text
 from clientcard.exchange.duplicates import Profile
 from clientcard.exchange.mapping import ColumnMapping, apply_mapping
 from clientcard.exchange.report import ImportIssue
+from clientcard.groups.model import normalise_group_key
 from clientcard.locale import message
 
 __all__ = ["IDENTITY", "PLACEHOLDER", "Item", "Outcome", "Preparation", "Ready", "Rejected"]
@@ -80,6 +81,8 @@ class Preparation:
     wording_given: bool
     mapping: ColumnMapping | None = None
     columns: Mapping[str, int] = attrs.field(factory=dict)
+    groups: frozenset[str] = frozenset()
+    """The keys of the business's client groups: a row naming another is rejected."""
 
     def __reduce__(self) -> tuple[Callable[..., Preparation], tuple[object, ...]]:
         # A schema holds read-only views, which can't be pickled; its document can.
@@ -179,6 +182,21 @@ class Preparation:
                 )
             except ValidationError as again:  # pragma: no cover - each field is read alone
                 return self._rejected(row, again.issues)
+        group = clean.get("client_group")
+        if isinstance(group, str):
+            key = self._group_key(group)
+            if key is None:
+                unknown = FieldIssue(
+                    "client_group", "group.unknown", message("group.unknown", self.lang)
+                )
+                if not self._droppable("client_group"):
+                    return self._rejected(row, (unknown,))
+                # A group the salon hasn't defined yet is left out, as any other optional
+                # value that can't be used: the contact matters more than their group.
+                dropped.append(self._left_out(row, unknown))
+                del clean["client_group"]
+            else:
+                clean["client_group"] = key
         ordered = tuple(sorted(stated.items()))
         if not self.wording_given:
             granted = next((key for key, given in ordered if given), None)
@@ -226,6 +244,14 @@ class Preparation:
     def _left_out(self, row: int, issue: FieldIssue) -> ImportIssue:
         text = message("import.value_left_out", self.lang, reason=issue.message)
         return ImportIssue(row, issue.field, issue.code, text, self.columns.get(issue.field))
+
+    def _group_key(self, group: str) -> str | None:
+        """The stored key of a group the business defined, or ``None``."""
+        try:
+            key = normalise_group_key(group)
+        except InvalidValueError:
+            return None
+        return key if key in self.groups else None
 
 
 IDENTITY: Final = frozenset({"first_name", "last_name", "email", "phones"})

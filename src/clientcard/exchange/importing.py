@@ -82,6 +82,7 @@ def _run_import(
     progress: Callable[[int], None] | None,
     workers: int,
     import_id: str | None = None,
+    groups: frozenset[str] = frozenset(),
 ) -> ImportReport:
     """Import ``source`` into ``business``: what the exchange service's import runs.
 
@@ -108,7 +109,7 @@ def _run_import(
         by=by,
         on_duplicate=on_duplicate,
         lang=language,
-        today=now.date(),
+        today=business.today(now),
         now=now,
         index=index,
         progress=progress,
@@ -119,9 +120,10 @@ def _run_import(
         region=business.region,
         lang=language,
         order=date_order or ("mdy" if business.region in _MDY_REGIONS else "dmy"),
-        today=now.date(),
+        today=business.today(now),
         now=now,
         wording_given=bool(consent_wording),
+        groups=groups,
     )
     counted = _Counter()
     if _is_table(source):

@@ -37,6 +37,7 @@ import attrs
 from clientcard._core import Service, as_id
 from clientcard.cards.card import ClientCard
 from clientcard.cards.search import search_terms
+from clientcard.erasure.audit import AuditAction
 from clientcard.exchange import FileFormat, _merging, file_format, open_source
 from clientcard.exchange._cells import DateOrder
 from clientcard.exchange._records import RecordSource, Table
@@ -124,7 +125,7 @@ class ExchangeService(Service):
         business = self._business.details()
         # Only the import's comparisons (likely twins and up) are indexed: few and fast.
         index = DuplicateIndex.of_cards(self._core.iter_cards(self.business_id), fuzzy=False)
-        return _run_import(
+        report = _run_import(
             self._core,
             business,
             index,
@@ -139,8 +140,24 @@ class ExchangeService(Service):
             lang=lang,
             progress=progress,
             workers=workers,
-            import_id=import_id,
+            # The book's own ids: time-ordered, and what a host's id generator makes.
+            import_id=import_id or self._core.new_id(),
+            groups=frozenset(group.key for group in self._business.groups.list()),
         )
+        if not report.dry_run:
+            self._business.audit.record(
+                AuditAction.IMPORTED,
+                by=by,
+                via="exchange.import_cards",
+                detail={
+                    "import": report.import_id,
+                    "format": report.format,
+                    "rows": str(report.rows),
+                    "imported": str(report.imported),
+                    "rejected": str(len(report.rejected_rows)),
+                },
+            )
+        return report
 
     def import_file(
         self,
@@ -219,6 +236,7 @@ class ExchangeService(Service):
         include_notes: bool = False,
         include_consent: bool = False,
         lang: str | None = None,
+        by: str = "staff",
     ) -> ExportReport:
         """Write the selected cards to ``destination`` (a path or a stream).
 
@@ -227,14 +245,15 @@ class ExchangeService(Service):
         cards are written without a ``selection``. Health data fields are written only
         with ``include_sensitive``, and free-text notes (which may hold health data
         whatever the schema says) only with ``include_notes``. ``include_consent`` adds
-        each card's current consent to JSON.
+        each card's current consent to JSON. The audit trail records the export (``by``,
+        the format, how many cards, whether sensitive fields went out), never its contents.
 
         :raises NotFoundError: a ``card_ids`` card is not in this business.
         :raises ValueError: an unknown format.
         """
         business = self._business.details()
         store, business_id = self._core.store, self.business_id
-        return write_export(
+        report = write_export(
             destination,
             self._selected(selection or Selection(), business.region),
             business,
@@ -247,6 +266,17 @@ class ExchangeService(Service):
             lang=lang,
             exported_at=self._core.clock.now(),
         )
+        self._business.audit.record(
+            AuditAction.EXPORTED,
+            by=by,
+            via="exchange.export_cards",
+            detail={
+                "format": report.format,
+                "cards": str(report.count),
+                "sensitive": "yes" if include_sensitive else "no",
+            },
+        )
+        return report
 
     # -- duplicates and merging -----------------------------------------------------
 

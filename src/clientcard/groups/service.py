@@ -207,6 +207,18 @@ class GroupService(Service):
 
         return self._core.write(work)
 
+    def defined_key(self, group: str | None, *, lang: str | None = None) -> str | None:
+        """Return the stored key of ``group`` (``" Gold "`` -> ``"gold"``), if defined.
+
+        The card service asks this for every card added or edited that names a group,
+        so no card names a group the business never defined. ``None`` stays ``None``.
+
+        :raises ValidationError: ``group.unknown`` on ``client_group``, in ``lang``
+            (the business's language by default), for a key the business has not
+            defined.
+        """
+        return self._defined_group(as_optional_id("group", group), lang)
+
     def _defined_group(self, group: str | None, lang: str | None) -> str | None:
         """The stored key of ``group``, refused unless the business defined it."""
         if group is None:

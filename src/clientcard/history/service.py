@@ -113,22 +113,51 @@ class HistoryService(Service):
 
     # -- appointments -------------------------------------------------------------------
 
-    def add_appointment(self, appointment: Appointment) -> Appointment:
+    def add_appointment(
+        self,
+        appointment: Appointment,
+        *,
+        override_block: bool = False,
+        by: str | None = None,
+    ) -> Appointment:
         """Record a booking (or a past visit) the host made for an existing card.
+
+        A booking still to come (status ``booked``, starting now or later) asks the
+        blacklist first, at the appointment's location: a block on the card, or on
+        anyone sharing its e-mail address or a phone number, refuses it. Staff may book
+        the client all the same with ``override_block=True`` and ``by=`` their id (the
+        audit trail records it). A visit already made is history and is recorded as it is.
 
         :raises ValueError: ``appointment.business_id`` is not this service's business.
         :raises NotFoundError: the card is not in the business.
         :raises DuplicateError: the appointment id is taken.
+        :raises BlockedClientError: a block applies to a booking still to come.
         :raises ValidationError: ``consent.sensitive_without_consent`` for technical
-            notes the schema marks sensitive, without the client's explicit consent.
+            notes the schema marks sensitive, without the client's explicit consent;
+            ``by`` for an override that names nobody.
         """
         self._check_business("appointment", appointment.business_id)
 
         def work() -> Appointment:
             card = self._card(appointment.card_id)
+            decision = None
+            if (
+                appointment.status is AppointmentStatus.BOOKED
+                and appointment.starts_at >= self._core.clock.now()
+            ):
+                decision = self._business.blacklist.check_booking(
+                    card_id=card.id,
+                    location_id=appointment.location_id,
+                    override_block=override_block,
+                    by=by,
+                )
             self._check_technical_notes(appointment)
             self._core.store.add_records([appointment_to_record(appointment)])
             self._history_event(EventKind.APPOINTMENT_RECORDED, card, appointment.id)
+            if decision is not None:
+                self._business.blacklist.record_override(
+                    decision, card_id=card.id, by=str(by), via="history.add_appointment"
+                )
             return appointment
 
         return self._core.write(work)
@@ -374,7 +403,7 @@ class HistoryService(Service):
         card = self._card(card_id)
         return client_statistics(
             self.list_appointments(card_id),
-            now=self._core.clock.now(),
+            now=self._local_now(),
             client_since=card.created_at,
             currency=currency,
         )
@@ -387,10 +416,14 @@ class HistoryService(Service):
         """
         return aggregate(
             self._profiling_clients(),
-            now=self._core.clock.now(),
+            now=self._local_now(),
             currency=currency,
             cohort_months=cohort_months,
         )
+
+    def _local_now(self) -> dt.datetime:
+        """Now on the business's wall clock: statistics count months where it is."""
+        return self._business.details().local(self._core.clock.now())
 
     def _profiling_clients(self) -> Iterator[ClientFacts]:
         # The stored contact permissions already say who allows profiling, so the
@@ -419,7 +452,7 @@ class HistoryService(Service):
         card = self._card(card_id)
         now = self._core.clock.now()
         visits = self.list_appointments(card_id)
-        stats = client_statistics(visits, now=now, client_since=card.created_at)
+        stats = client_statistics(visits, now=self._local_now(), client_since=card.created_at)
         upcoming = tuple(
             visit
             for visit in visits

@@ -46,6 +46,14 @@ _MESSAGES: Final[dict[str, str]] = english(
         "card.no_identity",
         "A client card needs at least a name, an e-mail address or a phone number.",
     ),
+    N_(
+        "business.time_zone_required",
+        "This country has several time zones: name the business's (Europe/Madrid, say).",
+    ),
+    N_(
+        "booking.override_without_actor",
+        "Booking past a block needs the member of staff who decided it.",
+    ),
     # -- import and export ---------------------------------------------------------
     N_("row.ragged", "This row does not have as many cells as the header row."),
     N_("row.encoding", "This row holds bytes that are not text in the file's encoding."),

@@ -132,7 +132,8 @@ class MessagingService(Service):
         """
         channel = as_enum(Channel, "channel", channel)
         now = self._core.clock.now()
-        today = now.date()
+        # A birthday starts at midnight where the business is, not in UTC.
+        today = self._business.details().today(now)
         birthdays: list[str] = []
         newcomers: list[str] = []
         cursor: str | None = None

@@ -54,6 +54,7 @@ def matches(card: ClientCard, query: CardQuery, permissions: frozenset[tuple[str
         query.guardian_id is None or card.guardian_id == query.guardian_id,
         query.id_prefix is None or card.id.startswith(query.id_prefix),
         query.id_suffix is None or card.id.endswith(query.id_suffix),
+        query.source is None or card.referral_source == query.source,
     )
     return all(checks)
 

@@ -141,6 +141,9 @@ class CardQuery:
     id_suffix: str | None = None
     """Cards whose id ends with this text, compared exactly: the random end of a
     time-ordered id tells apart cards made in the same moment."""
+    source: str | None = None
+    """Cards whose ``referral_source`` (how the client found the business) is this text,
+    compared as stored."""
 
     def __repr__(self) -> str:
         return _masked_repr(self)

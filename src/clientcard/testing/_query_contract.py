@@ -146,6 +146,23 @@ class CardQueryContract:
         query = CardQuery(status=CardStatus.PROSPECT, tag="colour")
         assert [c.id for c in store.find(business_id, query)] == [prospect.id]
 
+    def test_filters_by_source(self, store: ClientStore) -> None:
+        """How the client found the business, compared as stored."""
+        business_id = new_business(store)
+        friend = new_card(business_id, referral_source="friend")
+        store.add(friend)
+        store.add(new_card(business_id, referral_source="Instagram"))
+        store.add(new_card(business_id))
+        assert [c.id for c in store.find(business_id, CardQuery(source="friend"))] == [friend.id]
+        assert store.count(business_id, CardQuery(source="Instagram")) == 1
+        assert store.count(business_id, CardQuery(source="instagram")) == 0
+        store.update(
+            friend.apply({"referral_source": "radio"}, at=friend.created_at).card,
+            expected_version=1,
+        )
+        assert store.count(business_id, CardQuery(source="friend")) == 0
+        assert store.count(business_id, CardQuery(source="radio")) == 1
+
     def test_filters_by_custom_field_value(self, store: ClientStore) -> None:
         business_id = new_business(store)
         curly = new_card(business_id, custom={"hair": "curly", "patch_test": True})

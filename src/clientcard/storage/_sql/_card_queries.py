@@ -69,6 +69,8 @@ def card_filter(
         # (negative starts and right() are each one dialect's).
         length = len(query.id_suffix)
         require(f"substr(c.id, length(c.id) - {length} + 1) = ?", query.id_suffix)
+    if query.source is not None:
+        require("c.referral_source = ?", query.source)
     if query.tag is not None:
         require(_child("card_tags", "x.tag = ?"), business_id, query.tag)
     if query.status is not None:

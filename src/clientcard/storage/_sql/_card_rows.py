@@ -23,13 +23,14 @@ __all__ = ["insert_card", "insert_cards", "remove_card", "replace_card", "select
 
 _INSERT_CARD: Final = (
     "INSERT INTO cards (business_id, id, version, sort_key, name_fold, name_fold_reversed,"
-    " email_key, status, client_group, guardian_id, doc)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " email_key, status, client_group, guardian_id, referral_source, doc)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT DO NOTHING"
 )
 _UPDATE_CARD: Final = (
     "UPDATE cards SET version = ?, sort_key = ?, name_fold = ?, name_fold_reversed = ?,"
-    " email_key = ?, status = ?, client_group = ?, guardian_id = ?, doc = ?"
+    " email_key = ?, status = ?, client_group = ?, guardian_id = ?, referral_source = ?,"
+    " doc = ?"
     " WHERE business_id = ? AND id = ?"
 )
 
@@ -45,6 +46,7 @@ def _derived(card: ClientCard, dialect: Dialect) -> tuple[object, ...]:
         card.status.value,
         card.client_group,
         card.guardian_id,
+        card.referral_source,
         dialect.encode_card(card_to_dict(card)),
     )
 

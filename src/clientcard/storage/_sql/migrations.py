@@ -8,6 +8,7 @@ from typing import Final
 
 import attrs
 
+from clientcard._zones import COUNTRY_ZONES
 from clientcard.contact.email import lookup_key
 from clientcard.errors import (
     StorageError,
@@ -92,6 +93,36 @@ def _rekey_emails(session: Session, dialect: Dialect) -> None:
                 changed,
             )
 
+
+def _zone_case(region: str) -> str:
+    """A CASE giving the zone of a country of one zone (``'UTC'`` for any other)."""
+    # Constant text only: the codes and zones come from clientcard._zones.
+    arms = " ".join(f"WHEN '{country}' THEN '{zone}'" for country, zone in COUNTRY_ZONES.items())
+    return f"CASE {region} {arms} ELSE 'UTC' END"
+
+
+# Businesses had a "timezone" that defaulted to UTC, which nobody chose for a salon: it
+# becomes "time_zone", and UTC (or none) becomes the country's zone where it has one.
+# A zone a business did choose is kept. A country of several zones keeps UTC until the
+# business names its zone (desk.set_time_zone).
+_SQLITE_TIME_ZONE: Final = (
+    # Constant text only (see _zone_case).
+    "UPDATE businesses SET doc = json_set(json_remove(doc, '$.timezone'), '$.time_zone',"  # noqa: S608
+    " CASE WHEN coalesce(json_extract(doc, '$.timezone'), 'UTC') <> 'UTC'"
+    " THEN json_extract(doc, '$.timezone')"
+    " ELSE " + _zone_case("json_extract(doc, '$.region')") + " END)"
+    " WHERE json_type(doc, '$.time_zone') IS NULL"
+)
+_POSTGRES_TIME_ZONE: Final = (
+    "UPDATE businesses SET doc = (doc - 'timezone') || jsonb_build_object('time_zone',"  # noqa: S608
+    " CASE WHEN coalesce(doc ->> 'timezone', 'UTC') <> 'UTC' THEN doc ->> 'timezone'"
+    " ELSE " + _zone_case("doc ->> 'region'") + " END)"
+    " WHERE doc -> 'time_zone' IS NULL"
+)
+
+_SOURCE_INDEX: Final = (
+    "CREATE INDEX cards_by_source ON cards (business_id, referral_source, sort_key, id)"
+)
 
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(
@@ -386,6 +417,32 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         name="e-mail keys that keep mailboxes apart",
         statements={"sqlite": (), "postgresql": ()},
         carry=_rekey_emails,
+    ),
+    Migration(
+        version=10,
+        name="business time zone, cards by source",
+        statements={
+            "sqlite": (
+                _SQLITE_TIME_ZONE,
+                "ALTER TABLE cards ADD COLUMN referral_source TEXT",
+                "UPDATE cards SET referral_source = json_extract(doc, '$.referral_source')",
+                _SOURCE_INDEX,
+                # As migration 2 seeds its indexes: a business has a handful of sources.
+                (
+                    "INSERT INTO sqlite_stat1 (tbl, idx, stat)"
+                    " SELECT 'cards', 'cards_by_source', '100000 10000 2000 1 1'"
+                    " WHERE EXISTS (SELECT 1 FROM sqlite_stat1 WHERE tbl = 'cards')"
+                    " AND NOT EXISTS (SELECT 1 FROM sqlite_stat1 WHERE idx = 'cards_by_source')"
+                ),
+                "ANALYZE sqlite_schema",
+            ),
+            "postgresql": (
+                _POSTGRES_TIME_ZONE,
+                'ALTER TABLE cards ADD COLUMN referral_source TEXT COLLATE "C"',
+                "UPDATE cards SET referral_source = doc ->> 'referral_source'",
+                _SOURCE_INDEX,
+            ),
+        },
     ),
     # A Citus cluster shards every tenant table by business_id, and a distributed table's
     # primary key and unique constraints must hold the distribution column: one shard
