@@ -12,7 +12,8 @@ Sign-in never tells an unknown login from a wrong password: both raise the same
 :class:`~clientcard.portal.model.AuthenticationError`, do the same store reads and
 writes, and spend one Argon2 verification (a decoy for the unknown login). Failed
 attempts are counted per login and per source (an IP address, say) under keyed
-fingerprints, with exponential back-off.
+fingerprints, with exponential back-off; a login's back-off grows until its client
+signs in, by password or by a link (see :class:`~clientcard.portal.settings.PortalSettings`).
 
 .. versionadded:: 0.1.0
 """
@@ -236,6 +237,8 @@ class PortalService(Service):
             account, revision = found
             if link is not None:
                 self._links.use(*link, now)
+                # A redeemed link proves the mailbox: a sign-in, forgiving the back-off.
+                self._throttles.forgive_login(account.login)
             changed = attrs.evolve(
                 account,
                 password_hash=hashed,
@@ -338,6 +341,7 @@ class PortalService(Service):
                 raise AuthenticationError("portal.link_invalid")
             signed_in = attrs.evolve(found[0], last_sign_in_at=now)
             self._accounts.save(signed_in, found[1])
+            self._throttles.forgive_login(signed_in.login)
             return signed_in
 
         try:
