@@ -154,13 +154,15 @@ class Links:
         )
 
         def work() -> None:
-            self._core.store.delete_records(
-                self._business_id, card_id=account.card_id, kind=LINK_KIND
-            )
+            self.void(account.card_id)
             self._core.store.add_records([link.to_record()])
 
         self._core.write(work)
         return token
+
+    def void(self, card_id: str) -> None:
+        """Delete every link of a card's account (its login or password changed)."""
+        self._core.store.delete_records(self._business_id, card_id=card_id, kind=LINK_KIND)
 
     def use(self, link: SignInLink, revision: int, now: dt.datetime) -> None:
         """Mark a link read at ``revision`` used; a use since is a conflict."""

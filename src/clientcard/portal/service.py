@@ -111,25 +111,38 @@ class PortalService(Service):
     def sync_login(self, card_id: str) -> PortalAccount | None:
         """Follow a change of the card's e-mail address: new login, older links void.
 
-        Call it after editing a card's address (the portal's own profile edit does),
-        in the same transaction when the login must not lag behind.
+        Every change of a card's address calls it in the unit of work that stores the
+        change (``cards.edit``, ``cards.save``, a booking form, a merge and its undo, the
+        portal's own profile edit), so hosts need not: the login moves, the account's
+        outstanding links are deleted and its sessions end (``credential_version``
+        goes up), or the whole change rolls back. A card whose address was removed
+        keeps its account without a login: nobody signs in to it until the card has an
+        address again. Returns the account (``None`` without one).
 
-        :raises ValidationError: ``portal.login_taken``.
+        :raises ValidationError: ``portal.login_taken``: another account signs in with
+            the new address.
         """
         card_id = as_id("card_id", card_id)
 
         def work() -> PortalAccount | None:
             found = self._accounts.of_card(card_id)
-            card = self._business.cards.get(card_id)
-            if found is None or card.email is None or card.email == found[0].login:
-                return None if found is None else found[0]
+            if found is None:
+                return None
             account, revision = found
-            self._accounts.release_login(account)
+            login = self._business.cards.get(card_id).email or ""
+            if login == account.login:
+                return account
+            if account.login:
+                self._accounts.release_login(account)
             moved = attrs.evolve(
-                account, login=card.email, credential_version=account.credential_version + 1
+                account, login=login, credential_version=account.credential_version + 1
             )
-            self._accounts.claim_login(moved)
+            if login:
+                self._accounts.claim_login(moved)
             self._accounts.save(moved, revision)
+            # Void at once, not only by the version: a link to the old mailbox must not
+            # even be on file.
+            self._links.void(card_id)
             return moved
 
         return self._core.write(work)
@@ -399,9 +412,7 @@ class PortalService(Service):
                 context=Context.PORTAL,
                 lang=lang,
             )
-            if "email" in update.changed:
-                # In the same unit: a login that can't follow rolls the edit back too.
-                self.sync_login(principal.card_id)
+            # cards.edit moved the login with a changed address, in this unit of work.
             return update.card
 
         return self._core.write(work)
