@@ -20,6 +20,7 @@ from clientcard.cli._context import Context, business_option, console, pairs
 from clientcard.cli._i18n import _, cli_language
 from clientcard.exchange import ColumnMapping, Selection, cpu_workers, file_format, open_source
 from clientcard.locale import LANGUAGES
+from clientcard.storage._modes import open_private
 from clientcard.storage.protocol import CardQuery
 
 if TYPE_CHECKING:
@@ -156,7 +157,8 @@ def import_command(
                 workers=cpu_workers() if workers is None else workers,
             )
     target = report_path or file.with_name(file.name + ".report.json")
-    target.write_text(report.to_json(), encoding="utf-8")
+    with open_private(target, "w", encoding="utf-8") as written:  # rows of client data
+        written.write(report.to_json())
     console.print(Text(report.summary()))
     for issue in report.rejected[:_SHOWN_ISSUES]:
         console.print(Text(f"  {issue}"))
