@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -24,6 +25,16 @@ def _fails(portal: PortalService, login: str, password: str, *, source: str = "i
     with pytest.raises(AuthenticationError) as caught:
         portal.sign_in(login, password, source=source)
     return caught.value.code
+
+
+def _bytes_at_rest(book: ClientBook) -> bytes:
+    """Every byte of an SQLite store's files (nothing for the memory store)."""
+    path = getattr(book.store, "path", None)
+    if path is None:
+        return b""
+    return b"".join(
+        Path(name).read_bytes() for name in (path, f"{path}-wal") if Path(name).exists()
+    )
 
 
 class TestAccounts:
@@ -513,6 +524,61 @@ class TestLinks:
         assert token not in str(send.values)
         assert token not in repr(send)
 
+    def test_a_queued_link_is_no_usable_token_at_rest(
+        self,
+        book: ClientBook,
+        portal: PortalService,
+        messaging: MessagingService,
+        account: str,
+        notifier: RecordingNotifier,
+    ) -> None:
+        """Whoever reads the database (or a copy) before the link is sent can't use it."""
+        batches: list[str] = []
+        queue = messaging.queue
+
+        def recording_queue(*args: Any, **kwargs: Any) -> str:
+            batches.append(queue(*args, **kwargs))
+            return batches[-1]
+
+        messaging.queue = recording_queue  # type: ignore[method-assign]
+        portal.send_link("anna@example.com", LinkPurpose.RESET, source="ip")
+        (queued,) = book.store.sends(messaging.business_id, batches[0])
+        at_rest = _bytes_at_rest(book)
+        for value in queued.values.values():
+            for candidate in (value, value.rsplit("/", 1)[-1]):
+                with pytest.raises(AuthenticationError):
+                    portal.redeem_link(candidate, new_password="the thief's new passphrase")
+        messaging.flush()
+        (message,) = notifier.sent
+        token = message.body.rsplit("/", 1)[1]
+        assert token not in str(queued.values)
+        assert token.encode() not in at_rest
+        portal.redeem_link(token, new_password="brand new long passphrase")
+
+    def test_a_queued_link_voided_before_sending_is_not_sent(
+        self,
+        *,
+        book: ClientBook,
+        portal: PortalService,
+        messaging: MessagingService,
+        anna: str,
+        account: str,
+        notifier: RecordingNotifier,
+    ) -> None:
+        batches: list[str] = []
+        queue = messaging.queue
+
+        def recording_queue(*args: Any, **kwargs: Any) -> str:
+            batches.append(queue(*args, **kwargs))
+            return batches[-1]
+
+        messaging.queue = recording_queue  # type: ignore[method-assign]
+        portal.send_link("anna@example.com", LinkPurpose.RESET, source="ip")
+        portal.issue_link(anna, LinkPurpose.SIGN_IN)  # a newer link voids the queued one
+        messaging.flush()
+        assert notifier.sent == []
+        assert messaging.report(batches[0]).skipped == {"link_invalid": 1}
+
     def test_a_locked_login_can_still_get_a_reset_link(
         self,
         portal: PortalService,
@@ -537,7 +603,7 @@ class TestLinks:
             assert (
                 portal.send_link("anna@example.com", LinkPurpose.RESET, source=f"s{number}") is None
             )
-        messaging.flush()
+            messaging.flush()  # each goes before the next voids it
         assert len(notifier.sent) == 3
 
     def test_send_link_to_an_unknown_login_sends_nothing_and_says_nothing(

@@ -21,7 +21,7 @@ signs in, by password or by a link (see :class:`~clientcard.portal.settings.Port
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -33,6 +33,7 @@ from clientcard.erasure.portability import SubjectData
 from clientcard.erasure.requests import RequestKind, SubjectRequest
 from clientcard.errors import ConfigurationError, NotFoundError, VersionConflictError
 from clientcard.history.model import Appointment, AppointmentStatus
+from clientcard.messaging.sends import MINTED_LINK
 from clientcard.portal._records import Accounts, Links, invalid
 from clientcard.portal._throttles import Throttles
 from clientcard.portal.accounts import ACCOUNT_KIND, LinkPurpose, PortalAccount, SignInLink
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from clientcard.book import BusinessBook
 
 __all__ = ["PortalService"]
+
+_LINK_KEY: Final = "portal.link"
 
 
 class PortalService(Service):
@@ -283,7 +286,7 @@ class PortalService(Service):
         found = self._accounts.of_card(card_id)
         if found is None:
             raise NotFoundError(ACCOUNT_KIND, card_id)
-        return self._links.issue(found[0], purpose)
+        return self._links.issue(found[0], purpose)[1]
 
     def send_link(self, login: str, purpose: LinkPurpose | str, *, source: str) -> None:
         """Send a sign-in or reset link to ``login``'s account, if there is one.
@@ -293,7 +296,9 @@ class PortalService(Service):
         back). At most ``links_per_window`` links go to one login, and a source asking
         too often gets nothing sent; neither is told. The link is queued on the
         business's consent-aware messaging as a service message (purpose ``account``)
-        and leaves with its next flush.
+        and leaves with its next flush. The queue holds the link's id, not its token:
+        the token is minted from the messaging settings' ``token_secret`` as the message
+        is sent, so a copy of the database never holds a usable link.
 
         A known login costs a few more writes than an unknown one: call this from a
         background job, not in the request that answers the client, so its timing
@@ -316,9 +321,21 @@ class PortalService(Service):
         found = self._accounts.by_login(login_key) if login_key else None
         if found is None:
             return
-        token = self.issue_link(found[0].card_id, purpose)
-        link = self._links.address(token)
-        messaging.queue(template, Channel.EMAIL, [found[0].card_id], values={"link": link})
+        # The queue gets the link's id, never its token: the link is minted from the
+        # host's token secret as the message is sent (see minted_link).
+        link_id, _ = self._links.issue(found[0], purpose, key=messaging.secret_key(_LINK_KEY))
+        messaging.queue(template, Channel.EMAIL, [found[0].card_id], values={MINTED_LINK: link_id})
+
+    def minted_link(self, card_id: str, link_id: str) -> str | None:
+        """The address of a link :meth:`send_link` queued, made as its message is sent.
+
+        Messaging calls it when it sends the message; ``None`` when the link can't be
+        used any more (used, expired, voided by a newer link or a change of login or
+        password, or the host's token secret changed), and the send is skipped.
+        """
+        key = self._business.messaging.secret_key(_LINK_KEY)
+        token = self._links.pending(as_id("card_id", card_id), as_id("link_id", link_id), key)
+        return None if token is None else self._links.address(token)
 
     def redeem_link(self, token: str, *, new_password: str | None = None) -> Principal:
         """Use a link once: sign in, and with a reset link set ``new_password``.
