@@ -102,6 +102,7 @@ from clientcard.events import (
     EventKind,
     EventSink,
 )
+from clientcard.fingerprints import StoredKeyWarning
 from clientcard.gallery import (
     Photo,
     PhotoKind,
@@ -239,6 +240,7 @@ __all__ = [
     "ServiceLine",
     "SharedDocument",
     "StorageError",
+    "StoredKeyWarning",
     "SystemClock",
     "UnknownPromotionError",
     "ValidationError",

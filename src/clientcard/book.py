@@ -31,9 +31,12 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cached_property
+from typing import Final
 
 from clientcard._core import Core, as_enum, as_id
 from clientcard.blacklist.service import BlacklistService
@@ -51,7 +54,7 @@ from clientcard.erasure.service import ErasureService
 from clientcard.errors import ConfigurationError
 from clientcard.events import EventKind, EventSink
 from clientcard.exchange.service import ExchangeService
-from clientcard.fingerprints import MIN_SECRET_BYTES
+from clientcard.fingerprints import MIN_SECRET_BYTES, StoredKeyWarning
 from clientcard.gallery import PhotoLimits
 from clientcard.gallery.service import GalleryService
 from clientcard.groups.service import GroupService
@@ -64,9 +67,20 @@ from clientcard.portal.service import PortalService
 from clientcard.portal.settings import PortalSettings
 from clientcard.promotions.service import PromotionService
 from clientcard.storage.blobs import BlobStore
+from clientcard.storage.memory import MemoryStore
 from clientcard.storage.protocol import ClientStore
 
 __all__ = ["Admin", "BusinessBook", "ClientBook"]
+
+logger = logging.getLogger("clientcard")
+
+_STORED_KEY: Final = (
+    "ClientBook has no fingerprint_secret: each business's fingerprint key is stored in "
+    "the database beside the fingerprints of blocked and suppressed contacts, so whoever "
+    "has a copy of it can test a guessed address against them. Pass fingerprint_secret "
+    "(32 random bytes kept outside the database; the CLI reads "
+    "CLIENTCARD_FINGERPRINT_SECRET). See clientcard.fingerprints.StoredKeyWarning."
+)
 
 
 class ClientBook:
@@ -83,7 +97,9 @@ class ClientBook:
     ``fingerprint_secret`` keys the fingerprints that recognise a blocked or suppressed
     e-mail address or phone number (see :mod:`clientcard.fingerprints`). Give 32 random
     bytes kept outside the database; without one, each business gets a random key stored
-    beside its data, which works the same but protects the fingerprints less.
+    beside its data, which works the same but protects the fingerprints less: on any
+    store but a :class:`~clientcard.storage.memory.MemoryStore` that is a
+    :class:`~clientcard.fingerprints.StoredKeyWarning`, issued and logged.
 
     ``blobs`` keeps the bytes of gallery photos (no gallery without one) and
     ``photo_limits`` says which photos it takes (10 MiB of JPEG, PNG, WebP or HEIC by
@@ -120,6 +136,11 @@ class ClientBook:
     ) -> None:
         if fingerprint_secret is not None and len(fingerprint_secret) < MIN_SECRET_BYTES:
             raise ValueError(f"fingerprint_secret needs at least {MIN_SECRET_BYTES} bytes")
+        if fingerprint_secret is None and not isinstance(store, MemoryStore):
+            # Loud, not fatal: requiring a secret would change every stored key at once
+            # and silently stop recognising the suppressed contacts of a deployment.
+            logger.warning(_STORED_KEY)
+            warnings.warn(_STORED_KEY, StoredKeyWarning, stacklevel=2)
         if (
             portal is not None
             and messaging is not None
