@@ -38,6 +38,9 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import Final
 
+import attrs
+
+from clientcard._backoff import DEFAULT_BACKOFF
 from clientcard._core import Core, as_enum, as_id
 from clientcard.blacklist.service import BlacklistService
 from clientcard.business import Business
@@ -90,9 +93,10 @@ class ClientBook:
     time (the system clock by default); ``events`` receives every domain event after its
     change committed (with no sink, no events are recorded); ``new_id`` makes the ids of
     cards, businesses and everything else the book records (time-ordered UUIDs by
-    default, :func:`clientcard.ids.new_id`); ``conflict_retries`` bounds how often a unit
-    of work is replayed, after a jittered pause, when the database reports a
-    serialization conflict.
+    default, :func:`clientcard.ids.new_id`); when the database reports a serialization
+    conflict or a deadlock, a unit of work is replayed after a jittered pause that
+    doubles each time (up to a quarter of a second), at most ``conflict_retries`` times and never
+    starting a replay more than ``conflict_budget`` after the first attempt.
 
     ``fingerprint_secret`` keys the fingerprints that recognise a blocked or suppressed
     e-mail address or phone number (see :mod:`clientcard.fingerprints`). Give 32 random
@@ -127,13 +131,18 @@ class ClientBook:
         clock: Clock | None = None,
         events: EventSink | None = None,
         new_id: Callable[[], str] = new_id,
-        conflict_retries: int = 3,
+        conflict_retries: int = 10,
+        conflict_budget: dt.timedelta = dt.timedelta(seconds=10),
         fingerprint_secret: bytes | None = None,
         blobs: BlobStore | None = None,
         photo_limits: PhotoLimits | None = None,
         messaging: MessagingSettings | None = None,
         portal: PortalSettings | None = None,
     ) -> None:
+        if conflict_retries < 0:
+            raise ValueError("conflict_retries must be zero or more")
+        if conflict_budget < dt.timedelta(0):
+            raise ValueError("conflict_budget must not be negative")
         if fingerprint_secret is not None and len(fingerprint_secret) < MIN_SECRET_BYTES:
             raise ValueError(f"fingerprint_secret needs at least {MIN_SECRET_BYTES} bytes")
         if fingerprint_secret is None and not isinstance(store, MemoryStore):
@@ -153,6 +162,7 @@ class ClientBook:
             sink=events,
             new_id=new_id,
             conflict_retries=conflict_retries,
+            backoff=attrs.evolve(DEFAULT_BACKOFF, budget=conflict_budget.total_seconds()),
             fingerprint_secret=fingerprint_secret,
             blobs=blobs,
             photo_limits=photo_limits or PhotoLimits(),
