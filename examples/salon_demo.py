@@ -10,6 +10,7 @@ library on the same file, as a booking platform would.
 from __future__ import annotations
 
 import os
+import secrets
 import shlex
 import tempfile
 from contextlib import redirect_stdout
@@ -101,6 +102,9 @@ def open_the_salon(db: Path) -> None:
 
 def main() -> None:
     os.environ.setdefault("COLUMNS", "140")  # room for the tables when output is piped
+    # The fingerprint secret is the host's, kept outside the database (a secret store in
+    # production); the demo makes one for its throw-away file, for the CLI and the book.
+    os.environ.setdefault("CLIENTCARD_FINGERPRINT_SECRET", secrets.token_hex(32))
     workdir = Path(tempfile.mkdtemp(prefix="clientcard-demo-"))
     db = workdir / "clientcard.db"
     print(f"demo database: {db}")
@@ -189,7 +193,11 @@ def main() -> None:
 
     say("The booking platform uses the library on the same file")
     store = SQLiteStore(db)
-    book = ClientBook(store, events=PrintingSink())
+    book = ClientBook(
+        store,
+        events=PrintingSink(),
+        fingerprint_secret=bytes.fromhex(os.environ["CLIENTCARD_FINGERPRINT_SECRET"]),
+    )
     try:
         book.business("bella").cards.submit_booking(
             {"first_name": "Eva", "email": "eva@"}, lang="en"

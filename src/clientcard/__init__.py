@@ -104,6 +104,7 @@ from clientcard.events import (
     EventKind,
     EventSink,
 )
+from clientcard.fingerprints import StoredKeyWarning
 from clientcard.gallery import (
     Photo,
     PhotoKind,
@@ -243,6 +244,7 @@ __all__ = [
     "ServiceLine",
     "SharedDocument",
     "StorageError",
+    "StoredKeyWarning",
     "SystemClock",
     "UnknownPromotionError",
     "ValidationError",

@@ -6,9 +6,9 @@ other's public methods through the business handle). It holds only what is not a
 concept's own:
 
 * **The unit of work** (:meth:`Core.write`, :meth:`Core.transaction`): one store
-  transaction holding a change and its domain events, replayed with jittered back-off
-  when the database reports a serialization conflict, the events handed to the sink
-  after the outermost unit commits.
+  transaction holding a change and its domain events, replayed with jittered
+  exponential back-off, bounded in time, when the database reports a serialization
+  conflict or a deadlock, the events handed to the sink after the outermost unit commits.
 * **Blobs**: bytes written inside a unit are deleted again if it rolls back; bytes
   released by a unit are deleted once it commits (see :mod:`clientcard.gallery.model`).
 * **Fingerprint keys** of each business (see :mod:`clientcard.fingerprints`).
@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import enum
 import logging
-import random
 import secrets
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Final, TypeVar
 
+from clientcard._backoff import DEFAULT_BACKOFF, Backoff, replay
 from clientcard.cards.card import ClientCard
 from clientcard.clock import Clock
 from clientcard.errors import DuplicateError, NotFoundError, StorageError, VersionConflictError
@@ -49,6 +48,7 @@ __all__ = [
     "as_id",
     "as_optional_enum",
     "as_optional_id",
+    "audit_queue",
 ]
 
 logger = logging.getLogger("clientcard")
@@ -60,8 +60,6 @@ BLOB_DELETION: Final = "blob.deletion"
 
 _KEY_KIND: Final = "business.fingerprint_key"
 _PAGE: Final = 500
-_FIRST_PAUSE: Final = 0.005
-_LONGEST_PAUSE: Final = 0.25
 
 
 class _BlobUnit(threading.local):
@@ -85,6 +83,7 @@ class Core:
         sink: EventSink | None,
         new_id: Callable[[], str],
         conflict_retries: int,
+        backoff: Backoff = DEFAULT_BACKOFF,
         fingerprint_secret: bytes | None,
         blobs: BlobStore | None,
         photo_limits: PhotoLimits,
@@ -94,6 +93,7 @@ class Core:
         self.sink = sink
         self.new_id = new_id
         self.conflict_retries = conflict_retries
+        self.backoff = backoff
         self.fingerprint_secret = fingerprint_secret
         self.blobs = blobs
         self.photo_limits = photo_limits
@@ -102,13 +102,23 @@ class Core:
     # -- the unit of work ---------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One unit of work: all of it commits, or none; events go out after the outermost."""
+    def transaction(self, queue: str | None = None) -> Iterator[None]:
+        """One unit of work: all of it commits, or none; events go out after the outermost.
+
+        ``queue`` names a queue the unit waits its turn in, where the store has queues
+        (see :meth:`write`).
+        """
         outermost = not self.store.in_transaction()
         if outermost:
             self._blobs_begin()
+        queued = getattr(self.store, "queued_transaction", None)
+        opened = (
+            queued(queue)
+            if outermost and queue is not None and queued is not None
+            else self.store.transaction()
+        )
         try:
-            with self.store.transaction():
+            with opened:
                 yield
         except BaseException:
             if outermost:
@@ -118,31 +128,42 @@ class Core:
             self._blobs_committed()
             self.deliver_pending()
 
-    def write(self, work: Callable[[], T]) -> T:
+    def write(self, work: Callable[[], T], *, queue: str | None = None) -> T:
         """Run ``work`` as one unit of work, replaying it when the database says conflict.
 
         ``work`` reads, validates and writes, so a replay sees the winner's data: a
         stale edit then fails with VersionConflictError, as it should. Inside a caller's
         own transaction nothing can be replayed, and the conflict goes up to the caller.
-        Replays wait a jittered, growing pause, so that processes that collided don't
-        collide again in step.
+        Replays wait a jittered pause that doubles each time (:mod:`clientcard._backoff`),
+        so that processes that collided don't collide again in step; at most
+        ``conflict_retries`` replays, none begun past the ``backoff`` budget.
+
+        ``queue`` names the hot spot the unit will write, for units that would otherwise
+        fail each other in turn (every append to a business's audit chain moves its one
+        head): on a store with queues (PostgreSQL) such units wait their turn before
+        they begin, in the order they came, instead of failing and replaying.
         """
-        attempt = 0
-        while True:
-            try:
-                with self.transaction():
-                    return work()
-            except StorageError as error:
-                if (
-                    error.reason != "conflict"
-                    or attempt >= self.conflict_retries
-                    or self.store.in_transaction()
-                ):
-                    raise
-                attempt += 1
-                logger.debug("replaying a unit of work after a conflict (attempt %d)", attempt)
-                ceiling = min(_LONGEST_PAUSE, _FIRST_PAUSE * 2**attempt)
-                time.sleep(random.uniform(0, ceiling))  # noqa: S311 - jitter, not a secret
+
+        def unit() -> T:
+            with self.transaction(queue):
+                return work()
+
+        def conflict(error: BaseException) -> bool:
+            return (
+                isinstance(error, StorageError)
+                and error.reason == "conflict"
+                and not self.store.in_transaction()
+            )
+
+        return replay(
+            unit,
+            retryable=conflict,
+            replays=self.conflict_retries,
+            backoff=self.backoff,
+            on_replay=lambda number: logger.debug(
+                "replaying a unit of work after a conflict (attempt %d)", number
+            ),
+        )
 
     def commit(self, write: Callable[[], None], events: list[DomainEvent]) -> None:
         """Run ``write`` and store ``events`` as one unit of work."""
@@ -352,6 +373,12 @@ class Core:
 
 
 # -- what every service shares ----------------------------------------------------------
+
+
+def audit_queue(business_id: str) -> str:
+    """The queue of the units that append to one business's audit chain (see ``write``)."""
+    return f"clientcard.audit:{business_id}"
+
 
 E = TypeVar("E", bound=enum.Enum)
 

@@ -31,12 +31,16 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cached_property
+from typing import Final
 
 import attrs
 
+from clientcard._backoff import DEFAULT_BACKOFF
 from clientcard._core import Core, as_enum, as_id
 from clientcard._zones import COUNTRY_ZONES
 from clientcard.blacklist.service import BlacklistService
@@ -55,7 +59,7 @@ from clientcard.erasure.service import ErasureService
 from clientcard.errors import ConfigurationError, ValidationError
 from clientcard.events import EventKind, EventSink
 from clientcard.exchange.service import ExchangeService
-from clientcard.fingerprints import MIN_SECRET_BYTES
+from clientcard.fingerprints import MIN_SECRET_BYTES, StoredKeyWarning
 from clientcard.gallery import PhotoLimits
 from clientcard.gallery.service import GalleryService
 from clientcard.groups.service import GroupService
@@ -68,10 +72,21 @@ from clientcard.portal.service import PortalService
 from clientcard.portal.settings import PortalSettings
 from clientcard.promotions.service import PromotionService
 from clientcard.storage.blobs import BlobStore
+from clientcard.storage.memory import MemoryStore
 from clientcard.storage.protocol import ClientStore
 from clientcard.storage.scrub import Scrubbable, ScrubReport
 
 __all__ = ["Admin", "BusinessBook", "ClientBook"]
+
+logger = logging.getLogger("clientcard")
+
+_STORED_KEY: Final = (
+    "ClientBook has no fingerprint_secret: each business's fingerprint key is stored in "
+    "the database beside the fingerprints of blocked and suppressed contacts, so whoever "
+    "has a copy of it can test a guessed address against them. Pass fingerprint_secret "
+    "(32 random bytes kept outside the database; the CLI reads "
+    "CLIENTCARD_FINGERPRINT_SECRET). See clientcard.fingerprints.StoredKeyWarning."
+)
 
 
 class ClientBook:
@@ -81,14 +96,17 @@ class ClientBook:
     time (the system clock by default); ``events`` receives every domain event after its
     change committed (with no sink, no events are recorded); ``new_id`` makes the ids of
     cards, businesses and everything else the book records (time-ordered UUIDs by
-    default, :func:`clientcard.ids.new_id`); ``conflict_retries`` bounds how often a unit
-    of work is replayed, after a jittered pause, when the database reports a
-    serialization conflict.
+    default, :func:`clientcard.ids.new_id`); when the database reports a serialization
+    conflict or a deadlock, a unit of work is replayed after a jittered pause that
+    doubles each time (up to a quarter of a second), at most ``conflict_retries`` times and never
+    starting a replay more than ``conflict_budget`` after the first attempt.
 
     ``fingerprint_secret`` keys the fingerprints that recognise a blocked or suppressed
     e-mail address or phone number (see :mod:`clientcard.fingerprints`). Give 32 random
     bytes kept outside the database; without one, each business gets a random key stored
-    beside its data, which works the same but protects the fingerprints less.
+    beside its data, which works the same but protects the fingerprints less: on any
+    store but a :class:`~clientcard.storage.memory.MemoryStore` that is a
+    :class:`~clientcard.fingerprints.StoredKeyWarning`, issued and logged.
 
     ``blobs`` keeps the bytes of gallery photos (no gallery without one) and
     ``photo_limits`` says which photos it takes (10 MiB of JPEG, PNG, WebP or HEIC by
@@ -116,15 +134,25 @@ class ClientBook:
         clock: Clock | None = None,
         events: EventSink | None = None,
         new_id: Callable[[], str] = new_id,
-        conflict_retries: int = 3,
+        conflict_retries: int = 10,
+        conflict_budget: dt.timedelta = dt.timedelta(seconds=10),
         fingerprint_secret: bytes | None = None,
         blobs: BlobStore | None = None,
         photo_limits: PhotoLimits | None = None,
         messaging: MessagingSettings | None = None,
         portal: PortalSettings | None = None,
     ) -> None:
+        if conflict_retries < 0:
+            raise ValueError("conflict_retries must be zero or more")
+        if conflict_budget < dt.timedelta(0):
+            raise ValueError("conflict_budget must not be negative")
         if fingerprint_secret is not None and len(fingerprint_secret) < MIN_SECRET_BYTES:
             raise ValueError(f"fingerprint_secret needs at least {MIN_SECRET_BYTES} bytes")
+        if fingerprint_secret is None and not isinstance(store, MemoryStore):
+            # Loud, not fatal: requiring a secret would change every stored key at once
+            # and silently stop recognising the suppressed contacts of a deployment.
+            logger.warning(_STORED_KEY)
+            warnings.warn(_STORED_KEY, StoredKeyWarning, stacklevel=2)
         if (
             portal is not None
             and messaging is not None
@@ -137,6 +165,7 @@ class ClientBook:
             sink=events,
             new_id=new_id,
             conflict_retries=conflict_retries,
+            backoff=attrs.evolve(DEFAULT_BACKOFF, budget=conflict_budget.total_seconds()),
             fingerprint_secret=fingerprint_secret,
             blobs=blobs,
             photo_limits=photo_limits or PhotoLimits(),

@@ -30,6 +30,7 @@ from clientcard.contact.email import lookup_key
 
 __all__ = [
     "MIN_SECRET_BYTES",
+    "StoredKeyWarning",
     "contact_fingerprints",
     "derive_key",
     "email_fingerprint",
@@ -38,6 +39,24 @@ __all__ = [
 
 MIN_SECRET_BYTES: Final = 16
 """The shortest secret :func:`derive_key` accepts (32 random bytes are recommended)."""
+
+
+class StoredKeyWarning(UserWarning):
+    """A book keeps its fingerprint keys in the database, beside the fingerprints.
+
+    Issued (and logged) when a :class:`~clientcard.book.ClientBook` is made on a store
+    that keeps data (anything but :class:`~clientcard.storage.memory.MemoryStore`)
+    without a ``fingerprint_secret``. Each business's key is then a random one stored
+    with its data: everything works, but whoever has a copy of the database can test
+    a guessed e-mail address or phone number against the fingerprints of blocked and
+    suppressed contacts, erased clients' included. Pass ``fingerprint_secret`` (32
+    random bytes kept outside the database; the CLI reads
+    ``CLIENTCARD_FINGERPRINT_SECRET``). It is a warning, not an error, because a
+    secret changes every key: a deployment that has stored keys must move its
+    fingerprints first (see the storage docs).
+
+    .. versionadded:: 0.1.0
+    """
 
 
 def derive_key(secret: bytes, business_id: str) -> bytes:

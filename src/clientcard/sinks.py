@@ -36,12 +36,15 @@ from pathlib import Path
 
 from clientcard.cards.serialization import event_to_dict
 from clientcard.events import DomainEvent
+from clientcard.storage._modes import open_private
 
 __all__ = ["JsonLinesEventSink"]
 
 
 class JsonLinesEventSink:
     """Appends each event to ``path`` as one line of JSON (the event document).
+
+    A new file is created readable and writable by its owner only (0600).
 
     .. versionadded:: 0.1.0
     """
@@ -54,7 +57,7 @@ class JsonLinesEventSink:
     def publish(self, event: DomainEvent) -> None:
         """Append ``event``; it is on disk when this returns (unless ``fsync=False``)."""
         line = json.dumps(event_to_dict(event), ensure_ascii=False, separators=(",", ":"))
-        with self._lock, self.path.open("a", encoding="utf-8") as file:
+        with self._lock, open_private(self.path, "a", encoding="utf-8") as file:
             file.write(line + "\n")
             file.flush()
             if self._fsync:

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import base64
+
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from clientcard.consent import Channel, Purpose
 from clientcard.errors import ValidationError
 from clientcard.messaging import MessageTemplate, OutgoingMessage, TemplateText, check_message
 from clientcard.testing.doubles import RecordingNotifier
+
+BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 def message(**fields: object) -> OutgoingMessage:
@@ -34,6 +40,52 @@ class TestChecks:
         with pytest.raises(ValidationError) as caught:
             check_message(message(subject=subject))
         assert caught.value.codes == {"message.header_injection"}
+
+    @given(
+        before=st.text(max_size=10),
+        after=st.text(max_size=10),
+        line_break=st.sampled_from(sorted(BREAKS)),
+        encoding=st.sampled_from(["q", "Q", "b", "B"]),
+        charset=st.sampled_from(["utf-8", "UTF-8", "iso-8859-1", "utf-8*it", "x-unknown"]),
+        glued=st.booleans(),
+    )
+    def test_a_line_break_inside_an_encoded_word_is_refused(
+        self,
+        *,
+        before: str,
+        after: str,
+        line_break: str,
+        encoding: str,
+        charset: str,
+        glued: bool,
+    ) -> None:
+        """A break hides in an RFC 2047 word of any form; it is found after decoding."""
+        codec = "latin-1" if charset in ("iso-8859-1", "x-unknown") else "utf-8"
+        if codec == "latin-1" and ord(line_break) > 0xFF:
+            line_break = "\r\n"
+        raw = f"x{line_break}Bcc: evil@attacker.example".encode(codec)
+        if encoding in "qQ":
+            text = "".join(f"={byte:02X}" for byte in raw)
+        else:
+            text = base64.b64encode(raw).decode("ascii")
+        word = f"=?{charset}?{encoding}?{text}?="
+        subject = f"{before}{'' if glued else ' '}{word}{after}"
+        with pytest.raises(ValidationError) as caught:
+            check_message(message(subject=subject))
+        assert "message.header_injection" in caught.value.codes
+
+    @given(
+        text=st.text(st.characters(codec="utf-8", exclude_characters=BREAKS + "\x00"), max_size=30)
+    )
+    def test_an_encoded_word_without_a_break_is_accepted(self, text: str) -> None:
+        assume(text.strip())
+        word = "=?utf-8?b?" + base64.b64encode(text.encode()).decode("ascii") + "?="
+        assert check_message(message(subject=f"Offerta {word}")).subject == f"Offerta {word}"
+
+    def test_an_encoded_line_break_in_the_address_is_refused(self) -> None:
+        with pytest.raises(ValidationError) as caught:
+            check_message(message(to="=?utf-8?q?a=0D=0ABcc:_e@x.example?=@example.com"))
+        assert caught.value.fields == {"to"}
 
     def test_an_unsubscribe_url_that_would_inject_headers_is_refused(self) -> None:
         with pytest.raises(ValidationError) as caught:

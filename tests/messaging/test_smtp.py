@@ -16,6 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from clientcard.consent import Channel, Purpose
+from clientcard.errors import ValidationError
 from clientcard.messaging import DeliveryError, OutgoingMessage, SMTPNotifier
 
 
@@ -180,3 +181,105 @@ def test_starttls_upgrades_the_connection(certificate: tuple[Path, Path]) -> Non
     finally:
         controller.stop()
     assert len(handler.messages) == 1
+
+
+# -- header injection through encoded words (issue 19, item 3) -------------------------
+
+ENCODED_BREAKS = [
+    # The attack of the issue: a q-encoded CR LF glued to a word, then a header.
+    "hi=?utf-8?q?x=0D=0ABcc=3A_evil=40attacker.example?=",
+    "hi =?UTF-8?Q?x=0D=0ABcc:_evil@attacker.example?=",
+    "hi =?utf-8?b?eA0KQmNjOiBldmlsQGF0dGFja2VyLmV4YW1wbGU=?=",  # base64 of the same
+    "hi =?iso-8859-1?q?x=0ABcc=3A_evil=40attacker.example?=",  # a bare LF, another charset
+    "hi =?utf-8*en?q?x=0DBcc=3A_evil=40attacker.example?=",  # RFC 2231 language, bare CR
+    "hi =?utf-8?q?x=E2=80=A8Bcc=3A_evil=40attacker.example?=",  # U+2028 line separator
+]
+
+
+@pytest.mark.parametrize("subject", ENCODED_BREAKS)
+def test_an_encoded_line_break_in_the_subject_never_reaches_the_server(
+    inbox: tuple[Inbox, int], subject: str
+) -> None:
+    handler, port = inbox
+    notifier = SMTPNotifier("127.0.0.1", port, sender="salon@example.com", security="none")
+    with pytest.raises(ValidationError) as caught:
+        notifier.send(message(subject=subject))
+    assert caught.value.codes == {"message.header_injection"}
+    assert handler.envelopes == []
+
+
+@pytest.mark.parametrize("encoded", ENCODED_BREAKS)
+def test_an_encoded_line_break_in_the_unsubscribe_url_never_reaches_the_server(
+    inbox: tuple[Inbox, int], encoded: str
+) -> None:
+    handler, port = inbox
+    notifier = SMTPNotifier("127.0.0.1", port, sender="salon@example.com", security="none")
+    with pytest.raises(ValidationError) as caught:
+        notifier.send(message(unsubscribe_url="https://salon.example/u/" + encoded))
+    assert caught.value.fields == {"unsubscribe_url"}
+    assert handler.envelopes == []
+
+
+def test_an_encoded_word_without_a_break_still_arrives_as_the_only_subject(
+    inbox: tuple[Inbox, int],
+) -> None:
+    handler, port = inbox
+    notifier = SMTPNotifier("127.0.0.1", port, sender="salon@example.com", security="none")
+    notifier.send(message(subject="Sconto =?utf-8?q?caf=C3=A9?="))
+    (envelope,) = handler.envelopes
+    assert envelope.rcpt_tos == ["anna@example.com"]
+    assert b"\r\nBcc:" not in envelope.content
+
+
+def raw_headers(content: bytes) -> dict[str, bytes]:
+    """The header section of a raw message, unfolded, by lower-case name."""
+    section = content.split(b"\r\n\r\n", 1)[0]
+    unfolded = section.replace(b"\r\n ", b" ").replace(b"\r\n\t", b"\t")
+    headers: dict[str, bytes] = {}
+    for line in unfolded.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        headers[name.decode("ascii").lower()] = value.strip()
+    return headers
+
+
+LONG_URL = (
+    "https://salon.example/portal/unsubscribe/3f1c2a9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b/"
+    "eyJidXNpbmVzcyI6ImIiLCJjYXJkIjoiYyIsInB1cnBvc2UiOiJtYXJrZXRpbmcifQ."
+    "kX9vQ2mN7pL4rT1sW8yZ3aB6cD0eF5gH2iJ9kL4mN7oP1qR3sT6uV8wX0yZ2aB4cD6eF8gH0"
+)
+
+
+def test_a_long_unsubscribe_url_arrives_as_one_bracketed_url(inbox: tuple[Inbox, int]) -> None:
+    handler, port = inbox
+    notifier = SMTPNotifier("127.0.0.1", port, sender="salon@example.com", security="none")
+    notifier.send(message(unsubscribe_url=LONG_URL))
+    (envelope,) = handler.envelopes
+    content = envelope.content
+    headers = raw_headers(content)
+    # RFC 2369: the URL in angle brackets, as it is, never an RFC 2047 encoded word.
+    assert headers["list-unsubscribe"] == f"<{LONG_URL}>".encode("ascii")
+    assert b"=?" not in headers["list-unsubscribe"]
+    # RFC 8058: the one-click POST header, exactly.
+    assert headers["list-unsubscribe-post"] == b"List-Unsubscribe=One-Click"
+    # RFC 5322: no line longer than 998 characters, folded or not.
+    section = content.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in section.split(b"\r\n")) <= 998
+
+
+def test_an_unsubscribe_url_too_long_for_one_line_is_refused(inbox: tuple[Inbox, int]) -> None:
+    handler, port = inbox
+    notifier = SMTPNotifier("127.0.0.1", port, sender="salon@example.com", security="none")
+    with pytest.raises(ValidationError) as caught:
+        notifier.send(message(unsubscribe_url="https://salon.example/u/" + "a" * 1000))
+    assert caught.value.codes == {"message.too_long"}
+    assert handler.envelopes == []
+
+
+@pytest.mark.parametrize(
+    "url", ["https://salon.example/u/a b", "https://salon.example/u/<x>", "mailto:x@y.z"]
+)
+def test_an_unsubscribe_url_that_is_not_one_https_url_is_refused(url: str) -> None:
+    notifier = SMTPNotifier("127.0.0.1", 1, sender="salon@example.com", security="none")
+    with pytest.raises(ValidationError) as caught:
+        notifier.send(message(unsubscribe_url=url))
+    assert caught.value.fields == {"unsubscribe_url"}

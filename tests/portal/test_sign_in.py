@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -24,6 +25,16 @@ def _fails(portal: PortalService, login: str, password: str, *, source: str = "i
     with pytest.raises(AuthenticationError) as caught:
         portal.sign_in(login, password, source=source)
     return caught.value.code
+
+
+def _bytes_at_rest(book: ClientBook) -> bytes:
+    """Every byte of an SQLite store's files (nothing for the memory store)."""
+    path = getattr(book.store, "path", None)
+    if path is None:
+        return b""
+    return b"".join(
+        Path(name).read_bytes() for name in (path, f"{path}-wal") if Path(name).exists()
+    )
 
 
 class TestAccounts:
@@ -220,14 +231,88 @@ class TestSignIn:
         portal.sign_in("anna@example.com", "a fresh long passphrase", source="ip")
         assert _fails(portal, "anna@example.com", PASSWORD) == "portal.sign_in_failed"
 
-    def test_old_failures_expire(
+    def test_failures_of_a_login_count_until_a_successful_sign_in(
         self, portal: PortalService, account: str, clock: FixedClock
     ) -> None:
+        """An hour's pause (or a day's) is no fresh start: only signing in forgives."""
         for _ in range(4):
-            _fails(portal, "anna@example.com", "typo")
-        clock.advance(dt.timedelta(hours=2))
-        assert _fails(portal, "anna@example.com", "typo") == "portal.sign_in_failed"
-        assert _fails(portal, "anna@example.com", "typo") == "portal.sign_in_failed"
+            _fails(portal, "anna@example.com", "guess")
+        clock.advance(dt.timedelta(days=1))
+        assert _fails(portal, "anna@example.com", "guess") == "portal.sign_in_failed"
+        assert _fails(portal, "anna@example.com", "guess") == "portal.locked"
+
+    def test_the_back_off_keeps_growing_after_a_quiet_hour(
+        self, portal: PortalService, account: str, clock: FixedClock
+    ) -> None:
+        locks: list[dt.timedelta] = []
+        for _ in range(5):
+            _fails(portal, "anna@example.com", "guess")
+        for _ in range(4):
+            with pytest.raises(AuthenticationError) as caught:
+                portal.sign_in("anna@example.com", "guess", source="ip-1")
+            assert caught.value.retry_after is not None
+            locks.append(caught.value.retry_after - clock.now())
+            clock.advance(locks[-1] + dt.timedelta(hours=1))
+            _fails(portal, "anna@example.com", "guess")
+        assert locks == [dt.timedelta(seconds=30 * 2**n) for n in range(4)]
+
+    @pytest.mark.parametrize("days", [1, 3])
+    def test_a_login_gets_at_most_about_fifty_guesses_a_day(
+        self, book: ClientBook, salon: str, account: str, clock: FixedClock, days: int
+    ) -> None:
+        """An attacker guessing whenever the lock allows, from ever new sources."""
+        portal = other_portal(book, salon, PortalSettings(hasher=cheap_hasher()))
+        start = clock.now()
+        guesses: Counter[int] = Counter()
+        source = 0
+        while (elapsed := clock.now() - start) < dt.timedelta(days=days):
+            source += 1
+            try:
+                portal.sign_in("anna@example.com", "guess", source=f"ip-{source}")
+            except AuthenticationError as error:
+                if error.code == "portal.locked":
+                    assert error.retry_after is not None
+                    clock.advance(error.retry_after - clock.now())
+                    continue
+                guesses[elapsed.days] += 1
+            clock.advance(dt.timedelta(seconds=1))
+        assert sorted(guesses) == list(range(days))
+        assert max(guesses.values()) <= 50
+
+    def test_signing_in_forgives_the_growing_back_off(
+        self, portal: PortalService, account: str, clock: FixedClock
+    ) -> None:
+        for _ in range(8):
+            _fails(portal, "anna@example.com", "guess")
+            clock.advance(dt.timedelta(hours=2))
+        portal.sign_in("anna@example.com", PASSWORD, source="ip")
+        for _ in range(4):
+            assert _fails(portal, "anna@example.com", "typo") == "portal.sign_in_failed"
+
+    @pytest.mark.parametrize("purpose", [LinkPurpose.RESET, LinkPurpose.SIGN_IN])
+    def test_a_redeemed_link_is_a_sign_in_and_lifts_the_lock(
+        self, portal: PortalService, anna: str, account: str, purpose: LinkPurpose
+    ) -> None:
+        for _ in range(6):
+            _fails(portal, "anna@example.com", "guess")
+        token = portal.issue_link(anna, purpose)
+        new = "a fresh long passphrase" if purpose is LinkPurpose.RESET else None
+        portal.redeem_link(token, new_password=new)
+        portal.sign_in("anna@example.com", new or PASSWORD, source="ip")
+
+    def test_a_login_counter_is_forgotten_only_after_a_month_of_quiet(
+        self, portal: PortalService, account: str, clock: FixedClock
+    ) -> None:
+        for _ in range(5):
+            _fails(portal, "anna@example.com", "guess")
+        clock.advance(dt.timedelta(days=29))
+        portal.purge()
+        assert _fails(portal, "anna@example.com", "guess") == "portal.sign_in_failed"
+        assert _fails(portal, "anna@example.com", "guess") == "portal.locked"
+        clock.advance(dt.timedelta(days=31))
+        assert portal.purge() >= 1
+        for _ in range(4):
+            assert _fails(portal, "anna@example.com", "typo") == "portal.sign_in_failed"
 
     def test_a_shared_source_with_a_typo_a_day_is_never_locked(
         self, book: ClientBook, salon: str, account: str, clock: FixedClock
@@ -439,6 +524,61 @@ class TestLinks:
         assert token not in str(send.values)
         assert token not in repr(send)
 
+    def test_a_queued_link_is_no_usable_token_at_rest(
+        self,
+        book: ClientBook,
+        portal: PortalService,
+        messaging: MessagingService,
+        account: str,
+        notifier: RecordingNotifier,
+    ) -> None:
+        """Whoever reads the database (or a copy) before the link is sent can't use it."""
+        batches: list[str] = []
+        queue = messaging.queue
+
+        def recording_queue(*args: Any, **kwargs: Any) -> str:
+            batches.append(queue(*args, **kwargs))
+            return batches[-1]
+
+        messaging.queue = recording_queue  # type: ignore[method-assign]
+        portal.send_link("anna@example.com", LinkPurpose.RESET, source="ip")
+        (queued,) = book.store.sends(messaging.business_id, batches[0])
+        at_rest = _bytes_at_rest(book)
+        for value in queued.values.values():
+            for candidate in (value, value.rsplit("/", 1)[-1]):
+                with pytest.raises(AuthenticationError):
+                    portal.redeem_link(candidate, new_password="the thief's new passphrase")
+        messaging.flush()
+        (message,) = notifier.sent
+        token = message.body.rsplit("/", 1)[1]
+        assert token not in str(queued.values)
+        assert token.encode() not in at_rest
+        portal.redeem_link(token, new_password="brand new long passphrase")
+
+    def test_a_queued_link_voided_before_sending_is_not_sent(
+        self,
+        *,
+        book: ClientBook,
+        portal: PortalService,
+        messaging: MessagingService,
+        anna: str,
+        account: str,
+        notifier: RecordingNotifier,
+    ) -> None:
+        batches: list[str] = []
+        queue = messaging.queue
+
+        def recording_queue(*args: Any, **kwargs: Any) -> str:
+            batches.append(queue(*args, **kwargs))
+            return batches[-1]
+
+        messaging.queue = recording_queue  # type: ignore[method-assign]
+        portal.send_link("anna@example.com", LinkPurpose.RESET, source="ip")
+        portal.issue_link(anna, LinkPurpose.SIGN_IN)  # a newer link voids the queued one
+        messaging.flush()
+        assert notifier.sent == []
+        assert messaging.report(batches[0]).skipped == {"link_invalid": 1}
+
     def test_a_locked_login_can_still_get_a_reset_link(
         self,
         portal: PortalService,
@@ -463,7 +603,7 @@ class TestLinks:
             assert (
                 portal.send_link("anna@example.com", LinkPurpose.RESET, source=f"s{number}") is None
             )
-        messaging.flush()
+            messaging.flush()  # each goes before the next voids it
         assert len(notifier.sent) == 3
 
     def test_send_link_to_an_unknown_login_sends_nothing_and_says_nothing(

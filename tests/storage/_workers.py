@@ -98,10 +98,41 @@ def write_until_killed(path: str, business_id: str) -> None:
                 )
 
 
+def contend(dsn: str, schema: str, business_id: str, rounds: str, *card_ids: str) -> None:
+    from clientcard import ClientBook
+    from clientcard.errors import ClientCardError
+    from clientcard.storage.postgres import PostgresStore
+
+    with PostgresStore(dsn, schema=schema, max_size=2) as store:
+        desk = ClientBook(store, fingerprint_secret=b"contention test secret, 32 bytes").business(
+            business_id
+        )
+        say("ready")
+        sys.stdin.readline()
+        done, failures = 0, []
+        for number in range(int(rounds)):
+            try:
+                desk.audit.record("viewed", by="contender", via="contention-test")
+                done += 1
+            except ClientCardError as error:
+                failures.append(f"audit:{type(error).__name__}:{getattr(error, 'reason', '')}")
+            if number < len(card_ids):
+                try:
+                    desk.erasure.run(desk.erasure.plan(card_ids[number]), by="contender")
+                    done += 1
+                except ClientCardError as error:
+                    failures.append(f"erase:{type(error).__name__}:{getattr(error, 'reason', '')}")
+        say(f"done {done} {len(failures)}")
+        for failure in failures:
+            say(f"failed {failure}")
+
+
 def main(argv: list[str]) -> None:
     command, *args = argv
     if command == "race":
         race(*args)
+    elif command == "contend":
+        contend(*args)
     elif command == "write-until-killed":
         write_until_killed(*args)
     else:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from clientcard.book import ClientBook
 from clientcard.fingerprints import (
+    StoredKeyWarning,
     contact_fingerprints,
     derive_key,
     email_fingerprint,
     phone_fingerprint,
 )
-from clientcard.storage import MemoryStore
+from clientcard.storage import MemoryStore, SQLiteStore
+from clientcard.storage.records import RecordQuery
 
 SECRET = b"s" * 32
 
@@ -60,3 +65,34 @@ class TestBookKeys:
     def test_a_short_secret_is_refused(self) -> None:
         with pytest.raises(ValueError, match="16 bytes"):
             ClientBook(MemoryStore(), fingerprint_secret=b"short")
+
+
+class TestKeyBesideTheData:
+    """Without a host secret the key sits in the database: a loud warning (issue 19)."""
+
+    def test_a_book_on_a_file_without_a_secret_warns_and_logs(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with SQLiteStore(tmp_path / "clients.db") as store:
+            with pytest.warns(StoredKeyWarning, match="fingerprint_secret"):
+                ClientBook(store)
+            assert "fingerprint_secret" in caplog.text
+
+    def test_a_book_with_a_secret_or_in_memory_does_not_warn(self, tmp_path: Path) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ClientBook(MemoryStore())
+            with SQLiteStore(tmp_path / "clients.db") as store:
+                ClientBook(store, fingerprint_secret=SECRET)
+
+    def test_the_warning_is_what_the_key_beside_the_data_makes_possible(
+        self, tmp_path: Path
+    ) -> None:
+        """Whoever has the file tests a guessed address against a suppressed contact."""
+        with SQLiteStore(tmp_path / "clients.db") as store:
+            with pytest.warns(StoredKeyWarning):
+                book = ClientBook(store)
+            salon = book.create_business(name="Salon").id
+            key = book.admin.fingerprint_key(salon)
+            (record,) = store.find_records(salon, RecordQuery(kind="business.fingerprint_key"))
+            assert bytes.fromhex(str(record.doc["key"])) == key

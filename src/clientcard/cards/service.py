@@ -433,6 +433,10 @@ class CardService(Service):
         core = self._core
         core.store.update(update.card, expected_version=update.previous.version)
         self._business.consent.refresh_permissions(update.card.id)
+        if "email" in update.changed:
+            # The address is the portal login: it moves, and links sent to the old
+            # mailbox die, in this same unit of work (or the change rolls back).
+            self._business.portal.sync_login(update.card.id)
         kind = (
             EventKind.CARD_STATUS_CHANGED
             if update.changed == {"status"}

@@ -29,6 +29,7 @@ from clientcard.erasure import (
 )
 from clientcard.errors import DocumentError
 from clientcard.locale import LANGUAGES
+from clientcard.storage._modes import open_private
 
 _LANGS = click.Choice(LANGUAGES)
 _MODES = click.Choice([mode.value for mode in ErasureMode])
@@ -92,7 +93,7 @@ def erase(
             click.confirm(_("Erase this client?"), abort=True)
         receipt = desk.erasure.run(plan, by=actor, via="clientcard erase")
     if receipts_file is not None:
-        with receipts_file.open("a", encoding="utf-8") as file:
+        with open_private(receipts_file, "a", encoding="utf-8") as file:
             file.write(json.dumps(receipt_to_dict(receipt), separators=(",", ":")) + "\n")
     console.print(
         _("erased {id}; receipt {receipt}").format(id=card_id, receipt=receipt.receipt_id)
@@ -198,8 +199,9 @@ def export_subject(
     if output is None:
         click.echo(text)
         return
-    output.write_text(text + "\n", encoding="utf-8")
-    output.chmod(0o600)
+    with open_private(output, "w", encoding="utf-8") as written:
+        written.write(text + "\n")
+    output.chmod(0o600)  # also when the file was there before: it holds a client's data
     console.print(_("wrote {file}").format(file=output))
 
 

@@ -32,6 +32,7 @@ from clientcard.exchange import (
     open_source,
 )
 from clientcard.locale import LANGUAGES, message
+from clientcard.storage._modes import open_private
 from clientcard.storage.protocol import CardQuery
 
 if TYPE_CHECKING:
@@ -95,12 +96,13 @@ def _keep_report(obj: Context, import_id: str, document: dict[str, Any], copy: P
     """Write an import's report as a file of its own (never over another); return its path."""
     text = json.dumps(document, indent=2, ensure_ascii=False)
     folder = reports_dir(obj)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     kept = folder / f"{import_id}.json"
-    with kept.open("x", encoding="utf-8") as stream:
+    # Rows of client data: owner-only, and never over another import's report.
+    with open_private(kept, "x", encoding="utf-8") as stream:
         stream.write(text)
     if copy is not None:
-        with copy.open("x", encoding="utf-8") as stream:
+        with open_private(copy, "x", encoding="utf-8") as stream:
             stream.write(text)
     return kept
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from clientcard._core import Service, as_enum, as_optional_id
+from clientcard._core import Service, as_enum, as_optional_id, audit_queue
 from clientcard.erasure._records import append_audit, audit_head, audit_records, audit_trail
 from clientcard.erasure.audit import AuditAction, AuditEntry, ChainCheck, verify_records
 
@@ -58,7 +58,8 @@ class AuditService(Service):
         return core.write(
             lambda: append_audit(
                 core, self.business_id, chosen, by=by, via=via, card_id=card, detail=detail
-            )
+            ),
+            queue=audit_queue(self.business_id),
         )
 
     def trail(self, *, card_id: str | None = None) -> list[AuditEntry]:

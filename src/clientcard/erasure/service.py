@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from clientcard._core import Service, as_id, as_optional_enum, as_optional_id
+from clientcard._core import Service, as_id, as_optional_enum, as_optional_id, audit_queue
 from clientcard.consent import SUPPRESSION_KIND
 from clientcard.consent.ledger import ConsentEvent
 from clientcard.erasure._erase import checkpoint, erase_now, gather, receipts_of, restore_receipt
@@ -264,7 +264,9 @@ class ErasureService(Service):
                 reason=reason,
                 expected=expected,
                 replay_of=replay_of,
-            )
+            ),
+            # It appends to the audit chain, as its last act: in line for it from the start.
+            queue=audit_queue(self.business_id),
         )
         # Inside a host's transaction nothing is committed yet: the host calls finish().
         if not core.store.in_transaction():

@@ -174,6 +174,9 @@ def merge(
         # Each card is refreshed once: the survivor with the wards it had already (its
         # address may have changed), then each moved ward as it is saved to its survivor.
         desk.consent.refresh_permissions(survivor_id)
+        if "email" in plan.changed:
+            # The survivor's portal login follows its new address; old links die.
+            desk.portal.sync_login(survivor_id)
         for ward in wards:
             desk.cards.save(ward.with_guardian(survivor_id, at=now))
         events = [
@@ -283,6 +286,9 @@ def undo(
             raise VersionConflictError(current.id, merged_version, current.version)
         restored = attrs.evolve(before, version=current.version + 1, updated_at=now)
         store.update(restored, expected_version=current.version)
+        if restored.email != current.email:
+            # The login goes back with the address; links sent meanwhile die.
+            desk.portal.sync_login(restored.id)
         store.add(absorbed)
         ledger = [consent_event_from_dict(item) for item in doc["absorbed_ledger"]]
         if ledger:

@@ -30,7 +30,6 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 from typing import IO, Any, Final, Literal
 
 import attrs
@@ -41,6 +40,7 @@ from clientcard.cards.schema import FieldDefinition, FieldType
 from clientcard.consent import NOT_MESSAGES, ConsentEvent, replay
 from clientcard.contact import phone
 from clientcard.locale._catalogue import WORDS
+from clientcard.storage._modes import open_private
 from clientcard.storage.protocol import CardQuery
 
 __all__ = [
@@ -171,11 +171,11 @@ def _opened(
     destination: str | os.PathLike[str] | IO[Any], *, binary: bool, encoding: str
 ) -> Iterator[IO[Any]]:
     if isinstance(destination, str | os.PathLike):
-        mode = "wb" if binary else "w"
+        # An export is personal data: a new file is the owner's alone (0600).
         with (
-            Path(destination).open(mode)
+            open_private(destination, "wb")
             if binary
-            else Path(destination).open(mode, encoding=encoding, newline="")
+            else open_private(destination, "w", encoding=encoding, newline="")
         ) as stream:
             yield stream
     else:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hmac
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -45,7 +46,7 @@ from clientcard.history.records import (
 )
 from clientcard.messaging.message import OutgoingMessage, check_message
 from clientcard.messaging.notifier import DeliveryError
-from clientcard.messaging.sends import Send, SendScope, SendStatus
+from clientcard.messaging.sends import MINTED_LINK, Send, SendScope, SendStatus
 from clientcard.messaging.settings import MessagingSettings
 from clientcard.messaging.templates import MessageTemplate
 
@@ -85,6 +86,11 @@ class MessagingEngine:
     def has_template(self, key: str) -> bool:
         """Whether the settings have a template ``key``."""
         return key in self._templates
+
+    def secret_key(self, purpose: str) -> bytes:
+        """A key for ``purpose`` derived from the settings' ``token_secret`` (HMAC-SHA256)."""
+        label = f"clientcard.messaging.key\x00{purpose}".encode()
+        return hmac.digest(self.settings.token_secret, label, "sha256")
 
     def template(self, key: str) -> MessageTemplate:
         """The template ``key``. :raises ValidationError: ``dispatch.unknown_template``."""
@@ -217,8 +223,17 @@ class MessagingEngine:
                 )
                 store.update_send(deferred)
                 return
+        values = dict(send.values)
+        link_id = values.pop(MINTED_LINK, None)
+        if link_id is not None:
+            # Minted now, from the link's id and the host's secret: the queue held none.
+            link = business.portal.minted_link(send.card_id, link_id)
+            if link is None:
+                self._finish(send, SendStatus.SKIPPED, "link_invalid")
+                return
+            values["link"] = link
         try:
-            message = check_message(self._render(send, card, business))
+            message = check_message(self._render(send, values, card, business))
             provider_id = self.settings.notifiers[send.channel].send(message)
         except ValidationError as error:
             self._finish(send, SendStatus.FAILED, sorted(error.codes)[0])
@@ -262,7 +277,9 @@ class MessagingEngine:
         with contextlib.suppress(DuplicateError):
             self._core.store.add_records([conversation_to_record(entry)])
 
-    def _render(self, send: Send, card: ClientCard, business: BusinessBook) -> OutgoingMessage:
+    def _render(
+        self, send: Send, given: Mapping[str, str], card: ClientCard, business: BusinessBook
+    ) -> OutgoingMessage:
         details = business.details()
         unsubscribe: str | None = None
         # Only marketing can be unsubscribed from; a service message has no such link.
@@ -278,7 +295,7 @@ class MessagingEngine:
                 "{business_id}", quote(send.business_id, safe="")
             )
         values = {
-            **send.values,
+            **given,
             "first_name": card.first_name,
             "last_name": card.last_name,
             "display_name": card.display_name,

@@ -15,12 +15,23 @@ import datetime as dt
 import enum
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Final
 
 import attrs
 
 from clientcard.consent.purposes import Channel, Purpose
 
-__all__ = ["DispatchReport", "Send", "SendScope", "SendStatus"]
+__all__ = ["MINTED_LINK", "DispatchReport", "Send", "SendScope", "SendStatus"]
+
+MINTED_LINK: Final = "clientcard:minted_link"
+"""The send value under which the portal files a queued link's id instead of the link.
+
+The engine asks the portal for the link (``portal.minted_link``) as it sends the
+message and fills the template's ``link`` with it; the queue never holds a usable token.
+A link voided meanwhile skips the send (``link_invalid``).
+
+.. versionadded:: 0.1.0
+"""
 
 
 class SendStatus(enum.Enum):

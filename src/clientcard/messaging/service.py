@@ -76,6 +76,15 @@ class MessagingService(Service):
         """Whether the book's messaging settings have a template ``key``."""
         return self._engine.has_template(key)
 
+    def secret_key(self, purpose: str) -> bytes:
+        """A key for ``purpose``, derived from the settings' ``token_secret``.
+
+        The portal mints the links it queues with one (see
+        :data:`~clientcard.messaging.sends.MINTED_LINK`): the database holds a link's
+        id and digest, and only a holder of the host's secret can make its token.
+        """
+        return self._engine.secret_key(purpose)
+
     # -- queueing -----------------------------------------------------------------------
 
     def queue(

@@ -2,11 +2,13 @@
 
 An account is filed under its card; its login is kept unique by a second record whose
 id is the login's keyed fingerprint (the store refuses a duplicate id). A link stores
-only the SHA-256 of its token.
+only the SHA-256 of its token; a link that is sent is minted from the host's secret as
+its message goes out, so the queue holds none either.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hmac
 import secrets
@@ -165,12 +167,26 @@ class Links:
             .replace("{business_id}", quote(self._business_id, safe=""))
         )
 
-    def issue(self, account: PortalAccount, purpose: LinkPurpose) -> str:
-        """Make a link for ``account``, voiding its earlier ones; return its token."""
-        token = secrets.token_urlsafe(_TOKEN_BYTES)
+    def mint(self, key: bytes, link_id: str) -> str:
+        """The token of a link minted with ``key`` (HMAC-SHA256 of the business and id)."""
+        message = f"clientcard.portal.link\x00{self._business_id}\x00{link_id}"
+        digest = hmac.digest(key, message.encode("utf-8", "surrogatepass"), "sha256")
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+    def issue(
+        self, account: PortalAccount, purpose: LinkPurpose, *, key: bytes | None = None
+    ) -> tuple[str, str]:
+        """Make a link for ``account``, voiding its earlier ones; return its id and token.
+
+        Without ``key`` the token is random and only the caller ever has it; with one it
+        is minted from the key and the link's id, so whoever holds the key can make it
+        again when the link is sent, and the store holds no usable token meanwhile.
+        """
+        link_id = str(uuid.uuid4())
+        token = self.mint(key, link_id) if key is not None else secrets.token_urlsafe(_TOKEN_BYTES)
         now = self._core.clock.now()
         link = SignInLink(
-            id=str(uuid.uuid4()),
+            id=link_id,
             business_id=self._business_id,
             card_id=account.card_id,
             account_id=account.id,
@@ -182,13 +198,15 @@ class Links:
         )
 
         def work() -> None:
-            self._core.store.delete_records(
-                self._business_id, card_id=account.card_id, kind=LINK_KIND
-            )
+            self.void(account.card_id)
             self._core.store.add_records([link.to_record()])
 
         self._core.write(work)
-        return token
+        return link_id, token
+
+    def void(self, card_id: str) -> None:
+        """Delete every link of a card's account (its login or password changed)."""
+        self._core.store.delete_records(self._business_id, card_id=card_id, kind=LINK_KIND)
 
     def use(self, link: SignInLink, revision: int, now: dt.datetime) -> None:
         """Mark a link read at ``revision`` used; a use since is a conflict."""
@@ -196,6 +214,28 @@ class Links:
         self._core.store.update_record(
             used.to_record(revision=revision + 1), expected_revision=revision
         )
+
+    def pending(self, card_id: str, link_id: str, key: bytes) -> str | None:
+        """The token of a card's link ``link_id`` minted with ``key``, if it may be used."""
+        try:
+            record = self._core.store.get_record(self._business_id, LINK_KIND, link_id)
+        except NotFoundError:
+            return None
+        link = SignInLink.from_record(record)
+        token = self.mint(key, link_id)
+        found = self._accounts.of_card(card_id)
+        if (
+            link.card_id != card_id
+            # Another key (the host's secret changed) makes another token: not this link.
+            or not hmac.compare_digest(link.digest, token_digest(token))
+            or link.used_at is not None
+            or link.expires_at <= self._core.clock.now()
+            or found is None
+            or found[0].id != link.account_id
+            or found[0].credential_version != link.credential_version
+        ):
+            return None
+        return token
 
     def valid(self, token: str) -> tuple[SignInLink, int, PortalAccount]:
         """The link a token opens, its revision and account, if it may be used. Reads only.

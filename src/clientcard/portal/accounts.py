@@ -153,6 +153,8 @@ class Throttle:
     failures: int
     first_failure_at: dt.datetime
     locked_until: dt.datetime | None = None
+    last_failure_at: dt.datetime | None = None
+    """The latest failure (``None`` in counters stored by earlier releases: the first is read)."""
 
     def to_record(self, *, revision: int = 1) -> Record:
         """File the throttle under its first failure."""

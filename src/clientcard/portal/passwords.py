@@ -108,8 +108,10 @@ class PasswordHasher:
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
         )
         # A hash of nothing anybody knows: verifying against it costs what a real check
-        # costs, so an unknown login takes as long to refuse as a wrong password.
-        self._decoy = self._hasher.hash("clientcard decoy password")
+        # costs, so an unknown login takes as long to refuse as a wrong password. Made
+        # on the first check (known login or not, so that one is no faster either): a
+        # book whose portal only follows address changes never pays for it.
+        self._decoy: str | None = None
 
     def hash(self, password: str) -> str:
         """Return the Argon2id hash of ``password`` (NFC-normalised), salted."""
@@ -122,9 +124,15 @@ class PasswordHasher:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
+    def _decoy_hash(self) -> str:
+        if self._decoy is None:
+            # Two threads racing here make two equal decoys; either one will do.
+            self._decoy = self._hasher.hash("clientcard decoy password")
+        return self._decoy
+
     def verify_decoy(self, password: str) -> None:
         """Spend the time of one verification on nothing (for unknown logins)."""
-        self.verify(self._decoy, password)
+        self.verify(self._decoy_hash(), password)
 
     def verify_or_decoy(self, stored: str | None, password: str) -> bool:
         """:meth:`verify`, spending the same Argon2 work whether or not there is a hash.
@@ -134,6 +142,7 @@ class PasswordHasher:
         up with a decoy check, so a dormant account's login doesn't stand out from an
         unknown one by how fast it is refused.
         """
+        self._decoy_hash()
         if stored is None:
             self.verify_decoy(password)
             return False

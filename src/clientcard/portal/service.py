@@ -12,7 +12,8 @@ Sign-in never tells an unknown login from a wrong password: both raise the same
 :class:`~clientcard.portal.model.AuthenticationError`, do the same store reads and
 writes, and spend one Argon2 verification (a decoy for the unknown login). Failed
 attempts are counted per login and per source (an IP address, say) under keyed
-fingerprints, with exponential back-off.
+fingerprints, with exponential back-off; a login's back-off grows until its client
+signs in, by password or by a link (see :class:`~clientcard.portal.settings.PortalSettings`).
 
 .. versionadded:: 0.1.0
 """
@@ -20,7 +21,7 @@ fingerprints, with exponential back-off.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -33,6 +34,7 @@ from clientcard.erasure.portability import SubjectData
 from clientcard.erasure.requests import RequestKind, SubjectRequest
 from clientcard.errors import ConfigurationError, NotFoundError, VersionConflictError
 from clientcard.history.model import Appointment, AppointmentStatus
+from clientcard.messaging.sends import MINTED_LINK
 from clientcard.portal._records import Accounts, Links, invalid
 from clientcard.portal._throttles import Throttles
 from clientcard.portal.accounts import ACCOUNT_KIND, LinkPurpose, PortalAccount, SignInLink
@@ -44,6 +46,8 @@ if TYPE_CHECKING:
     from clientcard.book import BusinessBook
 
 __all__ = ["PortalService"]
+
+_LINK_KEY: Final = "portal.link"
 
 
 class PortalService(Service):
@@ -111,25 +115,38 @@ class PortalService(Service):
     def sync_login(self, card_id: str) -> PortalAccount | None:
         """Follow a change of the card's e-mail address: new login, older links void.
 
-        Call it after editing a card's address (the portal's own profile edit does),
-        in the same transaction when the login must not lag behind.
+        Every change of a card's address calls it in the unit of work that stores the
+        change (``cards.edit``, ``cards.save``, a booking form, a merge and its undo, the
+        portal's own profile edit), so hosts need not: the login moves, the account's
+        outstanding links are deleted and its sessions end (``credential_version``
+        goes up), or the whole change rolls back. A card whose address was removed
+        keeps its account without a login: nobody signs in to it until the card has an
+        address again. Returns the account (``None`` without one).
 
-        :raises ValidationError: ``portal.login_taken``.
+        :raises ValidationError: ``portal.login_taken``: another account signs in with
+            the new address.
         """
         card_id = as_id("card_id", card_id)
 
         def work() -> PortalAccount | None:
             found = self._accounts.of_card(card_id)
-            card = self._business.cards.get(card_id)
-            if found is None or card.email is None or card.email == found[0].login:
-                return None if found is None else found[0]
+            if found is None:
+                return None
             account, revision = found
-            self._accounts.release_login(account)
+            login = self._business.cards.get(card_id).email or ""
+            if login == account.login:
+                return account
+            if account.login:
+                self._accounts.release_login(account)
             moved = attrs.evolve(
-                account, login=card.email, credential_version=account.credential_version + 1
+                account, login=login, credential_version=account.credential_version + 1
             )
-            self._accounts.claim_login(moved)
+            if login:
+                self._accounts.claim_login(moved)
             self._accounts.save(moved, revision)
+            # Void at once, not only by the version: a link to the old mailbox must not
+            # even be on file.
+            self._links.void(card_id)
             return moved
 
         return self._core.write(work)
@@ -237,6 +254,8 @@ class PortalService(Service):
             account, revision = found
             if link is not None:
                 self._links.use(*link, now)
+                # A redeemed link proves the mailbox: a sign-in, forgiving the back-off.
+                self._throttles.forgive_login(account.login)
             changed = attrs.evolve(
                 account,
                 password_hash=hashed,
@@ -268,7 +287,7 @@ class PortalService(Service):
         found = self._accounts.of_card(card_id)
         if found is None:
             raise NotFoundError(ACCOUNT_KIND, card_id)
-        return self._links.issue(found[0], purpose)
+        return self._links.issue(found[0], purpose)[1]
 
     def send_link(self, login: str, purpose: LinkPurpose | str, *, source: str) -> None:
         """Send a sign-in or reset link to ``login``'s account, if there is one.
@@ -278,7 +297,9 @@ class PortalService(Service):
         back). At most ``links_per_window`` links go to one login, and a source asking
         too often gets nothing sent; neither is told. The link is queued on the
         business's consent-aware messaging as a service message (purpose ``account``)
-        and leaves with its next flush.
+        and leaves with its next flush. The queue holds the link's id, not its token:
+        the token is minted from the messaging settings' ``token_secret`` as the message
+        is sent, so a copy of the database never holds a usable link.
 
         A known login costs a few more writes than an unknown one: call this from a
         background job, not in the request that answers the client, so its timing
@@ -301,9 +322,21 @@ class PortalService(Service):
         found = self._accounts.by_login(login_key) if login_key else None
         if found is None:
             return
-        token = self.issue_link(found[0].card_id, purpose)
-        link = self._links.address(token)
-        messaging.queue(template, Channel.EMAIL, [found[0].card_id], values={"link": link})
+        # The queue gets the link's id, never its token: the link is minted from the
+        # host's token secret as the message is sent (see minted_link).
+        link_id, _ = self._links.issue(found[0], purpose, key=messaging.secret_key(_LINK_KEY))
+        messaging.queue(template, Channel.EMAIL, [found[0].card_id], values={MINTED_LINK: link_id})
+
+    def minted_link(self, card_id: str, link_id: str) -> str | None:
+        """The address of a link :meth:`send_link` queued, made as its message is sent.
+
+        Messaging calls it when it sends the message; ``None`` when the link can't be
+        used any more (used, expired, voided by a newer link or a change of login or
+        password, or the host's token secret changed), and the send is skipped.
+        """
+        key = self._business.messaging.secret_key(_LINK_KEY)
+        token = self._links.pending(as_id("card_id", card_id), as_id("link_id", link_id), key)
+        return None if token is None else self._links.address(token)
 
     def redeem_link(self, token: str, *, new_password: str | None = None) -> Principal:
         """Use a link once: sign in, and with a reset link set ``new_password``.
@@ -339,6 +372,7 @@ class PortalService(Service):
                 raise AuthenticationError("portal.link_invalid")
             signed_in = attrs.evolve(found[0], last_sign_in_at=now)
             self._accounts.save(signed_in, found[1])
+            self._throttles.forgive_login(signed_in.login)
             return signed_in
 
         try:
@@ -396,9 +430,7 @@ class PortalService(Service):
                 context=Context.PORTAL,
                 lang=lang,
             )
-            if "email" in update.changed:
-                # In the same unit: a login that can't follow rolls the edit back too.
-                self.sync_login(principal.card_id)
+            # cards.edit moved the login with a changed address, in this unit of work.
             return update.card
 
         return self._core.write(work)

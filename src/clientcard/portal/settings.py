@@ -47,10 +47,16 @@ class PortalSettings:
     ``hasher`` makes and checks password hashes (Argon2id), ``policy`` says which
     passwords are accepted.
 
-    Failed sign-ins are counted per login and per source within ``failure_window``:
-    ``max_failures`` under one login (``source_max_failures`` from one source) start a
-    back-off of ``backoff``, doubling with each further failure up to ``longest_lock``.
-    At most ``links_per_window`` links go to one login per window.
+    Failed sign-ins are counted per login and per source. ``max_failures`` under one
+    login start a back-off of ``backoff``, doubling with each further failure up to
+    ``longest_lock``; a login's count does not start afresh with time, only when the
+    client signs in (by password or by a link), or once the login has been quiet for
+    ``failure_memory``. With the defaults a login gets at most 5 free guesses, then
+    about 7 within the hour while the lock grows, then one an hour: about 35 on the
+    first day, 24 a day after. From one source, ``source_max_failures`` failures within
+    ``failure_window`` start the same back-off; a source's count starts afresh after the
+    window, since many honest clients may share one address. At most
+    ``links_per_window`` links go to one login per window.
 
     :raises ValueError: ``link_url`` has no ``{token}`` placeholder.
 
@@ -67,4 +73,9 @@ class PortalSettings:
     failure_window: dt.timedelta = dt.timedelta(hours=1)
     backoff: dt.timedelta = dt.timedelta(seconds=30)
     longest_lock: dt.timedelta = dt.timedelta(hours=1)
+    failure_memory: dt.timedelta = dt.timedelta(days=30)
+    """How long a login's failures are remembered after its last one (see above).
+
+    .. versionadded:: 0.1.0
+    """
     links_per_window: int = 3

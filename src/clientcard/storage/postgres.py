@@ -8,9 +8,12 @@ Transactions run at ``REPEATABLE READ``: a unit of work sees one snapshot, and r
 operation is about to change are read ``FOR UPDATE``, so two writers of one card can't
 both pass the version check. When PostgreSQL reports a serialization failure or a
 deadlock, an operation the store ran alone is retried (``max_retries`` times, after a
-short random pause); inside a ``transaction()`` block it is raised as
+random pause that doubles each time, within a time budget: :mod:`clientcard._backoff`);
+inside a ``transaction()`` block it is raised as
 :class:`~clientcard.errors.StorageError` ``conflict`` instead, since only the caller can
-run the block again.
+run the block again. ``queued_transaction(name)`` begins a block only when it is its
+turn among the blocks of every process that name the same queue (a session advisory
+lock taken before ``BEGIN``): the book queues the writers of a business's audit chain.
 
 The database must use the UTF8 encoding.
 

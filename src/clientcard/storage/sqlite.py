@@ -3,7 +3,9 @@
 It needs nothing but the standard library. The file runs in WAL mode, so readers never
 wait for a writer; writers take the lock up front (``BEGIN IMMEDIATE``) and wait up to
 the busy timeout for each other, whether they are threads of one process or several
-processes sharing the file. Deleted data is overwritten (``secure_delete``), and
+processes sharing the file. A new file (and its ``-wal`` and ``-shm``) is created
+readable and writable by its owner only (0600). Deleted data is overwritten
+(``secure_delete``), and
 :meth:`SQLiteStore.checkpoint` moves the write-ahead log into the file and empties it.
 
 >>> import tempfile, pathlib
@@ -26,6 +28,7 @@ from types import TracebackType
 from typing import Any, Final
 
 from clientcard.errors import ClientCardError, DuplicateError, StorageError
+from clientcard.storage._modes import create_private
 from clientcard.storage._sql import SQLITE, SQLStore, TxState, migrate
 from clientcard.storage.scrub import ScrubMethod, ScrubReport, TableScrub
 
@@ -98,6 +101,9 @@ class SQLiteStore(SQLStore):
         self._closed = False
         try:
             with self._translated():
+                # Owner-only from the first byte; SQLite gives the -wal and -shm files the
+                # mode of the database file.
+                create_private(self._path)
                 # WAL is a property of the file: set once, every later connection uses it.
                 (mode,) = self._session().fetch("PRAGMA journal_mode = WAL")[0]
             if str(mode).lower() != "wal":

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import abc
 import logging
-import random
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from types import TracebackType
@@ -21,6 +19,7 @@ from typing import Final, Self, TypeVar
 
 import attrs
 
+from clientcard._backoff import replay
 from clientcard.errors import StorageError
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session, TxState
@@ -31,8 +30,6 @@ T = TypeVar("T")
 
 _log = logging.getLogger("clientcard.storage")
 _SAVEPOINT: Final = "clientcard_op"
-_FIRST_PAUSE: Final = 0.01
-_LONGEST_PAUSE: Final = 0.25
 
 
 @attrs.define
@@ -53,7 +50,8 @@ class TransactionRunner(abc.ABC):
     An operation runs:
 
     * alone, in a transaction of its own (reads in a single statement), retried up to
-      ``max_retries`` times with jittered back-off when the database reports a conflict;
+      ``max_retries`` times with jittered exponential back-off, bounded in time
+      (:mod:`clientcard._backoff`), when the database reports a conflict;
     * inside ``transaction()``, on that block's connection and within a savepoint, so a
       failed operation leaves the rest of the block as it was -- and is never retried,
       as the block around it can't be replayed.
@@ -122,12 +120,32 @@ class TransactionRunner(abc.ABC):
             ``aborted`` when an operation inside failed in a way that ended the
             transaction and the block went on regardless.
         """
+        with self.queued_transaction(None):
+            yield
+
+    @contextmanager
+    def queued_transaction(self, queue: str | None) -> Iterator[None]:
+        """:meth:`transaction`, begun only when it is this unit's turn in ``queue``.
+
+        Units of every process that name the same queue run one at a time, in the
+        order they asked, each beginning after the one before committed: on
+        PostgreSQL, units that all write one hot row (the audit chain's head) then wait
+        for each other instead of failing with serialization errors and starving the
+        longest of them. Where writers queue anyway (SQLite), and inside a unit already
+        open, it is :meth:`transaction`.
+
+        .. versionadded:: 0.1.0
+        """
         if self._units.unit is not None:
             yield
             return
         with ExitStack() as stack:
             with self._translated():
                 session = stack.enter_context(self._checkout())
+                if queue is not None and self._dialect.queue_lock is not None:
+                    take, give_back = self._dialect.queue_lock
+                    session.execute(take, [queue])
+                    stack.callback(self._leave_queue, session, give_back, queue)
                 session.execute(self._dialect.begin)
             unit = _Unit(session)
             self._units.unit = unit
@@ -153,16 +171,14 @@ class TransactionRunner(abc.ABC):
         unit = self._units.unit
         if unit is not None:
             return self._run_in_unit(unit, work, write=write, subject=subject)
-        retries = 0
-        while True:
-            try:
-                return self._run_alone(work, write=write, subject=subject)
-            except StorageError as error:
-                if error.reason != "conflict" or retries >= self._max_retries:
-                    raise
-                retries += 1
-                _log.debug("transaction conflict; retry %d of %d", retries, self._max_retries)
-                self._pause(retries)
+        return replay(
+            lambda: self._run_alone(work, write=write, subject=subject),
+            retryable=_is_conflict,
+            replays=self._max_retries,
+            on_replay=lambda number: _log.debug(
+                "transaction conflict; retry %d of %d", number, self._max_retries
+            ),
+        )
 
     def _run_alone(
         self, work: Callable[[Session], T], *, write: bool, subject: tuple[str, str] | None
@@ -225,6 +241,17 @@ class TransactionRunner(abc.ABC):
         # an I/O error); what the block wrote before is gone, so it must not commit.
         unit.broken = True
 
+    def _leave_queue(self, session: Session, give_back: str, queue: str) -> None:
+        """Give the queue's lock back, or drop the connection (the server frees its locks).
+
+        A connection that still holds the lock never goes back to the pool.
+        """
+        try:
+            with self._translated():
+                session.execute(give_back, [queue])
+        except StorageError:
+            session.discard()
+
     def _commit(self, session: Session) -> None:
         try:
             with self._translated():
@@ -248,7 +275,6 @@ class TransactionRunner(abc.ABC):
                 return
         session.discard()
 
-    def _pause(self, retry: int) -> None:
-        """Wait before a retry; full jitter keeps the losers of a race from colliding again."""
-        ceiling = min(_LONGEST_PAUSE, _FIRST_PAUSE * 2**retry)
-        time.sleep(random.uniform(0, ceiling))  # noqa: S311 -- jitter, not a secret
+
+def _is_conflict(error: BaseException) -> bool:
+    return isinstance(error, StorageError) and error.reason == "conflict"

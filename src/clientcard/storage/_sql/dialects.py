@@ -58,6 +58,9 @@ class Dialect(abc.ABC):
     rows_per_insert: ClassVar[int]
     """How many rows one bulk ``INSERT`` statement carries (1: one prepared statement,
     executed once per row)."""
+    queue_lock: ClassVar[tuple[str, str] | None] = None
+    """Statements that take and give back a named lock *before* a transaction begins
+    (``None`` where writers queue anyway, as SQLite's ``BEGIN IMMEDIATE`` makes them)."""
 
     def timestamp(self, value: dt.datetime) -> object:
         """Return ``value`` as the parameter a timestamp column compares correctly."""
@@ -157,6 +160,13 @@ class _PostgresDialect(Dialect):
     # One statement of 200 rows costs the server far less than 200 statements, even
     # pipelined.
     rows_per_insert = 200
+    # A session advisory lock, taken before BEGIN: a REPEATABLE READ snapshot is taken
+    # at the first statement, so a lock taken inside the transaction would be waited
+    # for and then fail anyway (the row changed after the snapshot). Waiters queue.
+    queue_lock = (
+        "SELECT pg_advisory_lock(hashtextextended(?, 0))",
+        "SELECT pg_advisory_unlock(hashtextextended(?, 0))",
+    )
     # FOR UPDATE makes a concurrent change surface at this read (as a serialization
     # failure under REPEATABLE READ) before the operation has written anything.
     lock_card = "SELECT version FROM cards WHERE business_id = ? AND id = ? FOR UPDATE"
