@@ -118,6 +118,7 @@ SHOWN = frozenset(
         "already_present",
         "minors",
         "audit_head",  # the audit chain's sequence number and hash
+        "last_failure_at",
         "consent_recorded",
         "records",
         "consent_events",
@@ -215,6 +216,7 @@ NO_CLIENT_DATA = frozenset(
         "clientcard.storage._sql.citus.Layout",  # table and index names of the schema
         "clientcard.storage.scrub.ScrubReport",  # tables rewritten, times, server pids
         "clientcard.storage.scrub.TableScrub",
+        "clientcard._backoff.Backoff",  # pauses and budgets of conflict replays
         "clientcard.cards._definitions.Choice",
         "clientcard.cards._definitions.FieldDefinition",
         "clientcard.cards._definitions.FormField",

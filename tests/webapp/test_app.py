@@ -399,6 +399,7 @@ class TestBooking:
         """What staff keep on the card (notes, group, tags) stays off the client's page."""
         _, _, location = post(client, good_form(config))
         card_id = location.rsplit("/", 1)[1]
+        site.salon.groups.add(key="difficili", label="Difficili")
         site.salon.cards.edit(
             card_id,
             {"notes": "paga sempre in ritardo", "client_group": "difficili", "tags": ["vip"]},
