@@ -15,12 +15,13 @@ import attrs
 from clientcard.cards.card import ClientCard
 from clientcard.cards.serialization import card_from_dict
 from clientcard.errors import FieldIssue, ValidationError
+from clientcard.storage._search import SearchPlan, plan, prefix_end
 from clientcard.storage._sql._common import matchable
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 from clientcard.storage.protocol import CardQuery, Page, SearchTerms, encode_cursor
 
-__all__ = ["card_filter", "count_cards", "select_cards"]
+__all__ = ["card_filter", "count_cards", "search_cards", "select_cards"]
 
 # The custom-field key rule of clientcard.cards.schema, restated here because the key ends up
 # inside a JSON path: the store must not depend on a looser rule elsewhere to stay safe.
@@ -94,27 +95,86 @@ def _child(table: str, condition: str) -> str:
     )
 
 
+_HAS_PREFIX: Final = (
+    "c.id IN (SELECT x.card_id FROM card_search AS x"
+    " WHERE x.business_id = ? AND x.token >= ? AND x.token < ?)"
+)
+
+
 def _search_condition(
     dialect: Dialect, business_id: str, terms: SearchTerms
 ) -> tuple[str, list[object]]:
+    """The filter form of a search: each looked-up prefix a range of the token index."""
+    wanted = _plan(terms)
     alternatives: list[str] = []
     params: list[object] = []
-    if terms.name is not None and matchable(terms.name):
-        for column in ("c.name_fold", "c.name_fold_reversed"):
-            sql, pattern = dialect.text_match(column, terms.name)
-            alternatives.append(sql)
-            params.append(pattern)
-    if terms.phone_digits is not None:
-        sql, pattern = dialect.text_match("x.number", terms.phone_digits)
-        alternatives.append(_child("card_phones", sql))
-        params.extend((business_id, pattern))
-    if terms.email is not None and matchable(terms.email):
-        sql, pattern = dialect.text_match("c.email_key", terms.email, prefix=True)
-        alternatives.append(sql)
-        params.append(pattern)
+    if wanted.words:
+        alternatives.append("(" + " AND ".join([_HAS_PREFIX] * len(wanted.words)) + ")")
+        for word in wanted.words:
+            params.extend((business_id, word, prefix_end(word)))
+    for prefix in (wanted.phone, wanted.email):
+        if prefix is not None:
+            alternatives.append(_HAS_PREFIX)
+            params.extend((business_id, prefix, prefix_end(prefix)))
     if not alternatives:
         return "1 = 0", []
     return "(" + " OR ".join(alternatives) + ")", params
+
+
+def _plan(terms: SearchTerms) -> SearchPlan:
+    """The search's token prefixes, leaving out any no stored token could hold."""
+    wanted = plan(terms)
+    if wanted.email is not None and not matchable(wanted.email):
+        wanted = attrs.evolve(wanted, email=None)
+    return wanted
+
+
+# One range scan of the token index per looked-up prefix. Each scan is grouped by card,
+# so a card found by every name word has one row per word; the card's rank is whether a
+# phone or e-mail token equals what was typed, and how many words equal a name token.
+_WORD_HITS: Final = (
+    "SELECT card_id, MAX(CASE WHEN token = ? THEN 1 ELSE 0 END) AS whole"
+    " FROM card_search WHERE business_id = ? AND token >= ? AND token < ? GROUP BY card_id"
+)
+_CONTACT_HITS: Final = (
+    "SELECT card_id, MAX(CASE WHEN token = ? THEN 1 ELSE 0 END) AS exact, 0 AS whole"
+    " FROM card_search WHERE business_id = ? AND token >= ? AND token < ? GROUP BY card_id"
+)
+
+
+def search_cards(
+    session: Session, dialect: Dialect, business_id: str, terms: SearchTerms, limit: int
+) -> list[ClientCard]:
+    """Return up to ``limit`` cards matching ``terms``, best first (see ``ClientStore.search``)."""
+    wanted = _plan(terms)
+    if wanted.is_empty() or limit <= 0 or not matchable(business_id):
+        return []
+    parts: list[str] = []
+    params: list[object] = []
+    if wanted.words:
+        scans = " UNION ALL ".join([_WORD_HITS] * len(wanted.words))
+        parts.append(
+            # Only constant SQL is spliced in: the word scans bind every value.
+            f"SELECT card_id, 0 AS exact, SUM(whole) AS whole FROM ({scans}) AS w"  # noqa: S608
+            " GROUP BY card_id HAVING COUNT(*) = ?"
+        )
+        for word in wanted.words:
+            params.extend((word, business_id, word, prefix_end(word)))
+        params.append(len(wanted.words))
+    for prefix in (wanted.phone, wanted.email):
+        if prefix is not None:
+            parts.append(_CONTACT_HITS)
+            params.extend((prefix, business_id, prefix, prefix_end(prefix)))
+    hits = " UNION ALL ".join(parts)
+    # Only constant SQL is spliced in: the parts above bind every value.
+    statement = (
+        "SELECT c.doc FROM (SELECT card_id, MAX(exact) AS exact, MAX(whole) AS whole"  # noqa: S608
+        f" FROM ({hits}) AS h GROUP BY card_id) AS r"
+        " JOIN cards AS c ON c.business_id = ? AND c.id = r.card_id"
+        " ORDER BY r.exact DESC, r.whole DESC, c.sort_key, c.id LIMIT ?"
+    )
+    rows = session.fetch(statement, [*params, business_id, limit])
+    return [card_from_dict(dialect.decode_card(row[0])) for row in rows]
 
 
 def select_cards(
