@@ -8,15 +8,16 @@ semantics of :func:`clientcard.storage.memory.matches`; listings page by keyset 
 from __future__ import annotations
 
 import re
-from typing import Final
+from collections.abc import Callable
+from typing import Any, Final
 
 import attrs
 
 from clientcard.cards.card import ClientCard
 from clientcard.cards.serialization import card_from_dict
 from clientcard.errors import FieldIssue, ValidationError
-from clientcard.storage._search import SearchPlan, plan, prefix_end
-from clientcard.storage._sql._common import matchable
+from clientcard.storage._search import SearchPlan, plan, prefix_end, rank
+from clientcard.storage._sql._common import marks, matchable
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 from clientcard.storage.protocol import CardQuery, Page, SearchTerms, encode_cursor
@@ -133,17 +134,27 @@ def _plan(terms: SearchTerms) -> SearchPlan:
     return wanted
 
 
-# One range scan of the token index per looked-up prefix. Each scan is grouped by card,
-# so a card found by every name word has one row per word; the card's rank is whether a
-# phone or e-mail token equals what was typed, and how many words equal a name token.
-_WORD_HITS: Final = (
-    "SELECT card_id, MAX(CASE WHEN token = ? THEN 1 ELSE 0 END) AS whole"
-    " FROM card_search WHERE business_id = ? AND token >= ? AND token < ? GROUP BY card_id"
+# The ranked search reads no more of the index than it must. Each alternative (the name
+# words, the phone, the e-mail) is one statement that returns its best few rows in rank
+# order -- the token table carries each card's sort key, so the order needs no card --
+# and the lists are merged here. A card's rank in the merge is the best any list gave it;
+# each list's rank is at most the card's true one and equals it in the list that found
+# the card by its name, so the merged first ``limit`` are exactly the true first ``limit``
+# (a list that cut a card off holds ``limit`` cards ranked above it). The one component a
+# list can't know alone, "the phone or e-mail typed is exactly the card's", is settled
+# for the few cards that have such a token by reading their tokens.
+_RANGE: Final = "x.business_id = ? AND x.token >= ? AND x.token < ?"
+_HAS_WORD: Final = (
+    "EXISTS (SELECT 1 FROM card_search AS y WHERE y.business_id = x.business_id"
+    " AND y.card_id = x.card_id AND y.token >= ? AND y.token < ?)"
 )
-_CONTACT_HITS: Final = (
-    "SELECT card_id, MAX(CASE WHEN token = ? THEN 1 ELSE 0 END) AS exact, 0 AS whole"
-    " FROM card_search WHERE business_id = ? AND token >= ? AND token < ? GROUP BY card_id"
+_WHOLE_WORD: Final = (
+    "CASE WHEN EXISTS (SELECT 1 FROM card_search AS y WHERE y.business_id = x.business_id"
+    " AND y.card_id = x.card_id AND y.token = ?) THEN 1 ELSE 0 END"
 )
+# How many rows of a range are counted to pick the one that drives a search by words.
+_COUNT_CAP: Final = 2000
+_Ranked = tuple[int, int, str, str]  # (exact, whole, sort key, card id)
 
 
 def search_cards(
@@ -153,32 +164,145 @@ def search_cards(
     wanted = _plan(terms)
     if wanted.is_empty() or limit <= 0 or not matchable(business_id):
         return []
-    parts: list[str] = []
-    params: list[object] = []
+    best: dict[str, _Ranked] = {}
+
+    def keep(found: list[_Ranked]) -> None:
+        for entry in found:
+            card_id = entry[3]
+            known = best.get(card_id)
+            best[card_id] = entry if known is None else _higher(known, entry)
+
     if wanted.words:
-        scans = " UNION ALL ".join([_WORD_HITS] * len(wanted.words))
-        parts.append(
-            # Only constant SQL is spliced in: the word scans bind every value.
-            f"SELECT card_id, 0 AS exact, SUM(whole) AS whole FROM ({scans}) AS w"  # noqa: S608
-            " GROUP BY card_id HAVING COUNT(*) = ?"
-        )
-        for word in wanted.words:
-            params.extend((word, business_id, word, prefix_end(word)))
-        params.append(len(wanted.words))
+        keep(_by_words(session, business_id, wanted.words, limit))
     for prefix in (wanted.phone, wanted.email):
         if prefix is not None:
-            parts.append(_CONTACT_HITS)
-            params.extend((prefix, business_id, prefix, prefix_end(prefix)))
-    hits = " UNION ALL ".join(parts)
-    # Only constant SQL is spliced in: the parts above bind every value.
-    statement = (
-        "SELECT c.doc FROM (SELECT card_id, MAX(exact) AS exact, MAX(whole) AS whole"  # noqa: S608
-        f" FROM ({hits}) AS h GROUP BY card_id) AS r"
-        " JOIN cards AS c ON c.business_id = ? AND c.id = r.card_id"
-        " ORDER BY r.exact DESC, r.whole DESC, c.sort_key, c.id LIMIT ?"
+            keep(_by_prefix(session, business_id, prefix, limit))
+    keep(_exactly(session, business_id, wanted))
+    chosen = sorted(best.values(), key=lambda entry: (-entry[0], -entry[1], entry[2], entry[3]))
+    ids = [entry[3] for entry in chosen[:limit]]
+    if not ids:
+        return []
+    docs = dict(
+        session.fetch(
+            # Only placeholders are spliced in.
+            f"SELECT id, doc FROM cards WHERE business_id = ? AND id IN ({marks(ids)})",  # noqa: S608
+            [business_id, *ids],
+        )
     )
-    rows = session.fetch(statement, [*params, business_id, limit])
-    return [card_from_dict(dialect.decode_card(row[0])) for row in rows]
+    return [
+        card_from_dict(dialect.decode_card(docs[card_id])) for card_id in ids if card_id in docs
+    ]
+
+
+def _higher(one: _Ranked, other: _Ranked) -> _Ranked:
+    return (max(one[0], other[0]), max(one[1], other[1]), one[2], one[3])
+
+
+def _first_distinct(
+    session: Session,
+    statement: str,
+    params: list[object],
+    limit: int,
+    row: Callable[[tuple[Any, ...]], _Ranked],
+) -> list[_Ranked]:
+    """The first ``limit`` distinct cards of an ordered statement ending in ``LIMIT ?``.
+
+    A card may own several tokens in one range ("mar": Maria Marini); its first row is
+    its best, and more rows are read while repeats leave the page short.
+    """
+    want = limit * 4 + 8
+    while True:
+        rows = session.fetch(statement, [*params, want])
+        seen: dict[str, _Ranked] = {}
+        for each in rows:
+            entry = row(each)
+            seen.setdefault(entry[3], entry)
+        if len(seen) >= limit or len(rows) < want:
+            return list(seen.values())[:limit]
+        want *= 4
+
+
+def _by_words(
+    session: Session, business_id: str, words: tuple[str, ...], limit: int
+) -> list[_Ranked]:
+    """The best cards having a token starting with every word, by whole words then name."""
+    # The range with the fewest rows drives; the others are probes of the card's own
+    # tokens (the (business_id, card_id, token) index).
+    if len(words) > 1:
+        sizes = [_range_size(session, business_id, word) for word in words]
+        words = tuple(word for _, word in sorted(zip(sizes, words, strict=True)))
+    driver, others = words[0], words[1:]
+    whole = " + ".join(["CASE WHEN x.token = ? THEN 1 ELSE 0 END", *[_WHOLE_WORD] * len(others)])
+    where = " AND ".join([_RANGE, *[_HAS_WORD] * len(others)])
+    statement = (
+        # Only constant SQL is spliced in: every value is bound.
+        f"SELECT x.card_id, {whole} AS whole, x.sort_key FROM card_search AS x"  # noqa: S608
+        f" WHERE {where} ORDER BY whole DESC, x.sort_key, x.card_id LIMIT ?"
+    )
+    params: list[object] = [driver, *others, business_id, driver, prefix_end(driver)]
+    for word in others:
+        params.extend((word, prefix_end(word)))
+    return _first_distinct(
+        session, statement, params, limit, lambda row: (0, int(row[1]), str(row[2]), str(row[0]))
+    )
+
+
+_RANGE_SIZE: Final = (
+    "SELECT count(*) FROM (SELECT 1 FROM card_search AS x"
+    " WHERE x.business_id = ? AND x.token >= ? AND x.token < ? LIMIT ?) AS counted"
+)
+
+
+def _range_size(session: Session, business_id: str, prefix: str) -> int:
+    rows = session.fetch(_RANGE_SIZE, (business_id, prefix, prefix_end(prefix), _COUNT_CAP))
+    return int(rows[0][0])
+
+
+def _by_prefix(session: Session, business_id: str, prefix: str, limit: int) -> list[_Ranked]:
+    """The first cards by name having a token starting with ``prefix`` (a phone, an e-mail)."""
+    statement = (
+        f"SELECT x.card_id, x.sort_key FROM card_search AS x WHERE {_RANGE}"  # noqa: S608
+        " ORDER BY x.sort_key, x.card_id LIMIT ?"
+    )
+    return _first_distinct(
+        session,
+        statement,
+        [business_id, prefix, prefix_end(prefix)],
+        limit,
+        lambda row: (0, 0, str(row[1]), str(row[0])),
+    )
+
+
+def _exactly(session: Session, business_id: str, wanted: SearchPlan) -> list[_Ranked]:
+    """The cards whose phone or e-mail is exactly what was typed, fully ranked."""
+    exact = [token for token in (wanted.phone, wanted.email) if token is not None]
+    if not exact:
+        return []
+    owners = session.fetch(
+        # Only placeholders are spliced in.
+        "SELECT DISTINCT card_id FROM card_search"  # noqa: S608
+        f" WHERE business_id = ? AND token IN ({marks(exact)})",
+        [business_id, *exact],
+    )
+    if not owners:
+        return []
+    ids = [str(row[0]) for row in owners]
+    tokens: dict[str, set[str]] = {}
+    keys: dict[str, str] = {}
+    for card_id, token, key in session.fetch(
+        # Only placeholders are spliced in.
+        "SELECT card_id, token, sort_key FROM card_search"  # noqa: S608
+        f" WHERE business_id = ? AND card_id IN ({marks(ids)})",
+        [business_id, *ids],
+    ):
+        tokens.setdefault(str(card_id), set()).add(str(token))
+        keys[str(card_id)] = str(key)
+    found: list[_Ranked] = []
+    for card_id, owned in tokens.items():
+        ranked = rank(frozenset(owned), wanted)
+        if ranked is not None:
+            found.append((*ranked, keys[card_id], card_id))
+    return found
 
 
 def select_cards(

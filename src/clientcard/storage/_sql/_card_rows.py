@@ -35,7 +35,7 @@ _INSERT_CARD: Final = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT DO NOTHING"
 )
-_INSERT_TOKENS: Final = "INSERT INTO card_search (business_id, token, card_id)"
+_INSERT_TOKENS: Final = "INSERT INTO card_search (business_id, token, card_id, sort_key)"
 _DELETE_TOKENS: Final = "DELETE FROM card_search WHERE business_id = ? AND card_id = ?"
 _UPDATE_CARD: Final = (
     "UPDATE cards SET version = ?, sort_key = ?, name_fold = ?, name_fold_reversed = ?,"
@@ -76,7 +76,7 @@ def _write_children(session: Session, card: ClientCard) -> None:
 
 
 def insert_tokens(session: Session, dialect: Dialect, rows: Sequence[tuple[object, ...]]) -> None:
-    """Index cards for search: insert ``(business_id, token, card_id)`` rows in bulk.
+    """Index cards for search: insert ``(business_id, token, card_id, sort_key)`` rows.
 
     The tokens are :func:`clientcard.storage._search.card_tokens`'s; they are written in
     the unit of work that writes the card, and deleted with it.
@@ -87,7 +87,9 @@ def insert_tokens(session: Session, dialect: Dialect, rows: Sequence[tuple[objec
 def _token_rows(cards: Sequence[ClientCard]) -> list[tuple[object, ...]]:
     # Sorted, so rows go into the index in its order.
     return [
-        (card.business_id, token, card.id) for card in cards for token in sorted(card_tokens(card))
+        (card.business_id, token, card.id, key)
+        for card, key in ((card, sort_key(card)) for card in cards)
+        for token in sorted(card_tokens(card))
     ]
 
 

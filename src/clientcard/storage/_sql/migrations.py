@@ -8,6 +8,7 @@ from typing import Any, Final, cast
 
 import attrs
 
+from clientcard.contact.name import fold
 from clientcard.errors import (
     StorageError,
 )
@@ -61,7 +62,7 @@ _SEEDED_STATISTICS: Final = (
 # by a few cards, a phone or e-mail token by one.
 _SEEDED_SEARCH_STATISTICS: Final = (
     ("card_search", "card_search", "600000 60000 4 1"),
-    ("card_search", "card_search_by_card", "600000 60000 6"),
+    ("card_search", "card_search_by_card", "600000 60000 6 1"),
 )
 
 _BACKFILL_BATCH: Final = 1000
@@ -86,13 +87,10 @@ def _index_existing_cards(session: Session, dialect: Dialect) -> None:
         tokens: list[tuple[object, ...]] = []
         for business_id, card_id, stored in rows:
             doc = cast("dict[str, Any]", dialect.decode_card(stored))
-            found = tokens_of(
-                doc.get("first_name") or "",
-                doc.get("last_name") or "",
-                doc.get("phones") or (),
-                doc.get("email"),
-            )
-            tokens.extend((business_id, token, card_id) for token in sorted(found))
+            first, last = doc.get("first_name") or "", doc.get("last_name") or ""
+            found = tokens_of(first, last, doc.get("phones") or (), doc.get("email"))
+            key = fold(f"{last} {first}".strip())  # protocol.sort_key, from the document
+            tokens.extend((business_id, token, card_id, key) for token in sorted(found))
         insert_tokens(session, dialect, tokens)
         indexed += len(rows)
         after = tuple(rows[-1][:2])
@@ -404,22 +402,24 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
                     business_id TEXT NOT NULL,
                     token TEXT NOT NULL,
                     card_id TEXT NOT NULL,
+                    sort_key TEXT NOT NULL,
                     PRIMARY KEY (business_id, token, card_id),
                     FOREIGN KEY (business_id, card_id)
                         REFERENCES cards (business_id, id) ON DELETE CASCADE
                 ) WITHOUT ROWID""",
-                "CREATE INDEX card_search_by_card ON card_search (business_id, card_id)",
+                "CREATE INDEX card_search_by_card ON card_search (business_id, card_id, token)",
             ),
             "postgresql": (
                 """CREATE TABLE card_search (
                     business_id TEXT COLLATE "C" NOT NULL,
                     token TEXT COLLATE "C" NOT NULL,
                     card_id TEXT COLLATE "C" NOT NULL,
+                    sort_key TEXT COLLATE "C" NOT NULL,
                     PRIMARY KEY (business_id, token, card_id),
                     FOREIGN KEY (business_id, card_id)
                         REFERENCES cards (business_id, id) ON DELETE CASCADE
                 )""",
-                "CREATE INDEX card_search_by_card ON card_search (business_id, card_id)",
+                "CREATE INDEX card_search_by_card ON card_search (business_id, card_id, token)",
             ),
         },
         carry_forward=_index_existing_cards,

@@ -1,0 +1,407 @@
+"""Name search served by the token index, beside the raw indexed query, at platform scale.
+
+Two figures per database (issue 17):
+
+* **one business of** ``BENCH_SEARCH_CARDS`` **(100,000) cards**: ``desk.cards.search``
+  (``ClientStore.search``) as a front desk types -- the start of a last name ("ross"), of
+  a first name ("giu"), a first and a last ("giu ro"), two words of one name ("de lu") --
+  beside the floor, the very statement the store sends run through the bare driver
+  (``sqlite3`` / ``psycopg``), rows fetched but not read into cards;
+* **the same business among** ``BENCH_SEARCH_BUSINESSES`` **(10,000) businesses** holding
+  ``BENCH_SEARCH_TOTAL`` **(1,000,000) cards** in all: the same searches in the same
+  business once the other 9,999 businesses' cards are in the store. Their rows are
+  written with bulk SQL (``executemany`` on SQLite, ``COPY`` on PostgreSQL) from the
+  library's own row builders, not through the store: a million validated adds would take
+  the machine most of an hour and measure nothing this figure is about.
+
+Targets: the search <= 3x its floor and under 5 ms a search; among 10,000 businesses
+within 1.3x of the one-business figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pairs import pairs, result
+
+from clientcard.business import Business
+from clientcard.cards.card import ClientCard
+from clientcard.cards.search import search_terms
+from clientcard.storage import _sql
+from clientcard.storage._search import card_tokens
+from clientcard.storage._sql._card_rows import _derived  # noqa: PLC2701 -- the store's own rows
+from clientcard.storage.protocol import ClientStore, SearchTerms, sort_key
+from clientcard.storage.sqlite import SQLiteStore
+
+NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+
+FIRST = (
+    "Giulia Giuseppe Giulio Francesca Francesco Alessandro Alessandra Chiara Sofia Marco "
+    "Anna Maria Luca Lucia Matteo Martina Andrea Sara Davide Elena Federico Federica "
+    "Simone Valentina Lorenzo Laura Gabriele Paola Riccardo Silvia Stefano Roberta "
+    "Daniele Elisa Tommaso Beatrice Emma Noemi Greta Aurora Ginevra Alice Viola Camilla "
+    "Sanne Lotte Daan Sem Finn Julia Tess Lieke Bram Ruben Thijs Fleur Iris Femke Eva "
+    "José Núñez Zoë Chloé Renée Anaïs Jürgen Søren Ángela Inés"
+).split()
+LAST_COMMON = (
+    "Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco Bruno Gallo "
+    "Conti De_Luca Mancini Costa Giordano Rizzo Lombardi Moretti Barbieri Fontana Santoro "
+    "Mariani Rinaldi Caruso Ferrara Galli Martini Leone Longo Gentile Martinelli Vitale "
+    "Lombardo Serra Coppola De_Santis D'Angelo Marchetti Parisi Villa Conte Ferraro "
+    "Ferri Fabbri Bianco Marini Grasso Valentini Messina Sala De_Angelis Gatti Pellegrini "
+    "Palumbo Sanna Farina Rizzi Monti Cattaneo Morelli Amato Silvestri Mazza Testa "
+    "De_Jong Jansen De_Vries Van_den_Berg Van_Dijk Bakker Janssen Visser Smit Meijer "
+    "De_Boer Mulder De_Groot Bos Vos Peters Hendriks Van_Leeuwen Dekker Brouwer De_Wit "
+    "Núñez García Martínez Müller Schäfer Łukasz Ødegård"
+).split()
+SYLLABLES = (
+    "ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo ga ge gi go la le li lo lu "
+    "ma me mi mo mu na ne ni no nu pa pe pi po ra re ri ro ru sa se si so ta te ti to va "
+    "ve vi vo za ze zi zo"
+).split()
+ENDINGS = "ni ri li ti si chi lli tti nzi sso rdi ssi one ello etti ucci ini oni ato".split()
+
+
+def _last_names(rng: random.Random) -> tuple[list[str], list[float]]:
+    """Surnames with a long tail: the common ones share a third of the cards."""
+    common = [name.replace("_", " ") for name in LAST_COMMON]
+    made = sorted(
+        {
+            (rng.choice(SYLLABLES) + rng.choice(SYLLABLES) + rng.choice(ENDINGS)).capitalize()
+            for _ in range(6_000)
+        }
+    )
+    # Zipf-like among the common ones (Rossi about 1 in 150 cards, as in Italy), flat tail.
+    weights = [1.0 / (rank + 30) for rank in range(len(common))]
+    scale = (2.0 * sum(weights)) / len(made)
+    return [*common, *made], [*weights, *([scale] * len(made))]
+
+
+def people(count: int, seed: int) -> Iterator[tuple[str, str]]:
+    """``count`` (first, last) names drawn as a salon's client list would have them."""
+    rng = random.Random(seed)
+    last, last_weights = _last_names(random.Random(17))
+    first_weights = [1.0 / (rank + 20) for rank in range(len(FIRST))]
+    firsts = rng.choices(FIRST, first_weights, k=count)
+    lasts = rng.choices(last, last_weights, k=count)
+    return zip(firsts, lasts, strict=True)
+
+
+def make_cards(business_id: str, start: int, count: int, seed: int) -> list[ClientCard]:
+    return [
+        ClientCard(
+            id=f"card-{start + n:08d}",
+            business_id=business_id,
+            created_at=NOW,
+            updated_at=NOW,
+            first_name=first,
+            last_name=last,
+            email=f"client{start + n}@example.com",
+            phones=(f"+39333{start + n:07d}",),
+        )
+        for n, (first, last) in enumerate(people(count, seed + start))
+    ]
+
+
+def typed_searches(count: int, seed: int) -> list[str]:
+    """What a front desk types, drawn from the names of the business's own clients."""
+    rng = random.Random(seed)
+    found: list[str] = []
+    for first, last in people(count * 3, seed):
+        shape = len(found) % 4
+        if shape == 0:
+            found.append(last.split()[-1][:4])  # "ross"
+        elif shape == 1:
+            found.append(first[:3])  # "giu"
+        elif shape == 2:
+            found.append(f"{first[:3]} {last.split()[-1][:2]}")  # "giu ro"
+        elif " " in last:
+            words = last.split()
+            found.append(f"{words[0][:2]} {words[-1][:2]}")  # "de lu"
+        else:
+            found.append(f"{last[:5]}")
+        if len(found) == count:
+            break
+    rng.shuffle(found)
+    return found
+
+
+# -- rows, written in bulk -----------------------------------------------------------------
+
+CARD_COLUMNS = (
+    "business_id, id, version, sort_key, name_fold, name_fold_reversed, email_key, status,"
+    " client_group, guardian_id, doc"
+)
+
+
+def rows_of(
+    cards: Sequence[ClientCard], dialect: _sql.Dialect
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The cards', phones' and search tokens' rows the store would write for ``cards``."""
+    card_rows = [(c.business_id, c.id, *_derived(c, dialect)) for c in cards]
+    phone_rows = [(c.business_id, c.id, n) for c in cards for n in c.phones]
+    token_rows = [
+        (c.business_id, t, c.id, sort_key(c)) for c in cards for t in sorted(card_tokens(c))
+    ]
+    return card_rows, phone_rows, token_rows
+
+
+def businesses(count: int) -> list[Business]:
+    return [
+        Business(id=f"biz-{n:05d}", name="Bench", region="IT", language="it", created_at=NOW)
+        for n in range(count)
+    ]
+
+
+def batches(
+    business_ids: Sequence[str], per_business: int, seed: int
+) -> Iterator[list[ClientCard]]:
+    """Cards of each business in turn, a few thousand at a time."""
+    pending: list[ClientCard] = []
+    for index, business_id in enumerate(business_ids):
+        pending.extend(make_cards(business_id, 0, per_business, seed + index * 7919))
+        if len(pending) >= 20_000:
+            yield pending
+            pending = []
+    if pending:
+        yield pending
+
+
+def fill_sqlite(path: Path, business_ids: Sequence[str], per_business: int, seed: int) -> None:
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute("PRAGMA synchronous=OFF")
+    raw.execute("BEGIN")
+    for cards in batches(business_ids, per_business, seed):
+        card_rows, phone_rows, token_rows = rows_of(cards, _sql.SQLITE)
+        raw.executemany(f"INSERT INTO cards ({CARD_COLUMNS}) VALUES ({_marks(11)})", card_rows)
+        raw.executemany("INSERT INTO card_phones VALUES (?, ?, ?)", phone_rows)
+        raw.executemany(
+            "INSERT INTO card_search (business_id, token, card_id, sort_key) VALUES (?, ?, ?, ?)", token_rows
+        )
+    raw.execute("COMMIT")
+    raw.execute("ANALYZE")
+    raw.close()
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+# -- timing ---------------------------------------------------------------------------------
+
+
+class Recorder:
+    """A session that records what a row function sends instead of running it."""
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, list[object]]] = []
+
+    def fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        self.statements.append((sql, list(params)))
+        return []
+
+
+def search_statements(
+    dialect: _sql.Dialect, business_id: str, typed: Sequence[str]
+) -> list[tuple[str, list[object]]]:
+    """The statements ``ClientStore.search`` sends for ``typed``, as the service reads it."""
+    recorder = Recorder()
+    for text in typed:
+        _sql.rows.search_cards(recorder, dialect, business_id, search_terms(text, "IT"), 20)  # type: ignore[arg-type]
+    return recorder.statements
+
+
+def measure(
+    label: str,
+    store: ClientStore,
+    business_id: str,
+    typed: Sequence[str],
+    floor: Callable[[], object],
+    *,
+    target: float,
+) -> dict[str, Any]:
+    terms = [search_terms(text, "IT") for text in typed]
+
+    def ours() -> None:
+        for each in terms:
+            store.search(business_id, each, limit=20)
+
+    timing = pairs(ours, floor)
+    row = result(
+        label,
+        timing,
+        "the same statement through the bare driver, rows fetched",
+        per=len(typed),
+        unit="searches/s",
+        target=target,
+    )
+    per_search_ms = timing[0] / len(typed) * 1000
+    row["ms_per_search"] = round(per_search_ms, 3)
+    row["under_5_ms"] = per_search_ms < 5
+    row["matches_median"] = statistics.median(
+        _matches(store, business_id, each) for each in terms[:20]
+    )
+    return row
+
+
+def _matches(store: ClientStore, business_id: str, terms: SearchTerms) -> int:
+    return len(store.search(business_id, terms, limit=100_000))
+
+
+def _settings() -> tuple[int, int, int, int]:
+    cards = int(os.environ.get("BENCH_SEARCH_CARDS", "100000"))
+    count = int(os.environ.get("BENCH_SEARCH_BUSINESSES", "10000"))
+    total = int(os.environ.get("BENCH_SEARCH_TOTAL", "1000000"))
+    searches = int(os.environ.get("BENCH_SEARCHES", "40"))
+    return cards, count, total, searches
+
+
+def sqlite_search() -> list[dict[str, Any]]:
+    """The two SQLite figures: one business, then the same among many (see the module)."""
+    cards, count, total, searches = _settings()
+    path = Path(tempfile.mkdtemp(prefix="cc-search-")) / "search.db"
+    all_businesses = businesses(count)
+    with SQLiteStore(path) as store:
+        for business in all_businesses:
+            store.add_business(business)
+    mine = all_businesses[0].id
+    started = time.perf_counter()
+    fill_sqlite(path, [mine], cards, seed=1)
+    print(f"SQLite: {cards} cards in {time.perf_counter() - started:.0f} s")
+    typed = search_statements(_sql.SQLITE, mine, typed_searches(searches, seed=1))
+    texts = typed_searches(searches, seed=1)
+    rows = []
+    with SQLiteStore(path) as store, sqlite3.connect(path) as raw:
+
+        def floor() -> None:
+            for sql, params in typed:
+                raw.execute(sql, params).fetchall()
+
+        one = measure(
+            f"name search, {cards:,} cards in one business (SQLite)",
+            store,
+            mine,
+            texts,
+            floor,
+            target=3.0,
+        )
+        rows.append(one)
+    others = [business.id for business in all_businesses[1:]]
+    per_other = max((total - cards) // max(len(others), 1), 0)
+    started = time.perf_counter()
+    fill_sqlite(path, others, per_other, seed=2)
+    print(f"SQLite: {per_other * len(others)} more cards in {time.perf_counter() - started:.0f} s")
+    with SQLiteStore(path) as store, sqlite3.connect(path) as raw:
+
+        def floor_many() -> None:
+            for sql, params in typed:
+                raw.execute(sql, params).fetchall()
+
+        many = measure(
+            f"name search, the same business among {count:,} businesses,"
+            f" {cards + per_other * len(others):,} cards (SQLite)",
+            store,
+            mine,
+            texts,
+            floor_many,
+            target=3.0,
+        )
+        many["vs_one_business"] = round(many["clientcard_s"] / one["clientcard_s"], 2)
+        many["vs_one_business_target"] = 1.3
+        rows.append(many)
+    return rows
+
+
+def postgres_search(dsn: str) -> list[dict[str, Any]]:
+    """The two PostgreSQL figures, the rows written with ``COPY``."""
+    import psycopg
+    from psycopg import sql as pgsql
+
+    from clientcard.storage.postgres import PostgresStore
+
+    cards, count, total, searches = _settings()
+    schema = f"cc_bench_search_{uuid.uuid4().hex[:8]}"
+    all_businesses = businesses(count)
+    mine = all_businesses[0].id
+    texts = typed_searches(searches, seed=1)
+    typed = [
+        (sql.replace("?", "%s"), params)
+        for sql, params in search_statements(_sql.POSTGRES, mine, texts)
+    ]
+    rows: list[dict[str, Any]] = []
+    try:
+        with PostgresStore(dsn, schema=schema) as store:
+            for business in all_businesses:
+                store.add_business(business)
+        with psycopg.connect(dsn) as raw:
+            raw.execute(pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(schema)))
+
+            def copy_in(business_ids: Sequence[str], per_business: int, seed: int) -> None:
+                started = time.perf_counter()
+                with raw.cursor() as cursor:
+                    for batch in batches(business_ids, per_business, seed):
+                        card_rows, phone_rows, token_rows = rows_of(batch, _sql.POSTGRES)
+                        for table, columns, found in (
+                            ("cards", CARD_COLUMNS, card_rows),
+                            ("card_phones", "business_id, card_id, number", phone_rows),
+                            ("card_search", "business_id, token, card_id, sort_key", token_rows),
+                        ):
+                            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                                for each in found:
+                                    copy.write_row(each)
+                raw.commit()
+                for table in ("cards", "card_phones", "card_search"):
+                    raw.execute(f"ANALYZE {table}")
+                raw.commit()
+                print(f"PostgreSQL: rows in {time.perf_counter() - started:.0f} s")
+
+            def floor() -> None:
+                with raw.cursor() as cursor:
+                    for text, params in typed:
+                        cursor.execute(text, params)
+                        cursor.fetchall()
+
+            copy_in([mine], cards, seed=1)
+            with PostgresStore(dsn, schema=schema) as store:
+                one = measure(
+                    f"name search, {cards:,} cards in one business (PostgreSQL)",
+                    store,
+                    mine,
+                    texts,
+                    floor,
+                    target=3.0,
+                )
+                rows.append(one)
+            others = [business.id for business in all_businesses[1:]]
+            per_other = max((total - cards) // max(len(others), 1), 0)
+            copy_in(others, per_other, seed=2)
+            with PostgresStore(dsn, schema=schema) as store:
+                many = measure(
+                    f"name search, the same business among {count:,} businesses,"
+                    f" {cards + per_other * len(others):,} cards (PostgreSQL)",
+                    store,
+                    mine,
+                    texts,
+                    floor,
+                    target=3.0,
+                )
+                many["vs_one_business"] = round(many["clientcard_s"] / one["clientcard_s"], 2)
+                many["vs_one_business_target"] = 1.3
+                rows.append(many)
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            connection.execute(
+                pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(pgsql.Identifier(schema))
+            )
+    return rows
