@@ -39,37 +39,265 @@ from clientcard.cards.card import ClientCard
 from clientcard.cards.search import search_terms
 from clientcard.storage import _sql
 from clientcard.storage._search import card_tokens
-from clientcard.storage._sql._card_rows import _derived  # noqa: PLC2701 -- the store's own rows
-from clientcard.storage.protocol import ClientStore, SearchTerms, sort_key
+from clientcard.storage._sql._card_rows import _derived
+from clientcard.storage.protocol import CardQuery, ClientStore, SearchTerms, sort_key
 from clientcard.storage.sqlite import SQLiteStore
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
 
-FIRST = (
-    "Giulia Giuseppe Giulio Francesca Francesco Alessandro Alessandra Chiara Sofia Marco "
-    "Anna Maria Luca Lucia Matteo Martina Andrea Sara Davide Elena Federico Federica "
-    "Simone Valentina Lorenzo Laura Gabriele Paola Riccardo Silvia Stefano Roberta "
-    "Daniele Elisa Tommaso Beatrice Emma Noemi Greta Aurora Ginevra Alice Viola Camilla "
-    "Sanne Lotte Daan Sem Finn Julia Tess Lieke Bram Ruben Thijs Fleur Iris Femke Eva "
-    "José Núñez Zoë Chloé Renée Anaïs Jürgen Søren Ángela Inés"
-).split()
-LAST_COMMON = (
-    "Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco Bruno Gallo "
-    "Conti De_Luca Mancini Costa Giordano Rizzo Lombardi Moretti Barbieri Fontana Santoro "
-    "Mariani Rinaldi Caruso Ferrara Galli Martini Leone Longo Gentile Martinelli Vitale "
-    "Lombardo Serra Coppola De_Santis D'Angelo Marchetti Parisi Villa Conte Ferraro "
-    "Ferri Fabbri Bianco Marini Grasso Valentini Messina Sala De_Angelis Gatti Pellegrini "
-    "Palumbo Sanna Farina Rizzi Monti Cattaneo Morelli Amato Silvestri Mazza Testa "
-    "De_Jong Jansen De_Vries Van_den_Berg Van_Dijk Bakker Janssen Visser Smit Meijer "
-    "De_Boer Mulder De_Groot Bos Vos Peters Hendriks Van_Leeuwen Dekker Brouwer De_Wit "
-    "Núñez García Martínez Müller Schäfer Łukasz Ødegård"
-).split()
-SYLLABLES = (
-    "ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo ga ge gi go la le li lo lu "
-    "ma me mi mo mu na ne ni no nu pa pe pi po ra re ri ro ru sa se si so ta te ti to va "
-    "ve vi vo za ze zi zo"
-).split()
-ENDINGS = "ni ri li ti si chi lli tti nzi sso rdi ssi one ello etti ucci ini oni ato".split()
+FIRST = [
+    "Giulia",
+    "Giuseppe",
+    "Giulio",
+    "Francesca",
+    "Francesco",
+    "Alessandro",
+    "Alessandra",
+    "Chiara",
+    "Sofia",
+    "Marco",
+    "Anna",
+    "Maria",
+    "Luca",
+    "Lucia",
+    "Matteo",
+    "Martina",
+    "Andrea",
+    "Sara",
+    "Davide",
+    "Elena",
+    "Federico",
+    "Federica",
+    "Simone",
+    "Valentina",
+    "Lorenzo",
+    "Laura",
+    "Gabriele",
+    "Paola",
+    "Riccardo",
+    "Silvia",
+    "Stefano",
+    "Roberta",
+    "Daniele",
+    "Elisa",
+    "Tommaso",
+    "Beatrice",
+    "Emma",
+    "Noemi",
+    "Greta",
+    "Aurora",
+    "Ginevra",
+    "Alice",
+    "Viola",
+    "Camilla",
+    "Sanne",
+    "Lotte",
+    "Daan",
+    "Sem",
+    "Finn",
+    "Julia",
+    "Tess",
+    "Lieke",
+    "Bram",
+    "Ruben",
+    "Thijs",
+    "Fleur",
+    "Iris",
+    "Femke",
+    "Eva",
+    "José",
+    "Núñez",
+    "Zoë",
+    "Chloé",
+    "Renée",
+    "Anaïs",
+    "Jürgen",
+    "Søren",
+    "Ángela",
+    "Inés",
+]
+LAST_COMMON = [
+    "Rossi",
+    "Russo",
+    "Ferrari",
+    "Esposito",
+    "Bianchi",
+    "Romano",
+    "Colombo",
+    "Ricci",
+    "Marino",
+    "Greco",
+    "Bruno",
+    "Gallo",
+    "Conti",
+    "De_Luca",
+    "Mancini",
+    "Costa",
+    "Giordano",
+    "Rizzo",
+    "Lombardi",
+    "Moretti",
+    "Barbieri",
+    "Fontana",
+    "Santoro",
+    "Mariani",
+    "Rinaldi",
+    "Caruso",
+    "Ferrara",
+    "Galli",
+    "Martini",
+    "Leone",
+    "Longo",
+    "Gentile",
+    "Martinelli",
+    "Vitale",
+    "Lombardo",
+    "Serra",
+    "Coppola",
+    "De_Santis",
+    "D'Angelo",
+    "Marchetti",
+    "Parisi",
+    "Villa",
+    "Conte",
+    "Ferraro",
+    "Ferri",
+    "Fabbri",
+    "Bianco",
+    "Marini",
+    "Grasso",
+    "Valentini",
+    "Messina",
+    "Sala",
+    "De_Angelis",
+    "Gatti",
+    "Pellegrini",
+    "Palumbo",
+    "Sanna",
+    "Farina",
+    "Rizzi",
+    "Monti",
+    "Cattaneo",
+    "Morelli",
+    "Amato",
+    "Silvestri",
+    "Mazza",
+    "Testa",
+    "De_Jong",
+    "Jansen",
+    "De_Vries",
+    "Van_den_Berg",
+    "Van_Dijk",
+    "Bakker",
+    "Janssen",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "De_Boer",
+    "Mulder",
+    "De_Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "Van_Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "De_Wit",
+    "Núñez",
+    "García",
+    "Martínez",
+    "Müller",
+    "Schäfer",
+    "Łukasz",
+    "Ødegård",
+]
+SYLLABLES = [
+    "ba",
+    "be",
+    "bi",
+    "bo",
+    "bu",
+    "ca",
+    "ce",
+    "ci",
+    "co",
+    "cu",
+    "da",
+    "de",
+    "di",
+    "do",
+    "du",
+    "fa",
+    "fe",
+    "fi",
+    "fo",
+    "ga",
+    "ge",
+    "gi",
+    "go",
+    "la",
+    "le",
+    "li",
+    "lo",
+    "lu",
+    "ma",
+    "me",
+    "mi",
+    "mo",
+    "mu",
+    "na",
+    "ne",
+    "ni",
+    "no",
+    "nu",
+    "pa",
+    "pe",
+    "pi",
+    "po",
+    "ra",
+    "re",
+    "ri",
+    "ro",
+    "ru",
+    "sa",
+    "se",
+    "si",
+    "so",
+    "ta",
+    "te",
+    "ti",
+    "to",
+    "va",
+    "ve",
+    "vi",
+    "vo",
+    "za",
+    "ze",
+    "zi",
+    "zo",
+]
+ENDINGS = [
+    "ni",
+    "ri",
+    "li",
+    "ti",
+    "si",
+    "chi",
+    "lli",
+    "tti",
+    "nzi",
+    "sso",
+    "rdi",
+    "ssi",
+    "one",
+    "ello",
+    "etti",
+    "ucci",
+    "ini",
+    "oni",
+    "ato",
+]
 
 
 def _last_names(rng: random.Random) -> tuple[list[str], list[float]]:
@@ -187,7 +415,8 @@ def fill_sqlite(path: Path, business_ids: Sequence[str], per_business: int, seed
         raw.executemany(f"INSERT INTO cards ({CARD_COLUMNS}) VALUES ({_marks(11)})", card_rows)
         raw.executemany("INSERT INTO card_phones VALUES (?, ?, ?)", phone_rows)
         raw.executemany(
-            "INSERT INTO card_search (business_id, token, card_id, sort_key) VALUES (?, ?, ?, ?)", token_rows
+            "INSERT INTO card_search (business_id, token, card_id, sort_key) VALUES (?, ?, ?, ?)",
+            token_rows,
         )
     raw.execute("COMMIT")
     raw.execute("ANALYZE")
@@ -248,15 +477,24 @@ def measure(
     )
     per_search_ms = timing[0] / len(typed) * 1000
     row["ms_per_search"] = round(per_search_ms, 3)
-    row["under_5_ms"] = per_search_ms < 5
+    row["target_text"] = f"<= {target}x and < 5 ms a search (here {per_search_ms:.2f} ms)"
+    row["met"] = bool(row["met"]) and per_search_ms < 5
     row["matches_median"] = statistics.median(
         _matches(store, business_id, each) for each in terms[:20]
     )
     return row
 
 
+def _against_one(many: dict[str, Any], one: dict[str, Any]) -> None:
+    """Add the flat-cost figure: the same searches among many businesses over one."""
+    versus = many["clientcard_s"] / one["clientcard_s"]
+    many["vs_one_business"] = round(versus, 2)
+    many["target_text"] = f"{many['target_text']}; <= 1.3x of one business (here {versus:.2f}x)"
+    many["met"] = bool(many["met"]) and versus <= 1.3
+
+
 def _matches(store: ClientStore, business_id: str, terms: SearchTerms) -> int:
-    return len(store.search(business_id, terms, limit=100_000))
+    return store.count(business_id, CardQuery(search=terms))
 
 
 def _settings() -> tuple[int, int, int, int]:
@@ -317,8 +555,7 @@ def sqlite_search() -> list[dict[str, Any]]:
             floor_many,
             target=3.0,
         )
-        many["vs_one_business"] = round(many["clientcard_s"] / one["clientcard_s"], 2)
-        many["vs_one_business_target"] = 1.3
+        _against_one(many, one)
         rows.append(many)
     return rows
 
@@ -396,8 +633,7 @@ def postgres_search(dsn: str) -> list[dict[str, Any]]:
                     floor,
                     target=3.0,
                 )
-                many["vs_one_business"] = round(many["clientcard_s"] / one["clientcard_s"], 2)
-                many["vs_one_business_target"] = 1.3
+                _against_one(many, one)
                 rows.append(many)
     finally:
         with psycopg.connect(dsn, autocommit=True) as connection:
