@@ -21,6 +21,7 @@ within 1.3x of the one-business figure.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import random
 import sqlite3
@@ -493,6 +494,8 @@ def measure(
     row["matches_median"] = statistics.median(
         _matches(store, business_id, each) for each in terms[:20]
     )
+    # Printed at once: the many-business figure takes long to set up.
+    print(json.dumps(row), flush=True)
     return row
 
 
