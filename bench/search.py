@@ -21,6 +21,7 @@ within 1.3x of the one-business figure.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import random
@@ -301,8 +302,10 @@ ENDINGS = [
 ]
 
 
-def _last_names(rng: random.Random) -> tuple[list[str], list[float]]:
+@functools.cache
+def _last_names(seed: int) -> tuple[list[str], list[float]]:
     """Surnames with a long tail: the common ones share a third of the cards."""
+    rng = random.Random(seed)
     common = [name.replace("_", " ") for name in LAST_COMMON]
     made = sorted(
         {
@@ -319,7 +322,7 @@ def _last_names(rng: random.Random) -> tuple[list[str], list[float]]:
 def people(count: int, seed: int) -> Iterator[tuple[str, str]]:
     """``count`` (first, last) names drawn as a salon's client list would have them."""
     rng = random.Random(seed)
-    last, last_weights = _last_names(random.Random(17))
+    last, last_weights = _last_names(17)
     first_weights = [1.0 / (rank + 20) for rank in range(len(FIRST))]
     firsts = rng.choices(FIRST, first_weights, k=count)
     lasts = rng.choices(last, last_weights, k=count)
