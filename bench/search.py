@@ -25,6 +25,7 @@ import functools
 import json
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import tempfile
@@ -553,6 +554,15 @@ def sqlite_search() -> list[dict[str, Any]]:
     """The SQLite figures: one business, then the same among many (see the module)."""
     cards, count, total, searches = _settings()
     directory = Path(tempfile.mkdtemp(prefix="cc-search-"))
+    try:
+        return _sqlite_search(directory, cards, count, total, searches)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)  # two files of a gigabyte or more
+
+
+def _sqlite_search(
+    directory: Path, cards: int, count: int, total: int, searches: int
+) -> list[dict[str, Any]]:
     one_path, many_path = directory / "one.db", directory / "many.db"
     all_businesses = businesses(count)
     for path in (one_path, many_path):
