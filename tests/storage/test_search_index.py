@@ -379,3 +379,45 @@ def test_a_card_and_its_tokens_rank_as_the_reference_says() -> None:
     assert rank(card_tokens(anna), plan(SearchTerms(name="anna rossi"))) == (0, 2)
     assert rank(card_tokens(anna), plan(SearchTerms(name="bea"))) is None
     assert sort_key(anna) == "rossi anna"
+
+
+def test_a_card_with_many_tokens_in_one_range_does_not_shorten_the_page(
+    sqlite: SQLiteStore,
+) -> None:
+    # Each card has 18 name tokens starting with "m", none of them "m" itself: the first
+    # read of a page of two sees only the first card, and the store reads on.
+    words = " ".join(f"Ma{letter}" for letter in "bcdefghijklmnopq")
+    memory = MemoryStore()
+    for store in (memory, sqlite):
+        business_id = business(store, "crowded")
+        for index in range(3):
+            store.add(
+                card(business_id, id=f"c{index}", first_name=f"Ma {words}", last_name=f"Z{index}")
+            )
+    terms = SearchTerms(name="m")
+    found = [c.id for c in sqlite.search("crowded", terms, limit=2)]
+    assert found == [c.id for c in memory.search("crowded", terms, limit=2)] == ["c0", "c1"]
+
+
+def test_many_cards_matching_every_word_are_read_in_rank_order(
+    sqlite: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientcard.storage._sql import _card_queries
+
+    monkeypatch.setattr(_card_queries, "_FEW", 2)  # so five cards are "many"
+    memory = MemoryStore()
+    people = [
+        ("Anna", "Rossi"),
+        ("Annalisa", "Rossini"),
+        ("Anna", "Ross"),
+        ("Ann", "Rossa"),
+        ("Anita", "Rossi"),
+    ]
+    for store in (memory, sqlite):
+        business_id = business(store, "many")
+        for index, (first, last) in enumerate(people):
+            store.add(card(business_id, id=f"c{index}", first_name=first, last_name=last))
+    for typed in ("ann ross", "rossi an", "an ro"):
+        terms = SearchTerms(name=typed)
+        expected = [c.id for c in memory.search("many", terms, limit=3)]
+        assert [c.id for c in sqlite.search("many", terms, limit=3)] == expected, typed
