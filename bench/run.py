@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import scaleout  # bench/scaleout.py, beside this file
+import search  # bench/search.py, beside this file
 import targets  # bench/targets.py, beside this file
 
 import consent  # bench/consent.py, beside this file
@@ -55,6 +56,8 @@ JOBS: dict[str, Job] = {
     "sign_in": lambda _dsn: [portal.sign_in_timing()],
     "sqlite": lambda _dsn: storage.sqlite_suite(storage.cards_to_bench()),
     "exchange": lambda _dsn: exchange.suite(),
+    "search_sqlite": lambda _dsn: search.sqlite_search(),
+    "search_postgres": _postgres(search.postgres_search, "PostgreSQL search"),
     "postgres": _postgres(
         lambda dsn: storage.postgres_suite(storage.cards_to_bench(), dsn),
         "PostgreSQL benchmarks",

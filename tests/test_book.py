@@ -298,7 +298,7 @@ class TestReading:
             ("NÚÑEZ", "jose"),
             ("333 123 4567", "jose"),
             ("+39 333-123-4567", "jose"),
-            ("1234567", "jose"),
+            ("333 12", "jose"),
             ("anna.ro", "anna"),
             ("ANNA.ROSSI@EXAMPLE.COM", "anna"),
             ("rossi anna", "anna"),

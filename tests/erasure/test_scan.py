@@ -5,7 +5,9 @@ record kept beside it, in their consent evidence, their sends and their blobs; t
 exported, then erased under the policy that keeps the most (anonymise, keep blocks,
 suppress contacts). Then every file the library wrote -- the SQLite database and its
 ``-wal`` and ``-shm`` files, the event file, the blob store -- is read byte for byte,
-and on PostgreSQL every row of every table as text, and no marker may be found. A second
+and on PostgreSQL every row of every table as text, and no marker may be found. The search
+index's own table is read too (before the erasure it holds the client's name words, phone
+forms and e-mail address; after it, none). A second
 client seeded the same way stays, and is found, so the scan is known to see what it
 looks for.
 """
@@ -13,8 +15,10 @@ looks for.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -89,7 +93,8 @@ def searchable(tag: str) -> list[str]:
     """What the scan looks for, lower-cased: every marker and each stored form of it."""
     found = [*markers(tag).values(), *record_markers(tag).values()]
     phone = markers(tag)["phones"].replace(" ", "")
-    found.extend((phone, phone.lstrip("+")))
+    # The search index keeps a number with and without its country code.
+    found.extend((phone, phone.lstrip("+"), phone.removeprefix("+39")))
     found.remove(markers(tag)["phones"])
     return [marker.lower() for marker in found]
 
@@ -254,6 +259,26 @@ def blob_files(blobs: FileBlobStore) -> list[Path]:
     return [path for path in blobs.root.rglob("*") if path.is_file()]
 
 
+def indexed(tag: str) -> list[str]:
+    """What the search index holds of a client: name words, phone forms, e-mail address."""
+    values = markers(tag)
+    phone = values["phones"].replace(" ", "")
+    return [
+        f"n:{values['first_name'].lower()}",
+        f"n:{values['last_name'].lower()}",
+        f"p:{phone.lstrip('+')}",
+        f"p:{phone.removeprefix('+39')}",
+        f"e:{values['email']}",
+    ]
+
+
+def index_rows(database: Path) -> bytes:
+    """The search index's own rows, as text."""
+    with closing(sqlite3.connect(database)) as connection:
+        rows = connection.execute("SELECT token FROM card_search").fetchall()
+    return "\n".join(str(row[0]) for row in rows).encode()
+
+
 def erase_and_scan(book: ClientBook, blobs: FileBlobStore, root: Path) -> set[str]:
     """Seed, erase, and return the erased client's markers still found anywhere."""
     salon = book.create_business(name="Salone", region="IT", language="it").id
@@ -262,11 +287,14 @@ def erase_and_scan(book: ClientBook, blobs: FileBlobStore, root: Path) -> set[st
     database = root / "cards.db"
     written = b"".join([files_of(database), *(path.read_bytes() for path in blob_files(blobs))])
     assert found_in(written, gone) == set(gone), "the scan must see the seeded client"
+    assert found_in(index_rows(database), indexed("x")) == set(indexed("x")), "and the index"
 
     book.business(salon).erasure.run(book.business(salon).erasure.plan(erased), by="staff-7")
 
     remaining = [path.read_bytes() for path in blob_files(blobs)]
     assert found_in(b"".join([files_of(database), *remaining]), kept) == set(kept)
+    assert found_in(index_rows(database), indexed("w")) == set(indexed("w"))
+    assert found_in(index_rows(database), indexed("x")) == set()
     assert book.business(salon).cards.get(witness).first_name == markers("w")["first_name"]
     assert len(remaining) == 2  # the witness's picture and photo
     everything = b"".join([files_of(database), (root / "events.jsonl").read_bytes(), *remaining])
@@ -321,18 +349,24 @@ def test_postgres_rows_hold_no_value_of_an_erased_client(
             return b"".join([_rows(postgres, postgres_schema), *files])
 
         assert found_in(written(), gone) == set(gone)
+        tokens = _index_rows(postgres, postgres_schema)
+        assert found_in(tokens, indexed("x")) == set(indexed("x")), "the scan sees the index"
 
         book.business(salon).erasure.run(book.business(salon).erasure.plan(erased), by="staff-7")
 
         assert found_in(written(), gone) == set()
         assert found_in(written(), kept) == set(kept)
+        assert found_in(_index_rows(postgres, postgres_schema), indexed("x")) == set()
         # Dead row versions stay in the files until book.admin.scrub() rewrites the
         # tables (tests/erasure/test_pg_scrub.py reads those files). Once analysed, the
         # live statistics hold none either.
         with psycopg.connect(postgres, autocommit=True) as connection:
-            connection.execute(
-                sql.SQL("ANALYZE {}.records").format(sql.Identifier(postgres_schema))
-            )
+            for table in ("records", "card_search"):
+                connection.execute(
+                    sql.SQL("ANALYZE {}.{}").format(
+                        sql.Identifier(postgres_schema), sql.Identifier(table)
+                    )
+                )
             stats = connection.execute(
                 "SELECT coalesce(string_agg(s::text, ' '), '') FROM pg_stats AS s"
                 " WHERE schemaname = %s",
@@ -340,6 +374,17 @@ def test_postgres_rows_hold_no_value_of_an_erased_client(
             ).fetchone()
         assert stats is not None
         assert found_in(str(stats[0]).encode(), gone) == set()
+
+
+def _index_rows(dsn: str, schema: str) -> bytes:
+    """The search index's own rows, as text."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(dsn) as connection:
+        query = sql.SQL("SELECT token FROM {}.card_search").format(sql.Identifier(schema))
+        tokens = [str(row[0]) for row in connection.execute(query)]
+    return "\n".join(tokens).encode("utf-8")
 
 
 def _rows(dsn: str, schema: str) -> bytes:

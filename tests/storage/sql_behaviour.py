@@ -50,20 +50,25 @@ class SQLStoreBehaviour:
                 break
         assert seen == expected
 
-    def test_search_matches_wildcard_characters_literally(self, store: SQLStore) -> None:
+    def test_search_never_reads_wildcard_characters_as_patterns(self, store: SQLStore) -> None:
         business_id = business(store)
         odd = card(business_id, last_name="a%b_c!d*e?f[g]", email="x_y%z@example.com")
         store.add(odd)
-        store.add(card(business_id, last_name="axbxcxdxexfxgx", email="xay@example.com"))
+        store.add(card(business_id, first_name="Zed", last_name="Qxwx", email="xay@example.com"))
 
         def found(**terms: str) -> list[str]:
             query = CardQuery(search=SearchTerms(**terms))
             return [c.id for c in store.find(business_id, query)]
 
+        # In a name they separate words, as any character that is not a letter or digit.
         for typed in ("a%b", "b_c", "c!d", "d*e", "e?f", "f[g]"):
             assert found(name=typed) == [odd.id], typed
+        for typed in ("%x", "_x", "*x", "?x", "[q]x"):
+            assert found(name=typed) == [], typed
+        # In an e-mail address they are characters like any other.
         assert found(email="x_y%") == [odd.id]
-        assert found(name="a*e") == []
+        assert found(email="x%") == []
+        assert found(email="_") == []
 
     def test_a_custom_filter_on_a_name_no_schema_allows_matches_nothing(
         self, store: SQLStore
@@ -107,7 +112,10 @@ class SQLStoreBehaviour:
     def test_search_terms_with_nul_match_nothing(self, store: SQLStore) -> None:
         business_id = business(store)
         store.add(card(business_id, email="anna@example.com"))
-        assert store.count(business_id, CardQuery(search=SearchTerms(name="an\x00"))) == 0
+        # In a name U+0000 separates words like any character that is not a letter.
+        assert store.count(business_id, CardQuery(search=SearchTerms(name="an\x00"))) == 1
+        assert store.count(business_id, CardQuery(search=SearchTerms(email="anna\x00"))) == 0
+        assert store.search(business_id, SearchTerms(email="anna\x00")) == []
         assert store.count(business_id, CardQuery(email="anna@example.com\x00")) == 0
 
     def test_ids_holding_nul_are_simply_not_found(self, store: SQLStore) -> None:

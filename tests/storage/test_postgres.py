@@ -108,6 +108,7 @@ def test_the_tables_live_in_the_chosen_schema(
         "card_phones",
         "card_tags",
         "card_permissions",
+        "card_search",
         "consent_events",
         "sends",
         "outbox",

@@ -33,15 +33,15 @@ PHONES = st.lists(
 ).map(tuple)
 GROUPS = st.none() | st.sampled_from(["vip", "new"])
 TAGS = st.lists(st.sampled_from(["colour", "bride"]), max_size=2).map(tuple)
+SEARCHES = st.builds(
+    SearchTerms,
+    name=st.none() | st.sampled_from(["an", "nunez", "zo", "an b", "nu ann"]),
+    phone_digits=st.none() | st.sampled_from(["333", "1234567", "393331234567", "61234"]),
+    email=st.none() | st.sampled_from(["anna", "e", "anna@example.com"]),
+)
 QUERIES = st.builds(
     CardQuery,
-    search=st.none()
-    | st.builds(
-        SearchTerms,
-        name=st.none() | st.sampled_from(["an", "nunez", "zo"]),
-        phone_digits=st.none() | st.sampled_from(["333", "1234567"]),
-        email=st.none() | st.sampled_from(["anna", "e"]),
-    ),
+    search=st.none() | SEARCHES,
     email=st.none() | st.sampled_from(["anna@example.com"]),
     group=GROUPS,
     tag=st.none() | st.sampled_from(["colour", "bride"]),
@@ -160,6 +160,11 @@ class StoresAgree(RuleBasedStateMachine):
                     return seen
 
         self.all_agree(call)
+
+    @rule(terms=SEARCHES, limit=st.integers(1, 4))
+    def search(self, terms: SearchTerms, limit: int) -> None:
+        # Ranked, and through the index the updates and deletions keep.
+        self.all_agree(lambda s: [c.id for c in s.search(self.business, terms, limit=limit)])
 
     @rule(query=st.none() | QUERIES)
     def count(self, query: CardQuery | None) -> None:

@@ -1,7 +1,8 @@
 """What a front desk types, read as the terms a store matches.
 
-"giu" is the start of a name; "06 1234 5678" a phone number, whole or in part, in the
-business's region; "anna.r" perhaps the start of an e-mail address. Pure: the card
+"giu" is the start of a name's word ("de lu" of two); "06 1234 5678" a phone number,
+whole or its beginning, in the business's region; "anna.r" perhaps the start of an
+e-mail address. Pure: the card
 service and the exchange's export selection both read typed text this way.
 
 .. versionadded:: 0.1.0
@@ -22,8 +23,8 @@ _MIN_PHONE_DIGITS: Final = 4
 def search_terms(text: str, region: str) -> SearchTerms:
     """Turn what was typed at a front desk into the terms a store matches.
 
-    A valid phone number becomes its digits; mostly digits become a partial number (a
-    leading trunk 0 dropped, since E.164 numbers never keep it); something with an
+    A valid phone number becomes its digits; mostly digits become the beginning of a
+    number (a leading trunk 0 dropped, since E.164 numbers never keep it); something with an
     ``@`` or a dot and no space may be an e-mail address; anything else is a name.
     """
     stripped = text.strip()

@@ -365,17 +365,17 @@ class CardService(Service):
     def search(self, text: str, *, limit: int = 20) -> builtins.list[ClientCard]:
         """Find cards as a front desk types: part of a name, a phone in any format, an e-mail.
 
-        "jose" finds "José"; "06 1234 5678" finds +31612345678 in a Dutch business;
-        "anna.r" finds anna.rossi@example.com.
+        Each typed word finds the names with a word starting so: "jose" finds "José",
+        "de lu" finds "De Luca"; "06 1234 5678" finds +31612345678 in a Dutch business, and
+        "06 12" every number starting so; "anna.r" finds anna.rossi@example.com. The best
+        matches come first: an exact phone number or e-mail address, then names where more
+        typed words are whole words, then by name. Served by the store's search index.
         """
         business = self._business.details()
         terms = search_terms(text, business.region)
         if terms.is_empty():
             return []
-        page = self._core.store.find(
-            self.business_id, CardQuery(search=terms), limit=_page_size(limit)
-        )
-        return builtins.list(page.items)
+        return self._core.store.search(self.business_id, terms, limit=_page_size(limit))
 
     def count_found(self, text: str) -> int:
         """How many cards :meth:`search` finds for ``text`` with no limit (for "20 of 133")."""

@@ -11,8 +11,8 @@ import datetime as dt
 
 from clientcard.cards.card import ClientCard
 from clientcard.contact.email import lookup_key
-from clientcard.contact.name import fold
 from clientcard.messaging.sends import Send, SendStatus
+from clientcard.storage._search import card_tokens, plan, rank
 from clientcard.storage.protocol import CardQuery
 
 __all__ = ["due", "matches"]
@@ -20,24 +20,8 @@ __all__ = ["due", "matches"]
 
 def matches(card: ClientCard, query: CardQuery, permissions: frozenset[tuple[str, str]]) -> bool:
     """Tell whether ``card`` satisfies ``query``: the reference semantics of a query."""
-    if query.search is not None:
-        terms = query.search
-        name = fold(f"{card.first_name} {card.last_name}")
-        reversed_name = fold(f"{card.last_name} {card.first_name}")
-        hit = (
-            (terms.name is not None and (terms.name in name or terms.name in reversed_name))
-            or (
-                terms.phone_digits is not None
-                and any(terms.phone_digits in number for number in card.phones)
-            )
-            or (
-                terms.email is not None
-                and card.email is not None
-                and lookup_key(card.email).startswith(terms.email)
-            )
-        )
-        if not hit:
-            return False
+    if query.search is not None and rank(card_tokens(card), plan(query.search)) is None:
+        return False
     checks = (
         query.email is None or (card.email is not None and lookup_key(card.email) == query.email),
         query.phone is None or query.phone in card.phones,

@@ -23,9 +23,11 @@ from clientcard.errors import DuplicateError, NotFoundError, VersionConflictErro
 from clientcard.events import DomainEvent
 from clientcard.messaging.sends import Send, SendScope, SendStatus
 from clientcard.storage._matching import due, matches
+from clientcard.storage._search import card_tokens, plan, rank
 from clientcard.storage.protocol import (
     CardQuery,
     Page,
+    SearchTerms,
     check_next_version,
     check_one_business,
     decode_cursor,
@@ -245,6 +247,23 @@ class MemoryStore:
         """Count matching cards."""
         with self._lock:
             return len(self._matching(business_id, query))
+
+    def search(self, business_id: str, terms: SearchTerms, *, limit: int = 20) -> list[ClientCard]:
+        """Return up to ``limit`` cards matching ``terms``, best match first."""
+        wanted = plan(terms)
+        if wanted.is_empty() or limit <= 0:
+            return []
+        ranked: list[tuple[int, int, str, str, ClientCard]] = []
+        with self._lock:
+            for (owner, _), card in self._cards.items():
+                if owner != business_id:
+                    continue
+                found = rank(card_tokens(card), wanted)
+                if found is not None:
+                    # Negated so one ascending sort puts the best first.
+                    ranked.append((-found[0], -found[1], sort_key(card), card.id, card))
+        ranked.sort(key=lambda entry: entry[:4])
+        return [entry[4] for entry in ranked[:limit]]
 
     def set_permissions(
         self, business_id: str, card_id: str, permissions: frozenset[tuple[str, str]]

@@ -92,10 +92,12 @@ class SearchTerms:
 
     Terms are normalised on construction (names folded, digits kept, e-mail keyed),
     so a store compares them as they are. A card matches when *any* given term matches:
-    ``name`` is a folded (accent- and case-insensitive) substring of the card's name,
-    first-last or last-first; ``phone_digits`` is a run of digits found in one of its
-    E.164 numbers; ``email`` is a prefix of its e-mail address's key
-    (:func:`clientcard.contact.email.lookup_key`).
+    every word of ``name`` starts a word of the card's first or last name (accent- and
+    case-insensitive: "de lu" finds "De Luca", "jose" finds "José"); ``phone_digits``
+    start one of its numbers, with its country code or without ("3331234" finds
+    +39 333 1234567); ``email`` starts its e-mail address's key
+    (:func:`clientcard.contact.email.lookup_key`). Only the first
+    eight distinct words of a name count. :meth:`ClientStore.search` ranks the matches.
 
     .. versionadded:: 0.1.0
     """
@@ -353,6 +355,19 @@ class ClientStore(Protocol):
 
     def count(self, business_id: str, query: CardQuery | None = None) -> int:
         """Count matching cards."""
+        ...
+
+    def search(self, business_id: str, terms: SearchTerms, *, limit: int = 20) -> list[ClientCard]:
+        """Return up to ``limit`` cards matching ``terms``, best match first.
+
+        The cards are those ``find(business_id, CardQuery(search=terms))`` lists; the
+        order puts an exact phone number or e-mail address first, then cards where more
+        typed words are whole words of the name, then :func:`sort_key` and id. An empty
+        search, or a ``limit`` of 0 or less, finds nothing. Served by an index: the cost
+        grows with the cards matching, not with the cards stored.
+
+        .. versionadded:: 0.1.0
+        """
         ...
 
     def set_permissions(

@@ -189,6 +189,9 @@ class CardStoreContract:
             assert store.count(theirs, query) == 0, query
             assert store.find(theirs, query).items == (), query
             assert store.count(mine, query) == 1, query
+        terms = SearchTerms(name="anna", phone_digits="333", email="anna")
+        assert store.search(theirs, terms) == []
+        assert [found.id for found in store.search(mine, terms)] == [card.id]
         assert store.get(mine, card.id) == card
 
     def test_the_same_card_id_may_live_in_two_businesses(self, store: ClientStore) -> None:

@@ -14,12 +14,20 @@ from clientcard.cards.serialization import card_from_dict, card_to_dict
 from clientcard.contact.email import lookup_key
 from clientcard.contact.name import fold
 from clientcard.errors import DuplicateError, NotFoundError
+from clientcard.storage._search import card_tokens
 from clientcard.storage._sql._common import check_version, locked_version, marks, matchable
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 from clientcard.storage.protocol import sort_key
 
-__all__ = ["insert_card", "insert_cards", "remove_card", "replace_card", "select_card"]
+__all__ = [
+    "insert_card",
+    "insert_cards",
+    "insert_tokens",
+    "remove_card",
+    "replace_card",
+    "select_card",
+]
 
 _INSERT_CARD: Final = (
     "INSERT INTO cards (business_id, id, version, sort_key, name_fold, name_fold_reversed,"
@@ -27,6 +35,8 @@ _INSERT_CARD: Final = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT DO NOTHING"
 )
+_INSERT_TOKENS: Final = "INSERT INTO card_search (business_id, token, card_id, sort_key)"
+_DELETE_TOKENS: Final = "DELETE FROM card_search WHERE business_id = ? AND card_id = ?"
 _UPDATE_CARD: Final = (
     "UPDATE cards SET version = ?, sort_key = ?, name_fold = ?, name_fold_reversed = ?,"
     " email_key = ?, status = ?, client_group = ?, guardian_id = ?, referral_source = ?,"
@@ -67,13 +77,35 @@ def _write_children(session: Session, card: ClientCard) -> None:
         )
 
 
+def insert_tokens(session: Session, dialect: Dialect, rows: Sequence[tuple[object, ...]]) -> None:
+    """Index cards for search: insert ``(business_id, token, card_id, sort_key)`` rows.
+
+    The tokens are :func:`clientcard.storage._search.card_tokens`'s; they are written in
+    the unit of work that writes the card, and deleted with it.
+    """
+    _insert_rows(session, dialect, _INSERT_TOKENS, rows)
+
+
+def _token_rows(cards: Sequence[ClientCard]) -> list[tuple[object, ...]]:
+    # Sorted, so rows go into the index in its order.
+    return [
+        (card.business_id, token, card.id, key)
+        for card, key in ((card, sort_key(card)) for card in cards)
+        for token in sorted(card_tokens(card))
+    ]
+
+
 def insert_card(session: Session, dialect: Dialect, card: ClientCard) -> None:
-    """Insert a new card with its phones and tags. :raises DuplicateError: the id is taken."""
+    """Insert a new card with its phones, tags and search tokens.
+
+    :raises DuplicateError: the id is taken.
+    """
     if not session.fetch("SELECT 1 FROM businesses WHERE id = ?", (card.business_id,)):
         raise NotFoundError("business", card.business_id)
     if not session.execute(_INSERT_CARD, (card.business_id, card.id, *_derived(card, dialect))):
         raise DuplicateError("card", card.id)
     _write_children(session, card)
+    insert_tokens(session, dialect, _token_rows([card]))
 
 
 _CHUNK: Final = 500
@@ -126,6 +158,7 @@ def insert_cards(
         "INSERT INTO card_tags (business_id, card_id, tag)",
         [(card.business_id, card.id, tag) for card in cards for tag in card.tags],
     )
+    insert_tokens(session, dialect, _token_rows(cards))
     _insert_rows(
         session,
         dialect,
@@ -183,7 +216,9 @@ def replace_card(
     session.execute(_UPDATE_CARD, (*_derived(card, dialect), *owner))
     session.execute("DELETE FROM card_phones WHERE business_id = ? AND card_id = ?", owner)
     session.execute("DELETE FROM card_tags WHERE business_id = ? AND card_id = ?", owner)
+    session.execute(_DELETE_TOKENS, owner)
     _write_children(session, card)
+    insert_tokens(session, dialect, _token_rows([card]))
 
 
 def remove_card(
@@ -200,4 +235,5 @@ def remove_card(
     session.execute("DELETE FROM records WHERE business_id = ? AND card_id = ?", owner)
     session.execute("DELETE FROM card_phones WHERE business_id = ? AND card_id = ?", owner)
     session.execute("DELETE FROM card_tags WHERE business_id = ? AND card_id = ?", owner)
+    session.execute(_DELETE_TOKENS, owner)
     session.execute("DELETE FROM cards WHERE business_id = ? AND id = ?", owner)

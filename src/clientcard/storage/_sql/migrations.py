@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Final
+from typing import Any, Final, cast
 
 import attrs
 
 from clientcard._zones import COUNTRY_ZONES
 from clientcard.contact.email import lookup_key
+from clientcard.contact.name import fold
 from clientcard.errors import (
     StorageError,
 )
+from clientcard.storage._search import tokens_of
+from clientcard.storage._sql._card_rows import insert_tokens
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 
@@ -34,7 +37,9 @@ class Migration:
     version: int
     name: str
     statements: Mapping[str, tuple[str, ...]]
-    carry: Callable[[Session, Dialect], None] | None = None
+    carry_forward: Callable[[Session, Dialect], None] | None = None
+    """Run after the statements, in the same transaction, to bring existing rows into the
+    new shape where SQL alone can't (it needs the library's own normalisation)."""
 
 
 _MIGRATIONS_TABLE: Final = (
@@ -123,6 +128,54 @@ _POSTGRES_TIME_ZONE: Final = (
 _SOURCE_INDEX: Final = (
     "CREATE INDEX cards_by_source ON cards (business_id, referral_source, sort_key, id)"
 )
+
+# A business of 10,000 cards holds about 60,000 search tokens; a name token is shared
+# by a few cards, a phone or e-mail token by one.
+_SEEDED_SEARCH_STATISTICS: Final = (
+    ("card_search", "card_search", "600000 60000 4 1"),
+    ("card_search", "card_search_by_card", "600000 60000 6 1"),
+)
+
+_BACKFILL_BATCH: Final = 1000
+
+
+def _index_existing_cards(session: Session, dialect: Dialect) -> None:
+    """Write the search tokens of every card already stored (migration 6).
+
+    Cards are read a thousand at a time in key order, and their tokens are taken from
+    the stored document as a card's own are (names, phones, e-mail).
+    """
+    after: tuple[object, ...] = ("", "")
+    indexed = 0
+    while True:
+        rows = session.fetch(
+            "SELECT business_id, id, doc FROM cards WHERE (business_id, id) > (?, ?)"
+            " ORDER BY business_id, id LIMIT ?",
+            (*after, _BACKFILL_BATCH),
+        )
+        if not rows:
+            break
+        tokens: list[tuple[object, ...]] = []
+        for business_id, card_id, stored in rows:
+            doc = cast("dict[str, Any]", dialect.decode_card(stored))
+            first, last = doc.get("first_name") or "", doc.get("last_name") or ""
+            found = tokens_of(first, last, doc.get("phones") or (), doc.get("email"))
+            key = fold(f"{last} {first}".strip())  # protocol.sort_key, from the document
+            tokens.extend((business_id, token, card_id, key) for token in sorted(found))
+        insert_tokens(session, dialect, tokens)
+        indexed += len(rows)
+        after = tuple(rows[-1][:2])
+    if dialect.name == "sqlite":
+        if indexed:
+            session.execute("ANALYZE card_search")
+        for table, index, figures in _SEEDED_SEARCH_STATISTICS:
+            session.execute(
+                "INSERT INTO sqlite_stat1 (tbl, idx, stat) SELECT ?, ?, ?"
+                " WHERE NOT EXISTS (SELECT 1 FROM sqlite_stat1 WHERE idx = ?)",
+                (table, index, figures, index),
+            )
+        session.execute("ANALYZE sqlite_schema")
+
 
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(
@@ -408,6 +461,40 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             ),
         },
     ),
+    # Search by word prefix, served by a range scan of (business_id, token): the same
+    # statements on both databases, the same cost per business however many there are,
+    # sharded with the rest by business_id, and a card's rows go when the card goes.
+    Migration(
+        version=6,
+        name="search tokens",
+        statements={
+            "sqlite": (
+                """CREATE TABLE card_search (
+                    business_id TEXT NOT NULL,
+                    token TEXT NOT NULL,
+                    card_id TEXT NOT NULL,
+                    sort_key TEXT NOT NULL,
+                    PRIMARY KEY (business_id, token, card_id),
+                    FOREIGN KEY (business_id, card_id)
+                        REFERENCES cards (business_id, id) ON DELETE CASCADE
+                ) WITHOUT ROWID""",
+                "CREATE INDEX card_search_by_card ON card_search (business_id, card_id, token)",
+            ),
+            "postgresql": (
+                """CREATE TABLE card_search (
+                    business_id TEXT COLLATE "C" NOT NULL,
+                    token TEXT COLLATE "C" NOT NULL,
+                    card_id TEXT COLLATE "C" NOT NULL,
+                    sort_key TEXT COLLATE "C" NOT NULL,
+                    PRIMARY KEY (business_id, token, card_id),
+                    FOREIGN KEY (business_id, card_id)
+                        REFERENCES cards (business_id, id) ON DELETE CASCADE
+                )""",
+                "CREATE INDEX card_search_by_card ON card_search (business_id, card_id, token)",
+            ),
+        },
+        carry_forward=_index_existing_cards,
+    ),
     # E-mail keys were str.casefold, which made distinct mailboxes one (straße@ and
     # strasse@); the keys stored before are recomputed. Keyed fingerprints (blocks,
     # suppression, login claims) can't be: the addresses behind them are gone or the
@@ -416,7 +503,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         version=8,
         name="e-mail keys that keep mailboxes apart",
         statements={"sqlite": (), "postgresql": ()},
-        carry=_rekey_emails,
+        carry_forward=_rekey_emails,
     ),
     Migration(
         version=10,
@@ -504,8 +591,8 @@ def migrate(session: Session, dialect: Dialect) -> tuple[int, ...]:
             continue
         for statement in migration.statements[dialect.name]:
             session.execute(statement)
-        if migration.carry is not None:
-            migration.carry(session, dialect)
+        if migration.carry_forward is not None:
+            migration.carry_forward(session, dialect)
         session.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
             (migration.version, migration.name, dt.datetime.now(dt.UTC).isoformat()),

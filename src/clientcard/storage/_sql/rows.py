@@ -5,8 +5,8 @@ function per operation, each taking the session of the transaction it runs in. T
 live in one private module per concern and are re-exported here:
 
 * businesses (``_business_rows``);
-* single cards with their phones and tags (``_card_rows``), and the queries that
-  list and count them (``_card_queries``);
+* single cards with their phones, tags and search tokens (``_card_rows``), and the
+  queries that list, count and search them (``_card_queries``);
 * contact permissions and the consent ledger (``_consent_rows``);
 * the dispatcher's sends (``_send_rows``) and the outbox (``_outbox_rows``);
 * records (``_record_rows``).
@@ -19,7 +19,12 @@ from clientcard.storage._sql._business_rows import (
     replace_business,
     select_business,
 )
-from clientcard.storage._sql._card_queries import card_filter, count_cards, select_cards
+from clientcard.storage._sql._card_queries import (
+    card_filter,
+    count_cards,
+    search_cards,
+    select_cards,
+)
 from clientcard.storage._sql._card_rows import (
     insert_card,
     insert_cards,
@@ -70,6 +75,7 @@ __all__ = [
     "replace_card",
     "replace_permissions",
     "replace_record",
+    "search_cards",
     "select_business",
     "select_card",
     "select_card_sends",

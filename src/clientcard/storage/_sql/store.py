@@ -22,6 +22,7 @@ from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage.protocol import (
     CardQuery,
     Page,
+    SearchTerms,
     check_next_version,
     check_one_business,
     decode_cursor,
@@ -181,6 +182,16 @@ class SQLStore(TransactionRunner):
         """Count matching cards."""
         return self._run(
             lambda s: rows.count_cards(s, self._dialect, business_id, query), write=False
+        )
+
+    def search(self, business_id: str, terms: SearchTerms, *, limit: int = 20) -> list[ClientCard]:
+        """Return up to ``limit`` cards matching ``terms``, best match first.
+
+        Each typed word, phone or e-mail is one range scan of the ``card_search`` index.
+        """
+        return self._run(
+            lambda s: rows.search_cards(s, self._dialect, business_id, terms, limit),
+            write=False,
         )
 
     def set_permissions(
