@@ -129,9 +129,10 @@ class SearchPlan:
     searched). ``words`` are name prefixes with their kind (``"n:ross"``).
     """
 
-    words: tuple[str, ...] = ()
-    phone: str | None = None
-    email: str | None = None
+    # What a front desk typed: parts of a client's name, phone or e-mail.
+    words: tuple[str, ...] = attrs.field(default=(), repr=False)
+    phone: str | None = attrs.field(default=None, repr=False)
+    email: str | None = attrs.field(default=None, repr=False)
 
     def is_empty(self) -> bool:
         """Tell whether nothing is looked up (such a search matches nothing)."""
