@@ -13,13 +13,21 @@ from clientcard.cards.card import ClientCard
 from clientcard.cards.serialization import card_from_dict, card_to_dict
 from clientcard.contact.email import lookup_key
 from clientcard.contact.name import fold
-from clientcard.errors import DuplicateError, NotFoundError
+from clientcard.errors import DuplicateError, NotFoundError, VersionConflictError
 from clientcard.storage._sql._common import check_version, locked_version, marks, matchable
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 from clientcard.storage.protocol import sort_key
 
-__all__ = ["insert_card", "insert_cards", "remove_card", "replace_card", "select_card"]
+__all__ = [
+    "insert_card",
+    "insert_cards",
+    "remove_card",
+    "replace_card",
+    "replace_cards",
+    "select_card",
+    "select_cards_by_id",
+]
 
 _INSERT_CARD: Final = (
     "INSERT INTO cards (business_id, id, version, sort_key, name_fold, name_fold_reversed,"
@@ -50,6 +58,11 @@ def _derived(card: ClientCard, dialect: Dialect) -> tuple[object, ...]:
 
 
 def _write_children(session: Session, card: ClientCard) -> None:
+    _write_phones(session, card)
+    _write_tags(session, card)
+
+
+def _write_phones(session: Session, card: ClientCard) -> None:
     owner = (card.business_id, card.id)
     # A card's phones are unique when built through the schema, but the key must hold
     # whatever card a host constructs itself.
@@ -58,6 +71,10 @@ def _write_children(session: Session, card: ClientCard) -> None:
         session.execute_many(
             "INSERT INTO card_phones (business_id, card_id, number) VALUES (?, ?, ?)", phones
         )
+
+
+def _write_tags(session: Session, card: ClientCard) -> None:
+    owner = (card.business_id, card.id)
     if card.tags:
         session.execute_many(
             "INSERT INTO card_tags (business_id, card_id, tag) VALUES (?, ?, ?)",
@@ -170,6 +187,96 @@ def select_card(session: Session, dialect: Dialect, business_id: str, card_id: s
     if not rows:
         raise NotFoundError("card", card_id)
     return card_from_dict(dialect.decode_card(rows[0][0]))
+
+
+def select_cards_by_id(
+    session: Session, dialect: Dialect, business_id: str, card_ids: Sequence[str]
+) -> dict[str, ClientCard]:
+    """Read the cards of ``business_id`` among ``card_ids``, a chunk of ids a statement."""
+    if not matchable(business_id):
+        return {}
+    ids = [card_id for card_id in dict.fromkeys(card_ids) if matchable(card_id)]
+    found: dict[str, ClientCard] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        rows = session.fetch(
+            # Only placeholders are spliced in.
+            f"SELECT id, doc FROM cards WHERE business_id = ? AND id IN ({marks(chunk)})",  # noqa: S608
+            (business_id, *chunk),
+        )
+        for card_id, doc in rows:
+            found[str(card_id)] = card_from_dict(dialect.decode_card(doc))
+    return {card_id: found[card_id] for card_id in ids if card_id in found}
+
+
+def _children(
+    session: Session, table: str, column: str, business_id: str, chunk: Sequence[str]
+) -> dict[str, set[str]]:
+    rows = session.fetch(
+        # Only constant names and placeholders are spliced in.
+        f"SELECT card_id, {column} FROM {table}"  # noqa: S608
+        f" WHERE business_id = ? AND card_id IN ({marks(chunk)})",
+        (business_id, *chunk),
+    )
+    held: dict[str, set[str]] = {}
+    for card_id, value in rows:
+        held.setdefault(str(card_id), set()).add(str(value))
+    return held
+
+
+def replace_cards(
+    session: Session,
+    dialect: Dialect,
+    cards: Sequence[ClientCard],
+    expected_versions: Mapping[str, int],
+) -> None:
+    """Replace cards of one business, each at its expected version, a chunk at a time.
+
+    Every version is checked (under lock on PostgreSQL) before anything is written, so
+    a refused batch leaves nothing behind. Phones and tags are rewritten only for the
+    cards whose phones or tags changed: a group move touches the card rows alone.
+    """
+    business_id = cards[0].business_id
+    by_id = {card.id: card for card in cards}
+    ids = list(by_id)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        if not all(matchable(card_id) for card_id in (business_id, *chunk)):
+            raise NotFoundError("card", next(i for i in chunk if not matchable(i)))
+        rows = session.fetch(
+            # Only placeholders are spliced in.
+            f"SELECT id, version FROM cards WHERE business_id = ? AND id IN ({marks(chunk)})"  # noqa: S608
+            f"{dialect.lock_rows}",
+            (business_id, *chunk),
+        )
+        stored = {str(card_id): int(version) for card_id, version in rows}
+        for card_id in chunk:
+            if card_id not in stored:
+                raise NotFoundError("card", card_id)
+            if stored[card_id] != expected_versions[card_id]:
+                raise VersionConflictError(card_id, expected_versions[card_id], stored[card_id])
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        session.execute_many(
+            _UPDATE_CARD,
+            [(*_derived(by_id[card_id], dialect), business_id, card_id) for card_id in chunk],
+        )
+        phones = _children(session, "card_phones", "number", business_id, chunk)
+        tags = _children(session, "card_tags", "tag", business_id, chunk)
+        for card_id in chunk:
+            card = by_id[card_id]
+            if phones.get(card_id, set()) != set(card.phones):
+                session.execute(
+                    "DELETE FROM card_phones WHERE business_id = ? AND card_id = ?",
+                    (business_id, card_id),
+                )
+                _write_phones(session, card)
+            if tags.get(card_id, set()) != set(card.tags):
+                session.execute(
+                    "DELETE FROM card_tags WHERE business_id = ? AND card_id = ?",
+                    (business_id, card_id),
+                )
+                _write_tags(session, card)
 
 
 def replace_card(

@@ -51,6 +51,9 @@ class Dialect(abc.ABC):
     """Read a business's schema revision, locking the row where the database needs it."""
     lock_record: ClassVar[str]
     """Read a record's revision, locking the row where the database needs it."""
+    lock_rows: ClassVar[str]
+    """What ends a SELECT whose rows the transaction is about to change ("" where the
+    database locks otherwise)."""
     savepoints: ClassVar[bool]
     """Whether each operation inside a unit of work runs under its own savepoint."""
     skip_locked: ClassVar[str]
@@ -108,6 +111,8 @@ class _SQLiteDialect(Dialect):
     # IMMEDIATE takes the write lock up front: a version check and the write it guards
     # can then never interleave with another writer, and lock waits happen at BEGIN.
     begin = "BEGIN IMMEDIATE"
+    # BEGIN IMMEDIATE already holds the database's write lock.
+    lock_rows = ""
     # Cheap in SQLite, and they undo the part of an operation that ran before an error.
     savepoints = True
     # BEGIN IMMEDIATE already lets one writer at a time claim.
@@ -147,6 +152,7 @@ class _SQLiteDialect(Dialect):
 class _PostgresDialect(Dialect):
     name = "postgresql"
     begin = "BEGIN ISOLATION LEVEL REPEATABLE READ"
+    lock_rows = " FOR UPDATE"
     # Past 64 subtransactions PostgreSQL's snapshots overflow and every statement slows
     # (30,000 adds in one unit took 120 s with a savepoint each, 73 s without). So
     # operations check before they write instead (versions under FOR UPDATE, ids with ON
