@@ -23,6 +23,7 @@ from clientcard.errors import DuplicateError, NotFoundError, VersionConflictErro
 from clientcard.events import DomainEvent
 from clientcard.messaging.sends import Send, SendScope, SendStatus
 from clientcard.storage._matching import due, matches
+from clientcard.storage.bulk import GroupChange, set_group_card_by_card
 from clientcard.storage.protocol import (
     CardQuery,
     Page,
@@ -206,6 +207,18 @@ class MemoryStore:
                     raise VersionConflictError(card.id, expected, stored.version)
             for card in cards:
                 self._cards[(business_id, card.id)] = card
+
+    def set_group(
+        self,
+        business_id: str,
+        expected_versions: Mapping[str, int],
+        group: str | None,
+        *,
+        at: dt.datetime,
+    ) -> GroupChange:
+        """Put the cards at their versions in ``group``, together, card by card."""
+        with self.transaction():
+            return set_group_card_by_card(self, business_id, expected_versions, group, at=at)
 
     def update(self, card: ClientCard, *, expected_version: int) -> None:
         """Replace the stored card, which must be at ``expected_version``."""

@@ -42,6 +42,7 @@ from clientcard.contact.name import fold
 from clientcard.errors import FieldIssue, ValidationError
 from clientcard.events import DomainEvent
 from clientcard.messaging.sends import Send, SendScope
+from clientcard.storage.bulk import GroupChange
 from clientcard.storage.records import Record, RecordQuery
 from clientcard.storage.visits import AudienceFigures, VisitFigures
 
@@ -370,6 +371,28 @@ class ClientStore(Protocol):
         :raises ValidationError: ``card.mixed_businesses``; ``card.version_not_next``.
         :raises NotFoundError: a card is not in the business.
         :raises VersionConflictError: a stored version differs.
+
+        .. versionadded:: 0.1.0
+        """
+        ...
+
+    def set_group(
+        self,
+        business_id: str,
+        expected_versions: Mapping[str, int],
+        group: str | None,
+        *,
+        at: dt.datetime,
+    ) -> GroupChange:
+        """Put every card of ``expected_versions`` at its version in ``group``, together.
+
+        ``expected_versions`` maps card ids to the versions the caller read. A card at
+        that version and in another group moves: its ``client_group`` becomes ``group``
+        (``None``: no group), its version goes one up and its ``updated_at`` becomes
+        ``at``, as :meth:`~clientcard.cards.card.ClientCard.apply` would make it. Cards
+        already in the group, at another version, or missing are reported and left
+        alone. All moves are written, or none. A host's store may answer with
+        :func:`~clientcard.storage.bulk.set_group_card_by_card`.
 
         .. versionadded:: 0.1.0
         """

@@ -10,6 +10,7 @@ import attrs
 import pytest
 
 from clientcard.errors import NotFoundError, ValidationError, VersionConflictError
+from clientcard.storage.bulk import GroupChange
 from clientcard.storage.protocol import CardQuery, ClientStore
 from clientcard.storage.records import Record
 from clientcard.storage.visits import AudienceFigures, audience_figures_of, visit_figures_of
@@ -118,6 +119,42 @@ class BulkStoreContract:
         store.add(card)
         with pytest.raises(ValidationError):
             store.update_many([attrs.evolve(card, version=3)], expected_versions={card.id: 1})
+
+    def test_set_group_moves_each_card_as_apply_would(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        moving = new_card(business_id, client_group="regular", tags=("colour",))
+        staying = new_card(business_id, client_group="vip")
+        changed = new_card(business_id)
+        store.add_many([moving, staying, changed])
+        store.update(attrs.evolve(changed, version=2), expected_version=1)
+        at = NOW + dt.timedelta(hours=1)
+
+        result = store.set_group(
+            business_id,
+            {moving.id: 1, staying.id: 1, changed.id: 1, "nobody": 1},
+            "vip",
+            at=at,
+        )
+
+        assert result == GroupChange(
+            moved=(moving.id,),
+            unchanged=(staying.id,),
+            conflicts=(changed.id,),
+            missing=("nobody",),
+        )
+        assert (
+            store.get(business_id, moving.id) == moving.apply({"client_group": "vip"}, at=at).card
+        )
+        assert store.get(business_id, staying.id) == staying
+        assert store.count(business_id, CardQuery(group="vip")) == 2
+
+    def test_set_group_to_none_takes_cards_out_of_every_group(self, store: ClientStore) -> None:
+        business_id = new_business(store)
+        card = new_card(business_id, client_group="vip")
+        store.add(card)
+        store.set_group(business_id, {card.id: 1}, None, at=NOW)
+        assert store.get(business_id, card.id).client_group is None
+        assert store.get(business_id, card.id).version == 2
 
     # -- figures ------------------------------------------------------------------------
 

@@ -6,17 +6,19 @@ here from the card, as :func:`clientcard.storage.memory.matches` reads it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Final
 
 from clientcard.cards.card import ClientCard
-from clientcard.cards.serialization import card_from_dict, card_to_dict
+from clientcard.cards.serialization import _timestamp_text, card_from_dict, card_to_dict
 from clientcard.contact.email import lookup_key
 from clientcard.contact.name import fold
 from clientcard.errors import DuplicateError, NotFoundError, VersionConflictError
 from clientcard.storage._sql._common import check_version, locked_version, marks, matchable
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
+from clientcard.storage.bulk import GroupChange
 from clientcard.storage.protocol import sort_key
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "replace_cards",
     "select_card",
     "select_cards_by_id",
+    "set_group",
 ]
 
 _INSERT_CARD: Final = (
@@ -277,6 +280,58 @@ def replace_cards(
                     (business_id, card_id),
                 )
                 _write_tags(session, card)
+
+
+def set_group(
+    session: Session,
+    dialect: Dialect,
+    business_id: str,
+    expected_versions: Mapping[str, int],
+    group: str | None,
+    *,
+    at: dt.datetime,
+) -> GroupChange:
+    """Move cards into ``group`` in the database: one read and one ``UPDATE`` per chunk.
+
+    The card documents are rewritten in place (``client_group``, ``version``,
+    ``updated_at``), as ``ClientCard.apply`` and :func:`card_to_dict` would write them,
+    without decoding a card in Python: the rest of each document stays as it was.
+    """
+    outcome: dict[str, list[str]] = {"moved": [], "unchanged": [], "conflicts": [], "missing": []}
+    ids = list(expected_versions)
+    stamp = _timestamp_text(at)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        readable = [card_id for card_id in chunk if matchable(card_id)]
+        stored: dict[str, tuple[int, object]] = {}
+        if matchable(business_id) and readable:
+            rows = session.fetch(
+                # Only placeholders are spliced in.
+                "SELECT id, version, client_group FROM cards"  # noqa: S608
+                f" WHERE business_id = ? AND id IN ({marks(readable)}){dialect.lock_rows}",
+                (business_id, *readable),
+            )
+            stored = {str(card_id): (int(version), held) for card_id, version, held in rows}
+        moving = []
+        for card_id in chunk:
+            if card_id not in stored:
+                outcome["missing"].append(card_id)
+            elif stored[card_id][0] != expected_versions[card_id]:
+                outcome["conflicts"].append(card_id)
+            elif stored[card_id][1] == group:
+                outcome["unchanged"].append(card_id)
+            else:
+                moving.append(card_id)
+        if moving:
+            session.execute(
+                # Only placeholders and the dialect's constant expression are spliced in.
+                "UPDATE cards SET client_group = ?, version = version + 1,"  # noqa: S608
+                f" doc = {dialect.set_group_doc}"
+                f" WHERE business_id = ? AND id IN ({marks(moving)})",
+                (group, group, stamp, business_id, *moving),
+            )
+        outcome["moved"].extend(moving)
+    return GroupChange(**{name: tuple(found) for name, found in outcome.items()})
 
 
 def replace_card(

@@ -28,6 +28,7 @@ from clientcard.storage._sql._card_rows import (
     replace_cards,
     select_card,
     select_cards_by_id,
+    set_group,
 )
 from clientcard.storage._sql._consent_rows import (
     insert_consent,
@@ -88,5 +89,6 @@ __all__ = [
     "select_records",
     "select_sends",
     "select_visit_figures",
+    "set_group",
     "update_send",
 ]

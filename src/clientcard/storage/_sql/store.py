@@ -18,6 +18,7 @@ from clientcard.messaging.sends import Send, SendScope
 from clientcard.storage._sql import rows
 from clientcard.storage._sql._units import TransactionRunner
 from clientcard.storage._sql.dialects import Dialect
+from clientcard.storage.bulk import GroupChange
 from clientcard.storage.protocol import (
     CardQuery,
     Page,
@@ -159,6 +160,24 @@ class SQLStore(TransactionRunner):
             return
         self._run(
             lambda s: rows.replace_cards(s, self._dialect, cards, expected_versions),
+            write=True,
+        )
+
+    def set_group(
+        self,
+        business_id: str,
+        expected_versions: Mapping[str, int],
+        group: str | None,
+        *,
+        at: dt.datetime,
+    ) -> GroupChange:
+        """Put the cards at their versions in ``group``: one read and one UPDATE per 500."""
+        if not expected_versions:
+            return GroupChange(moved=(), unchanged=(), conflicts=(), missing=())
+        return self._run(
+            lambda s: rows.set_group(
+                s, self._dialect, business_id, expected_versions, group, at=at
+            ),
             write=True,
         )
 
