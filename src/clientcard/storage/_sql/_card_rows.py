@@ -15,7 +15,13 @@ from clientcard.cards.serialization import _timestamp_text, card_from_dict, card
 from clientcard.contact.email import lookup_key
 from clientcard.contact.name import fold
 from clientcard.errors import DuplicateError, NotFoundError, VersionConflictError
-from clientcard.storage._sql._common import check_version, locked_version, marks, matchable
+from clientcard.storage._sql._common import (
+    check_version,
+    insert_rows,
+    locked_version,
+    marks,
+    matchable,
+)
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 from clientcard.storage.bulk import GroupChange
@@ -37,6 +43,19 @@ _INSERT_CARD: Final = (
     " email_key, status, client_group, guardian_id, doc)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT DO NOTHING"
+)
+_CARD_COLUMNS: Final = (
+    "business_id",
+    "id",
+    "version",
+    "sort_key",
+    "name_fold",
+    "name_fold_reversed",
+    "email_key",
+    "status",
+    "client_group",
+    "guardian_id",
+    "doc",
 )
 _UPDATE_CARD: Final = (
     "UPDATE cards SET version = ?, sort_key = ?, name_fold = ?, name_fold_reversed = ?,"
@@ -126,58 +145,38 @@ def insert_cards(
         )
         if taken:
             raise DuplicateError("card", str(taken[0][0]))
-    _insert_rows(
+    insert_rows(
         session,
         dialect,
-        _INSERT_CARD.split(" VALUES ")[0],
+        "cards",
+        _CARD_COLUMNS,
         [(card.business_id, card.id, *_derived(card, dialect)) for card in cards],
     )
-    _insert_rows(
+    insert_rows(
         session,
         dialect,
-        "INSERT INTO card_phones (business_id, card_id, number)",
+        "card_phones",
+        ("business_id", "card_id", "number"),
         [(card.business_id, card.id, n) for card in cards for n in dict.fromkeys(card.phones)],
     )
-    _insert_rows(
+    insert_rows(
         session,
         dialect,
-        "INSERT INTO card_tags (business_id, card_id, tag)",
+        "card_tags",
+        ("business_id", "card_id", "tag"),
         [(card.business_id, card.id, tag) for card in cards for tag in card.tags],
     )
-    _insert_rows(
+    insert_rows(
         session,
         dialect,
-        "INSERT INTO card_permissions (business_id, card_id, purpose, channel)",
+        "card_permissions",
+        ("business_id", "card_id", "purpose", "channel"),
         [
             (business_id, card.id, purpose, channel)
             for card in cards
             for purpose, channel in sorted(permissions.get(card.id, ()))
         ],
     )
-
-
-def _insert_rows(
-    session: Session, dialect: Dialect, head: str, rows: Sequence[tuple[object, ...]]
-) -> None:
-    """Insert ``rows`` in bulk, as suits the database (:attr:`Dialect.rows_per_insert`).
-
-    PostgreSQL gets multi-row ``VALUES`` lists of 200 rows a statement, SQLite one
-    prepared statement run per row. This is what makes
-    :meth:`~clientcard.storage.protocol.ClientStore.add_many` a bulk path.
-    """
-    if not rows:
-        return
-    width = len(rows[0])
-    marks = "(" + ", ".join("?" * width) + ")"
-    step = dialect.rows_per_insert
-    if step == 1:
-        # Only placeholders are spliced in; the head is one of the constants above.
-        session.execute_many(f"{head} VALUES {marks}", rows)
-        return
-    for start in range(0, len(rows), step):
-        chunk = rows[start : start + step]
-        statement = f"{head} VALUES {', '.join([marks] * len(chunk))}"
-        session.execute(statement, [value for row in chunk for value in row])
 
 
 def select_card(session: Session, dialect: Dialect, business_id: str, card_id: str) -> ClientCard:
