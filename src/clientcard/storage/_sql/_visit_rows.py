@@ -214,8 +214,13 @@ def select_visit_figures(
     member, line_member = sql.text("v.doc", "team_member_id"), sql.text("s.value", "team_member_id")
     current = month_index(now, now)
     selection = _appointments(sql, "", where, "a.status = 'completed'", offset)
+    # The completed appointments' service lines, read out of their documents once.
+    lines = (
+        f"l AS MATERIALIZED (SELECT v.id AS id, {name} AS name, {line_member} AS member"
+        f" FROM v, {sql.lines('v.doc')} WHERE {done})"
+    )
     statement = (
-        f"WITH {selection}"
+        f"WITH {selection}, {lines}"
         " SELECT 'all', min(v.cur), max(v.cur), count(*),"
         " sum(CASE WHEN v.status = 'booked' AND v.at >= ? THEN 1 ELSE 0 END),"
         f" sum(CASE WHEN {done} THEN 1 ELSE 0 END),"
@@ -229,13 +234,12 @@ def select_visit_figures(
         f" sum(CASE WHEN {done} THEN 1 ELSE 0 END), NULL, NULL, NULL, sum(v.spend),"
         " NULL, NULL, NULL, NULL, NULL FROM v WHERE v.month >= ? AND v.month <= ?"
         " GROUP BY v.month"
-        f" UNION ALL SELECT 'service', {name}, NULL, count(*), NULL, NULL, NULL, NULL, NULL,"
-        f" NULL, NULL, NULL, NULL, NULL, NULL FROM v, {sql.lines('v.doc')} WHERE {done}"
-        f" GROUP BY {name}"
+        " UNION ALL SELECT 'service', l.name, NULL, count(*), NULL, NULL, NULL, NULL, NULL,"
+        " NULL, NULL, NULL, NULL, NULL, NULL FROM l GROUP BY l.name"
         " UNION ALL SELECT 'member', m.member, NULL, count(*), NULL, NULL, NULL, NULL, NULL,"
         " NULL, NULL, NULL, NULL, NULL, NULL"
         f" FROM (SELECT v.id AS id, {member} AS member FROM v WHERE {done}"
-        f" UNION SELECT v.id, {line_member} FROM v, {sql.lines('v.doc')} WHERE {done}) AS m"
+        " UNION SELECT l.id, l.member FROM l) AS m"
         " WHERE m.member IS NOT NULL AND m.member <> '' GROUP BY m.member"
     )
     rows = session.fetch(
