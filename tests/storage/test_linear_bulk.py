@@ -173,3 +173,54 @@ class TestCardChanges:
 
         assert counting.calls["set_permissions"] == 0
         assert counting.calls["consent_events"] == 0
+
+
+def _name(number: int) -> str:
+    # Surnames without digits, all different, so no row is taken for another's twin.
+    return "".join(chr(97 + int(digit)) for digit in str(number)).capitalize()
+
+
+class TestImports:
+    def test_an_import_makes_store_calls_by_the_batch_not_by_the_row(
+        self, make_store: Callable[[], ClientStore]
+    ) -> None:
+        from tests.exchange.support import imported  # noqa: PLC0415 - beside its use
+
+        def run(rows: int) -> int:
+            inner = make_store()
+            counting = CountingStore(inner)
+            book, business_id = _business(counting, 0)  # type: ignore[arg-type]
+            counting.calls.clear()
+            lines = ["Nome;Cognome;Cellulare;E-mail"]
+            lines += [
+                f"Anna;Rossi {_name(i)};333 {1_000_000 + i:07d};a{i}@example.com"
+                for i in range(rows)
+            ]
+            report = imported(book, business_id, "\n".join(lines), batch_size=50)
+            assert report.imported == rows, report.summary()
+            return sum(counting.calls.values())
+
+        # Four times the rows in four times the batches: the calls grow by the batch.
+        few, many = run(50), run(200)
+        assert many - few <= 3 * (few + 5)
+        assert run(200) == many
+
+
+class TestRetention:
+    def test_the_retention_report_makes_the_same_store_calls_per_card(
+        self, make_store: Callable[[], ClientStore]
+    ) -> None:
+        from clientcard.erasure import ErasurePolicy, RetentionRules  # noqa: PLC0415
+
+        def due(desk: Any) -> None:
+            desk.erasure.set_policy(
+                ErasurePolicy(retention=RetentionRules(inactive_months=24)), by="owner"
+            )
+            desk.retention.due()
+
+        small_calls, small_steps = _cost(make_store, SMALL, due)
+        large_calls, large_steps = _cost(make_store, 4 * SMALL, due)
+
+        # Linear: four times the cards, at most four times the work (and a fixed part).
+        assert large_calls <= 4 * small_calls
+        assert large_steps <= 4.5 * small_steps + 50
