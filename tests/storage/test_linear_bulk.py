@@ -184,7 +184,7 @@ class TestImports:
     def test_an_import_makes_store_calls_by_the_batch_not_by_the_row(
         self, make_store: Callable[[], ClientStore]
     ) -> None:
-        from tests.exchange.support import imported  # noqa: PLC0415 - beside its use
+        from tests.exchange.support import imported
 
         def run(rows: int) -> int:
             inner = make_store()
@@ -210,7 +210,7 @@ class TestRetention:
     def test_the_retention_report_makes_the_same_store_calls_per_card(
         self, make_store: Callable[[], ClientStore]
     ) -> None:
-        from clientcard.erasure import ErasurePolicy, RetentionRules  # noqa: PLC0415
+        from clientcard.erasure import ErasurePolicy, RetentionRules
 
         def due(desk: Any) -> None:
             desk.erasure.set_policy(
