@@ -17,7 +17,6 @@ Decimals rounded to four places.
 >>> import datetime as dt
 >>> from clientcard.history.model import Appointment, AppointmentStatus, ServiceLine
 >>> from clientcard.money import Money
-from clientcard.storage.visits import AudienceFigures, VisitFigures, month_index
 >>> now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 >>> def visit(day, status):
 ...     return Appointment(
