@@ -259,3 +259,53 @@ class TestAudienceFigures:
 
         assert after == before
         assert after.spend_by_group == {"vip": Money.of(30, "EUR")}
+
+
+class TestKeptPrices:
+    """Appointment records keep their currency and price in columns the statements sum."""
+
+    def _stored(self, tmp_path: Path) -> tuple[SQLiteStore, ClientBook, str, str]:
+        now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+        store = SQLiteStore(tmp_path / "kept.db")
+        book, business_id = _book(store, now)
+        card_id = _card(store, business_id, now)
+        _file(
+            store,
+            business_id,
+            card_id,
+            [
+                {
+                    "starts_at": now - dt.timedelta(days=3),
+                    "status": AppointmentStatus.COMPLETED,
+                    "services": (
+                        ServiceLine(service_id="cut", name="Cut", price=Money.of("30.5", "EUR")),
+                    ),
+                    "duration_minutes": 30,
+                }
+            ],
+        )
+        return store, book, business_id, card_id
+
+    def test_an_appointment_keeps_its_price_in_ten_thousandths(self, tmp_path: Path) -> None:
+        store = self._stored(tmp_path)[0]
+        with store:
+            rows = store._connection().execute("SELECT currency, amount FROM records").fetchall()
+        assert rows == [("EUR", 305_000)]
+
+    def test_records_stored_before_the_columns_get_their_prices_once(self, tmp_path: Path) -> None:
+        from clientcard.storage._sql import SQLITE
+        from clientcard.storage._sql._record_rows import fill_kept_prices
+
+        store, book, business_id, card_id = self._stored(tmp_path)
+        with store:
+            connection = store._connection()
+            connection.execute("UPDATE records SET currency = NULL, amount = NULL")
+            # Until then their figures are summed in Python, with the same answer.
+            before = book.business(business_id).history.statistics(card_id)
+            with store.transaction():
+                fill_kept_prices(store._session(), SQLITE)
+            rows = connection.execute("SELECT currency, amount FROM records").fetchall()
+            after = book.business(business_id).history.statistics(card_id)
+        assert rows == [("EUR", 305_000)]
+        assert before == after
+        assert after.total_spend == Money.of("30.50", "EUR")

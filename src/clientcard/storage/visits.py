@@ -50,6 +50,7 @@ __all__ = [
     "VisitFigures",
     "audience_figures_from_records",
     "audience_figures_of",
+    "kept_price",
     "month_index",
     "visit_figures_from_records",
     "visit_figures_of",
@@ -63,6 +64,8 @@ BOOKED: Final = "booked"
 NO_SHOW: Final = "no_show"
 CANCELLED: Final = frozenset({"cancelled_by_client", "cancelled_by_business"})
 _PAGE: Final = 500
+TEN_THOUSANDTHS: Final = 4
+"""The decimals a kept price has: more than any currency's minor units."""
 
 
 def month_index(at: dt.datetime, now: dt.datetime) -> int:
@@ -163,6 +166,27 @@ def _priced(doc: Mapping[str, Any]) -> tuple[str, Decimal]:
     if not prices:
         raise ValidationError.of("services", "appointment.no_service")
     return prices[0].currency, Money.total(prices, prices[0].currency).amount
+
+
+def kept_price(kind: str, doc: Mapping[str, Any]) -> tuple[str | None, int | None]:
+    """The currency and price a SQL store keeps beside an appointment record.
+
+    The price is the one the figures sum once the appointment is completed (the price
+    paid, or else the sum of the services' prices, each read as
+    :class:`~clientcard.money.Money` reads it), in ten-thousandths, so a database sums
+    it exactly as an integer. ``(None, None)`` for another kind of record, and for an
+    appointment whose prices can't be read: the figures of its client are then summed
+    in Python, which reports the problem as it always did.
+    """
+    if kind != APPOINTMENT_KIND:
+        return None, None
+    try:
+        currency, amount = _priced(doc)
+    except (ValueError, KeyError, TypeError):
+        return None, None
+    kept = int(amount.scaleb(TEN_THOUSANDTHS))
+    # A 64-bit column holds it (PostgreSQL's BIGINT); a larger price is summed in Python.
+    return currency, kept if abs(kept) < 2**63 else None
 
 
 def _lines(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -1,16 +1,17 @@
 """The statements that sum appointment records (see :mod:`clientcard.storage.visits`).
 
 Each figure set is one statement: a materialised selection of the appointment rows with
-their currency, spend and month worked out once, then ``UNION ALL`` branches tagged
-with what they sum. Money is summed exactly: SQLite turns each amount's text into an
-integer of ten-thousandths (no currency has more than four decimals), PostgreSQL sums
-``numeric`` ten-thousandths; both come back as :class:`~decimal.Decimal`.
+their spend and month worked out once, then ``UNION ALL`` branches tagged with what
+they sum. Money is summed exactly, as integers: every appointment record keeps its
+currency and price (in ten-thousandths) in columns of its own, worked out in Python
+when it is written (:func:`~clientcard.storage.visits.kept_price`), so the statement
+reads no price out of a document. Only the favourite services and team members are
+read from the completed appointments' documents.
 
-What a statement can't read exactly is left to the Python computation over the same
-records: an amount written in another form than clientcard writes (``"1e3"``, more
-decimals than its currency has), a missing currency, or a ``now`` whose time zone has
-daylight saving (months are cut in ``now``'s zone, which SQL gets as a fixed offset).
-The functions here return ``None`` then, and the store falls back.
+What a statement can't sum is left to the Python computation over the same records:
+an appointment whose price could not be kept (its document unreadable), or a ``now``
+whose time zone has daylight saving (months are cut in ``now``'s zone, which SQL gets
+as a fixed offset). The functions here return ``None`` then, and the store falls back.
 """
 
 # Every statement here is spliced together from constant expression texts built in this
@@ -26,12 +27,12 @@ from decimal import Decimal
 from typing import Any, Final
 
 from clientcard.errors import ValidationError
-from clientcard.money import MoneyError, minor_units
 from clientcard.storage._sql._common import matchable
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 from clientcard.storage.visits import (
     APPOINTMENT_KIND,
+    TEN_THOUSANDTHS,
     AudienceFigures,
     MonthTotals,
     VisitFigures,
@@ -41,9 +42,6 @@ from clientcard.storage.visits import (
 __all__ = ["select_audience_figures", "select_visit_figures"]
 
 _CANCELLED: Final = "('cancelled_by_client', 'cancelled_by_business')"
-_TEN_THOUSANDTHS: Final = 4
-# An amount's scale when the statement can't read it: more than any currency has.
-_UNREADABLE: Final = 99
 
 
 class _Sql:
@@ -58,52 +56,10 @@ class _Sql:
         inner = "".join(f"->'{part}'" for part in path[:-1])
         return f"{doc}{inner}->>'{path[-1]}'"
 
-    def first_line_currency(self, doc: str) -> str:
-        if self.sqlite:
-            return f"json_extract({doc}, '$.services[0].price.currency')"
-        return f"{doc}->'services'->0->'price'->>'currency'"
-
     def lines(self, doc: str) -> str:
         if self.sqlite:
             return f"json_each({doc}, '$.services') AS s"
         return f"jsonb_array_elements({doc}->'services') AS s(value)"
-
-    def scale(self, amount: str) -> str:
-        if self.sqlite:
-            digits = (
-                f"(CASE WHEN substr({amount}, 1, 1) = '-'"
-                f" THEN substr({amount}, 2) ELSE {amount} END)"
-            )
-            readable = (
-                f"typeof({amount}) = 'text' AND length({amount}) <= 15"
-                f" AND {digits} GLOB '[0-9]*' AND NOT {digits} GLOB '*[^0-9.]*'"
-                f" AND NOT {amount} GLOB '*.*.*' AND NOT {amount} GLOB '*.'"
-            )
-            decimals = (
-                f"CASE instr({amount}, '.') WHEN 0 THEN 0"
-                f" ELSE length({amount}) - instr({amount}, '.') END"
-            )
-            return f"(CASE WHEN {readable} THEN {decimals} ELSE {_UNREADABLE} END)"
-        return (
-            f"(CASE WHEN {amount} ~ '^-{{0,1}}[0-9]{{1,15}}([.][0-9]+){{0,1}}$'"
-            f" THEN scale({amount}::numeric) ELSE {_UNREADABLE} END)"
-        )
-
-    def minor(self, amount: str) -> str:
-        """The amount in ten-thousandths (NULL when unreadable: its scale says so)."""
-        if self.sqlite:
-            factor = " ".join(
-                f"WHEN {places} THEN {10 ** (_TEN_THOUSANDTHS - places)}"
-                for places in range(_TEN_THOUSANDTHS + 1)
-            )
-            return (
-                f"(CAST(replace({amount}, '.', '') AS INTEGER)"
-                f" * (CASE {self.scale(amount)} {factor} END))"
-            )
-        return (
-            f"(CASE WHEN {amount} ~ '^-{{0,1}}[0-9]{{1,15}}([.][0-9]+){{0,1}}$'"
-            f" THEN {amount}::numeric * 10000 END)"
-        )
 
     def month(self, at: str, offset: int) -> str:
         if self.sqlite:
@@ -129,44 +85,28 @@ def _offset(now: dt.datetime) -> int | None:
     return int(offset.total_seconds())
 
 
-def _spend(sql: _Sql, doc: str, paid: str, measure: str) -> str:
-    """The price paid, or the sum of the services' prices, as ``minor`` or ``scale``."""
-    line = sql.text("s.value", "price", "amount")
-    if measure == "minor":
-        paid_part, each, total = sql.minor(paid), sql.minor("x.amount"), "sum"
-    else:
-        paid_part, each, total = sql.scale(paid), sql.scale("x.amount"), "max"
-    lines = f"(SELECT {line} AS amount FROM {sql.lines(doc)})"
-    return (
-        f"CASE WHEN {paid} IS NOT NULL THEN {paid_part}"
-        f" ELSE (SELECT {total}({each}) FROM {lines} AS x) END"
-    )
-
-
 def _appointments(sql: _Sql, source: str, where: str, counted: str, offset: int) -> str:
-    """The ``a`` and ``v`` selections: every appointment with currency, spend and month.
+    """The ``v`` selection: every appointment with its currency, spend and month.
 
-    ``counted`` is the condition under which an appointment's spend and month count.
+    The currency and price are the columns the store keeps beside each appointment
+    (:func:`~clientcard.storage.visits.kept_price`), so no document is read here;
+    ``spend`` is the price where ``counted`` holds, ``unread`` is 1 for an appointment
+    whose price could not be kept.
     """
-    paid = sql.text("r.doc", "price_paid", "amount")
-    currency = (
-        f"COALESCE({sql.text('r.doc', 'price_paid', 'currency')},"
-        f" {sql.first_line_currency('r.doc')})"
-    )
     return (
-        f"a AS MATERIALIZED (SELECT {source} r.id AS id, r.at AS at, r.key AS status,"
-        f" r.doc AS doc, {paid} AS paid, {currency} AS cur FROM {where}),"
-        f" v AS MATERIALIZED (SELECT a.*,"
-        f" CASE WHEN {counted} THEN {_spend(sql, 'a.doc', 'a.paid', 'minor')} END AS spend,"
-        f" CASE WHEN {counted} THEN {_spend(sql, 'a.doc', 'a.paid', 'scale')} END AS scale,"
-        f" {sql.month('a.at', offset)} AS month FROM a)"
+        f"v AS MATERIALIZED (SELECT {source} r.id AS id, r.at AS at, r.key AS status,"
+        " r.currency AS cur, r.amount AS amount,"
+        f" CASE WHEN {counted} THEN r.amount END AS spend,"
+        f" CASE WHEN {counted} THEN 1 END AS counted,"
+        " CASE WHEN r.amount IS NULL THEN 1 ELSE 0 END AS unread,"
+        f" {sql.month('r.at', offset)} AS month FROM {where})"
     )
 
 
 def _decimal(value: object) -> Decimal:
     if value is None:
         return Decimal(0)
-    return Decimal(str(value)).scaleb(-_TEN_THOUSANDTHS)
+    return Decimal(str(value)).scaleb(-TEN_THOUSANDTHS)
 
 
 def _instant(value: object) -> dt.datetime | None:
@@ -174,16 +114,6 @@ def _instant(value: object) -> dt.datetime | None:
         return None
     when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
     return when.astimezone(dt.UTC)
-
-
-def _fits(currency: object, scale: object) -> bool:
-    """Whether every summed amount has at most its currency's decimals."""
-    if scale is None:
-        return True
-    try:
-        return int(str(scale)) <= minor_units(str(currency))
-    except MoneyError:
-        return False
 
 
 def select_visit_figures(
@@ -211,13 +141,14 @@ def select_visit_figures(
     where = "records AS r WHERE r.business_id = ? AND r.card_id = ? AND r.kind = ?"
     done = "v.status = 'completed'"
     name = sql.text("s.value", "name")
-    member, line_member = sql.text("v.doc", "team_member_id"), sql.text("s.value", "team_member_id")
+    member, line_member = sql.text("r.doc", "team_member_id"), sql.text("s.value", "team_member_id")
     current = month_index(now, now)
-    selection = _appointments(sql, "", where, "a.status = 'completed'", offset)
+    selection = _appointments(sql, "", where, "r.key = 'completed'", offset)
     # The completed appointments' service lines, read out of their documents once.
     lines = (
-        f"l AS MATERIALIZED (SELECT v.id AS id, {name} AS name, {line_member} AS member"
-        f" FROM v, {sql.lines('v.doc')} WHERE {done})"
+        f"l AS MATERIALIZED (SELECT r.id AS id, {name} AS name, {line_member} AS member,"
+        f" {member} AS own FROM records AS r, {sql.lines('r.doc')}"
+        " WHERE r.business_id = ? AND r.card_id = ? AND r.kind = ? AND r.key = 'completed')"
     )
     statement = (
         f"WITH {selection}, {lines}"
@@ -228,7 +159,7 @@ def select_visit_figures(
         f" sum(CASE WHEN v.at < ? AND v.status NOT IN {_CANCELLED} THEN 1 ELSE 0 END),"
         f" sum(CASE WHEN v.status IN {_CANCELLED} THEN 1 ELSE 0 END),"
         f" sum(v.spend), min(CASE WHEN {done} THEN v.at END),"
-        f" max(CASE WHEN {done} THEN v.at END), min(v.at), max(v.scale), count(v.cur)"
+        f" max(CASE WHEN {done} THEN v.at END), min(v.at), max(v.unread), count(v.cur)"
         " FROM v"
         " UNION ALL SELECT 'month', NULL, NULL, v.month, count(*),"
         f" sum(CASE WHEN {done} THEN 1 ELSE 0 END), NULL, NULL, NULL, sum(v.spend),"
@@ -238,13 +169,16 @@ def select_visit_figures(
         " NULL, NULL, NULL, NULL, NULL, NULL FROM l GROUP BY l.name"
         " UNION ALL SELECT 'member', m.member, NULL, count(*), NULL, NULL, NULL, NULL, NULL,"
         " NULL, NULL, NULL, NULL, NULL, NULL"
-        f" FROM (SELECT v.id AS id, {member} AS member FROM v WHERE {done}"
+        " FROM (SELECT l.id AS id, l.own AS member FROM l"
         " UNION SELECT l.id, l.member FROM l) AS m"
         " WHERE m.member IS NOT NULL AND m.member <> '' GROUP BY m.member"
     )
     rows = session.fetch(
         statement,
         (
+            business_id,
+            card_id,
+            APPOINTMENT_KIND,
             business_id,
             card_id,
             APPOINTMENT_KIND,
@@ -261,8 +195,8 @@ def select_visit_figures(
 def _visit_figures(rows: Sequence[Sequence[Any]]) -> VisitFigures | None:
     totals = next(row for row in rows if row[0] == "all")
     (_, low, high, count, future, completed, no_shows, kept, cancelled, spend) = totals[:10]
-    first_done, last_done, first, scale, priced = totals[10:]
-    if int(count) and (int(priced) < int(count) or not _fits(low, scale)):
+    first_done, last_done, first, unread, priced = totals[10:]
+    if int(count) and (int(priced) < int(count) or int(unread or 0)):
         return None
     return VisitFigures(
         appointments=int(count),
@@ -319,22 +253,24 @@ def select_audience_figures(
     stamp = dialect.timestamp(now)
     source = sql.text("c.doc", "referral_source")
     where = "p JOIN records AS r ON r.business_id = ? AND r.card_id = p.card_id AND r.kind = ?"
-    counted = "a.status = 'completed' AND a.at < ?"
+    counted = "r.key = 'completed' AND r.at < ?"
+    source_columns = "p.card_id AS card_id, p.grp AS grp,"
+    selection = _appointments(sql, source_columns, where, counted, offset)
     statement = (
         "WITH p AS MATERIALIZED (SELECT c.id AS card_id, c.client_group AS grp,"
         f" {source} AS src FROM card_permissions AS x JOIN cards AS c"
         " ON c.business_id = x.business_id AND c.id = x.card_id"
         " WHERE x.business_id = ? AND x.purpose = ? AND x.channel = ?),"
-        f" {_appointments(sql, 'p.card_id AS card_id, p.grp AS grp,', where, counted, offset)},"
+        f" {selection},"
         " cm AS MATERIALIZED (SELECT DISTINCT v.card_id AS card_id, v.month AS month FROM v"
-        " WHERE v.spend IS NOT NULL OR v.scale IS NOT NULL),"
+        " WHERE v.counted = 1),"
         " f AS (SELECT cm.card_id AS card_id, min(cm.month) AS first FROM cm"
         " GROUP BY cm.card_id)"
         # The first branch types the columns: PostgreSQL reads an untyped NULL as text.
         " SELECT 'client', p.grp, p.src, count(*), CAST(NULL AS BIGINT),"
         " CAST(NULL AS BIGINT), CAST(NULL AS NUMERIC) FROM p"
         " GROUP BY p.grp, p.src"
-        " UNION ALL SELECT 'spend', v.grp, NULL, max(v.scale), NULL, NULL, sum(v.spend)"
+        " UNION ALL SELECT 'spend', v.grp, NULL, max(v.unread), NULL, NULL, sum(v.spend)"
         " FROM v GROUP BY v.grp"
         " UNION ALL SELECT 'currency', NULL, NULL,"
         " sum(CASE WHEN v.cur <> ? THEN 1 ELSE 0 END),"
@@ -342,11 +278,11 @@ def select_audience_figures(
         " UNION ALL SELECT 'cohort', NULL, NULL, f.first, cm.month - f.first, count(*), NULL"
         " FROM f JOIN cm ON cm.card_id = f.card_id GROUP BY f.first, cm.month - f.first"
     )
-    # Every counted appointment has a scale (99 when unreadable), so "spend or scale"
-    # selects exactly the counted ones, even an unreadable one (which falls back).
     rows = session.fetch(
         statement,
-        (business_id, purpose, channel, business_id, APPOINTMENT_KIND, stamp, stamp, currency),
+        # In the order of the text: the permissions, then the counted appointments' time
+        # (in the selection's columns, before its FROM), the records, the currency.
+        (business_id, purpose, channel, stamp, stamp, business_id, APPOINTMENT_KIND, currency),
     )
     return _audience_figures(rows, currency)
 
@@ -356,7 +292,7 @@ def _audience_figures(rows: Sequence[Sequence[Any]], currency: str) -> AudienceF
     if int(checks[4] or 0):
         return None
     spends = [row for row in rows if row[0] == "spend"]
-    if not all(_fits(currency, row[3]) for row in spends):
+    if any(int(row[3] or 0) for row in spends):
         return None
     if int(checks[3] or 0):
         raise ValidationError.of("currency", "money.currency_mismatch")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
 
 import attrs
@@ -11,6 +11,7 @@ import attrs
 from clientcard.errors import (
     StorageError,
 )
+from clientcard.storage._sql._record_rows import fill_kept_prices
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 
@@ -29,6 +30,8 @@ class Migration:
     version: int
     name: str
     statements: Mapping[str, tuple[str, ...]]
+    then: Callable[[Session, Dialect], None] | None = None
+    """A step run after the statements, for data a statement can't work out."""
 
 
 _MIGRATIONS_TABLE: Final = (
@@ -340,19 +343,35 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     # by guardian matched every card of the business, and SQLite walked the business
     # instead: every change of a card read every card (a group move of 30,000 cards
     # took hours). The index now holds only cards that have a guardian.
+    # Appointment records keep their currency and price (in ten-thousandths) in columns,
+    # so statistics sum integers instead of reading every document's JSON; the records
+    # stored before get theirs worked out in Python, once.
     Migration(
         version=7,
-        name="guardian index of linked cards only",
-        statements=dict.fromkeys(
-            ("sqlite", "postgresql"),
-            (
+        name="guardian index of linked cards only; kept appointment prices",
+        statements={
+            "sqlite": (
                 "DROP INDEX IF EXISTS cards_by_guardian",
                 (
                     "CREATE INDEX cards_by_guardian ON cards (business_id, guardian_id)"
                     " WHERE guardian_id IS NOT NULL"
                 ),
+                "ALTER TABLE records ADD COLUMN currency TEXT",
+                "ALTER TABLE records ADD COLUMN amount INTEGER",
             ),
-        ),
+            "postgresql": (
+                "DROP INDEX IF EXISTS cards_by_guardian",
+                (
+                    "CREATE INDEX cards_by_guardian ON cards (business_id, guardian_id)"
+                    " WHERE guardian_id IS NOT NULL"
+                ),
+                (
+                    'ALTER TABLE records ADD COLUMN currency TEXT COLLATE "C",'
+                    " ADD COLUMN amount BIGINT"
+                ),
+            ),
+        },
+        then=fill_kept_prices,
     ),
 )
 """The schema history, oldest first."""
@@ -380,6 +399,8 @@ def migrate(session: Session, dialect: Dialect) -> tuple[int, ...]:
             continue
         for statement in migration.statements[dialect.name]:
             session.execute(statement)
+        if migration.then is not None:
+            migration.then(session, dialect)
         session.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
             (migration.version, migration.name, dt.datetime.now(dt.UTC).isoformat()),
