@@ -81,8 +81,8 @@ def _insert_records(raw: sqlite3.Connection, appointments: list[Appointment]) ->
     dialect = _sql.SQLITE
     raw.executemany(
         "INSERT INTO records"
-        " (business_id, kind, id, card_id, at, key, revision, doc, currency, amount)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " (business_id, kind, id, card_id, at, key, revision, doc, currency, amount,"
+        " services, members) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [record_row(dialect, record) for record in map(appointment_to_record, appointments)],
     )
 

@@ -299,13 +299,17 @@ class TestKeptPrices:
         store, book, business_id, card_id = self._stored(tmp_path)
         with store:
             connection = store._connection()
-            connection.execute("UPDATE records SET currency = NULL, amount = NULL")
+            connection.execute(
+                "UPDATE records SET currency = NULL, amount = NULL, services = NULL, members = NULL"
+            )
             # Until then their figures are summed in Python, with the same answer.
             before = book.business(business_id).history.statistics(card_id)
             with store.transaction():
                 fill_kept_prices(store._session(), SQLITE)
-            rows = connection.execute("SELECT currency, amount FROM records").fetchall()
+            rows = connection.execute(
+                "SELECT currency, amount, services, members FROM records"
+            ).fetchall()
             after = book.business(business_id).history.statistics(card_id)
-        assert rows == [("EUR", 305_000)]
+        assert rows == [("EUR", 305_000, '["Cut"]', "[]")]
         assert before == after
         assert after.total_spend == Money.of("30.50", "EUR")

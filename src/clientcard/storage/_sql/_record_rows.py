@@ -12,7 +12,7 @@ from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 from clientcard.storage.protocol import Page
 from clientcard.storage.records import Record, RecordQuery, encode_record_cursor
-from clientcard.storage.visits import kept_price
+from clientcard.storage.visits import kept_lines, kept_price
 
 __all__ = [
     "fill_kept_prices",
@@ -28,7 +28,7 @@ __all__ = [
 
 _RECORD_COLUMNS: Final = "business_id, kind, id, card_id, at, key, revision, doc"
 # Written, not read back: an appointment's currency and price for the figures' sums.
-_WRITTEN_COLUMNS: Final = f"{_RECORD_COLUMNS}, currency, amount"
+_WRITTEN_COLUMNS: Final = f"{_RECORD_COLUMNS}, currency, amount, services, members"
 
 
 def record_row(dialect: Dialect, record: Record) -> tuple[object, ...]:
@@ -43,6 +43,7 @@ def record_row(dialect: Dialect, record: Record) -> tuple[object, ...]:
         record.revision,
         dialect.encode_doc(record.doc),
         *kept_price(record.kind, record.doc),
+        *kept_lines(record.kind, record.doc),
     )
 
 
@@ -82,7 +83,7 @@ def insert_records(session: Session, dialect: Dialect, records: Sequence[Record]
         seen.add(owner)
     for record in records:
         inserted = session.execute(
-            f"INSERT INTO records ({_WRITTEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+            f"INSERT INTO records ({_WRITTEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
             " ON CONFLICT DO NOTHING",
             record_row(dialect, record),
         )
@@ -119,7 +120,8 @@ def replace_record(
     check_version(record.id, expected_revision, int(rows[0][0]))
     session.execute(
         "UPDATE records SET card_id = ?, at = ?, key = ?, revision = ?, doc = ?,"
-        " currency = ?, amount = ? WHERE business_id = ? AND kind = ? AND id = ?",
+        " currency = ?, amount = ?, services = ?, members = ?"
+        " WHERE business_id = ? AND kind = ? AND id = ?",
         (
             record.card_id,
             dialect.timestamp(record.at),
@@ -127,6 +129,7 @@ def replace_record(
             record.revision,
             dialect.encode_doc(record.doc),
             *kept_price(record.kind, record.doc),
+            *kept_lines(record.kind, record.doc),
             *owner,
         ),
     )
@@ -233,7 +236,7 @@ def select_record_kinds(session: Session, business_id: str, card_id: str) -> fro
 
 
 def fill_kept_prices(session: Session, dialect: Dialect) -> None:
-    """Work out the kept currency and price of every appointment record stored before.
+    """Work out what every appointment record stored before keeps in its own columns.
 
     The migration that added the columns runs this once: a page of 1,000 records a
     statement, so a large database is not read into memory at once.
@@ -251,12 +254,11 @@ def fill_kept_prices(session: Session, dialect: Dialect) -> None:
         updates = []
         for business_id, record_id, doc in rows:
             document = dialect.decode_doc(doc)
-            currency, amount = kept_price(
-                "appointment", document if isinstance(document, dict) else {}
-            )
-            updates.append((currency, amount, business_id, record_id))
+            readable = document if isinstance(document, dict) else {}
+            kept = (*kept_price("appointment", readable), *kept_lines("appointment", readable))
+            updates.append((*kept, business_id, record_id))
         session.execute_many(
-            "UPDATE records SET currency = ?, amount = ?"
+            "UPDATE records SET currency = ?, amount = ?, services = ?, members = ?"
             " WHERE business_id = ? AND kind = 'appointment' AND id = ?",
             updates,
         )

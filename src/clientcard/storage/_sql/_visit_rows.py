@@ -56,10 +56,11 @@ class _Sql:
         inner = "".join(f"->'{part}'" for part in path[:-1])
         return f"{doc}{inner}->>'{path[-1]}'"
 
-    def lines(self, doc: str) -> str:
+    def elements(self, array: str) -> str:
+        """The texts of a kept JSON array, as rows of ``s.value``."""
         if self.sqlite:
-            return f"json_each({doc}, '$.services') AS s"
-        return f"jsonb_array_elements({doc}->'services') AS s(value)"
+            return f"json_each({array}) AS s"
+        return f"jsonb_array_elements_text({array}) AS s(value)"
 
     def month(self, at: str, offset: int) -> str:
         if self.sqlite:
@@ -98,7 +99,7 @@ def _appointments(sql: _Sql, source: str, where: str, counted: str, offset: int)
         " r.currency AS cur, r.amount AS amount,"
         f" CASE WHEN {counted} THEN r.amount END AS spend,"
         f" CASE WHEN {counted} THEN 1 END AS counted,"
-        " CASE WHEN r.amount IS NULL THEN 1 ELSE 0 END AS unread,"
+        " CASE WHEN r.amount IS NULL OR r.services IS NULL THEN 1 ELSE 0 END AS unread,"
         f" {sql.month('r.at', offset)} AS month FROM {where})"
     )
 
@@ -140,18 +141,13 @@ def select_visit_figures(
     stamp = dialect.timestamp(now)
     where = "records AS r WHERE r.business_id = ? AND r.card_id = ? AND r.kind = ?"
     done = "v.status = 'completed'"
-    name = sql.text("s.value", "name")
-    member, line_member = sql.text("r.doc", "team_member_id"), sql.text("s.value", "team_member_id")
     current = month_index(now, now)
     selection = _appointments(sql, "", where, "r.key = 'completed'", offset)
-    # The completed appointments' service lines, read out of their documents once.
-    lines = (
-        f"l AS MATERIALIZED (SELECT r.id AS id, {name} AS name, {line_member} AS member,"
-        f" {member} AS own FROM records AS r, {sql.lines('r.doc')}"
-        " WHERE r.business_id = ? AND r.card_id = ? AND r.kind = ? AND r.key = 'completed')"
-    )
+    # The completed appointments' service names and team members, from the short
+    # arrays kept beside each record (each member once an appointment already).
+    completed = "WHERE r.business_id = ? AND r.card_id = ? AND r.kind = ? AND r.key = 'completed'"
     statement = (
-        f"WITH {selection}, {lines}"
+        f"WITH {selection}"
         " SELECT 'all', min(v.cur), max(v.cur), count(*),"
         " sum(CASE WHEN v.status = 'booked' AND v.at >= ? THEN 1 ELSE 0 END),"
         f" sum(CASE WHEN {done} THEN 1 ELSE 0 END),"
@@ -165,28 +161,21 @@ def select_visit_figures(
         f" sum(CASE WHEN {done} THEN 1 ELSE 0 END), NULL, NULL, NULL, sum(v.spend),"
         " NULL, NULL, NULL, NULL, NULL FROM v WHERE v.month >= ? AND v.month <= ?"
         " GROUP BY v.month"
-        " UNION ALL SELECT 'service', l.name, NULL, count(*), NULL, NULL, NULL, NULL, NULL,"
-        " NULL, NULL, NULL, NULL, NULL, NULL FROM l GROUP BY l.name"
-        " UNION ALL SELECT 'member', m.member, NULL, count(*), NULL, NULL, NULL, NULL, NULL,"
+        " UNION ALL SELECT 'service', s.value, NULL, count(*), NULL, NULL, NULL, NULL, NULL,"
         " NULL, NULL, NULL, NULL, NULL, NULL"
-        " FROM (SELECT l.id AS id, l.own AS member FROM l"
-        " UNION SELECT l.id, l.member FROM l) AS m"
-        " WHERE m.member IS NOT NULL AND m.member <> '' GROUP BY m.member"
+        f" FROM records AS r, {sql.elements('r.services')} {completed} GROUP BY s.value"
+        " UNION ALL SELECT 'member', s.value, NULL, count(*), NULL, NULL, NULL, NULL, NULL,"
+        " NULL, NULL, NULL, NULL, NULL, NULL"
+        f" FROM records AS r, {sql.elements('r.members')} {completed} GROUP BY s.value"
     )
     rows = session.fetch(
         statement,
         (
-            business_id,
-            card_id,
-            APPOINTMENT_KIND,
-            business_id,
-            card_id,
-            APPOINTMENT_KIND,
-            stamp,
-            stamp,
-            stamp,
-            current - months + 1,
-            current,
+            *(business_id, card_id, APPOINTMENT_KIND),
+            *(stamp, stamp, stamp),
+            *(current - months + 1, current),
+            *(business_id, card_id, APPOINTMENT_KIND),
+            *(business_id, card_id, APPOINTMENT_KIND),
         ),
     )
     return _visit_figures(rows)

@@ -343,9 +343,10 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     # by guardian matched every card of the business, and SQLite walked the business
     # instead: every change of a card read every card (a group move of 30,000 cards
     # took hours). The index now holds only cards that have a guardian.
-    # Appointment records keep their currency and price (in ten-thousandths) in columns,
-    # so statistics sum integers instead of reading every document's JSON; the records
-    # stored before get theirs worked out in Python, once.
+    # Appointment records keep their currency and price (in ten-thousandths), service
+    # names and team members in columns, so statistics sum integers and count short
+    # arrays instead of reading every document's JSON; the records stored before get
+    # theirs worked out in Python, once.
     Migration(
         version=7,
         name="guardian index of linked cards only; kept appointment prices",
@@ -358,6 +359,8 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
                 ),
                 "ALTER TABLE records ADD COLUMN currency TEXT",
                 "ALTER TABLE records ADD COLUMN amount INTEGER",
+                "ALTER TABLE records ADD COLUMN services TEXT",
+                "ALTER TABLE records ADD COLUMN members TEXT",
             ),
             "postgresql": (
                 "DROP INDEX IF EXISTS cards_by_guardian",
@@ -367,7 +370,8 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
                 ),
                 (
                     'ALTER TABLE records ADD COLUMN currency TEXT COLLATE "C",'
-                    " ADD COLUMN amount BIGINT"
+                    " ADD COLUMN amount BIGINT, ADD COLUMN services JSONB,"
+                    " ADD COLUMN members JSONB"
                 ),
             ),
         },
