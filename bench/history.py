@@ -38,6 +38,7 @@ from clientcard.history.records import (
 )
 from clientcard.money import Money
 from clientcard.storage import _sql
+from clientcard.storage._sql._record_rows import record_row
 from clientcard.storage.sqlite import SQLiteStore
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
@@ -75,32 +76,31 @@ def _visit(business_id: str, card_id: str, number: int) -> Appointment:
 
 
 def _insert_records(raw: sqlite3.Connection, appointments: list[Appointment]) -> None:
+    # The store's own row values, kept price included, so the figures read them as the
+    # store wrote them.
     dialect = _sql.SQLITE
     raw.executemany(
-        "INSERT INTO records (business_id, kind, id, card_id, at, key, revision, doc)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                record.business_id,
-                record.kind,
-                record.id,
-                record.card_id,
-                dialect.timestamp(record.at),
-                record.key,
-                record.revision,
-                dialect.encode_doc(record.doc),
-            )
-            for record in map(appointment_to_record, appointments)
-        ],
+        "INSERT INTO records"
+        " (business_id, kind, id, card_id, at, key, revision, doc, currency, amount,"
+        " services, members) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [record_row(dialect, record) for record in map(appointment_to_record, appointments)],
     )
 
 
 def _row(
-    name: str, timing: tuple[float, float, float], floor_is: str, per: int, unit: str
+    name: str,
+    timing: tuple[float, float, float],
+    floor_is: str,
+    per: int,
+    unit: str,
+    *,
+    target: float | None = None,
 ) -> dict[str, Any]:
     ours, floor, ratio = timing
     result = storage.row(name, ours, floor, floor_is, per=per, unit=unit)
     result["ratio"] = round(ratio, 2)
+    result["target"] = target
+    result["met"] = None if target is None else ratio <= target
     return result
 
 
@@ -140,6 +140,7 @@ def client_statistics(visits: int | None = None) -> dict[str, Any]:
         "one sqlite3 query: visits, spend, last visit, future bookings",
         1,
         "clients/s",
+        target=2.0,
     )
 
 
@@ -199,6 +200,7 @@ def aggregates(clients: int | None = None) -> dict[str, Any]:
         "one sqlite3 query: spend by group over the consenting clients",
         clients // 2,
         "clients/s",
+        target=2.0,
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import bulk  # bench/bulk.py, beside this file
 import scaleout  # bench/scaleout.py, beside this file
 import search  # bench/search.py, beside this file
 import targets  # bench/targets.py, beside this file
@@ -53,11 +54,13 @@ JOBS: dict[str, Job] = {
     "statistics": lambda _dsn: [history.client_statistics()],
     "aggregates": lambda _dsn: [history.aggregates()],
     "erasure": lambda _dsn: [history.erasure()],
+    "group_move": lambda _dsn: [bulk.group_move()],
     "sign_in": lambda _dsn: [portal.sign_in_timing()],
     "sqlite": lambda _dsn: storage.sqlite_suite(storage.cards_to_bench()),
     "exchange": lambda _dsn: exchange.suite(),
     "search_sqlite": lambda _dsn: search.sqlite_search(),
     "search_postgres": _postgres(search.postgres_search, "PostgreSQL search"),
+    "postgres_import": _postgres(lambda dsn: [bulk.postgres_import(dsn)], "PostgreSQL import"),
     "postgres": _postgres(
         lambda dsn: storage.postgres_suite(storage.cards_to_bench(), dsn),
         "PostgreSQL benchmarks",

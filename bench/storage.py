@@ -43,6 +43,11 @@ class Recorder:
     def execute_many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
         self.statements.extend((sql, tuple(row)) for row in rows)
 
+    def copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        marks = ", ".join("?" for _ in columns)
+        head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+        self.statements.extend((head, tuple(row)) for row in rows)
+
     def fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         self.statements.append((sql, tuple(params)))
         # Insert checks that the business exists, a count reads one number; the rows of

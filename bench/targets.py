@@ -1,12 +1,17 @@
 """The benchmarks with targets (issue 8), each timed beside its floor in alternating pairs.
 
+The per-record targets as settled in issue 17 (pure Python: no compiled modules):
+
 | figure | floor | target |
 |---|---|---|
 | validate and normalise a card | raw phonenumbers + email-validator on the same rows | <= 1.25x |
-| card JSON round trip | pydantic v2 on the same shape | <= 1.0x |
+| card JSON round trip | pydantic v2 on the same shape | <= 1.25x |
 | audience count, SQLite and PostgreSQL | the raw count on the covering index | <= 1.2x |
-| phone lookup typed in any format | parse + the raw indexed lookup | <= 1.3x |
+| phone lookup typed in any format, returning validated cards | parse + raw lookup | <= 2.5x |
 | accent-insensitive name search | a raw prefix query | (reported) |
+
+The SQLite import's target (<= 1.5x of the one-core floor on two CPUs, under 300 MiB)
+is in ``bench/exchange.py``.
 """
 
 from __future__ import annotations
@@ -174,7 +179,7 @@ def json_round_trip(count: int = 500) -> dict[str, Any]:
         "pydantic v2 model_dump(mode='json') + model_validate, same shape",
         per=count,
         unit="cards/s",
-        target=1.0,
+        target=1.25,
     )
 
 
@@ -257,7 +262,7 @@ def lookups(
                 "phonenumbers parse + E.164 + the raw indexed SELECT",
                 per=len(typed),
                 unit="lookups/s",
-                target=1.3,
+                target=2.5,
             )
         )
     if names:

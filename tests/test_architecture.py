@@ -48,7 +48,13 @@ SERVICE_HELPERS = frozenset(
 """Private modules of a concept that belong to its services (they run units of work)."""
 
 PURE_MAY_IMPORT_FROM_STORAGE = frozenset(
-    {"clientcard.storage.records", "clientcard.storage.protocol", "clientcard.storage.blobs"}
+    {
+        "clientcard.storage.records",
+        "clientcard.storage.protocol",
+        "clientcard.storage.blobs",
+        "clientcard.storage.visits",
+        "clientcard.storage.bulk",
+    }
 )
 """Value types and protocols of the storage package, which hold no I/O."""
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from clientcard.book import ClientBook
 from clientcard.cards.serialization import _from_document, _to_document
+from clientcard.clock import FixedClock
 from clientcard.errors import DuplicateError, InvalidValueError, NotFoundError, ValidationError
 from clientcard.groups.model import GROUP_KEY_PATTERN, ClientGroup, normalise_group_key
 from clientcard.money import Money
@@ -162,6 +163,34 @@ class TestBulkMoves:
         with pytest.raises(ValidationError):
             book.business(SALON).groups.move({anna: 1}, "platinum")
         assert book.business(SALON).cards.get(anna).version == 1
+
+    def test_a_moved_card_is_what_apply_makes_and_its_event_names_the_group(
+        self, book: ClientBook, sink: ListEventSink, clock: FixedClock
+    ) -> None:
+        desk = book.business(SALON)
+        desk.groups.add(key="gold", label="Gold")
+        anna = client(book, "Anna")
+        card = desk.cards.get(anna)
+        before = len(sink.events)
+        desk.groups.move({anna: 1}, "gold")
+        assert desk.cards.get(anna) == card.apply({"client_group": "gold"}, at=clock.now()).card
+        (event,) = sink.events[before:]
+        assert (event.card_id, event.card_version, event.fields) == (anna, 2, ("client_group",))
+
+    def test_a_sensitive_group_moves_only_clients_with_explicit_consent(
+        self, book: ClientBook
+    ) -> None:
+        desk = book.business(SALON)
+        desk.cards.change_schema(lambda schema: schema.configure("client_group", sensitive=True))
+        desk.groups.add(key="gold", label="Gold")
+        anna = client(book, "Anna")
+        with pytest.raises(ValidationError) as caught:
+            desk.groups.move({anna: 1}, "gold")
+        assert caught.value.codes == {"consent.sensitive_without_consent"}
+        assert desk.cards.get(anna).client_group is None
+        desk.consent.grant(anna, "special_category_data", wording_version="v1", by="staff")
+        assert desk.groups.move({anna: 1}, "gold").moved == (anna,)
+        assert desk.cards.get(anna).client_group == "gold"
 
     def test_moving_out_of_every_group(self, book: ClientBook) -> None:
         book.business(SALON).groups.add(key="gold", label="Gold")

@@ -348,3 +348,41 @@ def test_a_duplicate_inside_a_unit_of_work_does_not_end_it(store: PostgresStore)
             store.add(first)
         store.add(second)
     assert store.count(business_id) == 2
+
+
+class TestCopy:
+    """Bulk writes stream their rows with COPY, and a failure keeps nothing."""
+
+    def test_add_many_streams_cards_and_their_rows_with_copy(
+        self, store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        copied: list[str] = []
+        real = postgres_module._PostgresSession.copy
+
+        def spy(self: object, table: str, columns: object, rows: object) -> None:
+            copied.append(table)
+            real(self, table, columns, rows)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(postgres_module._PostgresSession, "copy", spy)
+        business_id = business(store)
+        cards = [card(business_id, phones=(f"+39333000000{i}",)) for i in range(5)]
+        store.add_many(cards, permissions={cards[0].id: frozenset({("marketing", "email")})})
+        assert copied == ["cards", "card_phones", "card_permissions"]
+        assert store.get_many(business_id, [c.id for c in cards]) == {c.id: c for c in cards}
+
+    def test_a_copy_that_fails_part_way_keeps_none_of_the_batch(
+        self, store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        real = postgres_module._PostgresSession.copy
+
+        def failing(self: object, table: str, columns: object, rows: object) -> None:
+            if table == "card_phones":
+                raise psycopg.errors.DiskFull("no space left")
+            real(self, table, columns, rows)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(postgres_module._PostgresSession, "copy", failing)
+        business_id = business(store)
+        cards = [card(business_id, phones=(f"+39333000000{i}",)) for i in range(5)]
+        with pytest.raises(StorageError):
+            store.add_many(cards)
+        assert store.get_many(business_id, [c.id for c in cards]) == {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final
 
 import attrs
@@ -38,6 +38,13 @@ logger = logging.getLogger("clientcard")
 
 MAX_PAGE: Final = 500
 """The most cards one page (or one lookup) returns."""
+
+# What the permissions projection reads of a card (consent._projection, decision): a
+# change of any other field can't change who may be contacted for what.
+_PERMISSION_FIELDS: Final = frozenset({"status", "email", "phones", "birth_date", "guardian_id"})
+# What a ward's decision reads of its guardian's card: the addresses its service
+# messages go to.
+_WARD_FIELDS: Final = frozenset({"email", "phones"})
 
 
 class CardService(Service):
@@ -289,6 +296,55 @@ class CardService(Service):
 
         self._core.write(work)
 
+    def save_many(self, updates: Sequence[CardUpdate]) -> None:
+        """Store many changes made with the cards' own methods, as one unit of work.
+
+        What :meth:`save` does for each update, set-based: the cards go to the store in
+        a few statements (:meth:`~clientcard.storage.protocol.ClientStore.update_many`),
+        the contact permissions are refreshed only for cards whose change can affect
+        them, and the events are filed together. Sensitive fields are held to the same
+        rule as in :meth:`save`. Updates that changed nothing are left out; if one card
+        changed since its update was read, nothing is stored.
+
+        :raises VersionConflictError: a card changed since its ``update.previous``.
+        :raises ValidationError: a sensitive field filled without the client's consent.
+        :raises ValueError: a card belongs to another business.
+        """
+        changed = [update for update in updates if not update.is_noop]
+        if any(update.card.business_id != self.business_id for update in changed):
+            raise ValueError("update.card.business_id is not this business")
+        if not changed:
+            return
+        core = self._core
+
+        def work() -> None:
+            business = self._business.details()
+            for update in changed:
+                filled = sorted(
+                    key
+                    for key in business.schema.sensitive_keys & update.changed
+                    if update.card.value(key) is not None
+                )
+                self._check_sensitive(filled, update.card.id, business.language)
+            core.store.update_many(
+                [update.card for update in changed],
+                expected_versions={update.card.id: update.previous.version for update in changed},
+            )
+            for update in changed:
+                self._refresh(update)
+            core.store_events(
+                [
+                    core.event(
+                        _event_kind(update), self.business_id, update.card, sorted(update.changed)
+                    )
+                    for update in changed
+                ]
+                if core.records_events
+                else []
+            )
+
+        core.write(work)
+
     def remove(self, card_id: str, *, expected_version: int) -> None:
         """Delete a card (no erasure policy applied: see ``erasure`` for that).
 
@@ -432,17 +488,26 @@ class CardService(Service):
             return
         core = self._core
         core.store.update(update.card, expected_version=update.previous.version)
-        self._business.consent.refresh_permissions(update.card.id)
+        self._refresh(update)
+        core.store_events(
+            [core.event(_event_kind(update), self.business_id, update.card, sorted(update.changed))]
+        )
+
+    def _refresh(self, update: CardUpdate) -> None:
+        """Refresh the contact permissions a change can affect (and the portal login).
+
+        The card's own when a field the projection reads changed; its wards' too when
+        its addresses changed. Anything else (a group, a note) leaves both as they were,
+        which keeps a change of thousands of cards from reading anything per card.
+        """
+        if update.changed & _PERMISSION_FIELDS:
+            self._business.consent.refresh_permissions(
+                update.card.id, wards=bool(update.changed & _WARD_FIELDS)
+            )
         if "email" in update.changed:
             # The address is the portal login: it moves, and links sent to the old
             # mailbox die, in this same unit of work (or the change rolls back).
             self._business.portal.sync_login(update.card.id)
-        kind = (
-            EventKind.CARD_STATUS_CHANGED
-            if update.changed == {"status"}
-            else EventKind.CARD_DETAILS_CHANGED
-        )
-        core.store_events([core.event(kind, self.business_id, update.card, sorted(update.changed))])
 
     def _apply(
         self, card: ClientCard, values: Mapping[str, object], context: Context, lang: str | None
@@ -509,6 +574,12 @@ def _with_source(query: CardQuery | None, source: str | None) -> CardQuery | Non
     if not isinstance(source, str):
         raise TypeError("source must be the text of a source")
     return CardQuery(source=source)
+
+
+def _event_kind(update: CardUpdate) -> EventKind:
+    if update.changed == {"status"}:
+        return EventKind.CARD_STATUS_CHANGED
+    return EventKind.CARD_DETAILS_CHANGED
 
 
 def _page_size(limit: int) -> int:

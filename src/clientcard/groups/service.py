@@ -12,6 +12,7 @@ refuse keys the business has not defined; editing the field as a plain card fiel
 from __future__ import annotations
 
 import builtins
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from clientcard._core import Service, as_id, as_optional_id
 from clientcard.cards.card import CardUpdate
 from clientcard.cards.serialization import document_of, value_of
 from clientcard.errors import FieldIssue, InvalidValueError, NotFoundError, ValidationError
-from clientcard.events import EventKind
+from clientcard.events import DomainEvent, EventKind
 from clientcard.groups.model import (
     GROUP_DOCUMENT_VERSION,
     GROUP_KIND,
@@ -178,31 +179,32 @@ class GroupService(Service):
         def work() -> GroupMove:
             key = self._defined_group(group, lang)
             now = self._core.clock.now()
-            moved: builtins.list[str] = []
-            unchanged: builtins.list[str] = []
-            conflicts: builtins.list[str] = []
-            missing: builtins.list[str] = []
-            for card_id, version in versions.items():
-                try:
-                    card = self._core.store.get(self.business_id, card_id)
-                except NotFoundError:
-                    missing.append(card_id)
-                    continue
-                if card.version != version:
-                    conflicts.append(card_id)
-                    continue
-                update = card.apply({"client_group": key}, at=now)
-                if update.is_noop:
-                    unchanged.append(card_id)
-                    continue
-                self._business.cards.save(update)
-                moved.append(card_id)
+            if "client_group" in self._business.details().schema.sensitive_keys:
+                return self._move_card_by_card(versions, key, now)
+            # One statement per 500 cards, in the database: a move costs the same per
+            # card however many clients the business has, and decodes none of them.
+            change = self._core.store.set_group(self.business_id, versions, key, at=now)
+            if self._core.records_events:
+                self._core.store_events(
+                    [
+                        DomainEvent(
+                            event_id=self._core.new_id(),
+                            kind=EventKind.CARD_DETAILS_CHANGED,
+                            business_id=self.business_id,
+                            occurred_at=now,
+                            card_id=card_id,
+                            card_version=versions[card_id] + 1,
+                            fields=("client_group",),
+                        )
+                        for card_id in change.moved
+                    ]
+                )
             return GroupMove(
                 group=key,
-                moved=tuple(moved),
-                unchanged=tuple(unchanged),
-                conflicts=tuple(conflicts),
-                missing=tuple(missing),
+                moved=change.moved,
+                unchanged=change.unchanged,
+                conflicts=change.conflicts,
+                missing=change.missing,
             )
 
         return self._core.write(work)
@@ -218,6 +220,39 @@ class GroupService(Service):
             defined.
         """
         return self._defined_group(as_optional_id("group", group), lang)
+
+    def _move_card_by_card(
+        self, versions: Mapping[str, int], key: str | None, now: dt.datetime
+    ) -> GroupMove:
+        """A move through ``cards.save_many``, for a schema that marks the group sensitive.
+
+        Each card then needs the client's explicit consent to be put in a group, which
+        ``save_many`` checks card by card.
+        """
+        cards = self._core.store.get_many(self.business_id, builtins.list(versions))
+        moved: builtins.list[str] = []
+        unchanged: builtins.list[str] = []
+        conflicts: builtins.list[str] = []
+        missing: builtins.list[str] = []
+        updates: builtins.list[CardUpdate] = []
+        for card_id, version in versions.items():
+            card = cards.get(card_id)
+            if card is None:
+                missing.append(card_id)
+            elif card.version != version:
+                conflicts.append(card_id)
+            else:
+                update = card.apply({"client_group": key}, at=now)
+                (unchanged if update.is_noop else moved).append(card_id)
+                updates.append(update)
+        self._business.cards.save_many(updates)
+        return GroupMove(
+            group=key,
+            moved=tuple(moved),
+            unchanged=tuple(unchanged),
+            conflicts=tuple(conflicts),
+            missing=tuple(missing),
+        )
 
     def _defined_group(self, group: str | None, lang: str | None) -> str | None:
         """The stored key of ``group``, refused unless the business defined it."""

@@ -11,7 +11,6 @@ for staff, and aggregates over only the clients whose consent allows profiling.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Final
 
 import attrs
@@ -44,22 +43,21 @@ from clientcard.history.records import (
     document_to_record,
     payment_from_record,
     payment_to_record,
-    visit_from_record,
 )
 from clientcard.history.statistics import (
     Aggregates,
-    ClientFacts,
     ClientStatistics,
-    aggregate,
+    aggregates_from_figures,
     client_statistics,
+    statistics_from_figures,
 )
 from clientcard.history.views import CardOverview, ClientHistory
-from clientcard.storage.protocol import CardQuery
 from clientcard.storage.records import RecordQuery
 
 __all__ = ["HistoryService"]
 
 _OVERVIEW_BOOKINGS: Final = 3
+_TREND_MONTHS: Final = 12
 
 
 class HistoryService(Service):
@@ -401,45 +399,39 @@ class HistoryService(Service):
         """
         card_id = as_id("card_id", card_id)
         card = self._card(card_id)
-        return client_statistics(
-            self.list_appointments(card_id),
-            now=self._local_now(),
-            client_since=card.created_at,
-            currency=currency,
+        # The business's wall clock: months are counted where it is.
+        now = self._local_now()
+        # The store sums the appointments (in SQL on the database stores); the figures
+        # are turned into what client_statistics would compute from the appointments.
+        figures = self._core.store.visit_figures(
+            self.business_id, card_id, now=now, months=_TREND_MONTHS
+        )
+        return statistics_from_figures(
+            figures, now=now, client_since=card.created_at, currency=currency, months=_TREND_MONTHS
         )
 
     def aggregates(self, *, currency: str, cohort_months: int = 6) -> Aggregates:
         """Aggregate the appointments of every client whose consent allows profiling.
 
         A client without profiling consent is left out entirely: their absence is the
-        only trace they leave, and no figure counts them.
+        only trace they leave, and no figure counts them. The store sums the figures
+        (in one SQL statement on the database stores) over the cards whose stored
+        permissions include profiling, so no one else's appointments are even read.
+
+        :raises ValidationError: ``money.currency_mismatch`` for an appointment of a
+            profiling client in another currency.
         """
-        return aggregate(
-            self._profiling_clients(),
-            now=self._local_now(),
-            currency=currency,
-            cohort_months=cohort_months,
+        now = self._local_now()  # months where the business is
+        figures = self._core.store.audience_figures(
+            self.business_id, audience=PROFILING_PERMISSION, now=now, currency=currency
+        )
+        return aggregates_from_figures(
+            figures, now=now, currency=currency, cohort_months=cohort_months
         )
 
     def _local_now(self) -> dt.datetime:
         """Now on the business's wall clock: statistics count months where it is."""
         return self._business.details().local(self._core.clock.now())
-
-    def _profiling_clients(self) -> Iterator[ClientFacts]:
-        # The stored contact permissions already say who allows profiling, so the
-        # store selects them: no one else's appointments are even read.
-        query = CardQuery(contactable=PROFILING_PERMISSION)
-        for card in self._core.iter_cards(self.business_id, query):
-            visits = RecordQuery(kind=APPOINTMENT_KIND, card_id=card.id)
-            yield ClientFacts(
-                card_id=card.id,
-                client_group=card.client_group,
-                referral_source=card.referral_source,
-                appointments=tuple(
-                    visit_from_record(record)
-                    for record in self._core.iter_records(self.business_id, visits)
-                ),
-            )
 
     # -- overview -----------------------------------------------------------------------
 

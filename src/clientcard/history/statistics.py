@@ -51,6 +51,7 @@ import attrs
 from clientcard.errors import ValidationError
 from clientcard.history.model import Appointment, AppointmentStatus
 from clientcard.money import Money
+from clientcard.storage.visits import AudienceFigures, VisitFigures, month_index
 
 __all__ = [
     "Aggregates",
@@ -60,12 +61,14 @@ __all__ = [
     "MonthFigures",
     "Visit",
     "aggregate",
+    "aggregates_from_figures",
     "client_statistics",
+    "statistics_from_figures",
 ]
 
 _RATE: Final = Decimal("0.0001")
 _DAYS: Final = Decimal("0.1")
-_SECONDS_PER_DAY: Final = 86400
+_MICROSECONDS_PER_DAY: Final = 86_400_000_000
 
 
 @attrs.frozen
@@ -210,15 +213,8 @@ def client_statistics(
         if total is None or not completed
         else Money.of(total.amount / len(completed), total.currency)
     )
-    gaps = [
-        (later.starts_at - earlier.starts_at).total_seconds()
-        for earlier, later in pairwise(completed)
-    ]
-    interval = (
-        (Decimal(sum(gaps)) / len(gaps) / _SECONDS_PER_DAY).quantize(_DAYS, ROUND_HALF_UP)
-        if gaps
-        else None
-    )
+    gaps = [later.starts_at - earlier.starts_at for earlier, later in pairwise(completed)]
+    interval = _interval(sum(gaps, dt.timedelta()), len(gaps)) if gaps else None
     since = min([client_since, *(visit.starts_at for visit in visits[:1])])
     services: Counter[str] = Counter()
     members: Counter[str] = Counter()
@@ -242,6 +238,82 @@ def client_statistics(
         monthly_trend=_trend(visits, now=now, months=months, currency=money),
         favourite_services=_top(services, top),
         favourite_team_members=_top(members, top),
+    )
+
+
+def _interval(span: dt.timedelta, gaps: int) -> Decimal:
+    """The mean of ``gaps`` gaps spanning ``span``, in days to a tenth (exact arithmetic)."""
+    microseconds = Decimal(span // dt.timedelta(microseconds=1))
+    return (microseconds / gaps / _MICROSECONDS_PER_DAY).quantize(_DAYS, ROUND_HALF_UP)
+
+
+def _month_name(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def statistics_from_figures(
+    figures: VisitFigures,
+    *,
+    now: dt.datetime,
+    client_since: dt.datetime,
+    currency: str | None = None,
+    months: int = 12,
+    top: int = 3,
+) -> ClientStatistics:
+    """What :func:`client_statistics` computes, from the figures a store summed.
+
+    ``figures`` are the client's appointments summed as of ``now`` over ``months``
+    months (:meth:`~clientcard.storage.protocol.ClientStore.visit_figures`); the other
+    arguments mean what they mean to :func:`client_statistics`, and the answer is the
+    same.
+
+    :raises ValidationError: ``money.currency_mismatch`` when appointments (or
+        ``currency``) disagree on the currency.
+    """
+    currencies = set(figures.currencies)
+    if currency is not None:
+        currencies.add(currency)
+    if len(currencies) > 1:
+        raise ValidationError.of("currency", "money.currency_mismatch")
+    money = next(iter(currencies), None)
+    total = None if money is None else Money.of(figures.spend, money)
+    average = (
+        None
+        if total is None or not figures.completed
+        else Money.of(total.amount / figures.completed, total.currency)
+    )
+    interval = None
+    if figures.completed > 1 and figures.first_completed and figures.last_completed:
+        span = figures.last_completed - figures.first_completed
+        interval = _interval(span, figures.completed - 1)
+    since = min(client_since, figures.first_appointment or client_since)
+    by_month = {totals.month: totals for totals in figures.months}
+    current = month_index(now, now)
+    trend = tuple(
+        MonthFigures(
+            month=_month_name(index),
+            appointments=by_month[index].appointments if index in by_month else 0,
+            completed=by_month[index].completed if index in by_month else 0,
+            spend=None
+            if money is None
+            else Money.of(by_month[index].spend if index in by_month else 0, money),
+        )
+        for index in range(current - months + 1, current + 1)
+    )
+    return ClientStatistics(
+        future_bookings=figures.future_bookings,
+        completed_visits=figures.completed,
+        total_spend=total,
+        average_spend=average,
+        first_appointment=figures.first_completed,
+        last_appointment=figures.last_completed,
+        mean_interval_days=interval,
+        no_show_rate=_rate(figures.past_no_shows, figures.past_kept),
+        cancellation_rate=_rate(figures.cancelled, figures.appointments),
+        tenure_days=max(0, (now - since).days),
+        monthly_trend=trend,
+        favourite_services=_top(Counter(figures.services), top),
+        favourite_team_members=_top(Counter(figures.team_members), top),
     )
 
 
@@ -374,5 +446,32 @@ def aggregate(
         clients=count,
         spend_by_group=dict(sorted(spend.items())),
         clients_by_source=dict(sorted(sources.items())),
+        cohorts=tuple(cohorts),
+    )
+
+
+def aggregates_from_figures(
+    figures: AudienceFigures, *, now: dt.datetime, currency: str, cohort_months: int = 6
+) -> Aggregates:
+    """What :func:`aggregate` computes, from the figures a store summed.
+
+    ``figures`` are the profiling clients' appointments summed as of ``now`` in
+    ``currency`` (:meth:`~clientcard.storage.protocol.ClientStore.audience_figures`);
+    the answer is the one :func:`aggregate` gives over the same clients.
+    """
+    current = month_index(now, now)
+    cohorts = []
+    for start in sorted(figures.cohorts):
+        offsets = figures.cohorts[start]
+        reach = min(cohort_months, current - start)
+        returned = tuple(offsets.get(offset, 0) for offset in range(1, reach + 1))
+        cohorts.append(Cohort(month=_month_name(start), size=offsets[0], returned=returned))
+    return Aggregates(
+        clients=figures.clients,
+        spend_by_group={
+            group: Money.of(amount, currency)
+            for group, amount in sorted(figures.spend_by_group.items())
+        },
+        clients_by_source=dict(sorted(figures.clients_by_source.items())),
         cohorts=tuple(cohorts),
     )

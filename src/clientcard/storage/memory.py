@@ -24,12 +24,14 @@ from clientcard.events import DomainEvent
 from clientcard.messaging.sends import Send, SendScope, SendStatus
 from clientcard.storage._matching import due, matches
 from clientcard.storage._search import card_tokens, plan, rank
+from clientcard.storage.bulk import GroupChange, set_group_card_by_card
 from clientcard.storage.protocol import (
     CardQuery,
     Page,
     SearchTerms,
     check_next_version,
     check_one_business,
+    check_update_many,
     decode_cursor,
     encode_cursor,
     sort_key,
@@ -42,6 +44,12 @@ from clientcard.storage.records import (
     decode_record_cursor,
     encode_record_cursor,
     record_matches,
+)
+from clientcard.storage.visits import (
+    AudienceFigures,
+    VisitFigures,
+    audience_figures_of,
+    visit_figures_of,
 )
 
 __all__ = ["MemoryStore", "matches"]
@@ -179,6 +187,40 @@ class MemoryStore:
                 return self._cards[(business_id, card_id)]
             except KeyError:
                 raise NotFoundError("card", card_id) from None
+
+    def get_many(self, business_id: str, card_ids: Sequence[str]) -> dict[str, ClientCard]:
+        """Return the cards of ``business_id`` among ``card_ids``, by id."""
+        with self._lock:
+            found = ((card_id, self._cards.get((business_id, card_id))) for card_id in card_ids)
+            return {card_id: card for card_id, card in found if card is not None}
+
+    def update_many(
+        self, cards: Sequence[ClientCard], *, expected_versions: Mapping[str, int]
+    ) -> None:
+        """Replace stored cards of one business together, each at its expected version."""
+        business_id = check_update_many(cards, expected_versions)
+        if business_id is None:
+            return
+        with self._lock:
+            for card in cards:
+                expected = expected_versions[card.id]
+                stored = self.get(business_id, card.id)
+                if stored.version != expected:
+                    raise VersionConflictError(card.id, expected, stored.version)
+            for card in cards:
+                self._cards[(business_id, card.id)] = card
+
+    def set_group(
+        self,
+        business_id: str,
+        expected_versions: Mapping[str, int],
+        group: str | None,
+        *,
+        at: dt.datetime,
+    ) -> GroupChange:
+        """Put the cards at their versions in ``group``, together, card by card."""
+        with self.transaction():
+            return set_group_card_by_card(self, business_id, expected_versions, group, at=at)
 
     def update(self, card: ClientCard, *, expected_version: int) -> None:
         """Replace the stored card, which must be at ``expected_version``."""
@@ -492,3 +534,22 @@ class MemoryStore:
                 if s.business_id == business_id and s.card_id == card_id
             ]
         return sorted(found, key=lambda send: (send.queued_at, send.send_id))
+
+    # -- statistics ---------------------------------------------------------------------
+
+    def visit_figures(
+        self, business_id: str, card_id: str, *, now: dt.datetime, months: int
+    ) -> VisitFigures:
+        """Sum one card's appointment records as of ``now``, in Python."""
+        return visit_figures_of(self, business_id, card_id, now=now, months=months)
+
+    def audience_figures(
+        self,
+        business_id: str,
+        *,
+        audience: tuple[str, str],
+        now: dt.datetime,
+        currency: str,
+    ) -> AudienceFigures:
+        """Sum the appointment records of the cards holding ``audience``, in Python."""
+        return audience_figures_of(self, business_id, audience=audience, now=now, currency=currency)

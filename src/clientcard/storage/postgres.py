@@ -81,6 +81,16 @@ class _PostgresSession:
         with self._connection.cursor() as cursor:
             cursor.executemany(_placeholders(sql), rows)
 
+    def copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        # COPY in text format: psycopg adapts each value as it would a parameter, and
+        # the server parses the columns' types (jsonb, timestamptz) as it would those.
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
+        with self._connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         with self._connection.cursor() as cursor:
             cursor.execute(_placeholders(sql), params or None)

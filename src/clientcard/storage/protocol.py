@@ -43,7 +43,9 @@ from clientcard.contact.name import fold
 from clientcard.errors import FieldIssue, ValidationError
 from clientcard.events import DomainEvent
 from clientcard.messaging.sends import Send, SendScope
+from clientcard.storage.bulk import GroupChange
 from clientcard.storage.records import Record, RecordQuery
+from clientcard.storage.visits import AudienceFigures, VisitFigures
 
 __all__ = [
     "CardQuery",
@@ -52,6 +54,7 @@ __all__ = [
     "SearchTerms",
     "check_next_version",
     "check_one_business",
+    "check_update_many",
     "decode_cursor",
     "encode_cursor",
     "sort_key",
@@ -217,6 +220,33 @@ def check_one_business(cards: Sequence[ClientCard]) -> str | None:
     return next(iter(owners), None)
 
 
+def check_update_many(
+    cards: Sequence[ClientCard], expected_versions: Mapping[str, int]
+) -> str | None:
+    """Check the arguments of :meth:`ClientStore.update_many`; return the cards' business.
+
+    :raises ValidationError: ``card.mixed_businesses``; ``card.version_not_next`` for a
+        card that is not one version past its expected one, or has none.
+    """
+    business_id = check_one_business(cards)
+    seen: set[str] = set()
+    for card in cards:
+        expected = expected_versions.get(card.id)
+        if expected is None or card.id in seen:
+            raise ValidationError(
+                [
+                    FieldIssue(
+                        "expected_versions",
+                        "card.version_not_next",
+                        "every card needs the one version it replaces",
+                    )
+                ]
+            )
+        seen.add(card.id)
+        check_next_version(card, expected)
+    return business_id
+
+
 def sort_key(card: ClientCard) -> str:
     """The key cards are listed by: folded "last first" name, then the id breaks ties."""
     return fold(f"{card.last_name} {card.first_name}".strip())
@@ -319,6 +349,17 @@ class ClientStore(Protocol):
         """Return a card of ``business_id``. :raises NotFoundError: no such card there."""
         ...
 
+    def get_many(self, business_id: str, card_ids: Sequence[str]) -> dict[str, ClientCard]:
+        """Return the cards of ``business_id`` among ``card_ids``, by id.
+
+        Ids with no card in the business are left out. The bulk read of group moves:
+        a few statements for any number of ids, not one per card. A host's store may
+        answer with one :meth:`get` per id.
+
+        .. versionadded:: 0.1.0
+        """
+        ...
+
     def update(self, card: ClientCard, *, expected_version: int) -> None:
         """Replace the stored card, which must be at ``expected_version``.
 
@@ -327,6 +368,46 @@ class ClientStore(Protocol):
         :raises ValidationError: ``card.version_not_next``.
         :raises NotFoundError: no such card in ``card.business_id``.
         :raises VersionConflictError: the stored version differs.
+        """
+        ...
+
+    def update_many(
+        self, cards: Sequence[ClientCard], *, expected_versions: Mapping[str, int]
+    ) -> None:
+        """Replace stored cards of one business together, each at its expected version.
+
+        ``expected_versions`` maps each card's id to the version the caller read; every
+        card must be one version past it. All of them are written, or none. The bulk
+        write of group moves: a few statements per batch, not several per card. A host's
+        store may answer with one :meth:`update` per card inside :meth:`transaction`.
+
+        :raises ValidationError: ``card.mixed_businesses``; ``card.version_not_next``.
+        :raises NotFoundError: a card is not in the business.
+        :raises VersionConflictError: a stored version differs.
+
+        .. versionadded:: 0.1.0
+        """
+        ...
+
+    def set_group(
+        self,
+        business_id: str,
+        expected_versions: Mapping[str, int],
+        group: str | None,
+        *,
+        at: dt.datetime,
+    ) -> GroupChange:
+        """Put every card of ``expected_versions`` at its version in ``group``, together.
+
+        ``expected_versions`` maps card ids to the versions the caller read. A card at
+        that version and in another group moves: its ``client_group`` becomes ``group``
+        (``None``: no group), its version goes one up and its ``updated_at`` becomes
+        ``at``, as :meth:`~clientcard.cards.card.ClientCard.apply` would make it. Cards
+        already in the group, at another version, or missing are reported and left
+        alone. All moves are written, or none. A host's store may answer with
+        :func:`~clientcard.storage.bulk.set_group_card_by_card`.
+
+        .. versionadded:: 0.1.0
         """
         ...
 
@@ -522,4 +603,42 @@ class ClientStore(Protocol):
 
     def card_sends(self, business_id: str, card_id: str) -> list[Send]:
         """Return every send to one card, oldest first (for the client's access export)."""
+        ...
+
+    # -- statistics ---------------------------------------------------------------------
+
+    def visit_figures(
+        self, business_id: str, card_id: str, *, now: dt.datetime, months: int
+    ) -> VisitFigures:
+        """Sum one card's appointment records as of ``now`` (see :mod:`clientcard.storage.visits`).
+
+        ``months`` is how many months, ending with ``now``'s, the monthly totals cover.
+        The figures must equal :func:`~clientcard.storage.visits.visit_figures_of`,
+        which a host's store may call to implement this.
+
+        :raises ValidationError: an appointment's prices are malformed.
+
+        .. versionadded:: 0.1.0
+        """
+        ...
+
+    def audience_figures(
+        self,
+        business_id: str,
+        *,
+        audience: tuple[str, str],
+        now: dt.datetime,
+        currency: str,
+    ) -> AudienceFigures:
+        """Sum the appointment records of the cards holding the ``audience`` permission.
+
+        Only those cards are read: a client without the permission changes no figure.
+        The figures must equal :func:`~clientcard.storage.visits.audience_figures_of`,
+        which a host's store may call to implement this.
+
+        :raises ValidationError: ``money.currency_mismatch`` for an appointment of such a
+            card in another currency than ``currency``.
+
+        .. versionadded:: 0.1.0
+        """
         ...

@@ -52,6 +52,14 @@ class _SQLiteSession:
     def execute_many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
         self.connection.executemany(sql, rows)
 
+    def copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        # In-process, one prepared statement stepped per row is SQLite's bulk path.
+        marks = ", ".join("?" for _ in columns)
+        self.execute_many(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+            rows,
+        )
+
     def fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = self.connection.execute(sql, params).fetchall()
         return rows

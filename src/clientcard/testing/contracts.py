@@ -18,9 +18,9 @@ PostgreSQL stores run exactly this suite.
 
 The tests live in one private module per area of the store, each a base of
 :class:`ClientStoreContract`: businesses and cards, listing and search, transactions
-and the outbox, consent ledgers, the dispatcher's sends, records, and what erasure
-needs. :func:`new_business` and :func:`new_card` build what a host's own store tests
-need.
+and the outbox, consent ledgers, the dispatcher's sends, records, what erasure
+needs, and cards read and written many at a time with the appointment figures.
+:func:`new_business` and :func:`new_card` build what a host's own store tests need.
 
 .. versionadded:: 0.1.0
 """
@@ -30,6 +30,7 @@ from __future__ import annotations
 import pytest
 
 from clientcard.storage.protocol import ClientStore
+from clientcard.testing._bulk_contract import BulkStoreContract
 from clientcard.testing._card_contract import CardStoreContract
 from clientcard.testing._consent_contract import ConsentLedgerContract
 
@@ -52,6 +53,7 @@ class ClientStoreContract(
     SendStoreContract,
     RecordStoreContract,
     ErasureStoreContract,
+    BulkStoreContract,
 ):
     """The contract suite; subclass it with a ``store`` fixture (see the module docs).
 

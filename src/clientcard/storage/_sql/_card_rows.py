@@ -6,18 +6,26 @@ here from the card, as :func:`clientcard.storage.memory.matches` reads it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Final
 
 from clientcard.cards.card import ClientCard
-from clientcard.cards.serialization import card_from_dict, card_to_dict
+from clientcard.cards.serialization import _timestamp_text, card_from_dict, card_to_dict
 from clientcard.contact.email import lookup_key
 from clientcard.contact.name import fold
-from clientcard.errors import DuplicateError, NotFoundError
+from clientcard.errors import DuplicateError, NotFoundError, VersionConflictError
 from clientcard.storage._search import card_tokens
-from clientcard.storage._sql._common import check_version, locked_version, marks, matchable
+from clientcard.storage._sql._common import (
+    check_version,
+    insert_rows,
+    locked_version,
+    marks,
+    matchable,
+)
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
+from clientcard.storage.bulk import GroupChange
 from clientcard.storage.protocol import sort_key
 
 __all__ = [
@@ -26,7 +34,10 @@ __all__ = [
     "insert_tokens",
     "remove_card",
     "replace_card",
+    "replace_cards",
     "select_card",
+    "select_cards_by_id",
+    "set_group",
 ]
 
 _INSERT_CARD: Final = (
@@ -35,8 +46,22 @@ _INSERT_CARD: Final = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT DO NOTHING"
 )
-_INSERT_TOKENS: Final = "INSERT INTO card_search (business_id, token, card_id, sort_key)"
+_TOKEN_COLUMNS: Final = ("business_id", "token", "card_id", "sort_key")
 _DELETE_TOKENS: Final = "DELETE FROM card_search WHERE business_id = ? AND card_id = ?"
+_CARD_COLUMNS: Final = (
+    "business_id",
+    "id",
+    "version",
+    "sort_key",
+    "name_fold",
+    "name_fold_reversed",
+    "email_key",
+    "status",
+    "client_group",
+    "guardian_id",
+    "referral_source",
+    "doc",
+)
 _UPDATE_CARD: Final = (
     "UPDATE cards SET version = ?, sort_key = ?, name_fold = ?, name_fold_reversed = ?,"
     " email_key = ?, status = ?, client_group = ?, guardian_id = ?, referral_source = ?,"
@@ -62,6 +87,11 @@ def _derived(card: ClientCard, dialect: Dialect) -> tuple[object, ...]:
 
 
 def _write_children(session: Session, card: ClientCard) -> None:
+    _write_phones(session, card)
+    _write_tags(session, card)
+
+
+def _write_phones(session: Session, card: ClientCard) -> None:
     owner = (card.business_id, card.id)
     # A card's phones are unique when built through the schema, but the key must hold
     # whatever card a host constructs itself.
@@ -70,6 +100,10 @@ def _write_children(session: Session, card: ClientCard) -> None:
         session.execute_many(
             "INSERT INTO card_phones (business_id, card_id, number) VALUES (?, ?, ?)", phones
         )
+
+
+def _write_tags(session: Session, card: ClientCard) -> None:
+    owner = (card.business_id, card.id)
     if card.tags:
         session.execute_many(
             "INSERT INTO card_tags (business_id, card_id, tag) VALUES (?, ?, ?)",
@@ -83,7 +117,7 @@ def insert_tokens(session: Session, dialect: Dialect, rows: Sequence[tuple[objec
     The tokens are :func:`clientcard.storage._search.card_tokens`'s; they are written in
     the unit of work that writes the card, and deleted with it.
     """
-    _insert_rows(session, dialect, _INSERT_TOKENS, rows)
+    insert_rows(session, dialect, "card_search", _TOKEN_COLUMNS, rows)
 
 
 def _token_rows(cards: Sequence[ClientCard]) -> list[tuple[object, ...]]:
@@ -120,7 +154,8 @@ def insert_cards(
     """Insert new cards of one business with their phones, tags and permissions, in batches.
 
     Ids are checked first, so a taken or repeated id is reported by name and nothing is
-    written; the inserts then go out in bulk (see :func:`_insert_rows`).
+    written; the inserts then go out in bulk
+    (:func:`~clientcard.storage._sql._common.insert_rows`).
     """
     business_id = cards[0].business_id
     if not session.fetch("SELECT 1 FROM businesses WHERE id = ?", (business_id,)):
@@ -140,59 +175,39 @@ def insert_cards(
         )
         if taken:
             raise DuplicateError("card", str(taken[0][0]))
-    _insert_rows(
+    insert_rows(
         session,
         dialect,
-        _INSERT_CARD.split(" VALUES ")[0],
+        "cards",
+        _CARD_COLUMNS,
         [(card.business_id, card.id, *_derived(card, dialect)) for card in cards],
     )
-    _insert_rows(
+    insert_rows(
         session,
         dialect,
-        "INSERT INTO card_phones (business_id, card_id, number)",
+        "card_phones",
+        ("business_id", "card_id", "number"),
         [(card.business_id, card.id, n) for card in cards for n in dict.fromkeys(card.phones)],
     )
-    _insert_rows(
+    insert_rows(
         session,
         dialect,
-        "INSERT INTO card_tags (business_id, card_id, tag)",
+        "card_tags",
+        ("business_id", "card_id", "tag"),
         [(card.business_id, card.id, tag) for card in cards for tag in card.tags],
     )
     insert_tokens(session, dialect, _token_rows(cards))
-    _insert_rows(
+    insert_rows(
         session,
         dialect,
-        "INSERT INTO card_permissions (business_id, card_id, purpose, channel)",
+        "card_permissions",
+        ("business_id", "card_id", "purpose", "channel"),
         [
             (business_id, card.id, purpose, channel)
             for card in cards
             for purpose, channel in sorted(permissions.get(card.id, ()))
         ],
     )
-
-
-def _insert_rows(
-    session: Session, dialect: Dialect, head: str, rows: Sequence[tuple[object, ...]]
-) -> None:
-    """Insert ``rows`` in bulk, as suits the database (:attr:`Dialect.rows_per_insert`).
-
-    PostgreSQL gets multi-row ``VALUES`` lists of 200 rows a statement, SQLite one
-    prepared statement run per row. This is what makes
-    :meth:`~clientcard.storage.protocol.ClientStore.add_many` a bulk path.
-    """
-    if not rows:
-        return
-    width = len(rows[0])
-    marks = "(" + ", ".join("?" * width) + ")"
-    step = dialect.rows_per_insert
-    if step == 1:
-        # Only placeholders are spliced in; the head is one of the constants above.
-        session.execute_many(f"{head} VALUES {marks}", rows)
-        return
-    for start in range(0, len(rows), step):
-        chunk = rows[start : start + step]
-        statement = f"{head} VALUES {', '.join([marks] * len(chunk))}"
-        session.execute(statement, [value for row in chunk for value in row])
 
 
 def select_card(session: Session, dialect: Dialect, business_id: str, card_id: str) -> ClientCard:
@@ -205,6 +220,175 @@ def select_card(session: Session, dialect: Dialect, business_id: str, card_id: s
     if not rows:
         raise NotFoundError("card", card_id)
     return card_from_dict(dialect.decode_card(rows[0][0]))
+
+
+def select_cards_by_id(
+    session: Session, dialect: Dialect, business_id: str, card_ids: Sequence[str]
+) -> dict[str, ClientCard]:
+    """Read the cards of ``business_id`` among ``card_ids``, a chunk of ids a statement."""
+    if not matchable(business_id):
+        return {}
+    ids = [card_id for card_id in dict.fromkeys(card_ids) if matchable(card_id)]
+    found: dict[str, ClientCard] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        rows = session.fetch(
+            # Only placeholders are spliced in.
+            f"SELECT id, doc FROM cards WHERE business_id = ? AND id IN ({marks(chunk)})",  # noqa: S608
+            (business_id, *chunk),
+        )
+        for card_id, doc in rows:
+            found[str(card_id)] = card_from_dict(dialect.decode_card(doc))
+    return {card_id: found[card_id] for card_id in ids if card_id in found}
+
+
+def _children(
+    session: Session, table: str, column: str, business_id: str, chunk: Sequence[str]
+) -> dict[str, set[str]]:
+    rows = session.fetch(
+        # Only constant names and placeholders are spliced in.
+        f"SELECT card_id, {column} FROM {table}"  # noqa: S608
+        f" WHERE business_id = ? AND card_id IN ({marks(chunk)})",
+        (business_id, *chunk),
+    )
+    held: dict[str, set[str]] = {}
+    for card_id, value in rows:
+        held.setdefault(str(card_id), set()).add(str(value))
+    return held
+
+
+def _rewrite_tokens(
+    session: Session, dialect: Dialect, business_id: str, cards: Sequence[ClientCard]
+) -> None:
+    """Rewrite the search tokens of those of ``cards`` whose tokens or sort key changed.
+
+    One read for the chunk; a group move or a note changes no token, so it writes none.
+    """
+    rows = session.fetch(
+        # Only placeholders are spliced in.
+        "SELECT card_id, token, sort_key FROM card_search"  # noqa: S608
+        f" WHERE business_id = ? AND card_id IN ({marks([card.id for card in cards])})",
+        (business_id, *(card.id for card in cards)),
+    )
+    held: dict[str, set[tuple[str, str]]] = {}
+    for card_id, token, key in rows:
+        held.setdefault(str(card_id), set()).add((str(token), str(key)))
+    changed = [
+        card
+        for card in cards
+        if held.get(card.id, set()) != {(row[1], row[3]) for row in _token_rows([card])}
+    ]
+    for card in changed:
+        session.execute(_DELETE_TOKENS, (business_id, card.id))
+    insert_tokens(session, dialect, _token_rows(changed))
+
+
+def replace_cards(
+    session: Session,
+    dialect: Dialect,
+    cards: Sequence[ClientCard],
+    expected_versions: Mapping[str, int],
+) -> None:
+    """Replace cards of one business, each at its expected version, a chunk at a time.
+
+    Every version is checked (under lock on PostgreSQL) before anything is written, so
+    a refused batch leaves nothing behind. Phones and tags are rewritten only for the
+    cards whose phones or tags changed: a group move touches the card rows alone.
+    """
+    business_id = cards[0].business_id
+    by_id = {card.id: card for card in cards}
+    ids = list(by_id)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        if not all(matchable(card_id) for card_id in (business_id, *chunk)):
+            raise NotFoundError("card", next(i for i in chunk if not matchable(i)))
+        rows = session.fetch(
+            # Only placeholders are spliced in.
+            f"SELECT id, version FROM cards WHERE business_id = ? AND id IN ({marks(chunk)})"  # noqa: S608
+            f"{dialect.lock_rows}",
+            (business_id, *chunk),
+        )
+        stored = {str(card_id): int(version) for card_id, version in rows}
+        for card_id in chunk:
+            if card_id not in stored:
+                raise NotFoundError("card", card_id)
+            if stored[card_id] != expected_versions[card_id]:
+                raise VersionConflictError(card_id, expected_versions[card_id], stored[card_id])
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        session.execute_many(
+            _UPDATE_CARD,
+            [(*_derived(by_id[card_id], dialect), business_id, card_id) for card_id in chunk],
+        )
+        phones = _children(session, "card_phones", "number", business_id, chunk)
+        tags = _children(session, "card_tags", "tag", business_id, chunk)
+        _rewrite_tokens(session, dialect, business_id, [by_id[card_id] for card_id in chunk])
+        for card_id in chunk:
+            card = by_id[card_id]
+            if phones.get(card_id, set()) != set(card.phones):
+                session.execute(
+                    "DELETE FROM card_phones WHERE business_id = ? AND card_id = ?",
+                    (business_id, card_id),
+                )
+                _write_phones(session, card)
+            if tags.get(card_id, set()) != set(card.tags):
+                session.execute(
+                    "DELETE FROM card_tags WHERE business_id = ? AND card_id = ?",
+                    (business_id, card_id),
+                )
+                _write_tags(session, card)
+
+
+def set_group(
+    session: Session,
+    dialect: Dialect,
+    business_id: str,
+    expected_versions: Mapping[str, int],
+    group: str | None,
+    *,
+    at: dt.datetime,
+) -> GroupChange:
+    """Move cards into ``group`` in the database: one read and one ``UPDATE`` per chunk.
+
+    The card documents are rewritten in place (``client_group``, ``version``,
+    ``updated_at``), as ``ClientCard.apply`` and :func:`card_to_dict` would write them,
+    without decoding a card in Python: the rest of each document stays as it was.
+    """
+    outcome: dict[str, list[str]] = {"moved": [], "unchanged": [], "conflicts": [], "missing": []}
+    ids = list(expected_versions)
+    stamp = _timestamp_text(at)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        readable = [card_id for card_id in chunk if matchable(card_id)]
+        stored: dict[str, tuple[int, object]] = {}
+        if matchable(business_id) and readable:
+            rows = session.fetch(
+                # Only placeholders are spliced in.
+                "SELECT id, version, client_group FROM cards"  # noqa: S608
+                f" WHERE business_id = ? AND id IN ({marks(readable)}){dialect.lock_rows}",
+                (business_id, *readable),
+            )
+            stored = {str(card_id): (int(version), held) for card_id, version, held in rows}
+        moving = []
+        for card_id in chunk:
+            if card_id not in stored:
+                outcome["missing"].append(card_id)
+            elif stored[card_id][0] != expected_versions[card_id]:
+                outcome["conflicts"].append(card_id)
+            elif stored[card_id][1] == group:
+                outcome["unchanged"].append(card_id)
+            else:
+                moving.append(card_id)
+        if moving:
+            session.execute(
+                # Only placeholders and the dialect's constant expression are spliced in.
+                "UPDATE cards SET client_group = ?, version = version + 1,"  # noqa: S608
+                f" doc = {dialect.set_group_doc}"
+                f" WHERE business_id = ? AND id IN ({marks(moving)})",
+                (group, group, stamp, business_id, *moving),
+            )
+        outcome["moved"].extend(moving)
+    return GroupChange(**{name: tuple(found) for name, found in outcome.items()})
 
 
 def replace_card(

@@ -8,7 +8,7 @@ from clientcard.errors import NotFoundError, VersionConflictError
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 
-__all__ = ["check_version", "locked_version", "marks", "matchable"]
+__all__ = ["check_version", "insert_rows", "locked_version", "marks", "matchable"]
 
 
 def matchable(value: object) -> bool:
@@ -45,3 +45,27 @@ def check_version(ident: str, expected: int, actual: int) -> None:
     """
     if actual != expected:
         raise VersionConflictError(ident, expected, actual)
+
+
+def insert_rows(
+    session: Session,
+    dialect: Dialect,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple[object, ...]],
+) -> None:
+    """Insert ``rows`` in bulk, as suits the database (:attr:`Dialect.bulk_copy`).
+
+    PostgreSQL streams them with ``COPY``, SQLite runs one prepared statement per row.
+    Every id was checked before, so a failure here is unexpected and ends the unit of
+    work (nothing of it is kept). This is what makes
+    :meth:`~clientcard.storage.protocol.ClientStore.add_many` a bulk path.
+    """
+    if not rows:
+        return
+    if dialect.bulk_copy:
+        session.copy(table, columns, rows)
+        return
+    holes = "(" + ", ".join("?" * len(columns)) + ")"
+    # Only constant names and placeholders are spliced in.
+    session.execute_many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {holes}", rows)  # noqa: S608

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from clientcard.cards.serialization import consent_event_from_dict, consent_event_to_dict
 from clientcard.consent.ledger import ConsentEvent
-from clientcard.errors import DuplicateError
-from clientcard.storage._sql._common import locked_version, matchable
+from clientcard.errors import DuplicateError, NotFoundError
+from clientcard.storage._sql._common import insert_rows, locked_version, marks, matchable
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 
@@ -48,23 +48,65 @@ def select_permissions(
     return frozenset((str(purpose), str(channel)) for purpose, channel in rows)
 
 
+_CHUNK = 500
+
+
 def insert_consent(session: Session, dialect: Dialect, events: Sequence[ConsentEvent]) -> None:
-    """Append events to their cards' consent ledgers (each card must exist)."""
+    """Append events to their cards' consent ledgers (each card must exist), in bulk.
+
+    The cards are read under lock (which also keeps them from being deleted meanwhile)
+    and the event ids checked, 500 a statement, before anything is written; the events
+    then go out in bulk (``COPY`` on PostgreSQL), in order.
+    """
+    cards: dict[str, dict[str, None]] = {}
+    seen: set[str] = set()
     for event in events:
-        # Reading the card under lock also keeps it from being deleted meanwhile.
-        locked_version(session, dialect, event.business_id, event.card_id)
-        inserted = session.execute(
-            "INSERT INTO consent_events (event_id, business_id, card_id, doc)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        cards.setdefault(event.business_id, {})[event.card_id] = None
+        if event.event_id in seen:
+            raise DuplicateError("consent event", event.event_id)
+        seen.add(event.event_id)
+    for business_id, owned in cards.items():
+        ids = list(owned)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            unreadable = [i for i in (business_id, *chunk) if not matchable(i)]
+            if unreadable:
+                raise NotFoundError("card", chunk[0])
+            rows = session.fetch(
+                # Only placeholders and the dialect's locking clause are spliced in.
+                f"SELECT id FROM cards WHERE business_id = ? AND id IN ({marks(chunk)})"  # noqa: S608
+                f"{dialect.lock_rows}",
+                (business_id, *chunk),
+            )
+            found = {str(row[0]) for row in rows}
+            for card_id in chunk:
+                if card_id not in found:
+                    raise NotFoundError("card", card_id)
+    event_ids = [event_id for event_id in seen if matchable(event_id)]
+    for start in range(0, len(event_ids), _CHUNK):
+        chunk = event_ids[start : start + _CHUNK]
+        taken = session.fetch(
+            # Only placeholders are spliced in.
+            f"SELECT event_id FROM consent_events WHERE event_id IN ({marks(chunk)})",  # noqa: S608
+            chunk,
+        )
+        if taken:
+            raise DuplicateError("consent event", str(taken[0][0]))
+    insert_rows(
+        session,
+        dialect,
+        "consent_events",
+        ("event_id", "business_id", "card_id", "doc"),
+        [
             (
                 event.event_id,
                 event.business_id,
                 event.card_id,
                 dialect.encode_doc(consent_event_to_dict(event)),
-            ),
-        )
-        if not inserted:
-            raise DuplicateError("consent event", event.event_id)
+            )
+            for event in events
+        ],
+    )
 
 
 def select_consent(

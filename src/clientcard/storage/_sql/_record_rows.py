@@ -12,10 +12,13 @@ from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 from clientcard.storage.protocol import Page
 from clientcard.storage.records import Record, RecordQuery, encode_record_cursor
+from clientcard.storage.visits import kept_lines, kept_price
 
 __all__ = [
+    "fill_kept_prices",
     "insert_records",
     "move_records",
+    "record_row",
     "remove_records",
     "replace_record",
     "select_record",
@@ -24,9 +27,12 @@ __all__ = [
 ]
 
 _RECORD_COLUMNS: Final = "business_id, kind, id, card_id, at, key, revision, doc"
+# Written, not read back: an appointment's currency and price for the figures' sums.
+_WRITTEN_COLUMNS: Final = f"{_RECORD_COLUMNS}, currency, amount, services, members"
 
 
-def _record_row(dialect: Dialect, record: Record) -> tuple[object, ...]:
+def record_row(dialect: Dialect, record: Record) -> tuple[object, ...]:
+    """The values of :data:`_WRITTEN_COLUMNS` for ``record``."""
     return (
         record.business_id,
         record.kind,
@@ -36,6 +42,8 @@ def _record_row(dialect: Dialect, record: Record) -> tuple[object, ...]:
         record.key,
         record.revision,
         dialect.encode_doc(record.doc),
+        *kept_price(record.kind, record.doc),
+        *kept_lines(record.kind, record.doc),
     )
 
 
@@ -75,9 +83,9 @@ def insert_records(session: Session, dialect: Dialect, records: Sequence[Record]
         seen.add(owner)
     for record in records:
         inserted = session.execute(
-            f"INSERT INTO records ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+            f"INSERT INTO records ({_WRITTEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
             " ON CONFLICT DO NOTHING",
-            _record_row(dialect, record),
+            record_row(dialect, record),
         )
         if not inserted:
             raise DuplicateError(record.kind, record.id)
@@ -111,7 +119,8 @@ def replace_record(
         raise NotFoundError(record.kind, record.id)
     check_version(record.id, expected_revision, int(rows[0][0]))
     session.execute(
-        "UPDATE records SET card_id = ?, at = ?, key = ?, revision = ?, doc = ?"
+        "UPDATE records SET card_id = ?, at = ?, key = ?, revision = ?, doc = ?,"
+        " currency = ?, amount = ?, services = ?, members = ?"
         " WHERE business_id = ? AND kind = ? AND id = ?",
         (
             record.card_id,
@@ -119,6 +128,8 @@ def replace_record(
             record.key,
             record.revision,
             dialect.encode_doc(record.doc),
+            *kept_price(record.kind, record.doc),
+            *kept_lines(record.kind, record.doc),
             *owner,
         ),
     )
@@ -222,3 +233,33 @@ def select_record_kinds(session: Session, business_id: str, card_id: str) -> fro
         (business_id, card_id),
     )
     return frozenset(str(row[0]) for row in rows)
+
+
+def fill_kept_prices(session: Session, dialect: Dialect) -> None:
+    """Work out what every appointment record stored before keeps in its own columns.
+
+    The migration that added the columns runs this once: a page of 1,000 records a
+    statement, so a large database is not read into memory at once.
+    """
+    after = ("", "")
+    while True:
+        rows = session.fetch(
+            "SELECT business_id, id, doc FROM records"
+            " WHERE kind = 'appointment' AND (business_id, id) > (?, ?)"
+            " ORDER BY business_id, id LIMIT 1000",
+            after,
+        )
+        if not rows:
+            return
+        updates = []
+        for business_id, record_id, doc in rows:
+            document = dialect.decode_doc(doc)
+            readable = document if isinstance(document, dict) else {}
+            kept = (*kept_price("appointment", readable), *kept_lines("appointment", readable))
+            updates.append((*kept, business_id, record_id))
+        session.execute_many(
+            "UPDATE records SET currency = ?, amount = ?, services = ?, members = ?"
+            " WHERE business_id = ? AND kind = 'appointment' AND id = ?",
+            updates,
+        )
+        after = (str(rows[-1][0]), str(rows[-1][1]))

@@ -16,6 +16,7 @@ from clientcard.errors import (
 )
 from clientcard.storage._search import tokens_of
 from clientcard.storage._sql._card_rows import insert_tokens
+from clientcard.storage._sql._record_rows import fill_kept_prices
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 
@@ -494,6 +495,44 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             ),
         },
         carry_forward=_index_existing_cards,
+    ),
+    # Most cards have no guardian, so planner statistics of the full index said a lookup
+    # by guardian matched every card of the business, and SQLite walked the business
+    # instead: every change of a card read every card (a group move of 30,000 cards
+    # took hours). The index now holds only cards that have a guardian.
+    # Appointment records keep their currency and price (in ten-thousandths), service
+    # names and team members in columns, so statistics sum integers and count short
+    # arrays instead of reading every document's JSON; the records stored before get
+    # theirs worked out in Python, once.
+    Migration(
+        version=7,
+        name="guardian index of linked cards only; kept appointment prices",
+        statements={
+            "sqlite": (
+                "DROP INDEX IF EXISTS cards_by_guardian",
+                (
+                    "CREATE INDEX cards_by_guardian ON cards (business_id, guardian_id)"
+                    " WHERE guardian_id IS NOT NULL"
+                ),
+                "ALTER TABLE records ADD COLUMN currency TEXT",
+                "ALTER TABLE records ADD COLUMN amount INTEGER",
+                "ALTER TABLE records ADD COLUMN services TEXT",
+                "ALTER TABLE records ADD COLUMN members TEXT",
+            ),
+            "postgresql": (
+                "DROP INDEX IF EXISTS cards_by_guardian",
+                (
+                    "CREATE INDEX cards_by_guardian ON cards (business_id, guardian_id)"
+                    " WHERE guardian_id IS NOT NULL"
+                ),
+                (
+                    'ALTER TABLE records ADD COLUMN currency TEXT COLLATE "C",'
+                    " ADD COLUMN amount BIGINT, ADD COLUMN services JSONB,"
+                    " ADD COLUMN members JSONB"
+                ),
+            ),
+        },
+        carry_forward=fill_kept_prices,
     ),
     # E-mail keys were str.casefold, which made distinct mailboxes one (straße@ and
     # strasse@); the keys stored before are recomputed. Keyed fingerprints (blocks,

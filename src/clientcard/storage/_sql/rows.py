@@ -30,7 +30,10 @@ from clientcard.storage._sql._card_rows import (
     insert_cards,
     remove_card,
     replace_card,
+    replace_cards,
     select_card,
+    select_cards_by_id,
+    set_group,
 )
 from clientcard.storage._sql._consent_rows import (
     insert_consent,
@@ -55,6 +58,7 @@ from clientcard.storage._sql._send_rows import (
     select_sends,
     update_send,
 )
+from clientcard.storage._sql._visit_rows import select_audience_figures, select_visit_figures
 
 __all__ = [
     "card_filter",
@@ -73,13 +77,16 @@ __all__ = [
     "remove_records",
     "replace_business",
     "replace_card",
+    "replace_cards",
     "replace_permissions",
     "replace_record",
     "search_cards",
+    "select_audience_figures",
     "select_business",
     "select_card",
     "select_card_sends",
     "select_cards",
+    "select_cards_by_id",
     "select_consent",
     "select_events",
     "select_permissions",
@@ -87,5 +94,7 @@ __all__ = [
     "select_record_kinds",
     "select_records",
     "select_sends",
+    "select_visit_figures",
+    "set_group",
     "update_send",
 ]

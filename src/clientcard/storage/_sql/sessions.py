@@ -41,6 +41,14 @@ class Session(Protocol):
         """Run one statement once per parameter row."""
         ...
 
+    def copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        """Insert ``rows`` into ``table``'s ``columns`` the fastest way the driver has.
+
+        PostgreSQL streams them with ``COPY ... FROM STDIN``; a failure ends the
+        transaction as a failed ``INSERT`` would. Only called with constant names.
+        """
+        ...
+
     def fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         """Run one query; return every row."""
         ...

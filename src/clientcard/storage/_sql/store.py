@@ -19,12 +19,14 @@ from clientcard.messaging.sends import Send, SendScope
 from clientcard.storage._sql import rows
 from clientcard.storage._sql._units import TransactionRunner
 from clientcard.storage._sql.dialects import Dialect
+from clientcard.storage.bulk import GroupChange
 from clientcard.storage.protocol import (
     CardQuery,
     Page,
     SearchTerms,
     check_next_version,
     check_one_business,
+    check_update_many,
     decode_cursor,
 )
 from clientcard.storage.records import (
@@ -33,6 +35,12 @@ from clientcard.storage.records import (
     check_delete_bounded,
     check_next_revision,
     decode_record_cursor,
+)
+from clientcard.storage.visits import (
+    AudienceFigures,
+    VisitFigures,
+    audience_figures_of,
+    visit_figures_of,
 )
 
 __all__ = ["SQLStore"]
@@ -133,6 +141,52 @@ class SQLStore(TransactionRunner):
         """Return a card of ``business_id``. :raises NotFoundError: no such card there."""
         return self._run(
             lambda s: rows.select_card(s, self._dialect, business_id, card_id), write=False
+        )
+
+    def get_many(self, business_id: str, card_ids: Sequence[str]) -> dict[str, ClientCard]:
+        """Return the cards of ``business_id`` among ``card_ids``, by id (500 ids a query)."""
+        if not card_ids:
+            return {}
+        return self._run(
+            lambda s: rows.select_cards_by_id(s, self._dialect, business_id, card_ids),
+            write=False,
+        )
+
+    def update_many(
+        self, cards: Sequence[ClientCard], *, expected_versions: Mapping[str, int]
+    ) -> None:
+        """Replace cards of one business together, each at its expected version, or none.
+
+        Versions are read 500 cards a statement (locked on PostgreSQL) and checked before
+        anything is written; phones and tags are rewritten only where they changed.
+
+        :raises ValidationError: ``card.mixed_businesses``; ``card.version_not_next``.
+        :raises NotFoundError: a card is not in the business.
+        :raises VersionConflictError: a stored version differs.
+        """
+        if check_update_many(cards, expected_versions) is None:
+            return
+        self._run(
+            lambda s: rows.replace_cards(s, self._dialect, cards, expected_versions),
+            write=True,
+        )
+
+    def set_group(
+        self,
+        business_id: str,
+        expected_versions: Mapping[str, int],
+        group: str | None,
+        *,
+        at: dt.datetime,
+    ) -> GroupChange:
+        """Put the cards at their versions in ``group``: one read and one UPDATE per 500."""
+        if not expected_versions:
+            return GroupChange(moved=(), unchanged=(), conflicts=(), missing=())
+        return self._run(
+            lambda s: rows.set_group(
+                s, self._dialect, business_id, expected_versions, group, at=at
+            ),
+            write=True,
         )
 
     def update(self, card: ClientCard, *, expected_version: int) -> None:
@@ -372,3 +426,50 @@ class SQLStore(TransactionRunner):
         return self._run(
             lambda s: rows.select_card_sends(s, self._dialect, business_id, card_id), write=False
         )
+
+    # -- statistics ---------------------------------------------------------------------
+
+    def visit_figures(
+        self, business_id: str, card_id: str, *, now: dt.datetime, months: int
+    ) -> VisitFigures:
+        """Sum one card's appointment records as of ``now``, in one statement.
+
+        Falls back to :func:`~clientcard.storage.visits.visit_figures_of` for what the
+        statement can't read exactly (see :mod:`clientcard.storage._sql._visit_rows`).
+        """
+        figures = self._run(
+            lambda s: rows.select_visit_figures(
+                s, self._dialect, business_id, card_id, now=now, months=months
+            ),
+            write=False,
+        )
+        if figures is None:
+            return visit_figures_of(self, business_id, card_id, now=now, months=months)
+        return figures
+
+    def audience_figures(
+        self,
+        business_id: str,
+        *,
+        audience: tuple[str, str],
+        now: dt.datetime,
+        currency: str,
+    ) -> AudienceFigures:
+        """Sum the appointment records of the cards holding ``audience``, in one statement.
+
+        Falls back to :func:`~clientcard.storage.visits.audience_figures_of` for what the
+        statement can't read exactly.
+
+        :raises ValidationError: ``money.currency_mismatch``.
+        """
+        figures = self._run(
+            lambda s: rows.select_audience_figures(
+                s, self._dialect, business_id, audience=audience, now=now, currency=currency
+            ),
+            write=False,
+        )
+        if figures is None:
+            return audience_figures_of(
+                self, business_id, audience=audience, now=now, currency=currency
+            )
+        return figures

@@ -1,0 +1,315 @@
+"""Statistics and aggregates summed by the store equal the Python computation, on every store.
+
+The history service asks the store for figures (one SQL statement on SQLite and
+PostgreSQL, Python over the records on the memory store) and turns them into
+statistics. On random histories the answer must be exactly what
+:func:`~clientcard.history.statistics.client_statistics` and
+:func:`~clientcard.history.statistics.aggregate` compute from the appointments
+themselves: the same Decimal money, the same rates, months and cohorts, the same
+refusal of mixed currencies, and nothing of a client without profiling consent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import zoneinfo
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clientcard.book import ClientBook
+from clientcard.cards.card import ClientCard
+from clientcard.clock import FixedClock
+from clientcard.consent import PROFILING_PERMISSION
+from clientcard.errors import ValidationError
+from clientcard.history.model import Appointment, AppointmentStatus, ServiceLine
+from clientcard.history.records import appointment_to_record
+from clientcard.history.statistics import ClientFacts, aggregate, client_statistics
+from clientcard.money import Money
+from clientcard.storage import MemoryStore, SQLiteStore
+from clientcard.storage.protocol import ClientStore
+from tests.storage.conftest import postgres, postgres_schema  # noqa: F401 - fixtures
+
+_ids = itertools.count()
+_START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+_ZONES = (
+    dt.UTC,
+    dt.timezone(dt.timedelta(hours=1)),
+    dt.timezone(dt.timedelta(hours=-5, minutes=-30)),
+    zoneinfo.ZoneInfo("Europe/Rome"),
+)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ClientStore]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    if request.param == "sqlite":
+        with SQLiteStore(tmp_path / "figures.db") as sqlite:
+            yield sqlite
+        return
+    from clientcard.storage.postgres import PostgresStore
+
+    dsn = request.getfixturevalue("postgres")
+    schema = request.getfixturevalue("postgres_schema")
+    with PostgresStore(dsn, schema=schema) as server:
+        yield server
+
+
+def _amount(currency: str) -> st.SearchStrategy[Money]:
+    places = 0 if currency == "JPY" else 2
+    return st.integers(-500, 50_000).map(
+        lambda units: Money.of(Decimal(units).scaleb(-places), currency)
+    )
+
+
+@st.composite
+def _appointments(draw: st.DrawFn, currency: str | None = None) -> list[dict[str, object]]:
+    """Appointment fields without ids: when, status, services, price paid, team."""
+    visits = []
+    for _ in range(draw(st.integers(0, 12))):
+        money = currency or draw(st.sampled_from(["EUR", "EUR", "EUR", "JPY"]))
+        lines = draw(
+            st.lists(
+                st.builds(
+                    lambda name, price, member: ServiceLine(
+                        service_id=name.lower(), name=name, price=price, team_member_id=member
+                    ),
+                    st.sampled_from(["Cut", "Colour", "Blow-dry", "Élan"]),
+                    _amount(money),
+                    st.none() | st.sampled_from(["t1", "t2", "t3"]),
+                ),
+                min_size=1,
+                max_size=3,
+            )
+        )
+        visits.append(
+            {
+                "starts_at": _START
+                + dt.timedelta(
+                    minutes=draw(st.integers(0, 3 * 365 * 24 * 60)),
+                    microseconds=draw(st.sampled_from([0, 0, 0, 1, 500_000])),
+                ),
+                "status": draw(st.sampled_from(AppointmentStatus)),
+                "services": tuple(lines),
+                "price_paid": draw(st.none() | _amount(money)),
+                "team_member_id": draw(st.none() | st.sampled_from(["t1", "t2", "t4"])),
+                "duration_minutes": 30,
+            }
+        )
+    return visits
+
+
+def _now(draw: st.DrawFn) -> dt.datetime:
+    at = _START + dt.timedelta(hours=draw(st.integers(0, 3 * 365 * 24)))
+    return at.astimezone(draw(st.sampled_from(_ZONES)))
+
+
+def _book(store: ClientStore, now: dt.datetime) -> tuple[ClientBook, str]:
+    book = ClientBook(store, clock=FixedClock(now))
+    business = book.create_business(name="Salone", region="IT", business_id=f"b{next(_ids)}")
+    return book, business.id
+
+
+def _file(
+    store: ClientStore, business_id: str, card_id: str, visits: list[dict[str, object]]
+) -> list[Appointment]:
+    appointments = [
+        Appointment(id=f"a{next(_ids)}", business_id=business_id, card_id=card_id, **fields)  # type: ignore[arg-type]
+        for fields in visits
+    ]
+    store.add_records([appointment_to_record(appointment) for appointment in appointments])
+    return appointments
+
+
+def _card(store: ClientStore, business_id: str, created: dt.datetime, **fields: object) -> str:
+    card = ClientCard(
+        id=f"c{next(_ids)}",
+        business_id=business_id,
+        created_at=created,
+        updated_at=created,
+        first_name="Anna",
+        **fields,  # type: ignore[arg-type]
+    )
+    store.add(card)
+    return card.id
+
+
+def _outcome(compute):  # type: ignore[no-untyped-def]
+    try:
+        return compute()
+    except ValidationError as error:
+        return ("refused", error.issues[0].code)
+
+
+_relaxed = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+class TestClientFigures:
+    @_relaxed
+    @given(data=st.data())
+    def test_statistics_from_the_store_equal_the_python_computation(
+        self, store: ClientStore, data: st.DataObject
+    ) -> None:
+        now = _now(data.draw)
+        book, business_id = _book(store, now)
+        since = now - dt.timedelta(days=data.draw(st.integers(-30, 900)))
+        card_id = _card(store, business_id, since)
+        appointments = _file(store, business_id, card_id, data.draw(_appointments()))
+        currency = data.draw(st.none() | st.sampled_from(["EUR", "JPY"]))
+
+        ours = _outcome(
+            lambda: book.business(business_id).history.statistics(card_id, currency=currency)
+        )
+
+        # The service counts tenure from the card as the store gives it back.
+        created = store.get(business_id, card_id).created_at
+        reference = _outcome(
+            lambda: client_statistics(
+                appointments, now=now, client_since=created, currency=currency
+            )
+        )
+        assert ours == reference
+
+    def test_an_amount_written_by_hand_is_read_as_python_reads_it(self, store: ClientStore) -> None:
+        now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+        book, business_id = _book(store, now)
+        card_id = _card(store, business_id, now)
+        (visit,) = _file(
+            store,
+            business_id,
+            card_id,
+            [
+                {
+                    "starts_at": now - dt.timedelta(days=3),
+                    "status": AppointmentStatus.COMPLETED,
+                    "services": (
+                        ServiceLine(service_id="cut", name="Cut", price=Money.of(30, "EUR")),
+                    ),
+                    "duration_minutes": 30,
+                }
+            ],
+        )
+        stored = store.get_record(business_id, "appointment", visit.id)
+        doc = dict(stored.doc)
+        doc["services"] = [{**doc["services"][0], "price": {"amount": "3e1", "currency": "EUR"}}]
+        store.update_record(stored.revised(doc), expected_revision=stored.revision)
+
+        figures = book.business(business_id).history.statistics(card_id)
+
+        assert figures.total_spend == Money.of(30, "EUR")
+
+
+class TestAudienceFigures:
+    @_relaxed
+    @given(data=st.data())
+    def test_aggregates_from_the_store_equal_the_python_computation(
+        self, store: ClientStore, data: st.DataObject
+    ) -> None:
+        now = _now(data.draw)
+        book, business_id = _book(store, now)
+        facts = []
+        for _ in range(data.draw(st.integers(0, 5))):
+            group = data.draw(st.none() | st.sampled_from(["vip", "regular"]))
+            source = data.draw(st.none() | st.sampled_from(["friend", "instagram"]))
+            card_id = _card(store, business_id, now, client_group=group, referral_source=source)
+            currency = data.draw(st.sampled_from(["EUR", "EUR", "EUR", None]))
+            appointments = _file(store, business_id, card_id, data.draw(_appointments(currency)))
+            if data.draw(st.booleans()):
+                store.set_permissions(business_id, card_id, frozenset({PROFILING_PERMISSION}))
+                facts.append(ClientFacts(card_id, group, source, appointments))
+        months = data.draw(st.integers(0, 8))
+
+        ours = _outcome(
+            lambda: book.business(business_id).history.aggregates(
+                currency="EUR", cohort_months=months
+            )
+        )
+
+        reference = _outcome(
+            lambda: aggregate(facts, now=now, currency="EUR", cohort_months=months)
+        )
+        assert ours == reference
+
+    def test_a_client_without_profiling_consent_changes_no_figure(self, store: ClientStore) -> None:
+        now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+        book, business_id = _book(store, now)
+        done = {
+            "starts_at": now - dt.timedelta(days=40),
+            "status": AppointmentStatus.COMPLETED,
+            "services": (ServiceLine(service_id="cut", name="Cut", price=Money.of(30, "EUR")),),
+            "duration_minutes": 30,
+        }
+        consenting = _card(store, business_id, now, client_group="vip")
+        store.set_permissions(business_id, consenting, frozenset({PROFILING_PERMISSION}))
+        _file(store, business_id, consenting, [done])
+        before = book.business(business_id).history.aggregates(currency="EUR")
+        refusing = _card(store, business_id, now, client_group="other", referral_source="x")
+        # Not even an appointment in another currency reaches the figures.
+        _file(store, business_id, refusing, [done, {**done, "services": (
+            ServiceLine(service_id="cut", name="Cut", price=Money.of(30, "USD")),)}])  # fmt: skip
+
+        after = book.business(business_id).history.aggregates(currency="EUR")
+
+        assert after == before
+        assert after.spend_by_group == {"vip": Money.of(30, "EUR")}
+
+
+class TestKeptPrices:
+    """Appointment records keep their currency and price in columns the statements sum."""
+
+    def _stored(self, tmp_path: Path) -> tuple[SQLiteStore, ClientBook, str, str]:
+        now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+        store = SQLiteStore(tmp_path / "kept.db")
+        book, business_id = _book(store, now)
+        card_id = _card(store, business_id, now)
+        _file(
+            store,
+            business_id,
+            card_id,
+            [
+                {
+                    "starts_at": now - dt.timedelta(days=3),
+                    "status": AppointmentStatus.COMPLETED,
+                    "services": (
+                        ServiceLine(service_id="cut", name="Cut", price=Money.of("30.5", "EUR")),
+                    ),
+                    "duration_minutes": 30,
+                }
+            ],
+        )
+        return store, book, business_id, card_id
+
+    def test_an_appointment_keeps_its_price_in_ten_thousandths(self, tmp_path: Path) -> None:
+        store = self._stored(tmp_path)[0]
+        with store:
+            rows = store._connection().execute("SELECT currency, amount FROM records").fetchall()
+        assert rows == [("EUR", 305_000)]
+
+    def test_records_stored_before_the_columns_get_their_prices_once(self, tmp_path: Path) -> None:
+        from clientcard.storage._sql import SQLITE
+        from clientcard.storage._sql._record_rows import fill_kept_prices
+
+        store, book, business_id, card_id = self._stored(tmp_path)
+        with store:
+            connection = store._connection()
+            connection.execute(
+                "UPDATE records SET currency = NULL, amount = NULL, services = NULL, members = NULL"
+            )
+            # Until then their figures are summed in Python, with the same answer.
+            before = book.business(business_id).history.statistics(card_id)
+            with store.transaction():
+                fill_kept_prices(store._session(), SQLITE)
+            rows = connection.execute(
+                "SELECT currency, amount, services, members FROM records"
+            ).fetchall()
+            after = book.business(business_id).history.statistics(card_id)
+        assert rows == [("EUR", 305_000, '["Cut"]', "[]")]
+        assert before == after
+        assert after.total_spend == Money.of("30.50", "EUR")
