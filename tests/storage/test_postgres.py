@@ -367,7 +367,7 @@ class TestCopy:
         business_id = business(store)
         cards = [card(business_id, phones=(f"+39333000000{i}",)) for i in range(5)]
         store.add_many(cards, permissions={cards[0].id: frozenset({("marketing", "email")})})
-        assert copied == ["cards", "card_phones", "card_permissions"]
+        assert copied == ["cards", "card_phones", "card_search", "card_permissions"]
         assert store.get_many(business_id, [c.id for c in cards]) == {c.id: c for c in cards}
 
     def test_a_copy_that_fails_part_way_keeps_none_of_the_batch(

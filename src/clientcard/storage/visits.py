@@ -76,7 +76,7 @@ def month_index(at: dt.datetime, now: dt.datetime) -> int:
     return local.year * 12 + local.month - 1
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class MonthTotals:
     """One month of a client's appointments.
 
@@ -92,8 +92,13 @@ class MonthTotals:
     spend: Decimal
     """Their spend."""
 
+    def __repr__(self) -> str:
+        # Figures of a client (or of a business's clients) are client data: a repr that
+        # may be logged says only what it is.
+        return "MonthTotals(<figures hidden>)"
 
-@attrs.frozen
+
+@attrs.frozen(repr=False)
 class VisitFigures:
     """What one client's appointments sum to, as of ``now`` (see the module docs).
 
@@ -129,8 +134,13 @@ class VisitFigures:
     team_members: Mapping[str, int]
     """How many completed appointments each team member took part in."""
 
+    def __repr__(self) -> str:
+        # Figures of a client (or of a business's clients) are client data: a repr that
+        # may be logged says only what it is.
+        return "VisitFigures(<figures hidden>)"
 
-@attrs.frozen
+
+@attrs.frozen(repr=False)
 class AudienceFigures:
     """What the appointments of the clients holding one permission sum to.
 
@@ -149,6 +159,11 @@ class AudienceFigures:
     cohorts: Mapping[int, Mapping[int, int]]
     """By the month of a client's first completed appointment: how many clients had a
     completed appointment that many months later (``0``: the cohort's size)."""
+
+    def __repr__(self) -> str:
+        # Figures of a client (or of a business's clients) are client data: a repr that
+        # may be logged says only what it is.
+        return "AudienceFigures(<figures hidden>)"
 
 
 def _amount(document: object) -> Money:
@@ -286,7 +301,7 @@ def visit_figures_from_records(
     )
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class AudienceClient:
     """One client counted by :func:`audience_figures_from_records`, with their records.
 
@@ -296,6 +311,11 @@ class AudienceClient:
     client_group: str | None
     referral_source: str | None
     appointments: Iterable[Record]
+
+    def __repr__(self) -> str:
+        # Figures of a client (or of a business's clients) are client data: a repr that
+        # may be logged says only what it is.
+        return "AudienceClient(<figures hidden>)"
 
 
 def audience_figures_from_records(
