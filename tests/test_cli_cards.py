@@ -231,3 +231,29 @@ class TestMissingExtras:
         status, _, err = cli("search", "-b", "bella", "anna")
         assert status == 1
         assert "not installed (frobnicate)" in err
+
+
+class TestBusinessSettings:
+    def test_show_names_the_language_and_time_zone(self, cli: Cli) -> None:
+        out = cli.ok("business", "show", "-b", "bella")
+        assert "language: it" in out
+        assert "time zone: Europe/Rome" in out
+
+    def test_set_changes_the_time_zone_and_language(self, cli: Cli) -> None:
+        out = cli.ok(
+            "business", "set", "-b", "bella", "--time-zone", "Europe/Amsterdam", "--language", "nl"
+        )
+        assert "language nl, time zone Europe/Amsterdam" in out
+        shown = cli.ok("business", "show", "-b", "bella")
+        assert "time zone: Europe/Amsterdam" in shown
+
+    def test_an_unknown_time_zone_is_refused_and_nothing_changes(self, cli: Cli) -> None:
+        status, _, err = cli("business", "set", "-b", "bella", "--time-zone", "Europe/Atlantis")
+        assert status == 1
+        assert "time_zone" in err
+        assert "time zone: Europe/Rome" in cli.ok("business", "show", "-b", "bella")
+
+    def test_set_needs_something_to_change(self, cli: Cli) -> None:
+        status, _, err = cli("business", "set", "-b", "bella")
+        assert status == 2
+        assert "--time-zone" in err

@@ -71,6 +71,53 @@ def init(
     )
 
 
+@click.group(name="business", help=_("Show or change a business's settings."))
+def business_group() -> None:
+    pass
+
+
+@business_group.command(name="show", help=_("Show a business's name, country, language and zone."))
+@business_option
+@click.pass_obj
+def business_show(obj: Context, business_id: str) -> None:
+    with obj.book() as book:
+        business = book.business(business_id).details()
+    for label, value in (
+        (_("id"), business.id),
+        (_("name"), business.name),
+        (_("country"), business.region),
+        (_("language"), business.language),
+        (_("time zone"), business.time_zone),
+    ):
+        console.print(Text(f"{label}: {value}"))
+
+
+@business_group.command(
+    name="set", help=_("Change a business's time zone or language (what reports speak).")
+)
+@business_option
+@click.option("--time-zone", help=_("IANA time zone (Europe/Rome)."))
+@click.option("--language", type=click.Choice(LANGUAGES), help=_("The business's language."))
+@click.pass_obj
+def business_set(
+    obj: Context, business_id: str, time_zone: str | None, language: str | None
+) -> None:
+    if time_zone is None and language is None:
+        raise click.UsageError(_("give --time-zone, --language or both"))
+    with obj.book() as book:
+        desk = book.business(business_id)
+        business = desk.details()
+        if time_zone is not None:
+            business = desk.set_time_zone(time_zone)
+        if language is not None:
+            business = desk.set_language(language)
+    console.print(
+        _("{id}: language {language}, time zone {zone}").format(
+            id=business.id, language=business.language, zone=business.time_zone
+        )
+    )
+
+
 @click.command(
     help=_("Add a client: FIELDS are KEY=VALUE (repeat phones=... for several numbers).")
 )
@@ -204,5 +251,5 @@ def list_(
         console.print(_("next page: --cursor {cursor}").format(cursor=page.next_cursor))
 
 
-COMMANDS: tuple[click.Command, ...] = (init, add, edit, delete, search, list_)
+COMMANDS: tuple[click.Command, ...] = (init, business_group, add, edit, delete, search, list_)
 """This module's commands, for :mod:`clientcard.cli._app` to put on the group."""
