@@ -261,6 +261,12 @@ class Recording:
         self._seen.append((statement, params))
         return list(self._inner.fetch(statement, params))
 
+    def copy(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+    ) -> None:
+        # COPY has no plan to EXPLAIN: Citus sends each row to its shard by business_id.
+        self._inner.copy(table, columns, rows)
+
     def state(self) -> Any:
         return self._inner.state()
 
@@ -284,7 +290,11 @@ def recorded(
     return seen
 
 
-CONTROL = re.compile(r"(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SET)\b")
+# Transaction control, and the advisory locks audit writers queue on (taken before
+# BEGIN on the coordinator's own connection, touching no table).
+CONTROL = re.compile(
+    r"(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SET|SELECT pg_advisory_(un)?lock)\b"
+)
 # Work that spans businesses by nature: the outbox relay reads the oldest events of all.
 FANS_OUT = ("SELECT business_id, doc FROM outbox ORDER BY seq LIMIT ?",)
 CSV = "Nome;Cognome;Cellulare;E-mail\n" + "".join(

@@ -82,16 +82,23 @@ def insert_consent(session: Session, dialect: Dialect, events: Sequence[ConsentE
             for card_id in chunk:
                 if card_id not in found:
                     raise NotFoundError("card", card_id)
-    event_ids = [event_id for event_id in seen if matchable(event_id)]
-    for start in range(0, len(event_ids), _CHUNK):
-        chunk = event_ids[start : start + _CHUNK]
-        taken = session.fetch(
-            # Only placeholders are spliced in.
-            f"SELECT event_id FROM consent_events WHERE event_id IN ({marks(chunk)})",  # noqa: S608
-            chunk,
-        )
-        if taken:
-            raise DuplicateError("consent event", str(taken[0][0]))
+    # Checked per business: ids are unique within their business (the key on a sharded
+    # store), and a statement naming its business runs on that business's shard alone.
+    by_business: dict[str, list[str]] = {}
+    for event in events:
+        if matchable(event.event_id) and matchable(event.business_id):
+            by_business.setdefault(event.business_id, []).append(event.event_id)
+    for business_id, event_ids in by_business.items():
+        for start in range(0, len(event_ids), _CHUNK):
+            chunk = event_ids[start : start + _CHUNK]
+            taken = session.fetch(
+                # Only placeholders are spliced in.
+                "SELECT event_id FROM consent_events"  # noqa: S608
+                f" WHERE business_id = ? AND event_id IN ({marks(chunk)})",
+                (business_id, *chunk),
+            )
+            if taken:
+                raise DuplicateError("consent event", str(taken[0][0]))
     insert_rows(
         session,
         dialect,
