@@ -37,16 +37,12 @@ from tests.storage.conftest import postgres, postgres_schema  # noqa: F401 - fix
 
 _ids = itertools.count()
 _START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-_ZONES = (
-    dt.UTC,
-    dt.timezone(dt.timedelta(hours=1)),
-    dt.timezone(dt.timedelta(hours=-5, minutes=-30)),
-    zoneinfo.ZoneInfo("Europe/Rome"),
-)
+# Business zones: daylight saving north and south (Lord Howe shifts by half an hour), a
+# half-hour offset without it, and UTC.
+_ZONES = ("Europe/Rome", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC")
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ClientStore]:
+def _open(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ClientStore]:
     if request.param == "memory":
         yield MemoryStore()
         return
@@ -60,6 +56,16 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ClientStor
     schema = request.getfixturevalue("postgres_schema")
     with PostgresStore(dsn, schema=schema) as server:
         yield server
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ClientStore]:
+    yield from _open(request, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ClientStore]:
+    yield from _open(request, tmp_path)
 
 
 def _amount(currency: str) -> st.SearchStrategy[Money]:
@@ -107,13 +113,17 @@ def _appointments(draw: st.DrawFn, currency: str | None = None) -> list[dict[str
 
 
 def _now(draw: st.DrawFn) -> dt.datetime:
+    """Now on the wall clock of a drawn business zone, as the history service takes it."""
     at = _START + dt.timedelta(hours=draw(st.integers(0, 3 * 365 * 24)))
-    return at.astimezone(draw(st.sampled_from(_ZONES)))
+    return at.astimezone(zoneinfo.ZoneInfo(draw(st.sampled_from(_ZONES))))
 
 
 def _book(store: ClientStore, now: dt.datetime) -> tuple[ClientBook, str]:
-    book = ClientBook(store, clock=FixedClock(now))
-    business = book.create_business(name="Salone", region="IT", business_id=f"b{next(_ids)}")
+    """A business in ``now``'s zone, on a clock standing at ``now`` (given in UTC)."""
+    book = ClientBook(store, clock=FixedClock(now.astimezone(dt.UTC)))
+    business = book.create_business(
+        name="Salone", region="IT", business_id=f"b{next(_ids)}", time_zone=str(now.tzinfo)
+    )
     return book, business.id
 
 
@@ -178,7 +188,7 @@ class TestClientFigures:
         assert ours == reference
 
     def test_an_amount_written_by_hand_is_read_as_python_reads_it(self, store: ClientStore) -> None:
-        now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+        now = dt.datetime(2026, 11, 23, tzinfo=zoneinfo.ZoneInfo("UTC"))
         book, business_id = _book(store, now)
         card_id = _card(store, business_id, now)
         (visit,) = _file(
@@ -238,7 +248,7 @@ class TestAudienceFigures:
         assert ours == reference
 
     def test_a_client_without_profiling_consent_changes_no_figure(self, store: ClientStore) -> None:
-        now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+        now = dt.datetime(2026, 11, 23, tzinfo=zoneinfo.ZoneInfo("UTC"))
         book, business_id = _book(store, now)
         done = {
             "starts_at": now - dt.timedelta(days=40),
@@ -265,7 +275,7 @@ class TestKeptPrices:
     """Appointment records keep their currency and price in columns the statements sum."""
 
     def _stored(self, tmp_path: Path) -> tuple[SQLiteStore, ClientBook, str, str]:
-        now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+        now = dt.datetime(2026, 11, 23, tzinfo=zoneinfo.ZoneInfo("UTC"))
         store = SQLiteStore(tmp_path / "kept.db")
         book, business_id = _book(store, now)
         card_id = _card(store, business_id, now)
@@ -313,3 +323,62 @@ class TestKeptPrices:
         assert rows == [("EUR", 305_000, '["Cut"]', "[]")]
         assert before == after
         assert after.total_spend == Money.of("30.50", "EUR")
+
+
+class TestWallClockMonths:
+    """A business with daylight saving gets its figures from the statement, not from Python."""
+
+    # Completed appointments on either side of the midnights that open April (summer
+    # time, UTC+2) and November (winter time, UTC+1) in Rome: a fixed offset would put
+    # two of them in the wrong month.
+    _STARTS = (
+        dt.datetime(2026, 3, 31, 21, 30, tzinfo=dt.UTC),  # 31 March, 23:30 in Rome
+        dt.datetime(2026, 3, 31, 22, 30, tzinfo=dt.UTC),  # 1 April, 00:30
+        dt.datetime(2025, 10, 31, 22, 30, tzinfo=dt.UTC),  # 31 October, 23:30
+        dt.datetime(2025, 10, 31, 23, 30, tzinfo=dt.UTC),  # 1 November, 00:30
+    )
+
+    def _history(
+        self, store: ClientStore, monkeypatch: pytest.MonkeyPatch
+    ) -> tuple[ClientBook, str, str, list[Appointment], dt.datetime]:
+        import clientcard.storage._sql.store as sql_store
+
+        def refused(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the figures were summed in Python")
+
+        monkeypatch.setattr(sql_store, "visit_figures_of", refused)
+        monkeypatch.setattr(sql_store, "audience_figures_of", refused)
+        now = dt.datetime(2026, 4, 15, 12, tzinfo=zoneinfo.ZoneInfo("Europe/Rome"))
+        book, business_id = _book(store, now)
+        card_id = _card(store, business_id, now - dt.timedelta(days=800))
+        store.set_permissions(business_id, card_id, frozenset({PROFILING_PERMISSION}))
+        visits: list[dict[str, object]] = [
+            {
+                "starts_at": start,
+                "status": AppointmentStatus.COMPLETED,
+                "services": (ServiceLine(service_id="cut", name="Cut", price=Money.of(30, "EUR")),),
+                "duration_minutes": 30,
+            }
+            for start in self._STARTS
+        ]
+        return book, business_id, card_id, _file(store, business_id, card_id, visits), now
+
+    def test_statistics_of_a_business_with_daylight_saving_come_from_the_statement(
+        self, sql_store: ClientStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        book, business_id, card_id, appointments, now = self._history(sql_store, monkeypatch)
+
+        ours = book.business(business_id).history.statistics(card_id)
+
+        created = sql_store.get(business_id, card_id).created_at
+        assert ours == client_statistics(appointments, now=now, client_since=created)
+
+    def test_aggregates_of_a_business_with_daylight_saving_come_from_the_statement(
+        self, sql_store: ClientStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        book, business_id, card_id, appointments, now = self._history(sql_store, monkeypatch)
+
+        ours = book.business(business_id).history.aggregates(currency="EUR", cohort_months=8)
+
+        facts = [ClientFacts(card_id, None, None, appointments)]
+        assert ours == aggregate(facts, now=now, currency="EUR", cohort_months=8)

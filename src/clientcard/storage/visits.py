@@ -14,12 +14,15 @@ An appointment is a :class:`~clientcard.storage.records.Record` of kind
 sum of its services' prices, once completed; its currency is that of the price paid,
 or else of its first service. Amounts are exact :class:`~decimal.Decimal` values.
 
-Months are numbered ``year * 12 + month - 1`` and taken in the time zone of ``now``.
+Months are numbered ``year * 12 + month - 1`` and taken in the time zone of ``now``:
+the history service passes ``now`` on the business's wall clock (an IANA zone, daylight
+saving included), so a month starts at midnight on the first where the business is.
 
 :func:`visit_figures_from_records` and :func:`audience_figures_from_records` compute the
 figures in Python from a store's records: the memory store answers with them, the SQL
-stores fall back to them for what their statement can't read exactly (a time zone with
-daylight saving, an amount written in another form than clientcard writes), and a host's
+stores fall back to them for what their statement can't read exactly (an amount written
+in another form than clientcard writes, more than a century of months, a zone whose
+clock goes back across a month's first midnight), and a host's
 own store may implement the two protocol methods by calling them.
 
 .. versionadded:: 0.1.0
