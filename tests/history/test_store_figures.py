@@ -17,6 +17,7 @@ import zoneinfo
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -33,6 +34,12 @@ from clientcard.history.statistics import ClientFacts, aggregate, client_statist
 from clientcard.money import Money
 from clientcard.storage import MemoryStore, SQLiteStore
 from clientcard.storage.protocol import ClientStore
+from clientcard.storage.records import RecordQuery
+from clientcard.storage.visits import (
+    audience_figures_of,
+    visit_figures_from_records,
+    visit_figures_of,
+)
 from tests.storage.conftest import postgres, postgres_schema  # noqa: F401 - fixtures
 
 _ids = itertools.count()
@@ -352,15 +359,7 @@ class TestWallClockMonths:
         book, business_id = _book(store, now)
         card_id = _card(store, business_id, now - dt.timedelta(days=800))
         store.set_permissions(business_id, card_id, frozenset({PROFILING_PERMISSION}))
-        visits: list[dict[str, object]] = [
-            {
-                "starts_at": start,
-                "status": AppointmentStatus.COMPLETED,
-                "services": (ServiceLine(service_id="cut", name="Cut", price=Money.of(30, "EUR")),),
-                "duration_minutes": 30,
-            }
-            for start in self._STARTS
-        ]
+        visits = [_visit(start) for start in self._STARTS]
         return book, business_id, card_id, _file(store, business_id, card_id, visits), now
 
     def test_statistics_of_a_business_with_daylight_saving_come_from_the_statement(
@@ -382,3 +381,122 @@ class TestWallClockMonths:
 
         facts = [ClientFacts(card_id, None, None, appointments)]
         assert ours == aggregate(facts, now=now, currency="EUR", cohort_months=8)
+
+
+# Clocks a host may pass the store itself: fixed offsets up to a day away from UTC (to
+# the microsecond), and zones with daylight saving north and south.
+_CLOCKS = (
+    dt.UTC,
+    dt.timezone(dt.timedelta(hours=1)),
+    dt.timezone(dt.timedelta(hours=-5, minutes=-30)),
+    dt.timezone(dt.timedelta(hours=23, minutes=59, seconds=59, microseconds=999_999)),
+    dt.timezone(-dt.timedelta(hours=23, minutes=59, seconds=59, microseconds=999_999)),
+    zoneinfo.ZoneInfo("Australia/Lord_Howe"),
+    zoneinfo.ZoneInfo("America/Santiago"),
+    zoneinfo.ZoneInfo("Pacific/Kiritimati"),
+)
+
+
+class TestAnyClock:
+    """The SQL stores cut months on any clock exactly as the Python computation does."""
+
+    @_relaxed
+    @given(data=st.data())
+    def test_visit_figures_on_any_clock_equal_the_python_computation(
+        self, sql_store: ClientStore, data: st.DataObject
+    ) -> None:
+        now = _now(data.draw).astimezone(data.draw(st.sampled_from(_CLOCKS)))
+        _, business_id = _book(sql_store, now.astimezone(zoneinfo.ZoneInfo("UTC")))
+        card_id = _card(sql_store, business_id, now)
+        _file(sql_store, business_id, card_id, data.draw(_appointments()))
+        months = data.draw(st.integers(0, 40))
+
+        ours = sql_store.visit_figures(business_id, card_id, now=now, months=months)
+
+        assert ours == visit_figures_of(sql_store, business_id, card_id, now=now, months=months)
+
+    @_relaxed
+    @given(data=st.data())
+    def test_audience_figures_on_any_clock_equal_the_python_computation(
+        self, sql_store: ClientStore, data: st.DataObject
+    ) -> None:
+        now = _now(data.draw).astimezone(data.draw(st.sampled_from(_CLOCKS)))
+        _, business_id = _book(sql_store, now.astimezone(zoneinfo.ZoneInfo("UTC")))
+        for _ in range(data.draw(st.integers(0, 4))):
+            card_id = _card(sql_store, business_id, now)
+            _file(sql_store, business_id, card_id, data.draw(_appointments("EUR")))
+            if data.draw(st.booleans()):
+                sql_store.set_permissions(business_id, card_id, frozenset({PROFILING_PERMISSION}))
+
+        ours = sql_store.audience_figures(
+            business_id, audience=PROFILING_PERMISSION, now=now, currency="EUR"
+        )
+
+        assert ours == audience_figures_of(
+            sql_store, business_id, audience=PROFILING_PERMISSION, now=now, currency="EUR"
+        )
+
+
+class TestBeyondTheStatement:
+    """More than a century of months is summed in Python, with the same answer."""
+
+    def _spy(self, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+        import clientcard.storage._sql.store as sql_store
+
+        calls: list[str] = []
+        for name in ("visit_figures_of", "audience_figures_of"):
+            python = getattr(sql_store, name)
+
+            def spy(*args: Any, _python: Any = python, _name: str = name, **kwargs: Any) -> Any:
+                calls.append(_name)
+                return _python(*args, **kwargs)
+
+            monkeypatch.setattr(sql_store, name, spy)
+        return calls
+
+    def test_a_trend_over_more_than_a_century_is_summed_in_python(
+        self, sql_store: ClientStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        calls = self._spy(monkeypatch)
+        now = dt.datetime(2026, 4, 15, 12, tzinfo=zoneinfo.ZoneInfo("Europe/Rome"))
+        _, business_id = _book(sql_store, now)
+        card_id = _card(sql_store, business_id, now)
+        _file(sql_store, business_id, card_id, [_visit(dt.datetime(1926, 5, 1, tzinfo=dt.UTC))])
+
+        ours = sql_store.visit_figures(business_id, card_id, now=now, months=1300)
+
+        assert calls == ["visit_figures_of"]
+        assert ours == visit_figures_from_records(
+            sql_store.find_records(business_id, RecordQuery(kind="appointment")),
+            now=now,
+            months=1300,
+        )
+        assert [totals.month for totals in ours.months] == [1926 * 12 + 4]
+
+    def test_cohorts_over_more_than_a_century_are_summed_in_python(
+        self, sql_store: ClientStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        calls = self._spy(monkeypatch)
+        now = dt.datetime(2026, 4, 15, 12, tzinfo=zoneinfo.ZoneInfo("Europe/Rome"))
+        _, business_id = _book(sql_store, now)
+        card_id = _card(sql_store, business_id, now)
+        sql_store.set_permissions(business_id, card_id, frozenset({PROFILING_PERMISSION}))
+        first, last = dt.datetime(1900, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+        _file(sql_store, business_id, card_id, [_visit(first), _visit(last)])
+
+        ours = sql_store.audience_figures(
+            business_id, audience=PROFILING_PERMISSION, now=now, currency="EUR"
+        )
+
+        assert calls == ["audience_figures_of"]
+        assert ours.cohorts == {1900 * 12: {0: 1, (2026 - 1900) * 12 + 2: 1}}
+
+
+def _visit(start: dt.datetime) -> dict[str, object]:
+    """A completed 30 EUR cut starting at ``start``."""
+    return {
+        "starts_at": start,
+        "status": AppointmentStatus.COMPLETED,
+        "services": (ServiceLine(service_id="cut", name="Cut", price=Money.of(30, "EUR")),),
+        "duration_minutes": 30,
+    }
