@@ -394,6 +394,7 @@ _CLOCKS = (
     zoneinfo.ZoneInfo("Australia/Lord_Howe"),
     zoneinfo.ZoneInfo("America/Santiago"),
     zoneinfo.ZoneInfo("Pacific/Kiritimati"),
+    zoneinfo.ZoneInfo("America/St_Johns"),
 )
 
 
@@ -435,6 +436,31 @@ class TestAnyClock:
         assert ours == audience_figures_of(
             sql_store, business_id, audience=PROFILING_PERMISSION, now=now, currency="EUR"
         )
+
+    def test_a_clock_going_back_across_a_months_midnight_counts_each_instant_where_it_is(
+        self, sql_store: ClientStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # St John's left summer time at 00:01 on 1 November 2009, back to 23:01 on
+        # 31 October: a minute of November, then an hour of October again.
+        calls = TestBeyondTheStatement()._spy(monkeypatch)
+        zone = zoneinfo.ZoneInfo("America/St_Johns")
+        now = dt.datetime(2009, 11, 15, 12, tzinfo=zone)
+        _, business_id = _book(sql_store, now)
+        card_id = _card(sql_store, business_id, now)
+        starts = [
+            dt.datetime(2009, 11, 1, 2, 0, tzinfo=dt.UTC),  # 23:30 on 31 October
+            dt.datetime(2009, 11, 1, 2, 30, 30, tzinfo=dt.UTC),  # 00:00:30 on 1 November
+            dt.datetime(2009, 11, 1, 2, 45, tzinfo=dt.UTC),  # 23:15 on 31 October, again
+            dt.datetime(2009, 11, 1, 3, 15, tzinfo=dt.UTC),  # 23:45 on 31 October
+            dt.datetime(2009, 11, 1, 3, 45, tzinfo=dt.UTC),  # 00:15 on 1 November
+        ]
+        _file(sql_store, business_id, card_id, [_visit(start) for start in starts])
+
+        ours = sql_store.visit_figures(business_id, card_id, now=now, months=3)
+
+        assert calls == []
+        assert [(t.month % 12 + 1, t.appointments) for t in ours.months] == [(10, 3), (11, 2)]
+        assert ours == visit_figures_of(sql_store, business_id, card_id, now=now, months=3)
 
 
 class TestBeyondTheStatement:

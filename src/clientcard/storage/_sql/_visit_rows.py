@@ -11,20 +11,19 @@ read from the completed appointments' documents.
 Months are cut on ``now``'s wall clock, whatever its time zone (an IANA zone with
 daylight saving, as the history service passes the business's clock, or a fixed
 offset). SQLite knows no time zones, and a database's zone rules need not be
-Python's, so the statement converts no time itself: Python works out the instant each
-month starts in ``now``'s zone, and the statement gets them as a table ``b`` of bound
-parameters (:func:`_month_starts`), one row per UTC month. An appointment's UTC month
-finds its row by equality, and comparing its instant with that month's local start
-and end moves it at most one month back or forward (no zone is a day or more away
-from UTC), so each appointment costs one lookup, not a search among the months.
+Python's, so the statement converts no time itself: Python cuts the UTC months the
+appointments can fall in into stretches of one local month each (:func:`_month_pieces`:
+usually two a UTC month, before and after the local month starts, more where a clock
+goes back across that midnight), and the statement gets them as a table ``b`` of bound
+parameters. An appointment finds its stretch among the few rows of its UTC month, by
+equality and then by comparing instants, so it costs one lookup, not a search.
 
 What a statement can't sum is left to the Python computation over the same records,
 and the functions here return ``None`` then for the store to fall back: an
 appointment whose price could not be kept (its document unreadable); months spanning
-more than :data:`_MOST_MONTHS` (a century of bound parameters); a zone whose months
-Python can't cut (a first of the month outside the years a datetime holds); or a zone
-whose wall clock goes back across the midnight a month starts at, so that a month
-would start twice.
+more than :data:`_MOST_MONTHS` (a century of bound parameters); or a month outside the
+years a datetime holds. A clock changing twice within an hour (no zone of the tz
+database does) would have the second change missed (:func:`_changes`).
 """
 
 # Every statement here is spliced together from constant expression texts built in this
@@ -35,6 +34,7 @@ would start twice.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Final
@@ -88,52 +88,104 @@ class _Sql:
 
 
 _MOST_MONTHS: Final = 1200
-"""The most UTC months a statement gets the local starts of (three parameters each)."""
+"""The most UTC months a statement gets the local months of (a few parameters each)."""
+_NEAR: Final = dt.timedelta(days=4)
+"""How far from the midnight a month starts at a clock change can move an instant across
+it: a jump is less than two days (offsets are within a day of UTC either way)."""
+_HOUR: Final = dt.timedelta(hours=1)
+_TICK: Final = dt.timedelta(microseconds=1)
 
 
-def _month_start(month: int, zone: dt.tzinfo | None) -> dt.datetime:
-    """The first instant of ``month`` on the wall clock of ``zone`` (see :func:`month_index`).
+def _offset(at: dt.datetime, zone: dt.tzinfo | None) -> dt.timedelta:
+    return at.astimezone(zone).utcoffset() or dt.timedelta(0)
 
-    A midnight the clock skips (summer time starting at midnight) is read with the
-    offset before the jump, which gives the first instant of the new day.
+
+def _changes(zone: dt.tzinfo | None, low: dt.datetime, high: dt.datetime) -> list[dt.datetime]:
+    """The instants between ``low`` and ``high`` at which ``zone``'s offset changes.
+
+    Looked for hour by hour, then to the microsecond, so two changes less than an hour
+    apart (none in the tz database) would be missed; none are looked for when the
+    offset is the same at both ends and midway, as it is almost every month.
+    """
+    middle = low + (high - low) / 2
+    if _offset(low, zone) == _offset(middle, zone) == _offset(high, zone):
+        return []
+    found = []
+    at, before = low, _offset(low, zone)
+    while at < high:
+        step = min(at + _HOUR, high)
+        after = _offset(step, zone)
+        if after != before:
+            early, late = at, step
+            while late - early > _TICK:
+                half = early + _TICK * ((late - early) // _TICK // 2)
+                early, late = (half, late) if _offset(half, zone) == before else (early, half)
+            found.append(late)
+        at, before = step, after
+    return found
+
+
+def _month_cuts(month: int, now: dt.datetime) -> set[dt.datetime]:
+    """The instants near the start of ``month`` at which :func:`month_index` may change.
+
+    The midnight the month starts at, read with every offset the zone has near it, and
+    the clock changes there: between two of these instants the offset is fixed and the
+    wall clock crosses no midnight, so the month is the same.
 
     :raises ValueError: the month is outside the years a datetime holds.
     :raises OverflowError: the same, at the edge of those years.
     """
     year, index = divmod(month, 12)
-    return dt.datetime(year, index + 1, 1, tzinfo=zone).astimezone(dt.UTC)
+    midnight = dt.datetime(year, index + 1, 1)
+    guess = midnight.replace(tzinfo=now.tzinfo).astimezone(dt.UTC)
+    low, high = guess - _NEAR, guess + _NEAR
+    changes = _changes(now.tzinfo, low, high)
+    offsets = {_offset(at, now.tzinfo) for at in (low, *changes)}
+    starts = {(midnight - offset).replace(tzinfo=dt.UTC) for offset in offsets}
+    return {guess, *changes, *(start for start in starts if low < start < high)}
 
 
-def _month_starts(
+def _utc_start(month: int) -> dt.datetime:
+    year, index = divmod(month, 12)
+    return dt.datetime(year, index + 1, 1, tzinfo=dt.UTC)
+
+
+def _month_pieces(
     dialect: Dialect, now: dt.datetime, first: int, last: int
 ) -> tuple[str, tuple[object, ...]] | None:
     """The ``b`` table for the UTC months ``first`` to ``last``, and its parameters.
 
-    Each row is a UTC month ``m`` with the instants ``lo`` and ``hi`` that start the
-    months ``m`` and ``m + 1`` on ``now``'s wall clock. ``None`` when the statement
-    can't be given them (see the module docs).
+    Each row is a stretch of time within one UTC month ``m``, from ``lo`` to before
+    ``hi``, whose instants all fall in the month ``month`` on ``now``'s wall clock:
+    usually two a UTC month (before and after the local month starts), more where the
+    clock goes back across the midnight (America/St_Johns, November 2009). ``None``
+    when the statement can't be given them (see the module docs).
     """
     if last - first + 1 > _MOST_MONTHS:
         return None
-    tick = dt.timedelta(microseconds=1)
-    starts: list[dt.datetime] = []
     try:
+        span = (_utc_start(first), _utc_start(last + 1))
+        cuts = {_utc_start(month) for month in range(first, last + 2)}
         for month in range(first, last + 2):
-            start = _month_start(month, now.tzinfo)
-            # Python cuts months with month_index; a clock going back across the
-            # midnight would give a month two starts, which no one instant can hold.
-            if month_index(start, now) != month or month_index(start - tick, now) != month - 1:
-                return None
-            starts.append(start)
+            cuts.update(_month_cuts(month, now))
     except (ValueError, OverflowError):
         return None
-    stamps = [dialect.timestamp(start) for start in starts]
+    ordered = sorted(cut for cut in cuts if span[0] <= cut <= span[1])
+    rows: list[tuple[int, dt.datetime, dt.datetime, int]] = []
+    for low, high in itertools.pairwise(ordered):
+        key, local = month_index(low, low), month_index(low, now)
+        if rows and rows[-1][0] == key and rows[-1][3] == local:
+            rows[-1] = (key, rows[-1][1], high, local)
+        else:
+            rows.append((key, low, high, local))
     params: list[object] = []
-    for offset, month in enumerate(range(first, last + 1)):
-        params.extend((month, stamps[offset], stamps[offset + 1]))
+    for key, low, high, local in rows:
+        params.extend((key, dialect.timestamp(low), dialect.timestamp(high), local))
     # The first row types the columns: PostgreSQL reads an untyped parameter as text.
-    rows = ", ".join(["(CAST(? AS INTEGER), ?, ?)"] + ["(?, ?, ?)"] * (last - first))
-    return f"b(m, lo, hi) AS MATERIALIZED (VALUES {rows})", tuple(params)
+    values = ", ".join(
+        ["(CAST(? AS INTEGER), ?, ?, CAST(? AS INTEGER))"] + ["(?, ?, ?, ?)"] * (len(rows) - 1)
+    )
+    return f"b(m, lo, hi, month) AS MATERIALIZED (VALUES {values})", tuple(params)
 
 
 def _appointments(sql: _Sql, source: str, tables: str, where: str, counted: str) -> str:
@@ -142,19 +194,18 @@ def _appointments(sql: _Sql, source: str, tables: str, where: str, counted: str)
     The currency and price are the columns the store keeps beside each appointment
     (:func:`~clientcard.storage.visits.kept_price`), so no document is read here;
     ``spend`` is the price where ``counted`` holds, ``unread`` is 1 for an appointment
-    whose price could not be kept. ``month`` is the month on ``now``'s wall clock: the
-    UTC month's row of ``b``, one back or forward when the local month starts later or
-    has ended (``NULL`` for a UTC month ``b`` has no row for).
+    whose price could not be kept. ``month`` is the month on ``now``'s wall clock: that
+    of the row of ``b`` holding the appointment's instant, found among the few rows of
+    its UTC month (``NULL`` for a UTC month ``b`` has no rows for).
     """
-    month = "CASE WHEN r.at < b.lo THEN b.m - 1 WHEN r.at >= b.hi THEN b.m + 1 ELSE b.m END"
     return (
         f"v AS MATERIALIZED (SELECT {source} r.id AS id, r.at AS at, r.key AS status,"
         " r.currency AS cur, r.amount AS amount,"
         f" CASE WHEN {counted} THEN r.amount END AS spend,"
         f" CASE WHEN {counted} THEN 1 END AS counted,"
         " CASE WHEN r.amount IS NULL OR r.services IS NULL THEN 1 ELSE 0 END AS unread,"
-        f" {month} AS month FROM {tables}"
-        f" LEFT JOIN b ON b.m = {sql.utc_month('r.at')} WHERE {where})"
+        f" b.month AS month FROM {tables} LEFT JOIN b ON b.m = {sql.utc_month('r.at')}"
+        f" AND r.at >= b.lo AND r.at < b.hi WHERE {where})"
     )
 
 
@@ -190,7 +241,7 @@ def select_visit_figures(
         )  # fmt: skip
     current = month_index(now, now)
     # Only the months asked for are summed by month: the UTC months that can fall in them.
-    starts = _month_starts(dialect, now, min(current - months + 1, current) - 1, current + 1)
+    starts = _month_pieces(dialect, now, min(current - months + 1, current) - 1, current + 1)
     if starts is None:
         return None
     table, bounds = starts
@@ -300,7 +351,7 @@ def select_audience_figures(
     )
     ends = [_instant(value) or now.astimezone(dt.UTC) for value in span[0]]
     first, last = (end.year * 12 + end.month - 1 for end in ends)
-    starts = _month_starts(dialect, now, first, last)
+    starts = _month_pieces(dialect, now, first, last)
     if starts is None:
         return None
     table, bounds = starts
