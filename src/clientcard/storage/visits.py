@@ -79,7 +79,7 @@ def month_index(at: dt.datetime, now: dt.datetime) -> int:
     return local.year * 12 + local.month - 1
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class MonthTotals:
     """One month of a client's appointments.
 
@@ -95,8 +95,12 @@ class MonthTotals:
     spend: Decimal
     """Their spend."""
 
+    def __repr__(self) -> str:
+        # A client's spend, visits and favourites are theirs: no figure in a log line.
+        return "MonthTotals(<figures hidden>)"
 
-@attrs.frozen
+
+@attrs.frozen(repr=False)
 class VisitFigures:
     """What one client's appointments sum to, as of ``now`` (see the module docs).
 
@@ -132,8 +136,12 @@ class VisitFigures:
     team_members: Mapping[str, int]
     """How many completed appointments each team member took part in."""
 
+    def __repr__(self) -> str:
+        # A client's spend, visits and favourites are theirs: no figure in a log line.
+        return "VisitFigures(<figures hidden>)"
 
-@attrs.frozen
+
+@attrs.frozen(repr=False)
 class AudienceFigures:
     """What the appointments of the clients holding one permission sum to.
 
@@ -152,6 +160,10 @@ class AudienceFigures:
     cohorts: Mapping[int, Mapping[int, int]]
     """By the month of a client's first completed appointment: how many clients had a
     completed appointment that many months later (``0``: the cohort's size)."""
+
+    def __repr__(self) -> str:
+        # A client's spend, visits and favourites are theirs: no figure in a log line.
+        return "AudienceFigures(<figures hidden>)"
 
 
 def _amount(document: object) -> Money:
@@ -289,7 +301,7 @@ def visit_figures_from_records(
     )
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class AudienceClient:
     """One client counted by :func:`audience_figures_from_records`, with their records.
 
@@ -299,6 +311,10 @@ class AudienceClient:
     client_group: str | None
     referral_source: str | None
     appointments: Iterable[Record]
+
+    def __repr__(self) -> str:
+        # A client's group, source and appointments are theirs: none in a log line.
+        return "AudienceClient(<hidden>)"
 
 
 def audience_figures_from_records(
