@@ -517,6 +517,17 @@ class TestBeyondTheStatement:
         assert calls == ["audience_figures_of"]
         assert ours.cohorts == {1900 * 12: {0: 1, (2026 - 1900) * 12 + 2: 1}}
 
+    def test_a_month_past_the_last_year_a_datetime_holds_is_summed_in_python(
+        self, sql_store: ClientStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        calls = self._spy(monkeypatch)
+        now = dt.datetime(9999, 12, 15, tzinfo=zoneinfo.ZoneInfo("Europe/Rome"))
+
+        ours = sql_store.visit_figures("b-late", "c-late", now=now, months=1)
+
+        assert calls == ["visit_figures_of"]
+        assert ours == visit_figures_of(sql_store, "b-late", "c-late", now=now, months=1)
+
 
 def _visit(start: dt.datetime) -> dict[str, object]:
     """A completed 30 EUR cut starting at ``start``."""
