@@ -7,6 +7,9 @@
   half of them with profiling consent, through ``HistoryService.aggregates``, beside one raw
   SQL query computing spend by group over the same consenting clients.
 
+The business keeps its months on ``BENCH_ZONE``'s wall clock (``Europe/Rome``, daylight
+saving included), as a salon does: the statements cut months there.
+
 The floors compute less than the library (no rates, trend, favourites or cohorts; sums
 in floating point rather than Decimal), so the ratios are an upper bound of what the
 library adds. Each operation and its floor run in alternating pairs; the median of the
@@ -22,6 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import attrs
 from pairs import pairs
 
 import storage  # bench/storage.py, beside this file
@@ -39,6 +43,7 @@ from clientcard.history.records import (
 from clientcard.money import Money
 from clientcard.storage import _sql
 from clientcard.storage._sql._record_rows import record_row
+from clientcard.storage.protocol import ClientStore
 from clientcard.storage.sqlite import SQLiteStore
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
@@ -54,6 +59,15 @@ _SERVICES = [
     ServiceLine(service_id=name.lower(), name=name, price=Money.of(price, "EUR"))
     for name, price in (("Cut", "35"), ("Colour", "60"), ("Blow-dry", "20"))
 ]
+
+
+def _on_wall_clock(store: ClientStore, business_id: str) -> None:
+    """Put the business in ``BENCH_ZONE``, as a salon is: its months are cut there."""
+    business = store.get_business(business_id)
+    zone = os.environ.get("BENCH_ZONE", "Europe/Rome")
+    store.update_business(
+        attrs.evolve(business, time_zone=zone), expected_revision=business.schema.revision
+    )
 
 
 def _visit(business_id: str, card_id: str, number: int) -> Appointment:
@@ -111,6 +125,7 @@ def client_statistics(visits: int | None = None) -> dict[str, Any]:
     store = SQLiteStore(path)
     book = ClientBook(store, clock=FixedClock(NOW))
     business_id = storage._business(store)
+    _on_wall_clock(store, business_id)
     card = ClientCard(
         id="regular", business_id=business_id, created_at=NOW, updated_at=NOW, first_name="Anna"
     )
@@ -175,6 +190,7 @@ def aggregates(clients: int | None = None) -> dict[str, Any]:
     raw.execute("COMMIT")
     raw.execute("ANALYZE")
     store = SQLiteStore(path)
+    _on_wall_clock(store, business_id)
     book = ClientBook(store, clock=FixedClock(NOW))
     floor_sql = (
         "SELECT c.client_group, sum(CAST(json_extract(r.doc, '$.price_paid.amount') AS REAL))"

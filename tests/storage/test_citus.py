@@ -261,9 +261,7 @@ class Recording:
         self._seen.append((statement, params))
         return list(self._inner.fetch(statement, params))
 
-    def copy(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
-    ) -> None:
+    def copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
         # COPY has no plan to EXPLAIN: Citus sends each row to its shard by business_id.
         self._inner.copy(table, columns, rows)
 

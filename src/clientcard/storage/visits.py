@@ -14,12 +14,15 @@ An appointment is a :class:`~clientcard.storage.records.Record` of kind
 sum of its services' prices, once completed; its currency is that of the price paid,
 or else of its first service. Amounts are exact :class:`~decimal.Decimal` values.
 
-Months are numbered ``year * 12 + month - 1`` and taken in the time zone of ``now``.
+Months are numbered ``year * 12 + month - 1`` and taken in the time zone of ``now``:
+the history service passes ``now`` on the business's wall clock (an IANA zone, daylight
+saving included), so a month starts at midnight on the first where the business is.
 
 :func:`visit_figures_from_records` and :func:`audience_figures_from_records` compute the
 figures in Python from a store's records: the memory store answers with them, the SQL
-stores fall back to them for what their statement can't read exactly (a time zone with
-daylight saving, an amount written in another form than clientcard writes), and a host's
+stores fall back to them for what their statement can't read exactly (an amount written
+in another form than clientcard writes, more than a century of months, a zone whose
+clock goes back across a month's first midnight), and a host's
 own store may implement the two protocol methods by calling them.
 
 .. versionadded:: 0.1.0
@@ -93,8 +96,7 @@ class MonthTotals:
     """Their spend."""
 
     def __repr__(self) -> str:
-        # Figures of a client (or of a business's clients) are client data: a repr that
-        # may be logged says only what it is.
+        # A client's spend, visits and favourites are theirs: no figure in a log line.
         return "MonthTotals(<figures hidden>)"
 
 
@@ -135,8 +137,7 @@ class VisitFigures:
     """How many completed appointments each team member took part in."""
 
     def __repr__(self) -> str:
-        # Figures of a client (or of a business's clients) are client data: a repr that
-        # may be logged says only what it is.
+        # A client's spend, visits and favourites are theirs: no figure in a log line.
         return "VisitFigures(<figures hidden>)"
 
 
@@ -161,8 +162,7 @@ class AudienceFigures:
     completed appointment that many months later (``0``: the cohort's size)."""
 
     def __repr__(self) -> str:
-        # Figures of a client (or of a business's clients) are client data: a repr that
-        # may be logged says only what it is.
+        # A client's spend, visits and favourites are theirs: no figure in a log line.
         return "AudienceFigures(<figures hidden>)"
 
 
@@ -313,9 +313,8 @@ class AudienceClient:
     appointments: Iterable[Record]
 
     def __repr__(self) -> str:
-        # Figures of a client (or of a business's clients) are client data: a repr that
-        # may be logged says only what it is.
-        return "AudienceClient(<figures hidden>)"
+        # A client's group, source and appointments are theirs: none in a log line.
+        return "AudienceClient(<hidden>)"
 
 
 def audience_figures_from_records(

@@ -434,8 +434,10 @@ class SQLStore(TransactionRunner):
     ) -> VisitFigures:
         """Sum one card's appointment records as of ``now``, in one statement.
 
-        Falls back to :func:`~clientcard.storage.visits.visit_figures_of` for what the
-        statement can't read exactly (see :mod:`clientcard.storage._sql._visit_rows`).
+        Months are cut on ``now``'s wall clock, in any time zone: Python works out where
+        they start and the statement compares instants with those starts. Falls back
+        to :func:`~clientcard.storage.visits.visit_figures_of` for what the statement
+        can't read exactly (see :mod:`clientcard.storage._sql._visit_rows`).
         """
         figures = self._run(
             lambda s: rows.select_visit_figures(
@@ -457,7 +459,9 @@ class SQLStore(TransactionRunner):
     ) -> AudienceFigures:
         """Sum the appointment records of the cards holding ``audience``, in one statement.
 
-        Falls back to :func:`~clientcard.storage.visits.audience_figures_of` for what the
+        Months are cut on ``now``'s wall clock, in any time zone (a first query reads
+        the span of the business's appointments, for the month starts to give). Falls
+        back to :func:`~clientcard.storage.visits.audience_figures_of` for what the
         statement can't read exactly.
 
         :raises ValidationError: ``money.currency_mismatch``.
