@@ -51,7 +51,7 @@ JOBS: dict[str, Job] = {
         lambda dsn: [targets.audience_postgres(dsn)], "PostgreSQL audience"
     ),
     "decisions": lambda _dsn: [consent.decisions()],
-    "statistics": lambda _dsn: [history.client_statistics()],
+    "statistics": lambda _dsn: history.client_statistics(),
     "aggregates": lambda _dsn: [history.aggregates()],
     "erasure": lambda _dsn: [history.erasure()],
     "group_move": lambda _dsn: [bulk.group_move()],
