@@ -73,6 +73,18 @@ _PHONES = (
     " '+39333' || lpad(%(number)s::text, 3, '0') || lpad(n::text, 4, '0')"
     " FROM generate_series(0, %(count)s - 1) AS n"
 )
+# The search index's rows, as clientcard.storage._search.tokens_of writes them for such a
+# card: each name word, the e-mail, the phone with and without its country code.
+_TOKENS = (
+    "INSERT INTO card_search (business_id, token, card_id, sort_key)"
+    " SELECT c.business_id, t.token, c.id, lower(c.last) || ' anna' FROM ("
+    " SELECT %(business)s AS business_id, 'card-' || lpad(n::text, 7, '0') AS id,"
+    " 'Rossi' || n AS last, 'c' || n || '@example.com' AS email,"
+    " '333' || lpad(%(number)s::text, 3, '0') || lpad(n::text, 4, '0') AS national"
+    " FROM generate_series(0, %(count)s - 1) AS n) AS c,"
+    " LATERAL (VALUES ('n:anna'), ('n:' || lower(c.last)), ('e:' || c.email),"
+    " ('p:' || c.national), ('p:39' || c.national)) AS t (token)"
+)
 _CONSENT = (
     "INSERT INTO card_permissions (business_id, card_id, purpose, channel)"
     " SELECT %(business)s, 'card-' || lpad(n::text, 7, '0'), 'marketing', 'email'"
@@ -108,7 +120,7 @@ def populated(
             raw.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
             for number, business_id in enumerate(ids):
                 values = {"business": business_id, "number": number, "count": each}
-                for statement in (_CARDS, _PHONES, _CONSENT):
+                for statement in (_CARDS, _PHONES, _TOKENS, _CONSENT):
                     raw.execute(statement, values)
             raw.execute("ANALYZE")
         yield store, ids, time.perf_counter() - started
