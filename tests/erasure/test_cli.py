@@ -162,6 +162,29 @@ class TestRequestsAndAudit:
         status, _, err = cli("audit", "-b", "bella", "--expected-head", beyond)
         assert (status, "truncated" in err) == (1, True)
 
+    def test_the_trail_of_an_erased_client_is_found_by_the_end_of_their_id(
+        self, cli: Cli, giulia: str
+    ) -> None:
+        bruno = cli.ok("add", "-b", "bella", "first_name=Bruno").strip()
+        cli.ok("erase", "-b", "bella", giulia, "--yes")
+        out = cli.ok("audit", "-b", "bella", "--card", giulia[-8:])
+        assert giulia in out
+        assert "erased" in out
+        assert bruno not in out
+
+    def test_a_short_id_never_names_a_live_client_for_an_erased_one(
+        self, cli: Cli, giulia: str
+    ) -> None:
+        bruno = cli.ok("add", "-b", "bella", "first_name=Bruno").strip()
+        cli.ok("export-subject", "-b", "bella", bruno)
+        cli.ok("erase", "-b", "bella", giulia, "--yes")
+        shared = next(giulia[:n] for n in range(36, 0, -1) if bruno.startswith(giulia[:n]))
+        assert len(shared) >= 4  # time-ordered ids made one after the other
+        status, _, err = cli("audit", "-b", "bella", "--card", shared)
+        assert status == 2
+        assert giulia in err
+        assert bruno in err
+
     def test_a_malformed_kept_head_is_refused(self, cli: Cli, giulia: str) -> None:
         status, _, err = cli("audit", "-b", "bella", "--expected-head", "7:xyz")
         assert (status != 0, "SEQ:HASH" in err) == (True, True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import string
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final, TextIO
 
@@ -15,7 +16,14 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from clientcard.cli._context import Context, business_option, console, pairs, yes_no
+from clientcard.cli._context import (
+    MIN_ID_PREFIX,
+    Context,
+    business_option,
+    console,
+    pairs,
+    yes_no,
+)
 from clientcard.cli._i18n import _, cli_language
 from clientcard.consent import Purpose
 from clientcard.erasure import (
@@ -27,6 +35,7 @@ from clientcard.erasure import (
     receipt_from_dict,
     receipt_to_dict,
 )
+from clientcard.erasure.audit import AuditEntry
 from clientcard.errors import DocumentError
 from clientcard.locale import LANGUAGES
 from clientcard.storage._modes import open_private
@@ -433,9 +442,38 @@ def _kept_head(
     return int(seq), digest
 
 
+def _trail_of(entries: Sequence[AuditEntry], client: str | None) -> list[AuditEntry]:
+    """The entries about ``client``: a full id, or the unique beginning or end of one."""
+    if client is None:
+        return list(entries)
+    ids = {e.card_id for e in entries if e.card_id is not None}
+    if len(client) < _FULL_ID:
+        if len(client) < MIN_ID_PREFIX:
+            raise click.BadParameter(
+                _("give at least {count} characters of the card id").format(count=MIN_ID_PREFIX),
+                param_hint="--card",
+            )
+        fitting = sorted(i for i in ids if i.startswith(client) or i.endswith(client))
+        if len(fitting) > 1:
+            more = " ..." if len(fitting) > 5 else ""
+            raise click.BadParameter(
+                _("{text} fits the ids of several cards: {ids}{more}").format(
+                    text=client, ids=", ".join(fitting[:5]), more=more
+                ),
+                param_hint="--card",
+            )
+        client = fitting[0] if fitting else client
+    return [e for e in entries if e.card_id == client]
+
+
+_FULL_ID = 36
+
+
 @click.command(name="audit", help=_("Show the privacy audit trail and check that it is intact."))
 @business_option
-@click.option("--card", "card_id", help=_("Only entries about this client."))
+# Not named card_id: the client may have been erased, so a short id is matched against
+# the ids in the trail, not against the cards still in the book.
+@click.option("--card", "client_id", help=_("Only entries about this client."))
 @click.option(
     "--expected-head",
     callback=_kept_head,
@@ -444,11 +482,11 @@ def _kept_head(
 )
 @click.pass_obj
 def audit(
-    obj: Context, business_id: str, card_id: str | None, expected_head: tuple[int, str] | None
+    obj: Context, business_id: str, client_id: str | None, expected_head: tuple[int, str] | None
 ) -> None:
     with obj.book() as book:
         desk = book.business(business_id)
-        entries = desk.audit.trail(card_id=card_id)
+        entries = _trail_of(desk.audit.trail(), client_id)
         check = desk.audit.verify(expected_head=expected_head)
         head = desk.audit.head()
     table = Table("#", _("when"), _("what"), _("client"), _("who"), _("through"))
