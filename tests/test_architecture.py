@@ -51,6 +51,7 @@ PURE_MAY_IMPORT_FROM_STORAGE = frozenset(
     {
         "clientcard.storage.records",
         "clientcard.storage.protocol",
+        "clientcard.storage.queries",
         "clientcard.storage.blobs",
         "clientcard.storage.visits",
         "clientcard.storage.bulk",

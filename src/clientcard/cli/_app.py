@@ -15,6 +15,7 @@ from clientcard.cli import (
     _blacklist,
     _cards,
     _consent,
+    _duplicates,
     _erasure,
     _exchange,
     _gallery,
@@ -64,6 +65,7 @@ for _module in (
     _gallery,
     _erasure,
     _exchange,
+    _duplicates,
     _maintenance,
 ):
     for _command in _module.COMMANDS:
