@@ -17,7 +17,7 @@ from clientcard.cards.card import ClientCard
 from clientcard.cards.serialization import card_from_dict
 from clientcard.errors import FieldIssue, ValidationError
 from clientcard.storage._search import SearchPlan, plan, prefix_end, rank
-from clientcard.storage._sql._common import marks, matchable
+from clientcard.storage._sql._common import marks, matchable, select_among
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 from clientcard.storage.protocol import CardQuery, Page, SearchTerms, encode_cursor
@@ -203,9 +203,7 @@ def search_cards(
         chunk = ids[start : start + _IN_CHUNK]
         docs.update(
             session.fetch(
-                # Only placeholders are spliced in.
-                f"SELECT id, doc FROM cards WHERE business_id = ? AND id IN ({marks(chunk)})",  # noqa: S608
-                [business_id, *chunk],
+                *select_among(dialect, "cards", ("id", "doc"), business_id, chunk, key="id")
             )
         )
     return [
@@ -338,22 +336,17 @@ def _exactly(
     return _ranked_here(session, dialect, business_id, [str(row[0]) for row in owners], wanted)
 
 
-_TOKENS_OF_CARDS_PG: Final = (
-    "SELECT x.card_id, x.token, x.sort_key FROM unnest(?::text[]) AS i (card_id)"
-    " JOIN card_search AS x ON x.business_id = ? AND x.card_id = i.card_id"
-)
-
-
 def _tokens_of_cards(
     dialect: Dialect, business_id: str, ids: list[str]
 ) -> tuple[str, list[object]]:
     """The statement reading the tokens of the cards ``ids``, and its parameters."""
     if dialect.name == "postgresql":
-        # One index probe per card, whatever the plan: psycopg prepares a statement run
-        # five times, and PostgreSQL's generic plan for "business_id = $1 AND card_id IN
-        # (...)" can walk every token of a business by its primary key (seconds for a
-        # business of 100,000 cards among 10,000 small ones).
-        return _TOKENS_OF_CARDS_PG, [ids, business_id]
+        # One index probe per card, whatever the plan: PostgreSQL's generic plan for
+        # "business_id = $1 AND card_id IN (...)" can walk every token of a business by
+        # its primary key (seconds for a business of 100,000 cards among 10,000 small
+        # ones); see select_among.
+        columns = ("card_id", "token", "sort_key")
+        return select_among(dialect, "card_search", columns, business_id, ids, key="card_id")
     # SQLite plans from average rows per business; for one business far above the
     # average it would rather read all of that business's tokens than probe a few
     # hundred cards, so the index is named.

@@ -17,11 +17,12 @@ from clientcard.contact.name import fold
 from clientcard.errors import DuplicateError, NotFoundError, VersionConflictError
 from clientcard.storage._search import card_tokens
 from clientcard.storage._sql._common import (
+    among,
     check_version,
     insert_rows,
     locked_version,
-    marks,
     matchable,
+    select_among,
 )
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
@@ -169,9 +170,7 @@ def insert_cards(
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         taken = session.fetch(
-            # Only placeholders are spliced in.
-            f"SELECT id FROM cards WHERE business_id = ? AND id IN ({marks(chunk)})",  # noqa: S608
-            (business_id, *chunk),
+            *select_among(dialect, "cards", ("id",), business_id, chunk, key="id")
         )
         if taken:
             raise DuplicateError("card", str(taken[0][0]))
@@ -233,9 +232,7 @@ def select_cards_by_id(
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         rows = session.fetch(
-            # Only placeholders are spliced in.
-            f"SELECT id, doc FROM cards WHERE business_id = ? AND id IN ({marks(chunk)})",  # noqa: S608
-            (business_id, *chunk),
+            *select_among(dialect, "cards", ("id", "doc"), business_id, chunk, key="id")
         )
         for card_id, doc in rows:
             found[str(card_id)] = card_from_dict(dialect.decode_card(doc))
@@ -243,13 +240,16 @@ def select_cards_by_id(
 
 
 def _children(
-    session: Session, table: str, column: str, business_id: str, chunk: Sequence[str]
+    session: Session,
+    dialect: Dialect,
+    table: str,
+    business_id: str,
+    chunk: Sequence[str],
+    *,
+    column: str,
 ) -> dict[str, set[str]]:
     rows = session.fetch(
-        # Only constant names and placeholders are spliced in.
-        f"SELECT card_id, {column} FROM {table}"  # noqa: S608
-        f" WHERE business_id = ? AND card_id IN ({marks(chunk)})",
-        (business_id, *chunk),
+        *select_among(dialect, table, ("card_id", column), business_id, chunk, key="card_id")
     )
     held: dict[str, set[str]] = {}
     for card_id, value in rows:
@@ -265,10 +265,14 @@ def _rewrite_tokens(
     One read for the chunk; a group move or a note changes no token, so it writes none.
     """
     rows = session.fetch(
-        # Only placeholders are spliced in.
-        "SELECT card_id, token, sort_key FROM card_search"  # noqa: S608
-        f" WHERE business_id = ? AND card_id IN ({marks([card.id for card in cards])})",
-        (business_id, *(card.id for card in cards)),
+        *select_among(
+            dialect,
+            "card_search",
+            ("card_id", "token", "sort_key"),
+            business_id,
+            [card.id for card in cards],
+            key="card_id",
+        )
     )
     held: dict[str, set[tuple[str, str]]] = {}
     for card_id, token, key in rows:
@@ -303,10 +307,9 @@ def replace_cards(
         if not all(matchable(card_id) for card_id in (business_id, *chunk)):
             raise NotFoundError("card", next(i for i in chunk if not matchable(i)))
         rows = session.fetch(
-            # Only placeholders are spliced in.
-            f"SELECT id, version FROM cards WHERE business_id = ? AND id IN ({marks(chunk)})"  # noqa: S608
-            f"{dialect.lock_rows}",
-            (business_id, *chunk),
+            *select_among(
+                dialect, "cards", ("id", "version"), business_id, chunk, key="id", lock=True
+            )
         )
         stored = {str(card_id): int(version) for card_id, version in rows}
         for card_id in chunk:
@@ -320,8 +323,8 @@ def replace_cards(
             _UPDATE_CARD,
             [(*_derived(by_id[card_id], dialect), business_id, card_id) for card_id in chunk],
         )
-        phones = _children(session, "card_phones", "number", business_id, chunk)
-        tags = _children(session, "card_tags", "tag", business_id, chunk)
+        phones = _children(session, dialect, "card_phones", business_id, chunk, column="number")
+        tags = _children(session, dialect, "card_tags", business_id, chunk, column="tag")
         _rewrite_tokens(session, dialect, business_id, [by_id[card_id] for card_id in chunk])
         for card_id in chunk:
             card = by_id[card_id]
@@ -363,10 +366,15 @@ def set_group(
         stored: dict[str, tuple[int, object]] = {}
         if matchable(business_id) and readable:
             rows = session.fetch(
-                # Only placeholders are spliced in.
-                "SELECT id, version, client_group FROM cards"  # noqa: S608
-                f" WHERE business_id = ? AND id IN ({marks(readable)}){dialect.lock_rows}",
-                (business_id, *readable),
+                *select_among(
+                    dialect,
+                    "cards",
+                    ("id", "version", "client_group"),
+                    business_id,
+                    readable,
+                    key="id",
+                    lock=True,
+                )
             )
             stored = {str(card_id): (int(version), held) for card_id, version, held in rows}
         moving = []
@@ -380,12 +388,12 @@ def set_group(
             else:
                 moving.append(card_id)
         if moving:
+            condition, keys = among(dialect, "cards", "id", business_id, moving)
             session.execute(
-                # Only placeholders and the dialect's constant expression are spliced in.
+                # Only constant expressions and placeholders are spliced in.
                 "UPDATE cards SET client_group = ?, version = version + 1,"  # noqa: S608
-                f" doc = {dialect.set_group_doc}"
-                f" WHERE business_id = ? AND id IN ({marks(moving)})",
-                (group, group, stamp, business_id, *moving),
+                f" doc = {dialect.set_group_doc} WHERE business_id = ? AND {condition}",
+                (group, group, stamp, business_id, *keys),
             )
         outcome["moved"].extend(moving)
     return GroupChange(**{name: tuple(found) for name, found in outcome.items()})

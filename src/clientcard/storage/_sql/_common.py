@@ -8,7 +8,15 @@ from clientcard.errors import NotFoundError, VersionConflictError
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 
-__all__ = ["check_version", "insert_rows", "locked_version", "marks", "matchable"]
+__all__ = [
+    "among",
+    "check_version",
+    "insert_rows",
+    "locked_version",
+    "marks",
+    "matchable",
+    "select_among",
+]
 
 
 def matchable(value: object) -> bool:
@@ -69,3 +77,62 @@ def insert_rows(
     holes = "(" + ", ".join("?" * len(columns)) + ")"
     # Only constant names and placeholders are spliced in.
     session.execute_many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {holes}", rows)  # noqa: S608
+
+
+def select_among(
+    dialect: Dialect,
+    table: str,
+    columns: Sequence[str],
+    business_id: str,
+    keys: Sequence[str],
+    *,
+    key: str,
+    lock: bool = False,
+) -> tuple[str, list[object]]:
+    """The statement reading ``columns`` of ``business_id``'s rows whose ``key`` is in ``keys``.
+
+    ``(business_id, key)`` must lead an index of ``table``. On PostgreSQL each key is one
+    probe of that index, whatever the planner knows: psycopg prepares a statement run
+    five times, and the generic plan of ``business_id = $1 AND key IN ($2, ...)`` on a
+    table without fresh statistics (one just filled by an import, or any table where
+    autovacuum is off) reads every row of the business and compares each with every key
+    -- quadratic in an import, 0.3 s a batch at 30,000 cards. ``lock`` locks the rows
+    read (``FOR UPDATE``, where the database has row locks).
+    """
+    names = ", ".join(columns)
+    if dialect.name == "postgresql":
+        # Only constant names are spliced in; the keys are one array parameter.
+        statement = (
+            f"SELECT {', '.join(f't.{name}' for name in columns)}"  # noqa: S608
+            " FROM unnest(?::text[]) AS i (k) CROSS JOIN LATERAL"
+            f" (SELECT {names} FROM {table} WHERE business_id = ? AND {key} = i.k"
+            f" OFFSET 0{dialect.lock_rows if lock else ''}) AS t"
+        )
+        return statement, [list(keys), business_id]
+    lock_clause = dialect.lock_rows if lock else ""
+    # Only constant names and placeholders are spliced in.
+    statement = (
+        f"SELECT {names} FROM {table}"  # noqa: S608
+        f" WHERE business_id = ? AND {key} IN ({marks(keys)}){lock_clause}"
+    )
+    return statement, [business_id, *keys]
+
+
+def among(
+    dialect: Dialect, table: str, key: str, business_id: str, keys: Sequence[str]
+) -> tuple[str, list[object]]:
+    """The condition "``key`` is in ``keys``" on rows of ``table`` of ``business_id``.
+
+    For an ``UPDATE`` or ``DELETE`` that already names its business: on PostgreSQL the
+    keys are found by index probes (as :func:`select_among` reads them), so the
+    statement costs the same in a business of any size.
+    """
+    if dialect.name == "postgresql":
+        # Only constant names are spliced in; the keys are one array parameter.
+        condition = (
+            f"{key} IN (SELECT t.k FROM unnest(?::text[]) AS i (k) CROSS JOIN LATERAL"  # noqa: S608
+            f" (SELECT {key} AS k FROM {table} WHERE business_id = ? AND {key} = i.k"
+            " OFFSET 0) AS t)"
+        )
+        return condition, [list(keys), business_id]
+    return f"{key} IN ({marks(keys)})", list(keys)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from clientcard.cards.serialization import consent_event_from_dict, consent_event_to_dict
 from clientcard.consent.ledger import ConsentEvent
 from clientcard.errors import DuplicateError, NotFoundError
-from clientcard.storage._sql._common import insert_rows, locked_version, marks, matchable
+from clientcard.storage._sql._common import insert_rows, locked_version, matchable, select_among
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 
@@ -73,10 +73,7 @@ def insert_consent(session: Session, dialect: Dialect, events: Sequence[ConsentE
             if unreadable:
                 raise NotFoundError("card", chunk[0])
             rows = session.fetch(
-                # Only placeholders and the dialect's locking clause are spliced in.
-                f"SELECT id FROM cards WHERE business_id = ? AND id IN ({marks(chunk)})"  # noqa: S608
-                f"{dialect.lock_rows}",
-                (business_id, *chunk),
+                *select_among(dialect, "cards", ("id",), business_id, chunk, key="id", lock=True)
             )
             found = {str(row[0]) for row in rows}
             for card_id in chunk:
@@ -92,10 +89,9 @@ def insert_consent(session: Session, dialect: Dialect, events: Sequence[ConsentE
         for start in range(0, len(event_ids), _CHUNK):
             chunk = event_ids[start : start + _CHUNK]
             taken = session.fetch(
-                # Only placeholders are spliced in.
-                "SELECT event_id FROM consent_events"  # noqa: S608
-                f" WHERE business_id = ? AND event_id IN ({marks(chunk)})",
-                (business_id, *chunk),
+                *select_among(
+                    dialect, "consent_events", ("event_id",), business_id, chunk, key="event_id"
+                )
             )
             if taken:
                 raise DuplicateError("consent event", str(taken[0][0]))

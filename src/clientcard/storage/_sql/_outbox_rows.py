@@ -7,7 +7,7 @@ from typing import Final
 
 from clientcard.cards.serialization import event_from_dict, event_to_dict
 from clientcard.events import DomainEvent
-from clientcard.storage._sql._common import marks, matchable
+from clientcard.storage._sql._common import among, insert_rows, marks, matchable
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 
@@ -17,9 +17,12 @@ _CHUNK: Final = 500
 
 
 def insert_events(session: Session, dialect: Dialect, events: Sequence[DomainEvent]) -> None:
-    """Append events to the outbox in order."""
-    session.execute_many(
-        "INSERT INTO outbox (event_id, business_id, doc) VALUES (?, ?, ?)",
+    """Append events to the outbox in order (in bulk: an import leaves one per card)."""
+    insert_rows(
+        session,
+        dialect,
+        "outbox",
+        ("event_id", "business_id", "doc"),
         [
             (event.event_id, event.business_id, dialect.encode_doc(event_to_dict(event)))
             for event in events
@@ -37,7 +40,9 @@ def select_events(session: Session, dialect: Dialect, limit: int) -> list[tuple[
     return [(str(row[0]), event_from_dict(dialect.decode_doc(row[1]))) for row in rows]
 
 
-def delete_events(session: Session, event_ids: Sequence[str], owners: Mapping[str, str]) -> None:
+def delete_events(
+    session: Session, dialect: Dialect, event_ids: Sequence[str], owners: Mapping[str, str]
+) -> None:
     """Remove events from the outbox by id.
 
     ``owners`` maps the ids whose ``business_id`` is known to it: those are deleted one
@@ -51,12 +56,14 @@ def delete_events(session: Session, event_ids: Sequence[str], owners: Mapping[st
     for business_id, ids in by_business.items():
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
-            # Only placeholders are spliced in.
-            where = f"event_id IN ({marks(chunk)})"
             if business_id is None:
+                # Only placeholders are spliced in.
+                where = f"event_id IN ({marks(chunk)})"
                 session.execute(f"DELETE FROM outbox WHERE {where}", chunk)  # noqa: S608
             else:
+                condition, keys = among(dialect, "outbox", "event_id", business_id, chunk)
                 session.execute(
-                    f"DELETE FROM outbox WHERE business_id = ? AND {where}",  # noqa: S608
-                    (business_id, *chunk),
+                    # Only a constant condition and placeholders are spliced in.
+                    f"DELETE FROM outbox WHERE business_id = ? AND {condition}",  # noqa: S608
+                    (business_id, *keys),
                 )

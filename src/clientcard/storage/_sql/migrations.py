@@ -493,6 +493,18 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             ),
         },
     ),
+    # The relay reads the oldest events of every business ("ORDER BY seq LIMIT n"). Since
+    # migration 13 keyed the outbox by business, PostgreSQL had no index in that order and
+    # sorted the whole outbox on every read: draining an import's events was quadratic.
+    # SQLite's seq is its rowid, already in order.
+    Migration(
+        version=14,
+        name="outbox read in order",
+        statements={
+            "sqlite": (),
+            "postgresql": ("CREATE INDEX outbox_in_order ON outbox (seq)",),
+        },
+    ),
 )
 """The schema history, oldest first."""
 

@@ -339,7 +339,7 @@ class SQLStore(TransactionRunner):
             return
         # get(), not a test then a read: another thread may mark the same event meanwhile.
         owners = {i: owner for i in event_ids if (owner := self._event_owners.get(i)) is not None}
-        self._run(lambda s: rows.delete_events(s, event_ids, owners), write=True)
+        self._run(lambda s: rows.delete_events(s, self._dialect, event_ids, owners), write=True)
         for event_id in owners:
             self._event_owners.pop(event_id, None)
 
