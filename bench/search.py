@@ -43,7 +43,7 @@ from clientcard.cards.card import ClientCard
 from clientcard.cards.search import search_terms
 from clientcard.storage import _sql
 from clientcard.storage._search import card_tokens
-from clientcard.storage._sql._card_rows import _derived
+from clientcard.storage._sql._card_rows import _CARD_COLUMNS, _derived
 from clientcard.storage.protocol import CardQuery, ClientStore, SearchTerms, sort_key
 from clientcard.storage.sqlite import SQLiteStore
 
@@ -372,10 +372,8 @@ def typed_searches(count: int, seed: int) -> list[str]:
 
 # -- rows, written in bulk -----------------------------------------------------------------
 
-CARD_COLUMNS = (
-    "business_id, id, version, sort_key, name_fold, name_fold_reversed, email_key, status,"
-    " client_group, guardian_id, doc"
-)
+# The store's own list, in the order of _derived: a column a migration adds comes along.
+CARD_COLUMNS = ", ".join(_CARD_COLUMNS)
 
 
 def rows_of(
@@ -418,7 +416,8 @@ def fill_sqlite(path: Path, business_ids: Sequence[str], per_business: int, seed
     raw.execute("BEGIN")
     for cards in batches(business_ids, per_business, seed):
         card_rows, phone_rows, token_rows = rows_of(cards, _sql.SQLITE)
-        raw.executemany(f"INSERT INTO cards ({CARD_COLUMNS}) VALUES ({_marks(11)})", card_rows)
+        holes = _marks(len(_CARD_COLUMNS))
+        raw.executemany(f"INSERT INTO cards ({CARD_COLUMNS}) VALUES ({holes})", card_rows)
         raw.executemany("INSERT INTO card_phones VALUES (?, ?, ?)", phone_rows)
         raw.executemany(
             "INSERT INTO card_search (business_id, token, card_id, sort_key) VALUES (?, ?, ?, ?)",

@@ -359,6 +359,8 @@ def test_every_statement_of_a_business_s_work_is_routed_to_one_shard(
     desk.cards.count()
     desk.consent.withdraw(card.id, "marketing", "email", by="desk")
     assert imported(book, salon, CSV, batch_size=10).imported == 30
+    desk.groups.add(key="vip", label="VIP")
+    assert desk.groups.move({card.id: desk.cards.get(card.id).version}, "vip").moved
     book.business(other).cards.add({"first_name": "Eva"})
     desk.erasure.run(desk.erasure.plan(card.id), by="staff")
     statements = {

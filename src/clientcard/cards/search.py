@@ -10,6 +10,7 @@ service and the exchange's export selection both read typed text this way.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from clientcard.contact import phone as _phone
@@ -18,21 +19,26 @@ from clientcard.storage.protocol import SearchTerms
 __all__ = ["search_terms"]
 
 _MIN_PHONE_DIGITS: Final = 4
+# "+44 (0)20 7946": the bracketed trunk prefix, written for callers inside the country
+# and never dialled after the country code, so no stored number holds it there.
+_BRACKETED_TRUNK: Final = re.compile(r"\(\s*0\s*\)")
 
 
 def search_terms(text: str, region: str) -> SearchTerms:
     """Turn what was typed at a front desk into the terms a store matches.
 
     A valid phone number becomes its digits; mostly digits become the beginning of a
-    number (a leading trunk 0 dropped, since E.164 numbers never keep it); something with an
+    number (a leading trunk 0 dropped, since E.164 numbers never keep it, and so is a
+    bracketed one after the country code, "+44 (0)20 7946"); something with an
     ``@`` or a dot and no space may be an e-mail address; anything else is a name.
     """
     stripped = text.strip()
-    digits = "".join(ch for ch in stripped if ch in "0123456789")
+    dialled = _BRACKETED_TRUNK.sub("", stripped)
+    digits = "".join(ch for ch in dialled if ch in "0123456789")
     phone_digits: str | None = None
     if _phone.is_valid(stripped, region):
         phone_digits = _phone.normalize(stripped, region).lstrip("+")
-    elif len(digits) >= _MIN_PHONE_DIGITS and len(digits) >= len(stripped.replace(" ", "")) - 3:
+    elif len(digits) >= _MIN_PHONE_DIGITS and len(digits) >= len(dialled.replace(" ", "")) - 3:
         # Mostly digits: a partial number. A leading trunk 0 is dropped, since E.164
         # numbers never keep it ("06 1234" must find +31 6 1234…).
         phone_digits = digits.lstrip("0") or digits
