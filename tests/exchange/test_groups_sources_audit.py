@@ -8,7 +8,7 @@ import pytest
 
 from clientcard.book import ClientBook
 from clientcard.erasure.audit import AuditAction
-from clientcard.errors import ValidationError
+from clientcard.errors import StorageError, ValidationError
 from clientcard.storage.protocol import CardQuery
 from tests.exchange.support import imported
 
@@ -125,6 +125,40 @@ class TestImportsExportsAndMergesAreAudited:
         imported(book, salon, "nome,email\nEva,eva@example.com\n", dry_run=True)
         assert _audited(book, salon, AuditAction.IMPORTED) == []
 
+    def test_an_import_stopped_after_stored_batches_writes_an_entry_of_what_it_stored(
+        self, book: ClientBook, salon: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        failing = _FailingFrom(book, batch=2, monkeypatch=monkeypatch)
+        rows = "".join(f"Cliente;Rossi {n}\n" for n in range(5))
+        with pytest.raises(StorageError):
+            imported(book, salon, "nome;cognome\n" + rows, batch_size=2, import_id="run-7")
+        assert failing.calls == 2
+        (detail,) = _audited(book, salon, AuditAction.IMPORTED)
+        assert detail == {"import": "run-7", "format": "csv", "imported": "2", "outcome": "stopped"}
+        assert book.business(salon).cards.count() == 2
+
+    def test_an_import_stopped_before_storing_anything_writes_no_entry(
+        self, book: ClientBook, salon: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        _FailingFrom(book, batch=1, monkeypatch=monkeypatch)
+        with pytest.raises(StorageError):
+            imported(book, salon, "nome;cognome\nCliente;Rossi\n")
+        assert _audited(book, salon, AuditAction.IMPORTED) == []
+
+    def test_the_import_s_own_error_is_raised_when_its_entry_cannot_be_written(
+        self, book: ClientBook, salon: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        _FailingFrom(book, batch=2, monkeypatch=monkeypatch)
+
+        def audit_down(*args: object, **kwargs: object) -> None:
+            raise StorageError("unavailable", "the database went away")
+
+        monkeypatch.setattr(type(book.business(salon).audit), "record", audit_down)
+        rows = "".join(f"Cliente;Rossi {n}\n" for n in range(3))
+        with pytest.raises(StorageError) as raised:
+            imported(book, salon, "nome;cognome\n" + rows, batch_size=2)
+        assert raised.value.reason == "disk_full"
+
     def test_an_export_writes_one_entry_of_counts(self, book: ClientBook, salon: str) -> None:
         desk = book.business(salon)
         desk.cards.add({"first_name": "Eva", "email": "eva@example.com"})
@@ -145,3 +179,20 @@ class TestImportsExportsAndMergesAreAudited:
         (undone,) = [e for e in desk.audit.trail() if e.action is AuditAction.MERGE_UNDONE]
         assert (undone.card_id, undone.actor) == (anna.id, "staff-4")
         assert dict(undone.detail) == {"merge": merged.merge_id, "restored": twin.id}
+
+
+class _FailingFrom:
+    """Makes the book's store refuse every batch of cards from the ``batch``-th on."""
+
+    def __init__(self, book: ClientBook, *, batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        store = book.store
+        real = store.add_many
+
+        def add_many(*args: object, **kwargs: object) -> None:
+            self.calls += 1
+            if self.calls >= batch:
+                raise StorageError("disk_full", "the disk is full")
+            real(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(store, "add_many", add_many)

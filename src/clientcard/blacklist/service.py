@@ -24,7 +24,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterable
 
-from clientcard._core import Service, as_enum, as_id, as_optional_id
+from clientcard._core import Service, as_enum, as_id, as_optional_id, audit_queue
 from clientcard.blacklist.model import (
     BLACKLIST_KIND,
     MATCH_KIND,
@@ -121,7 +121,7 @@ class BlacklistService(Service):
             )
             return entry
 
-        return core.write(work)
+        return core.write(work, queue=audit_queue(self.business_id))
 
     def lift(self, entry_id: str, *, by: str) -> BlacklistEntry:
         """Lift a block now; lifting one already lifted changes nothing.
@@ -169,7 +169,7 @@ class BlacklistService(Service):
             )
             return lifted
 
-        return core.write(work)
+        return core.write(work, queue=audit_queue(self.business_id))
 
     def get(self, entry_id: str) -> BlacklistEntry:
         """Return one block by its id, as a :class:`~clientcard.errors.BlockedClientError` names it.

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import attrs
 
-from clientcard._core import Service, as_id
+from clientcard._core import Service, as_id, audit_queue
 from clientcard.cards.card import ClientCard
 from clientcard.cards.schema import FieldDefinition, FieldSchema, FieldType
 from clientcard.consent import GuardianConsent, Purpose, replay
@@ -104,7 +104,7 @@ class PortabilityService(Service):
             )
             return data
 
-        return core.write(work)
+        return core.write(work, queue=audit_queue(business_id))
 
     def import_subject(
         self,
@@ -135,7 +135,10 @@ class PortabilityService(Service):
         missing = sorted(set(data.card.custom) - {field.key for field in data.fields})
         if missing:
             raise DocumentError("subject", ["$.fields: a custom field's definition is missing"])
-        return self._core.write(lambda: self._import(data, by, via, same_controller))
+        return self._core.write(
+            lambda: self._import(data, by, via, same_controller),
+            queue=audit_queue(self.business_id),
+        )
 
     # -- internals ----------------------------------------------------------------------
 

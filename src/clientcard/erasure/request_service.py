@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 
-from clientcard._core import Service, as_enum, as_id, as_optional_id
+from clientcard._core import Service, as_enum, as_id, as_optional_id, audit_queue
 from clientcard.erasure._records import all_records, append_audit, save_request
 from clientcard.erasure.audit import AuditAction
 from clientcard.erasure.requests import (
@@ -85,7 +85,7 @@ class RequestService(Service):
             )
             return request
 
-        return core.write(work)
+        return core.write(work, queue=audit_queue(business_id))
 
     def extend(
         self,
@@ -123,7 +123,7 @@ class RequestService(Service):
             )
             return request
 
-        return core.write(work)
+        return core.write(work, queue=audit_queue(business_id))
 
     def list(self, *, card_id: str | None = None, open_only: bool = False) -> list[SubjectRequest]:
         """Return the business's requests (one client's, with ``card_id``), oldest first.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from clientcard._core import Service
+from clientcard._core import Service, audit_queue
 from clientcard.cards.card import ClientCard
 from clientcard.consent import Channel, ConsentAction, ConsentSource, ConsentState, Purpose, replay
 from clientcard.erasure._erase import erase_now
@@ -99,7 +99,7 @@ class RetentionService(Service):
             work = functools.partial(
                 self._run_card, card_id, chosen.for_card(card_id), policy=policy, by=by, via=via
             )
-            for item, receipt in core.write(work):
+            for item, receipt in core.write(work, queue=audit_queue(self.business_id)):
                 if receipt is False:
                     skipped.append(item)
                     continue
@@ -108,7 +108,10 @@ class RetentionService(Service):
                     receipts.append(receipt)
         for item in chosen.items:
             if item.action is DueAction.END_HOLD:
-                ended = core.write(functools.partial(self._end_hold, item, by, via))
+                ended = core.write(
+                    functools.partial(self._end_hold, item, by, via),
+                    queue=audit_queue(self.business_id),
+                )
                 (done if ended else skipped).append(item)
         self._business.erasure.finish()
         return RetentionRun(done=tuple(done), skipped=tuple(skipped), receipts=tuple(receipts))

@@ -86,7 +86,7 @@ class ErasureService(Service):
             )
             return policy
 
-        return core.write(work)
+        return core.write(work, queue=audit_queue(business_id))
 
     # -- erasure ------------------------------------------------------------------------
 

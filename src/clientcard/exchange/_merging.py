@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from clientcard._core import audit_queue
 from clientcard.cards.card import ClientCard
 from clientcard.cards.serialization import (
     card_from_dict,
@@ -198,7 +199,7 @@ def merge(
         core.store_events(events)
         return MergeResult(merge_id=merge_id, card=plan.result, plan=plan)
 
-    return core.write(work)
+    return core.write(work, queue=audit_queue(business_id))
 
 
 def _restoring_events(
@@ -349,7 +350,7 @@ def undo(
         )
         return restored, absorbed
 
-    return core.write(work)
+    return core.write(work, queue=audit_queue(business_id))
 
 
 def purge_snapshots(core: Core, business_id: str, *, before: dt.datetime | None) -> int:

@@ -27,6 +27,7 @@ also describe each operation in full: :mod:`clientcard.exchange.importing`,
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -50,6 +51,8 @@ from clientcard.exchange.report import ImportReport
 from clientcard.storage.protocol import CardQuery
 
 __all__ = ["ExchangeService"]
+
+logger = logging.getLogger("clientcard.exchange")
 
 _IMPORT_ID: Final = re.compile(r"[A-Za-z0-9._-]{1,64}", re.ASCII)
 
@@ -114,7 +117,8 @@ class ExchangeService(Service):
         :raises ValueError: ``batch_size`` below one, ``workers`` below zero, or an
             ``import_id`` that is not 1 to 64 letters, digits, ``.``, ``_`` or ``-``.
         :raises StorageError: a batch could not be stored; the batches before it are
-            stored, and running the import again skips them.
+            stored, running the import again skips them, and the audit trail says how
+            many cards they held (``outcome`` ``stopped``).
         """
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -125,25 +129,33 @@ class ExchangeService(Service):
         business = self._business.details()
         # Only the import's comparisons (likely twins and up) are indexed: few and fast.
         index = DuplicateIndex.of_cards(self._core.iter_cards(self.business_id), fuzzy=False)
-        report = _run_import(
-            self._core,
-            business,
-            index,
-            source,
-            mapping=mapping,
-            dry_run=dry_run,
-            batch_size=batch_size,
-            consent_wording=consent_wording,
-            by=by,
-            on_duplicate=on_duplicate,
-            date_order=date_order,
-            lang=lang,
-            progress=progress,
-            workers=workers,
-            # The book's own ids: time-ordered, and what a host's id generator makes.
-            import_id=import_id or self._core.new_id(),
-            groups=frozenset(group.key for group in self._business.groups.list()),
-        )
+        # The book's own ids: time-ordered, and what a host's id generator makes.
+        run_id = import_id or self._core.new_id()
+        stored = _Stored(progress)
+        try:
+            report = _run_import(
+                self._core,
+                business,
+                index,
+                source,
+                mapping=mapping,
+                dry_run=dry_run,
+                batch_size=batch_size,
+                consent_wording=consent_wording,
+                by=by,
+                on_duplicate=on_duplicate,
+                date_order=date_order,
+                lang=lang,
+                progress=stored,
+                workers=workers,
+                import_id=run_id,
+                groups=frozenset(group.key for group in self._business.groups.list()),
+            )
+        except BaseException:
+            # Inside a caller's own unit of work nothing was kept: there is nothing to file.
+            if stored.cards and not dry_run and not self._core.store.in_transaction():
+                self._record_stopped_import(run_id, source.format, stored.cards, by)
+            raise
         if not report.dry_run:
             self._business.audit.record(
                 AuditAction.IMPORTED,
@@ -158,6 +170,33 @@ class ExchangeService(Service):
                 },
             )
         return report
+
+    def _record_stopped_import(self, run_id: str, source_format: str, cards: int, by: str) -> None:
+        """File in the audit trail the cards an import stored before it stopped.
+
+        The batches stored before a failure stay stored, so the trail must say where
+        those cards came from. Writing it may fail too (the database that stopped the
+        import may still be down): then the import's own error is what the caller gets,
+        and the lost entry is logged, ids only.
+        """
+        try:
+            self._business.audit.record(
+                AuditAction.IMPORTED,
+                by=by,
+                via="exchange.import_cards",
+                detail={
+                    "import": run_id,
+                    "format": source_format,
+                    "imported": str(cards),
+                    "outcome": "stopped",
+                },
+            )
+        except Exception:  # the import's own error is the one to raise
+            logger.warning(
+                "the audit entry of a stopped import could not be written",
+                extra={"business_id": self.business_id, "import_id": run_id},
+                exc_info=True,
+            )
 
     def import_file(
         self,
@@ -375,3 +414,16 @@ class ExchangeService(Service):
                 return
             query = attrs.evolve(query, search=terms)
         yield from self._core.iter_cards(self.business_id, query)
+
+
+class _Stored:
+    """The progress callback of an import, counting the cards its stored batches held."""
+
+    def __init__(self, host: Callable[[int], None] | None) -> None:
+        self.cards = 0
+        self._host = host
+
+    def __call__(self, count: int) -> None:
+        self.cards += count
+        if self._host is not None:
+            self._host(count)
