@@ -19,6 +19,7 @@ from clientcard.book import ClientBook
 from clientcard.cards.card import BirthDate, ClientCard
 from clientcard.cards.schema import FieldSchema
 from clientcard.contact import name, phone
+from clientcard.errors import ImportFileError
 from clientcard.exchange import ColumnMapping, ImportReport, Record
 from clientcard.exchange.mapping import apply_mapping
 from clientcard.exchange.vcard import open_vcards
@@ -250,3 +251,33 @@ class TestProperties:
 def vcard_records(text: str) -> list[Record]:
     with open_vcards(io.BytesIO(text.encode("utf-8"))) as source:
         return list(source.records())
+
+
+class TestAVcardFileNamedCsv:
+    """Contacts exported from a phone, then renamed .csv: refused saying what they are."""
+
+    @pytest.mark.parametrize("name", ["iphone.vcf", "outlook-2.1.vcf", "rfc6350.vcf"])
+    def test_it_is_refused_as_a_vcard_before_any_row(
+        self, book: ClientBook, salon: str, tmp_path: Path, name: str
+    ) -> None:
+        renamed = tmp_path / "contatti.csv"
+        renamed.write_bytes((FILES / name).read_bytes())
+        with pytest.raises(ImportFileError) as refused:
+            book.business(salon).exchange.import_file(renamed)
+        assert refused.value.code == "file.vcard_not_csv"
+        assert book.business(salon).cards.count() == 0
+
+    @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+    def test_it_is_recognised_behind_a_byte_order_mark(
+        self, book: ClientBook, salon: str, encoding: str
+    ) -> None:
+        data = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Anna Rossi\r\nEND:VCARD\r\n".encode(encoding)
+        with pytest.raises(ImportFileError) as refused:
+            imported(book, salon, data, "csv")
+        assert refused.value.code == "file.vcard_not_csv"
+
+    def test_a_csv_mentioning_vcards_in_a_later_line_is_read(
+        self, book: ClientBook, salon: str
+    ) -> None:
+        report = imported(book, salon, "Nome;Note\nAnna;BEGIN:VCARD in the notes\n", "csv")
+        assert report.imported == 1

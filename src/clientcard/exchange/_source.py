@@ -182,7 +182,8 @@ _BOMS: Final = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 def check_text_file(stream: IO[bytes], kind: str, encoding: str) -> None:
     """Refuse a stream that is empty, or plainly not text (an image, a workbook...).
 
-    :raises ImportFileError: ``file.empty``, or ``file.not_<kind>``.
+    :raises ImportFileError: ``file.empty``, ``file.not_<kind>``, or
+        ``file.vcard_not_csv`` for a vCard file opened as CSV.
     """
     sample = _peek(stream)
     body = sample
@@ -200,10 +201,14 @@ def check_text_file(stream: IO[bytes], kind: str, encoding: str) -> None:
         b"\x00" in sample[:1024] or sample.count(0) > len(sample) // 100
     ):
         raise ImportFileError(f"file.not_{kind}")
-    if kind == "vcard":
-        start = sample.decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
-        if not start[:11].upper() == "BEGIN:VCARD":
-            raise ImportFileError("file.not_vcard")
+    start = sample.decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
+    is_vcard = start[:11].upper() == "BEGIN:VCARD"
+    if kind == "vcard" and not is_vcard:
+        raise ImportFileError("file.not_vcard")
+    if kind == "csv" and is_vcard:
+        # Contacts exported from a phone and renamed: read as CSV, "BEGIN:VCARD" would
+        # be the one header and nothing would map.
+        raise ImportFileError("file.vcard_not_csv")
 
 
 @contextmanager

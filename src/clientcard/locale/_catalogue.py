@@ -90,6 +90,11 @@ _MESSAGES: Final[dict[str, str]] = english(
         "file; save a workbook as .xlsx and import that).",
     ),
     N_("file.not_vcard", "The file is not a vCard file (it does not begin with BEGIN:VCARD)."),
+    N_(
+        "file.vcard_not_csv",
+        "The file is a vCard file (it begins with BEGIN:VCARD), not CSV: import it as vCard "
+        "(a name ending in .vcf).",
+    ),
     N_("file.not_xlsx", "The file is not an Excel workbook (.xlsx) that can be read."),
     N_("file.no_sheet", "The workbook has no sheet of that name; its sheets: {sheets}."),
     N_("vcard.malformed", "This vCard could not be read."),
