@@ -1,12 +1,12 @@
 """On a Citus cluster, no byte of an erased client is left in the workers' files either.
 
 The client of ``test_scan`` is seeded on a distributed store, so their rows live in
-shards on the workers. After the erasure, and once the database has done the host's
-part (``VACUUM FULL`` rewrites each table without its dead rows, ``CHECKPOINT`` writes
-what is in memory), every data file of every shard -- table, TOAST and index, on every
-node that holds a placement -- is read byte for byte from the node's data directory,
-with the blob store's files: no marker of the erased client may be found, and every
-marker of the witness is.
+shards on the workers. After the erasure and the book's scrub (``book.admin.scrub()``:
+``VACUUM FULL`` of each table, which Citus sends to every shard, then the workers'
+statistics catalogues and a checkpoint on every node), every data file of every shard
+-- table, TOAST and index, on every node that holds a placement -- is read byte for byte
+from the node's data directory, with the blob store's files: no marker of the erased
+client may be found, and every marker of the witness is.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
+from clientcard.errors import StorageError
 from clientcard.sinks import JsonLinesEventSink
 from clientcard.storage.files import FileBlobStore
 from clientcard.storage.postgres import PostgresStore
+from clientcard.storage.scrub import ScrubMethod
 from tests.citus_support import shards_of
 from tests.erasure.test_scan import blob_files, found_in, prepare, searchable
 from tests.support import NOW
@@ -40,13 +42,17 @@ _FILES = (
 )
 
 
-def node_files(dsn: str, schema: str) -> bytes:
-    """Every data file of the schema's shards on every node, after a checkpoint."""
+def node_files(dsn: str, schema: str, *, with_shards: bool = True) -> bytes:
+    """Every data file of the schema's shards on every node, after a checkpoint, with each
+    node's statistics catalogue (its samples of the shards' values); without ``with_shards``,
+    the catalogues alone."""
     nodes: dict[tuple[str, int], list[str]] = {}
     for host, port, shard in shards_of(dsn, schema):
-        nodes.setdefault((host, port), []).append(shard)
+        nodes.setdefault((host, port), ["pg_catalog.pg_statistic"])
+        if with_shards:
+            nodes[(host, port)].append(shard)
     base = conninfo_to_dict(dsn)
-    data = []
+    data: list[bytes] = []
     for (host, port), shards in sorted(nodes.items()):
         node = make_conninfo("", **{**base, "host": host, "port": str(port)})
         with psycopg.connect(node, autocommit=True) as connection:
@@ -89,19 +95,40 @@ def test_the_workers_files_hold_no_byte_of_an_erased_client(
         return b"".join([node_files(citus, schema), *files])
 
     assert found_in(written(), gone) == set(gone), "the scan must see the seeded client"
+    with psycopg.connect(citus, autocommit=True) as connection:
+        # As autovacuum would, on every shard: the workers' statistics sample the values.
+        for table in ("cards", "card_search", "records"):
+            connection.execute(f"ANALYZE {schema}.{table}")
+    assert found_in(node_files(citus, schema, with_shards=False), gone), "no value was sampled"
 
     book.business(salon).erasure.run(book.business(salon).erasure.plan(erased), by="staff-7")
-    with psycopg.connect(citus, autocommit=True) as connection:
-        # Propagated to every shard: the host's routine (autovacuum) does the same, later.
-        tables = connection.execute(
-            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
-            " FROM pg_dist_partition AS p JOIN pg_class AS c ON c.oid = p.logicalrelid"
-            " JOIN pg_namespace AS n ON n.oid = c.relnamespace WHERE n.nspname = %s",
-            (schema,),
-        ).fetchall()
-        for (table,) in tables:
-            connection.execute(f"VACUUM FULL {table}")
+    report = book.admin.scrub()
+    assert report.complete
+    assert report.checkpointed
 
     after = written()
     assert found_in(after, gone) == set()
     assert found_in(after, kept) == set(kept)
+
+
+@pytest.mark.citus
+def test_the_scrub_rewrites_every_placement_and_the_workers_statistics(
+    citus_store: PostgresStore,
+) -> None:
+    book = ClientBook(citus_store, clock=FixedClock(NOW))
+    salon = book.create_business(name="Salone", region="IT", language="it").id
+    book.business(salon).cards.add({"first_name": "Anna", "phones": "333 1234567"})
+    report = citus_store.scrub(snapshot_wait=5.0)
+    assert {table.method for table in report.tables} == {ScrubMethod.VACUUM_FULL}
+    assert [table.table for table in report.tables if not table.rewritten] == []
+    assert "pg_catalog.pg_statistic (workers)" in {table.table for table in report.tables}
+    assert report.checkpointed
+
+
+@pytest.mark.citus
+def test_pg_repack_is_refused_on_a_cluster_whose_shards_it_cannot_reach(
+    citus_store: PostgresStore,
+) -> None:
+    with pytest.raises(StorageError) as refused:
+        citus_store.scrub(method="pg_repack")
+    assert refused.value.reason == "unavailable"

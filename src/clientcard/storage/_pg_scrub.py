@@ -22,9 +22,15 @@ dead rows of their own. So the scrub ends by rewriting that catalogue too, with
 ``VACUUM FULL`` (a superuser's right; it is small, and locked for milliseconds, during
 which planning a query that needs statistics not yet cached waits).
 
-Whether a table was rewritten is read back from the catalogue (its file number changed),
-not taken from an exit status. Nothing of a table's content is logged; pg_repack's
-output is not read, since a server message can quote a row.
+On a Citus cluster (a store opened with ``distributed=True``) the rows are in the
+workers' shards: the scrub uses ``VACUUM FULL``, which Citus sends to every placement,
+and waits for, rewrites the statistics of, and checkpoints each worker as well (see
+:mod:`clientcard.storage._pg_scrub_cluster`).
+
+Whether a table was rewritten is read back from the catalogue (its file number changed,
+on a cluster that of every placement of every shard), not taken from an exit status.
+Nothing of a table's content is logged; pg_repack's output is not read, since a server
+message can quote a row.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from clientcard.errors import StorageError
+from clientcard.storage import _pg_scrub_cluster as cluster
 from clientcard.storage.scrub import ScrubMethod, ScrubReport, TableScrub
 
 __all__ = ["scrub_schema"]
@@ -80,19 +87,25 @@ def scrub_schema(
     snapshot_wait: float,
     checkpoint: bool,
     statistics: bool,
+    distributed: bool = False,
 ) -> ScrubReport:
     """Rewrite ``tables`` of ``schema`` (all of its tables by default); see the module docs.
 
-    With ``statistics``, the planner's statistics catalogue follows.
+    With ``statistics``, the planner's statistics catalogue follows. ``distributed``:
+    the schema is a Citus cluster's, whose workers hold the rows.
 
     ``fetch`` and ``execute`` run statements on one autocommit connection.
 
     :raises ValueError: an unknown method, or a table the schema doesn't have.
-    :raises StorageError: ``unavailable`` when pg_repack was asked for and is missing.
+    :raises StorageError: ``unavailable`` when pg_repack was asked for and is missing,
+        or for a cluster, whose shards it can't reach.
     """
-    chosen = _method(fetch, method)
+    chosen = _method(fetch, method, distributed=distributed)
     names = _tables(fetch, schema, tables)
+    ((began,),) = fetch("SELECT statement_timestamp()::text", ())
     held = _wait_for_older_transactions(fetch, snapshot_wait)
+    if distributed:
+        held += _wait_for_workers(fetch, began, snapshot_wait)
     if chosen is ScrubMethod.PG_REPACK:
         held = 0  # it copies what a fresh snapshot sees
     done = [
@@ -104,6 +117,7 @@ def scrub_schema(
             table=name,
             method=chosen,
             lock_timeout=lock_timeout,
+            distributed=distributed,
         )
         for name in names
     ]
@@ -112,6 +126,9 @@ def scrub_schema(
         # of the catalogue, kept by VACUUM FULL while a transaction older than their
         # replacement (an autovacuum worker's, say) may still read them. Wait again.
         held += _wait_for_older_transactions(fetch, snapshot_wait)
+        if distributed:
+            ((since,),) = fetch("SELECT statement_timestamp()::text", ())
+            held += _wait_for_workers(fetch, since, snapshot_wait)
         done.append(
             _rewrite(
                 fetch,
@@ -123,14 +140,60 @@ def scrub_schema(
                 lock_timeout=lock_timeout,
             )
         )
-    return ScrubReport(
-        tables=tuple(done),
-        held_back=held,
-        checkpointed=checkpoint and _checkpoint(execute),
+        if distributed:
+            done.append(_workers_statistics(fetch, lock_timeout))
+    checkpointed = checkpoint and _checkpoint(execute)
+    if checkpointed and distributed:
+        answers = cluster.workers_run(fetch, "CHECKPOINT").values()
+        checkpointed = all(success for success, _result in answers)
+    return ScrubReport(tables=tuple(done), held_back=held, checkpointed=checkpointed)
+
+
+def _wait_for_workers(fetch: Fetch, since: str, patience: float) -> int:
+    """Wait up to ``patience`` s for the workers' transactions begun before ``since``."""
+    deadline = time.monotonic() + patience
+    while True:
+        older = cluster.workers_holding_back(fetch, since)
+        if not older or time.monotonic() >= deadline:
+            return older
+        time.sleep(_POLL)
+
+
+def _workers_statistics(fetch: Fetch, lock_timeout: float) -> TableScrub:
+    """Rewrite the workers' statistics catalogues, reported as one table."""
+    if not _superuser(fetch):
+        return TableScrub(
+            _WORKER_STATISTICS, ScrubMethod.VACUUM_FULL, False, 0.0, 0, 0, "not_permitted"
+        )
+    started = time.monotonic()
+    rewritten, skipped = cluster.workers_rewrite_statistics(fetch)
+    return TableScrub(
+        table=_WORKER_STATISTICS,
+        method=ScrubMethod.VACUUM_FULL,
+        rewritten=rewritten,
+        seconds=round(time.monotonic() - started, 3),
+        bytes_before=0,
+        bytes_after=0,
+        skipped=skipped,
     )
 
 
-def _method(fetch: Fetch, method: str) -> ScrubMethod:
+_WORKER_STATISTICS: Final = "pg_catalog.pg_statistic (workers)"
+
+
+def _method(fetch: Fetch, method: str, *, distributed: bool) -> ScrubMethod:
+    if method not in {"auto", ScrubMethod.VACUUM_FULL, ScrubMethod.PG_REPACK}:
+        raise ValueError("method must be 'auto', 'pg_repack' or 'vacuum_full'")
+    if distributed:
+        # pg_repack would copy the coordinator's empty shell of each table; VACUUM FULL
+        # of a distributed table is sent to every placement of every shard.
+        if method == ScrubMethod.PG_REPACK:
+            raise StorageError(
+                "unavailable",
+                "pg_repack rewrites the coordinator's tables only; on a cluster the scrub"
+                " uses vacuum_full, which Citus sends to every shard",
+            )
+        return ScrubMethod.VACUUM_FULL
     repack = shutil.which("pg_repack") is not None and bool(
         fetch("SELECT 1 FROM pg_extension WHERE extname = 'pg_repack'", ())
     )
@@ -198,12 +261,13 @@ def _rewrite(
     table: str,
     method: ScrubMethod,
     lock_timeout: float,
+    distributed: bool = False,
 ) -> TableScrub:
     qualified = f"{schema}.{table}"
     if schema == "pg_catalog" and not _superuser(fetch):
         return TableScrub(qualified, method, False, 0.0, 0, 0, "not_permitted")
-    measure = "SELECT pg_relation_filenode(?::regclass), pg_total_relation_size(?::regclass)"
-    ((node_before, size_before),) = fetch(measure, (qualified, qualified))
+    spread = distributed and schema != "pg_catalog" and cluster.is_distributed(fetch, qualified)
+    node_before, size_before = _files(fetch, qualified, spread=spread)
     started = time.monotonic()
     skipped: str | None = None
     if method is ScrubMethod.PG_REPACK:
@@ -221,8 +285,8 @@ def _rewrite(
         analyse = schema != "pg_catalog"
         skipped = _vacuum_full(execute, schema, table, lock_timeout, analyse=analyse)
     seconds = time.monotonic() - started
-    ((node_after, size_after),) = fetch(measure, (qualified, qualified))
-    rewritten = node_after != node_before
+    node_after, size_after = _files(fetch, qualified, spread=spread)
+    rewritten = _all_new(node_before, node_after)
     return TableScrub(
         table=qualified if schema == "pg_catalog" else table,
         method=method,
@@ -231,6 +295,24 @@ def _rewrite(
         bytes_before=int(size_before),
         bytes_after=int(size_after),
         skipped=None if rewritten else (skipped or "failed"),
+    )
+
+
+def _files(fetch: Fetch, qualified: str, *, spread: bool) -> tuple[dict[str, str], int]:
+    """A table's file number (those of all its placements, when ``spread``) and bytes."""
+    if spread:
+        return cluster.placement_files(fetch, qualified), cluster.table_size(fetch, qualified)
+    measure = "SELECT pg_relation_filenode(?::regclass), pg_total_relation_size(?::regclass)"
+    ((node, size),) = fetch(measure, (qualified, qualified))
+    return {"": str(node)}, int(size)
+
+
+def _all_new(before: dict[str, str], after: dict[str, str]) -> bool:
+    """Tell whether every file (of every placement) was replaced."""
+    return (
+        bool(before)
+        and before.keys() == after.keys()
+        and all(before[key] and after[key] and before[key] != after[key] for key in before)
     )
 
 

@@ -220,8 +220,14 @@ class PostgresStore(SQLStore):
         reaches -- the write-ahead log, replicas, archives, backups -- is the host's: see
         the erasure guide.
 
+        On a Citus cluster (``distributed=True``) the rows are in the workers' shards:
+        each table is rewritten with ``VACUUM FULL``, which Citus sends to every
+        placement (``"pg_repack"`` is refused: it would copy the coordinator's empty
+        shell), and the wait, the statistics and the checkpoint reach every worker too.
+
         :raises ValueError: an unknown ``method``, or a table the store doesn't have.
-        :raises StorageError: ``unavailable`` when pg_repack was asked for and is missing;
+        :raises StorageError: ``unavailable`` when pg_repack was asked for and is missing
+            (or the store is a cluster's);
             ``in_transaction`` inside a ``transaction()`` block (a rewrite runs alone).
         """
         if self.in_transaction():
@@ -247,6 +253,7 @@ class PostgresStore(SQLStore):
                 snapshot_wait=snapshot_wait,
                 checkpoint=checkpoint,
                 statistics=statistics,
+                distributed=self._distributed,
             )
 
     # -- connections --------------------------------------------------------------------
