@@ -16,6 +16,7 @@ from clientcard import (
 from clientcard.book import ClientBook
 from clientcard.cards.schema import FieldDefinition, FieldType
 from clientcard.clock import FixedClock
+from clientcard.events import DomainEvent
 from clientcard.storage import CardQuery, MemoryStore
 from clientcard.testing.doubles import FailingEventSink, ListEventSink
 from tests.support import NOW
@@ -223,6 +224,48 @@ class TestEvents:
         assert book.admin.deliver_pending() == 2
         assert [e.kind.value for e in sink.events] == ["business.created", "card.created"]
         assert book.admin.deliver_pending() == 0
+
+    def test_delivered_events_leave_the_outbox_a_hundred_at_a_time(
+        self, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        store = MemoryStore()
+        sink = FailingEventSink()
+        book = ClientBook(store, clock=clock, events=sink)
+        desk = book.business(book.create_business(name="Salon").id)
+        for number in range(249):
+            desk.cards.add({"first_name": f"Cliente {number}"})
+        removals: list[int] = []
+        real = store.mark_delivered
+        monkeypatch.setattr(
+            store, "mark_delivered", lambda ids: (removals.append(len(ids)), real(ids))
+        )
+        sink.broken = False
+        assert book.admin.deliver_pending(limit=500) == 250
+        assert removals == [100, 100, 50]
+        assert store.pending_events() == []
+
+    def test_events_the_sink_took_before_it_failed_are_not_offered_again(
+        self, clock: FixedClock
+    ) -> None:
+        store = MemoryStore()
+        sink = FailingEventSink()
+        book = ClientBook(store, clock=clock, events=sink)
+        desk = book.business(book.create_business(name="Salon").id)
+        for number in range(160):
+            desk.cards.add({"first_name": f"Cliente {number}"})
+        sink.broken = False
+        publish = sink.publish
+
+        def down_after_150(event: DomainEvent) -> None:
+            if len(sink.events) == 150:
+                raise ConnectionError("sink down")
+            publish(event)
+
+        sink.publish = down_after_150  # type: ignore[method-assign]
+        assert book.admin.deliver_pending(limit=500) == 150
+        waiting = {event.event_id for event in store.pending_events(500)}
+        assert len(waiting) == 11
+        assert waiting.isdisjoint(event.event_id for event in sink.events)
 
     def test_without_a_sink_nothing_is_recorded(self, clock: FixedClock) -> None:
         store = MemoryStore()

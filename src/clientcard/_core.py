@@ -211,23 +211,34 @@ class Core:
         """Hand waiting events to the sink, oldest first; return how many were delivered.
 
         Delivery stops at the first failure, which is logged (ids only); the rest stay
-        in the outbox for the next call.
+        in the outbox for the next call. Delivered events leave the outbox a hundred at
+        a time, so a process that dies meanwhile offers those again (a sink accepts an
+        event twice: its ``event_id`` says so).
         """
         if self.sink is None:
             return 0
         delivered = 0
-        for event in self.store.pending_events(limit):
-            try:
-                self.sink.publish(event)
-            except Exception:
-                logger.warning(
-                    "event sink failed; event stays in the outbox",
-                    extra={"event_id": event.event_id, "business_id": event.business_id},
-                    exc_info=True,
-                )
-                break
-            self.store.mark_delivered([event.event_id])
-            delivered += 1
+        published: list[str] = []
+        try:
+            for event in self.store.pending_events(limit):
+                try:
+                    self.sink.publish(event)
+                except Exception:
+                    logger.warning(
+                        "event sink failed; event stays in the outbox",
+                        extra={"event_id": event.event_id, "business_id": event.business_id},
+                        exc_info=True,
+                    )
+                    break
+                published.append(event.event_id)
+                delivered += 1
+                if len(published) >= _MARKED_TOGETHER:
+                    self.store.mark_delivered(published)
+                    published = []
+        finally:
+            # However the loop ended: what the sink took is not offered again.
+            if published:
+                self.store.mark_delivered(published)
         return delivered
 
     # -- reading page after page -------------------------------------------------------
@@ -373,6 +384,12 @@ class Core:
 
 
 # -- what every service shares ----------------------------------------------------------
+
+
+# Delivered events are removed from the outbox this many at a time: one statement and
+# one commit each, not one per event (an import leaves one per card). Should the process
+# die in between, at most these are offered again, which a sink must accept anyway.
+_MARKED_TOGETHER: Final = 100
 
 
 def audit_queue(business_id: str) -> str:

@@ -79,10 +79,18 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
 
 
 def rows_read(plan: dict[str, Any]) -> int:
-    """Rows the plan's scans of the business's tables produced or threw away, all loops."""
+    """Rows the plan's scans of the business's tables produced or threw away, all loops.
+
+    A bitmap index scan names its index, not its table: its rows count too (those the
+    bitmap collects are read, whatever the heap scan above it keeps).
+    """
     loops = int(plan.get("Actual Loops", 1))
     read = 0
-    if plan.get("Relation Name") in TABLES:
+    index = str(plan.get("Index Name", ""))
+    scans_a_table = plan.get("Relation Name") in TABLES or (
+        plan.get("Node Type") == "Bitmap Index Scan" and index.startswith(tuple(TABLES))
+    )
+    if scans_a_table:
         kept = int(plan.get("Actual Rows", 0))
         read = (kept + int(plan.get("Rows Removed by Filter", 0))) * loops
     return read + sum(rows_read(child) for child in plan.get("Plans", ()))

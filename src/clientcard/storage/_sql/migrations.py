@@ -496,13 +496,19 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     # The relay reads the oldest events of every business ("ORDER BY seq LIMIT n"). Since
     # migration 13 keyed the outbox by business, PostgreSQL had no index in that order and
     # sorted the whole outbox on every read: draining an import's events was quadratic.
-    # SQLite's seq is its rowid, already in order.
+    # It then deletes the delivered ones by business and id: with only (business_id, seq)
+    # and (event_id) to go by, PostgreSQL combined both, reading the whole business's
+    # outbox for each id. SQLite's seq is its rowid, already in order, and its deletes
+    # find an id by its own index.
     Migration(
         version=14,
         name="outbox read in order",
         statements={
             "sqlite": (),
-            "postgresql": ("CREATE INDEX outbox_in_order ON outbox (seq)",),
+            "postgresql": (
+                "CREATE INDEX outbox_in_order ON outbox (seq)",
+                "CREATE INDEX outbox_by_business_event ON outbox (business_id, event_id)",
+            ),
         },
     ),
 )
