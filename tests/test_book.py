@@ -342,7 +342,6 @@ class TestReading:
             ("333 123 4567", "jose"),
             ("+39 333-123-4567", "jose"),
             ("333 12", "jose"),
-            ("+39 (0)333 123", "jose"),
             ("anna.ro", "anna"),
             ("ANNA.ROSSI@EXAMPLE.COM", "anna"),
             ("rossi anna", "anna"),

@@ -23,13 +23,15 @@ from clientcard.book import ClientBook
 from clientcard.clock import FixedClock
 from clientcard.consent import Purpose
 from clientcard.erasure import ErasureMode, ErasurePolicy, RetentionRules
-from clientcard.erasure.audit import AUDIT_HEAD_KIND
+from clientcard.erasure.audit import AUDIT_HEAD_KIND, AuditAction
 from clientcard.erasure.plan import HOLD_MARK
 from clientcard.erasure.requests import RequestKind
 from clientcard.exchange.csv import open_csv
+from clientcard.history.model import AppointmentStatus
 from clientcard.storage.records import Record
 from clientcard.storage.sqlite import SQLiteStore
 from tests.erasure.conftest import add, days_ago, visit
+from tests.history.helpers import visit as visit_of
 from tests.support import NOW, record
 
 
@@ -91,6 +93,19 @@ def test_policy_requests_blocks_and_the_trail_append_in_the_audit_queue(
     request = desk.requests.receive(anna, RequestKind.ACCESS, by="desk")
     desk.requests.extend(request.request_id, "complexity", by="desk")
     entry = desk.blacklist.add(anna, "no_show", by="desk")
+    # Bookings past the block: a new card with the blocked address, the card itself,
+    # and an appointment, each filing its override.
+    desk.cards.submit_booking(
+        {"first_name": "A.", "email": "anna@example.com"}, override_block=True, by="manager"
+    )
+    desk.cards.submit_booking({"first_name": "Anna"}, card_id=anna, override_block=True, by="m")
+    desk.history.add_appointment(
+        visit_of(anna, business_id=salon, days=3, status=AppointmentStatus.BOOKED),
+        override_block=True,
+        by="m",
+    )
+    overrides = [e for e in desk.audit.trail() if e.action is AuditAction.BLOCK_OVERRIDDEN]
+    assert len(overrides) == 3
     desk.blacklist.lift(entry.id, by="desk")
     desk.audit.record("viewed", by="desk", via="card.open", card_id=anna)
     assert queues_of(watched) == {(salon, audit_queue(salon))}

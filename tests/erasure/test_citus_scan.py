@@ -132,3 +132,30 @@ def test_pg_repack_is_refused_on_a_cluster_whose_shards_it_cannot_reach(
     with pytest.raises(StorageError) as refused:
         citus_store.scrub(method="pg_repack")
     assert refused.value.reason == "unavailable"
+
+
+@pytest.mark.citus
+def test_a_shard_whose_lock_is_held_is_reported_locked_not_waited_on(
+    citus: str, citus_store: PostgresStore
+) -> None:
+    book = ClientBook(citus_store, clock=FixedClock(NOW))
+    salon = book.create_business(name="Salone", region="IT", language="it").id
+    book.business(salon).cards.add({"first_name": "Anna"})
+    host, port, shard = next(
+        placement
+        for placement in shards_of(citus, citus_store.schema)
+        if placement[2].rsplit(".", 1)[1].startswith("cards_")
+    )
+    worker = make_conninfo(citus, host=host, port=str(port))
+    with psycopg.connect(worker) as reader:
+        # A query on the worker's shard, still open: VACUUM FULL would wait for it and,
+        # while waiting, queue every other query on that shard.
+        reader.execute("SET citus.enable_manual_changes_to_shards TO on")
+        reader.execute(f"SELECT count(*) FROM {shard}")  # noqa: S608 - a shard name the catalogue gave
+        held = citus_store.scrub(["cards"], lock_timeout=0.5, snapshot_wait=0, statistics=False)
+        reader.rollback()
+    (cards,) = held.tables
+    assert (cards.rewritten, cards.skipped) == (False, "locked")
+    assert not held.complete
+    (again,) = citus_store.scrub(["cards"], snapshot_wait=0, statistics=False).tables
+    assert again.rewritten

@@ -210,3 +210,17 @@ def test_the_outbox_order_migration_keeps_the_pending_events_in_order(
     monkeypatch.setattr(migrations, "MIGRATIONS", every)
     with PostgresStore(postgres, schema=postgres_schema) as new:
         assert new.pending_events() == events
+
+
+def test_keys_are_probed_and_locked_in_key_order_once_each() -> None:
+    from clientcard.storage import _sql
+    from clientcard.storage._sql._common import among, select_among
+
+    # Rows are locked in the order of the array: overlapping batches given in different
+    # orders would otherwise deadlock each other.
+    _statement, params = select_among(
+        _sql.POSTGRES, "cards", ("id",), "b1", ["k2", "k1", "k2"], key="id", lock=True
+    )
+    assert params == [["k1", "k2"], "b1"]
+    _condition, keys = among(_sql.POSTGRES, "cards", "id", "b1", ["k2", "k1"])
+    assert keys == [["k1", "k2"], "b1"]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import phonenumbers
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from clientcard.cards.search import search_terms
 
-# Regions whose numbers are often written "+CC (0)..." in international format.
+# Regions with the trunk prefix 0, whose numbers are often written "+CC (0)..." in
+# international format.
 REGIONS = ("GB", "DE", "CH", "AT", "NL", "BE")
 
 
@@ -45,6 +47,21 @@ def test_a_beginning_written_with_or_without_the_bracket_searches_the_same_digit
     plain = search_terms(f"+{country} {beginning}", region)
     bracketed = search_terms(f"+{country} (0){beginning}", region)
     assert bracketed.phone_digits == plain.phone_digits
+
+
+@pytest.mark.parametrize(
+    ("typed", "region", "digits"),
+    [
+        ("+39 (0)6 1234", "IT", "39061234"),
+        ("+39 (0)2 8765", "IT", "39028765"),
+        ("+378 (0)549 12", "SM", "378054912"),
+    ],
+)
+def test_where_the_country_has_no_trunk_prefix_the_bracketed_zero_is_part_of_the_number(
+    typed: str, region: str, digits: str
+) -> None:
+    # Italian landlines keep their 0 after +39, as whole numbers are read.
+    assert search_terms(typed, region).phone_digits == digits
 
 
 def test_a_name_with_a_bracketed_zero_stays_a_name() -> None:

@@ -13,15 +13,18 @@ from __future__ import annotations
 import re
 from typing import Final
 
+import phonenumbers
+from phonenumbers import PhoneMetadata
+
 from clientcard.contact import phone as _phone
 from clientcard.storage.protocol import SearchTerms
 
 __all__ = ["search_terms"]
 
 _MIN_PHONE_DIGITS: Final = 4
-# "+44 (0)20 7946": the bracketed trunk prefix, written for callers inside the country
-# and never dialled after the country code, so no stored number holds it there.
-_BRACKETED_TRUNK: Final = re.compile(r"\(\s*0\s*\)")
+# "+44 (0)20 7946": a trunk prefix in brackets after the country code, written for
+# callers inside the country.
+_BRACKETED_TRUNK: Final = re.compile(r"^(?P<head>\s*(?:\+|00)\s*(?P<code>\d{1,3})\s*)\(\s*0\s*\)")
 
 
 def search_terms(text: str, region: str) -> SearchTerms:
@@ -33,7 +36,7 @@ def search_terms(text: str, region: str) -> SearchTerms:
     ``@`` or a dot and no space may be an e-mail address; anything else is a name.
     """
     stripped = text.strip()
-    dialled = _BRACKETED_TRUNK.sub("", stripped)
+    dialled = _without_bracketed_trunk(stripped)
     digits = "".join(ch for ch in dialled if ch in "0123456789")
     phone_digits: str | None = None
     if _phone.is_valid(stripped, region):
@@ -49,3 +52,20 @@ def search_terms(text: str, region: str) -> SearchTerms:
         phone_digits=phone_digits,
         email=stripped if looks_like_email else None,
     )
+
+
+def _without_bracketed_trunk(text: str) -> str:
+    """``text`` without a bracketed trunk prefix that is never dialled after its country code.
+
+    Where the country's numbers have a trunk prefix ("0" in Britain, Germany,
+    Switzerland...), no stored number keeps it after the country code: "+44 (0)20" is
+    "+44 20". Where they have none, the 0 is part of the number (Italian landlines:
+    "+39 (0)6" is "+39 06"), so only the brackets go.
+    """
+    found = _BRACKETED_TRUNK.match(text)
+    if found is None:
+        return text
+    region = phonenumbers.region_code_for_country_code(int(found["code"]))
+    metadata = PhoneMetadata.metadata_for_region(region)
+    kept = "" if metadata is not None and metadata.national_prefix == "0" else "0"
+    return found["head"] + kept + text[found.end() :]

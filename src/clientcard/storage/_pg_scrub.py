@@ -102,10 +102,7 @@ def scrub_schema(
     """
     chosen = _method(fetch, method, distributed=distributed)
     names = _tables(fetch, schema, tables)
-    ((began,),) = fetch("SELECT statement_timestamp()::text", ())
-    held = _wait_for_older_transactions(fetch, snapshot_wait)
-    if distributed:
-        held += _wait_for_workers(fetch, began, snapshot_wait)
+    held = _wait_everywhere(fetch, snapshot_wait, distributed=distributed)
     if chosen is ScrubMethod.PG_REPACK:
         held = 0  # it copies what a fresh snapshot sees
     done = [
@@ -125,10 +122,7 @@ def scrub_schema(
         # The rewrites above replaced statistics rows: the replaced ones are dead rows
         # of the catalogue, kept by VACUUM FULL while a transaction older than their
         # replacement (an autovacuum worker's, say) may still read them. Wait again.
-        held += _wait_for_older_transactions(fetch, snapshot_wait)
-        if distributed:
-            ((since,),) = fetch("SELECT statement_timestamp()::text", ())
-            held += _wait_for_workers(fetch, since, snapshot_wait)
+        held += _wait_everywhere(fetch, snapshot_wait, distributed=distributed)
         done.append(
             _rewrite(
                 fetch,
@@ -149,13 +143,17 @@ def scrub_schema(
     return ScrubReport(tables=tuple(done), held_back=held, checkpointed=checkpointed)
 
 
-def _wait_for_workers(fetch: Fetch, since: str, patience: float) -> int:
-    """Wait up to ``patience`` s for the workers' transactions begun before ``since``."""
+def _wait_everywhere(fetch: Fetch, patience: float, *, distributed: bool) -> int:
+    """Wait up to ``patience`` s in all for the transactions open now, the workers' too."""
     deadline = time.monotonic() + patience
+    ((began,),) = fetch("SELECT statement_timestamp()::text", ())
+    held = _wait_for_older_transactions(fetch, patience)
+    if not distributed:
+        return held
     while True:
-        older = cluster.workers_holding_back(fetch, since)
+        older = cluster.workers_holding_back(fetch, str(began))
         if not older or time.monotonic() >= deadline:
-            return older
+            return held + older
         time.sleep(_POLL)
 
 
@@ -166,11 +164,11 @@ def _workers_statistics(fetch: Fetch, lock_timeout: float) -> TableScrub:
             _WORKER_STATISTICS, ScrubMethod.VACUUM_FULL, False, 0.0, 0, 0, "not_permitted"
         )
     started = time.monotonic()
-    rewritten, skipped = cluster.workers_rewrite_statistics(fetch)
+    skipped = cluster.workers_rewrite_statistics(fetch, lock_timeout)
     return TableScrub(
         table=_WORKER_STATISTICS,
         method=ScrubMethod.VACUUM_FULL,
-        rewritten=rewritten,
+        rewritten=skipped is None,
         seconds=round(time.monotonic() - started, 3),
         bytes_before=0,
         bytes_after=0,
@@ -266,8 +264,10 @@ def _rewrite(
     qualified = f"{schema}.{table}"
     if schema == "pg_catalog" and not _superuser(fetch):
         return TableScrub(qualified, method, False, 0.0, 0, 0, "not_permitted")
-    spread = distributed and schema != "pg_catalog" and cluster.is_distributed(fetch, qualified)
-    node_before, size_before = _files(fetch, qualified, spread=spread)
+    if distributed and schema != "pg_catalog" and cluster.is_distributed(fetch, qualified):
+        return _rewrite_shards(fetch, execute, schema, table, lock_timeout)
+    measure = "SELECT pg_relation_filenode(?::regclass), pg_total_relation_size(?::regclass)"
+    ((node_before, size_before),) = fetch(measure, (qualified, qualified))
     started = time.monotonic()
     skipped: str | None = None
     if method is ScrubMethod.PG_REPACK:
@@ -285,8 +285,8 @@ def _rewrite(
         analyse = schema != "pg_catalog"
         skipped = _vacuum_full(execute, schema, table, lock_timeout, analyse=analyse)
     seconds = time.monotonic() - started
-    node_after, size_after = _files(fetch, qualified, spread=spread)
-    rewritten = _all_new(node_before, node_after)
+    ((node_after, size_after),) = fetch(measure, (qualified, qualified))
+    rewritten = node_after != node_before
     return TableScrub(
         table=qualified if schema == "pg_catalog" else table,
         method=method,
@@ -298,21 +298,22 @@ def _rewrite(
     )
 
 
-def _files(fetch: Fetch, qualified: str, *, spread: bool) -> tuple[dict[str, str], int]:
-    """A table's file number (those of all its placements, when ``spread``) and bytes."""
-    if spread:
-        return cluster.placement_files(fetch, qualified), cluster.table_size(fetch, qualified)
-    measure = "SELECT pg_relation_filenode(?::regclass), pg_total_relation_size(?::regclass)"
-    ((node, size),) = fetch(measure, (qualified, qualified))
-    return {"": str(node)}, int(size)
-
-
-def _all_new(before: dict[str, str], after: dict[str, str]) -> bool:
-    """Tell whether every file (of every placement) was replaced."""
-    return (
-        bool(before)
-        and before.keys() == after.keys()
-        and all(before[key] and after[key] and before[key] != after[key] for key in before)
+def _rewrite_shards(
+    fetch: Fetch, execute: Execute, schema: str, table: str, lock_timeout: float
+) -> TableScrub:
+    """Rewrite every placement of a distributed table (see ``_pg_scrub_cluster``)."""
+    quoted = sql.Identifier(schema, table).as_string(None)
+    size_before = cluster.table_size(fetch, quoted)
+    started = time.monotonic()
+    skipped = cluster.rewrite_table(fetch, execute, quoted, analyse=True, lock_timeout=lock_timeout)
+    return TableScrub(
+        table=table,
+        method=ScrubMethod.VACUUM_FULL,
+        rewritten=skipped is None,
+        seconds=round(time.monotonic() - started, 3),
+        bytes_before=size_before,
+        bytes_after=cluster.table_size(fetch, quoted),
+        skipped=skipped,
     )
 
 

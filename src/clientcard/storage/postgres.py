@@ -224,6 +224,8 @@ class PostgresStore(SQLStore):
         each table is rewritten with ``VACUUM FULL``, which Citus sends to every
         placement (``"pg_repack"`` is refused: it would copy the coordinator's empty
         shell), and the wait, the statistics and the checkpoint reach every worker too.
+        A placement whose lock is busy is skipped and asked again until
+        ``lock_timeout`` has passed, then its table is reported ``locked``.
 
         :raises ValueError: an unknown ``method``, or a table the store doesn't have.
         :raises StorageError: ``unavailable`` when pg_repack was asked for and is missing

@@ -108,7 +108,10 @@ def select_among(
             f" (SELECT {names} FROM {table} WHERE business_id = ? AND {key} = i.k"
             f" OFFSET 0{dialect.lock_rows if lock else ''}) AS t"
         )
-        return statement, [list(keys), business_id]
+        # Sorted: rows are locked in the order of the array, and two units locking
+        # overlapping keys in different orders would deadlock. Python orders strings by
+        # code point, as the key columns' collation "C" does.
+        return statement, [sorted(set(keys)), business_id]
     lock_clause = dialect.lock_rows if lock else ""
     # Only constant names and placeholders are spliced in.
     statement = (
@@ -134,5 +137,5 @@ def among(
             f" (SELECT {key} AS k FROM {table} WHERE business_id = ? AND {key} = i.k"
             " OFFSET 0) AS t)"
         )
-        return condition, [list(keys), business_id]
+        return condition, [sorted(set(keys)), business_id]
     return f"{key} IN ({marks(keys)})", list(keys)
