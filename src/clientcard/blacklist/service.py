@@ -284,6 +284,14 @@ class BlacklistService(Service):
             return decision
         raise BlockedClientError(str(decision.entry_id), card_id)
 
+    def booking_queue(self, override_block: bool) -> str | None:
+        """The queue a booking's unit of work waits in.
+
+        The business's audit queue when the booking may override a block, and so file
+        it in the audit trail (:meth:`record_override`); none otherwise.
+        """
+        return audit_queue(self.business_id) if override_block else None
+
     def record_override(
         self, decision: BookingDecision, *, card_id: str, by: str, via: str
     ) -> None:

@@ -19,7 +19,7 @@ from typing import Final
 
 import attrs
 
-from clientcard._core import Service, as_enum, as_id, audit_queue
+from clientcard._core import Service, as_enum, as_id
 from clientcard.business import Business
 from clientcard.cards.card import CardStatus, CardUpdate, ClientCard, FieldValue
 from clientcard.cards.schema import Context, FieldSchema
@@ -178,7 +178,7 @@ class CardService(Service):
                 )
                 return card
 
-            return core.write(add, queue=self._override_queue(override_block))
+            return core.write(add, queue=self._business.blacklist.booking_queue(override_block))
         card_id = as_id("card_id", card_id)
 
         def work() -> ClientCard:
@@ -209,11 +209,7 @@ class CardService(Service):
             )
             return update.card
 
-        return core.write(work, queue=self._override_queue(override_block))
-
-    def _override_queue(self, override_block: bool) -> str | None:
-        """The audit queue for a booking that may override a block (and so file it)."""
-        return audit_queue(self.business_id) if override_block else None
+        return core.write(work, queue=self._business.blacklist.booking_queue(override_block))
 
     def add_prospect(self, values: Mapping[str, object], *, lang: str | None = None) -> ClientCard:
         """Add a prospect's card from a first contact (widget, contact form).

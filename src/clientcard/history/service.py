@@ -15,7 +15,7 @@ from typing import Final
 
 import attrs
 
-from clientcard._core import Service, as_enum, as_id, audit_queue
+from clientcard._core import Service, as_enum, as_id
 from clientcard.cards.card import ClientCard
 from clientcard.consent import PROFILING_PERMISSION, Purpose, replay
 from clientcard.errors import ValidationError
@@ -158,10 +158,7 @@ class HistoryService(Service):
                 )
             return appointment
 
-        # An override may file an audit entry: such a unit waits in the audit queue.
-        return self._core.write(
-            work, queue=audit_queue(self.business_id) if override_block else None
-        )
+        return self._core.write(work, queue=self._business.blacklist.booking_queue(override_block))
 
     def get_appointment(self, appointment_id: str) -> Appointment:
         """Return one appointment. :raises NotFoundError: no such appointment."""

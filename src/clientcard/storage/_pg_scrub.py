@@ -145,11 +145,11 @@ def scrub_schema(
 
 def _wait_everywhere(fetch: Fetch, patience: float, *, distributed: bool) -> int:
     """Wait up to ``patience`` s in all for the transactions open now, the workers' too."""
+    if not distributed:
+        return _wait_for_older_transactions(fetch, patience)
     deadline = time.monotonic() + patience
     ((began,),) = fetch("SELECT statement_timestamp()::text", ())
     held = _wait_for_older_transactions(fetch, patience)
-    if not distributed:
-        return held
     while True:
         older = cluster.workers_holding_back(fetch, str(began))
         if not older or time.monotonic() >= deadline:

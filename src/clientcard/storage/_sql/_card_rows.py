@@ -22,6 +22,7 @@ from clientcard.storage._sql._common import (
     insert_rows,
     locked_version,
     matchable,
+    refuse_taken,
     select_among,
 )
 from clientcard.storage._sql.dialects import Dialect
@@ -167,13 +168,7 @@ def insert_cards(
             raise DuplicateError("card", card.id)
         seen.add(card.id)
     ids = [card.id for card in cards]
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        taken = session.fetch(
-            *select_among(dialect, "cards", ("id",), business_id, chunk, key="id")
-        )
-        if taken:
-            raise DuplicateError("card", str(taken[0][0]))
+    refuse_taken(session, dialect, "cards", business_id, ids, key="id", kind="card")
     insert_rows(
         session,
         dialect,

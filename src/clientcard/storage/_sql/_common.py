@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
-from clientcard.errors import NotFoundError, VersionConflictError
+from clientcard.errors import DuplicateError, NotFoundError, VersionConflictError
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 
@@ -15,6 +16,7 @@ __all__ = [
     "locked_version",
     "marks",
     "matchable",
+    "refuse_taken",
     "select_among",
 ]
 
@@ -131,11 +133,33 @@ def among(
     statement costs the same in a business of any size.
     """
     if dialect.name == "postgresql":
-        # Only constant names are spliced in; the keys are one array parameter.
-        condition = (
-            f"{key} IN (SELECT t.k FROM unnest(?::text[]) AS i (k) CROSS JOIN LATERAL"  # noqa: S608
-            f" (SELECT {key} AS k FROM {table} WHERE business_id = ? AND {key} = i.k"
-            " OFFSET 0) AS t)"
-        )
-        return condition, [sorted(set(keys)), business_id]
+        probes, params = select_among(dialect, table, (key,), business_id, keys, key=key)
+        return f"{key} IN ({probes})", params
     return f"{key} IN ({marks(keys)})", list(keys)
+
+
+def refuse_taken(
+    session: Session,
+    dialect: Dialect,
+    table: str,
+    business_id: str,
+    keys: Sequence[str],
+    *,
+    key: str,
+    kind: str,
+) -> None:
+    """Refuse new rows of ``business_id`` whose ``key`` a stored row already has.
+
+    Checked before anything is written, a chunk of keys a statement, so the first key
+    taken is reported by name and the unit writes nothing.
+
+    :raises DuplicateError: naming ``kind`` and the key.
+    """
+    for start in range(0, len(keys), _KEYS_AT_ONCE):
+        chunk = keys[start : start + _KEYS_AT_ONCE]
+        taken = session.fetch(*select_among(dialect, table, (key,), business_id, chunk, key=key))
+        if taken:
+            raise DuplicateError(kind, str(taken[0][0]))
+
+
+_KEYS_AT_ONCE: Final = 500

@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from clientcard.cards.serialization import consent_event_from_dict, consent_event_to_dict
 from clientcard.consent.ledger import ConsentEvent
 from clientcard.errors import DuplicateError, NotFoundError
-from clientcard.storage._sql._common import insert_rows, locked_version, matchable, select_among
+from clientcard.storage._sql._common import (
+    insert_rows,
+    locked_version,
+    matchable,
+    refuse_taken,
+    select_among,
+)
 from clientcard.storage._sql.dialects import Dialect
 from clientcard.storage._sql.sessions import Session
 
@@ -86,15 +92,15 @@ def insert_consent(session: Session, dialect: Dialect, events: Sequence[ConsentE
         if matchable(event.event_id) and matchable(event.business_id):
             by_business.setdefault(event.business_id, []).append(event.event_id)
     for business_id, event_ids in by_business.items():
-        for start in range(0, len(event_ids), _CHUNK):
-            chunk = event_ids[start : start + _CHUNK]
-            taken = session.fetch(
-                *select_among(
-                    dialect, "consent_events", ("event_id",), business_id, chunk, key="event_id"
-                )
-            )
-            if taken:
-                raise DuplicateError("consent event", str(taken[0][0]))
+        refuse_taken(
+            session,
+            dialect,
+            "consent_events",
+            business_id,
+            event_ids,
+            key="event_id",
+            kind="consent event",
+        )
     insert_rows(
         session,
         dialect,
